@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * conn.h - the per-connection TCP state machine: a pure function from
+ * (entry, segment, now) to (new entry, transitions). No maps, no helpers: it
+ * compiles into the BPF object (live tracking) and into the synfin program
+ * (replay, unit tests, fuzzing) alike.
+ *
+ * A passive observer sees segments, not sockets. Each side's state is
+ * inferred from what it sent and what it provably received:
+ *  - a side's own SYN/FIN moves it at once (it sent them);
+ *  - the peer's SYN/FIN count as received when the side's ACK covers them
+ *    (proof), or when a later segment in the same direction is acted upon
+ *    (segments in one direction arrive in order);
+ *  - the ACK of a side's own SYN/FIN moves it when that ACK is seen.
+ * SYN and FIN each consume one sequence number; all comparisons are modulo
+ * 2^32. Out-of-window RST/FIN/SYN change nothing and are reported.
+ */
+#ifndef SYNFIN_CONN_H
+#define SYNFIN_CONN_H
+
+#include "synfin.h"
+
+#ifdef __VMLINUX_H__
+/* BPF: the step is a global function, verified once, shared by XDP and tc. */
+#define SF_CORE __attribute__((noinline))
+#define SF_HELPER static __always_inline
+#else
+#define SF_CORE static inline
+#define SF_HELPER static inline
+#endif
+
+/* What one step did, beyond the entry itself. */
+struct sf_step_out {
+	__u8 ntrans;
+	__u8 what;		/* SF_W_* */
+	__u8 suspicious;	/* SF_C_SUSP_* counter index + 1, 0 if none */
+	__u8 retrans;		/* SF_C_RETRANS_* counter index + 1, 0 if none */
+	struct sf_trans trans[SF_MAX_TRANS];
+};
+
+/* Serial-number arithmetic (RFC 1982) on 32-bit sequence numbers. */
+SF_HELPER int sf_seq_lt(__u32 a, __u32 b) { return (__s32)(a - b) < 0; }
+SF_HELPER int sf_seq_le(__u32 a, __u32 b) { return (__s32)(a - b) <= 0; }
+
+SF_HELPER void sf_set_state(struct sf_entry *e, struct sf_step_out *o, int side,
+			    __u8 from, __u8 to, __u64 now)
+{
+	__u32 n = o->ntrans;
+
+	e->side[side & 1].state = to;
+	e->side[side & 1].state_ns = now;
+	if (n < SF_MAX_TRANS) {
+		o->trans[n].side = side;
+		o->trans[n].from = from;
+		o->trans[n].to = to;
+		o->ntrans = n + 1;
+	}
+}
+
+/* Move `side` to `to`, reporting its current state as the origin. */
+SF_HELPER void sf_go(struct sf_entry *e, struct sf_step_out *o, int side, __u8 to, __u64 now)
+{
+	__u8 from = e->side[side & 1].state;
+
+	if (from != to)
+		sf_set_state(e, o, side, from, to, now);
+}
+
+/* Append a Zeek history letter the first time it occurs. */
+SF_HELPER void sf_history(struct sf_entry *e, char c)
+{
+	int i;
+
+	for (i = 0; i < SF_HISTORY_LEN - 1; i++) {
+		if (e->history[i] == c)
+			return;
+		if (e->history[i] == 0) {
+			e->history[i] = c;
+			return;
+		}
+	}
+}
+
+/* Letter for the client (upper case) or the server (lower case). */
+SF_HELPER char sf_letter(int side, char upper)
+{
+	return side == SF_CLIENT ? upper : (char)(upper + ('a' - 'A'));
+}
+
+/*
+ * The receiver's window for validating the sender's RST/FIN: the receiver's
+ * last ACK and its advertised window, scaled when both sides negotiated
+ * scaling. Returns 0 and leaves *start unset when the receiver never acked.
+ */
+SF_HELPER int sf_rcv_window(const struct sf_entry *e, int rcv, __u32 *start, __u32 *wnd)
+{
+	const struct sf_side_rec *R = &e->side[rcv & 1];
+	const struct sf_side_rec *S = &e->side[(rcv ^ 1) & 1];
+	__u32 w = R->win;
+
+	if (!(R->flags & SF_SF_ACKED))
+		return 0;
+	if ((R->flags & SF_SF_WS) && (S->flags & SF_SF_WS))
+		w <<= (R->wscale > 14 ? 14 : R->wscale);
+	*start = R->last_ack;
+	*wnd = w;
+	return 1;
+}
+
+/* Credit `side` with having received the peer's FIN. */
+SF_HELPER void sf_got_fin(struct sf_entry *e, struct sf_step_out *o, int side, __u64 now)
+{
+	struct sf_side_rec *X = &e->side[side & 1];
+
+	X->flags |= SF_SF_GOT_FIN;
+	switch (X->state) {
+	case SF_ESTABLISHED:
+	case SF_SYN_RECV:
+		sf_go(e, o, side, SF_CLOSE_WAIT, now);
+		break;
+	case SF_FIN_WAIT1:
+		sf_go(e, o, side, SF_CLOSING, now);
+		break;
+	case SF_FIN_WAIT2:
+		sf_go(e, o, side, SF_TIME_WAIT, now);
+		break;
+	}
+}
+
+/*
+ * sf_conn_init: a fresh entry for a connection whose first segment is `s`.
+ * The sender of a bare SYN is the client; the sender of a SYN-ACK is the
+ * server; otherwise (mid-stream pickup) the sender is taken as the client
+ * unless it speaks from a well-known port to an ephemeral one.
+ */
+SF_HELPER void sf_conn_init(struct sf_entry *e, const struct sf_seg *s, __u16 sport,
+			    __u16 dport, __u64 now, __u64 id)
+{
+	int sender_is_client = 1;
+	int sender;
+
+	__builtin_memset(e, 0, sizeof(*e));
+	if ((s->flags & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK))
+		sender_is_client = 0;
+	else if (!(s->flags & SF_TH_SYN) && sport < 1024 && dport >= 1024)
+		sender_is_client = 0;
+	e->client_dir = sender_is_client ? s->dir : s->dir ^ 1;
+	e->id = id;
+	e->first_ns = now;
+	e->last_ns = now;
+	e->side[SF_CLIENT].state = SF_CLOSED;
+	e->side[SF_SERVER].state = SF_UNKNOWN;	/* reported as LISTEN when it answers */
+	e->side[SF_CLIENT].state_ns = now;
+	e->side[SF_SERVER].state_ns = now;
+	sender = sender_is_client ? SF_CLIENT : SF_SERVER;
+
+	if ((s->flags & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK)) {
+		/* SYN-ACK first: its SYN was missed, but the ACK proves it. */
+		struct sf_side_rec *C = &e->side[SF_CLIENT];
+
+		C->isn = s->ack - 1;
+		C->nxt = s->ack;
+		C->state = SF_SYN_SENT;
+		C->flags |= SF_SF_SYN;
+		C->zstate = SF_Z_SYN_SENT;
+		e->flags |= SF_EF_MIDSTREAM;
+	} else if (!(s->flags & SF_TH_SYN)) {
+		/* Mid-stream: no handshake to show; both sides are established. */
+		struct sf_side_rec *P = &e->side[sender];
+		struct sf_side_rec *Q = &e->side[sender ^ 1];
+
+		e->flags |= SF_EF_MIDSTREAM | SF_EF_OPEN;
+		P->state = SF_ESTABLISHED;
+		Q->state = SF_ESTABLISHED;
+		P->isn = s->seq - 1;	/* relative seq starts at 1, like Wireshark */
+		P->nxt = s->seq;
+		P->flags |= SF_SF_SYN_ACKED | SF_SF_GOT_SYN;
+		Q->flags |= SF_SF_SYN_ACKED | SF_SF_GOT_SYN;
+		if (s->flags & SF_TH_ACK) {
+			Q->isn = s->ack - 1;
+			Q->nxt = s->ack;
+			Q->flags |= SF_SF_SEEN;	/* its nxt is known, from the ACK */
+		}
+	}
+}
+
+/*
+ * sf_starts_new: does segment `s` begin a new connection on a tuple that
+ * already has entry `e`? A bare SYN does when the old connection is over
+ * (closed, TIME_WAIT, both FINs or a RST seen), or when the old one never
+ * completed its handshake and the SYN carries a different ISN.
+ */
+SF_HELPER int sf_starts_new(const struct sf_entry *e, const struct sf_seg *s)
+{
+	int p = s->dir == e->client_dir ? SF_CLIENT : SF_SERVER;
+	const struct sf_side_rec *P = &e->side[p];
+
+	if ((s->flags & (SF_TH_SYN | SF_TH_ACK | SF_TH_RST)) != SF_TH_SYN)
+		return 0;
+	if (e->flags & SF_EF_CLOSED)
+		return 1;
+	if ((e->side[0].flags & SF_SF_FIN) && (e->side[1].flags & SF_SF_FIN))
+		return 1;
+	if (!(e->flags & SF_EF_OPEN) && p == SF_CLIENT && (P->flags & SF_SF_SYN) &&
+	    s->seq != P->isn)
+		return 1;
+	return 0;
+}
+
+/*
+ * RST from side p. Returns 1 if accepted (the connection is over), 0 if
+ * suspicious (ignored).
+ */
+SF_HELPER int sf_rst(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+		     struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p & 1];
+	struct sf_side_rec *Q = &e->side[(p ^ 1) & 1];
+	int q = p ^ 1;
+	__u8 verdict = SF_RV_UNVERIFIED;
+	__u32 start, wnd;
+
+	if (e->flags & SF_EF_CLOSED)
+		return 1;
+	if (Q->state == SF_SYN_SENT && !(P->flags & SF_SF_SYN)) {
+		/* Answer to a SYN: acceptable only if it acknowledges the SYN. */
+		if (!(s->flags & SF_TH_ACK) || !sf_seq_lt(Q->isn, s->ack) ||
+		    sf_seq_lt(Q->nxt, s->ack))
+			return 0;
+		verdict = SF_RV_SYN_ACKED;
+	} else if ((P->flags & SF_SF_SEEN) && s->seq == P->nxt) {
+		verdict = SF_RV_EXACT;
+	} else if (sf_rcv_window(e, q, &start, &wnd)) {
+		if (s->seq - start >= (wnd ? wnd : 1))
+			return 0;
+		verdict = SF_RV_IN_WINDOW;
+	} else if (P->flags & SF_SF_SEEN) {
+		/* Receiver never acked (one-sided view): allow a default window. */
+		if (s->seq - P->nxt >= 65535 && P->nxt - s->seq > 65535)
+			return 0;
+		verdict = SF_RV_IN_WINDOW;
+	}
+	e->rst_verdict = verdict;
+	e->rst_side = p + 1;
+	P->flags |= SF_SF_RST;
+	P->zstate = SF_Z_RESET;
+	sf_history(e, sf_letter(p, 'R'));
+	if (P->state != SF_UNKNOWN && P->state != SF_CLOSED && P->state != SF_TIME_WAIT)
+		sf_go(e, o, p, SF_CLOSED, now);
+	if (Q->state != SF_UNKNOWN && Q->state != SF_CLOSED && Q->state != SF_TIME_WAIT)
+		sf_go(e, o, q, SF_CLOSED, now);
+	if (verdict == SF_RV_SYN_ACKED && p == SF_SERVER)
+		e->reason = SF_R_REFUSED;
+	else
+		e->reason = SF_R_RST;
+	return 1;
+}
+
+/* Record the options a side announced on its SYN. */
+SF_HELPER void sf_syn_opts(struct sf_side_rec *X, const struct sf_seg *s)
+{
+	X->mss = (s->opts & SF_OPT_MSS) ? s->mss : 0;
+	X->wscale = (s->opts & SF_OPT_WS) ? s->wscale : 0;
+	X->flags &= ~(SF_SF_WS | SF_SF_SACK_OK | SF_SF_TS | SF_SF_TFO);
+	if (s->opts & SF_OPT_WS)
+		X->flags |= SF_SF_WS;
+	if (s->opts & SF_OPT_SACK_OK)
+		X->flags |= SF_SF_SACK_OK;
+	if (s->opts & SF_OPT_TS)
+		X->flags |= SF_SF_TS;
+	if (s->opts & SF_OPT_TFO)
+		X->flags |= SF_SF_TFO;
+}
+
+/*
+ * sf_step: apply segment `s` (sent by one side of `e`) at time `now`.
+ * Fills `o` with the per-side transitions, in the order they happened, and
+ * what else the segment did. Returns the number of transitions, or -1 if the
+ * arguments are missing.
+ */
+SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struct sf_step_out *o)
+{
+	struct sf_side_rec *P, *Q;
+	int p, q, fin_now = 0;
+	__u8 f;
+
+	if (!e || !s || !o)
+		return -1;
+	f = s->flags;
+	p = s->dir == e->client_dir ? SF_CLIENT : SF_SERVER;
+	q = p ^ 1;
+	P = &e->side[p];
+	Q = &e->side[q];
+	o->ntrans = 0;
+	o->what = 0;
+	o->suspicious = 0;
+	o->retrans = 0;
+	if (!(P->flags & SF_SF_SEEN) && !(P->flags & SF_SF_SYN) && !(f & SF_TH_SYN))
+		P->nxt = s->seq;	/* first segment from this side, mid-stream */
+	e->last_ns = now;
+	P->pkts++;
+
+	if (f & SF_TH_RST) {
+		int was_closed = e->flags & SF_EF_CLOSED;
+
+		if (!sf_rst(e, s, p, now, o)) {
+			o->suspicious = SF_C_SUSP_RST + 1;
+			P->suspicious += P->suspicious < 255;
+			return o->ntrans;
+		}
+		P->flags |= SF_SF_SEEN;
+		if (!was_closed) {
+			e->flags |= SF_EF_CLOSED;
+			o->what |= SF_W_CLOSE;
+		}
+		return o->ntrans;
+	}
+
+	/* SYN checks first: a conflicting SYN must change nothing at all. */
+	if (f & SF_TH_SYN) {
+		if (P->flags & SF_SF_SYN) {
+			if (s->seq != P->isn) {
+				o->suspicious = SF_C_SUSP_SYN + 1;
+				P->suspicious += P->suspicious < 255;
+				return 0;
+			}
+			/* Same ISN: a retransmission, unless it is the SYN-ACK of a
+			 * simultaneous open (a SYN with a new ACK of the peer's SYN). */
+			if (!((f & SF_TH_ACK) && !(P->flags & SF_SF_GOT_SYN) &&
+			      (Q->flags & SF_SF_SYN) && s->ack == Q->isn + 1)) {
+				o->retrans = (f & SF_TH_ACK) ? SF_C_RETRANS_SYNACK + 1 :
+							       SF_C_RETRANS_SYN + 1;
+				P->retrans++;
+				sf_history(e, sf_letter(p, 'T'));
+				if (p == SF_CLIENT && !(f & SF_TH_ACK))
+					e->syn_ns = now;
+				if ((f & SF_TH_ACK) && p == SF_SERVER)
+					e->synack_ns = now;
+				return 0;
+			}
+		} else if ((e->flags & SF_EF_OPEN) && !(e->flags & SF_EF_MIDSTREAM)) {
+			o->suspicious = SF_C_SUSP_SYN + 1;
+			P->suspicious += P->suspicious < 255;
+			return 0;
+		}
+	}
+
+	/* A FIN outside the receiver's window is ignored as suspicious. */
+	if ((f & SF_TH_FIN) && !(P->flags & SF_SF_FIN)) {
+		__u32 start, wnd, end = s->seq + s->len + ((f & SF_TH_SYN) ? 1 : 0);
+
+		if (sf_rcv_window(e, q, &start, &wnd) &&
+		    (sf_seq_lt(end, start) || end - start > (wnd > 65535 ? wnd : 65535))) {
+			o->suspicious = SF_C_SUSP_FIN + 1;
+			P->suspicious += P->suspicious < 255;
+			return 0;
+		}
+	}
+	P->flags |= SF_SF_SEEN;
+
+	/* (a) What P's ACK proves P has received. */
+	if (f & SF_TH_ACK) {
+		if ((Q->flags & SF_SF_SYN) && !(P->flags & SF_SF_GOT_SYN) &&
+		    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
+			P->flags |= SF_SF_GOT_SYN;
+			if (P->state == SF_SYN_SENT) {
+				if (f & SF_TH_SYN)	/* simultaneous open */
+					sf_go(e, o, p, SF_SYN_RECV, now);
+				if (P->flags & SF_SF_SYN_ACKED)
+					sf_go(e, o, p, SF_ESTABLISHED, now);
+				else if (!(f & SF_TH_SYN))
+					sf_go(e, o, p, SF_SYN_RECV, now);
+			} else if (P->state == SF_UNKNOWN || P->state == SF_CLOSED) {
+				sf_set_state(e, o, p, SF_LISTEN, SF_SYN_RECV, now);
+			}
+		}
+		if ((Q->flags & SF_SF_FIN) && !(P->flags & SF_SF_GOT_FIN) &&
+		    sf_seq_le(Q->fin_seq + 1, s->ack))
+			sf_got_fin(e, o, p, now);
+		if (!(P->flags & SF_SF_ACKED) || sf_seq_lt(P->last_ack, s->ack))
+			P->last_ack = s->ack;
+		P->flags |= SF_SF_ACKED;
+	}
+	P->win = s->win;
+
+	/* (b) What P sends: SYN, payload, FIN. */
+	if ((f & SF_TH_SYN) && !(P->flags & SF_SF_SYN)) {
+		P->isn = s->seq;
+		P->nxt = s->seq + 1;
+		P->flags |= SF_SF_SYN;
+		sf_syn_opts(P, s);
+		if (!(f & SF_TH_ACK)) {
+			sf_history(e, sf_letter(p, 'S'));
+			P->zstate = SF_Z_SYN_SENT;
+			if (p == SF_SERVER) {	/* simultaneous open */
+				e->flags |= SF_EF_SIM_OPEN;
+				if (P->state == SF_UNKNOWN)
+					P->state = SF_CLOSED;
+			} else {
+				e->syn_ns = now;
+			}
+			sf_go(e, o, p, SF_SYN_SENT, now);
+		} else {
+			sf_history(e, sf_letter(p, 'H'));
+			P->zstate = SF_Z_SYN_ACK_SENT;
+			e->synack_ns = now;
+			if (e->syn_ns && p == SF_SERVER)
+				e->syn_rtt_us = (__u32)((now - e->syn_ns) / 1000);
+		}
+		if (s->len)
+			e->flags |= SF_EF_TFO_DATA;
+	}
+	if (s->len) {
+		__u32 start = s->seq + ((f & SF_TH_SYN) ? 1 : 0);
+		__u32 end = start + s->len;
+		__s32 fresh = (__s32)(end - P->nxt);
+
+		if (fresh > (__s32)s->len)
+			fresh = s->len;
+		if (fresh > 0) {
+			P->bytes += (__u32)fresh;
+			P->nxt = end;
+			if (Q->flags & SF_SF_FIN)
+				P->bytes_after_fin += (__u32)fresh;
+		}
+		if (fresh < (__s32)s->len) {
+			P->retrans++;
+			o->retrans = SF_C_RETRANS_DATA + 1;
+			sf_history(e, sf_letter(p, 'T'));
+		}
+		P->flags |= SF_SF_DATA;
+		sf_history(e, sf_letter(p, 'D'));
+		if (P->zstate == SF_Z_INACTIVE)
+			P->zstate = SF_Z_PARTIAL;
+	} else if ((f & (SF_TH_SYN | SF_TH_FIN | SF_TH_ACK)) == SF_TH_ACK) {
+		sf_history(e, sf_letter(p, 'A'));
+		if (P->zstate == SF_Z_INACTIVE)
+			P->zstate = SF_Z_PARTIAL;
+	}
+	if (f & SF_TH_FIN) {
+		__u32 fseq = s->seq + s->len + ((f & SF_TH_SYN) ? 1 : 0);
+
+		if (P->flags & SF_SF_FIN) {
+			if (fseq == P->fin_seq) {
+				P->retrans++;
+				o->retrans = SF_C_RETRANS_FIN + 1;
+				sf_history(e, sf_letter(p, 'T'));
+			}
+		} else {
+			fin_now = 1;
+			P->flags |= SF_SF_FIN;
+			P->fin_seq = fseq;
+			P->nxt = fseq + 1;
+			P->zstate = SF_Z_CLOSED;
+			sf_history(e, sf_letter(p, 'F'));
+			if (!e->first_fin) {
+				e->first_fin = p + 1;
+			} else if (!e->close_kind) {
+				/* Second FIN: had the first been acknowledged? */
+				if (Q->flags & SF_SF_FIN_ACKED)
+					e->close_kind = SF_CK_FOUR_WAY;
+				else if ((f & SF_TH_ACK) && sf_seq_le(Q->fin_seq + 1, s->ack))
+					e->close_kind = SF_CK_THREE_WAY;
+				else
+					e->close_kind = SF_CK_SIMULTANEOUS;
+			}
+			switch (P->state) {
+			case SF_ESTABLISHED:
+			case SF_SYN_RECV:
+				sf_go(e, o, p, SF_FIN_WAIT1, now);
+				break;
+			case SF_CLOSE_WAIT:
+				sf_go(e, o, p, SF_LAST_ACK, now);
+				break;
+			}
+		}
+	}
+
+	/* (c) What the ACK does to Q, which receives it. */
+	if (f & SF_TH_ACK) {
+		if ((Q->flags & SF_SF_SYN) && !(Q->flags & SF_SF_SYN_ACKED) &&
+		    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
+			Q->flags |= SF_SF_SYN_ACKED;
+			if (Q->state == SF_SYN_RECV)
+				sf_go(e, o, q, SF_ESTABLISHED, now);
+		}
+		if ((Q->flags & SF_SF_FIN) && !(Q->flags & SF_SF_FIN_ACKED) &&
+		    sf_seq_le(Q->fin_seq + 1, s->ack)) {
+			/* P's earlier FIN reached Q before this ACK did. */
+			if ((P->flags & SF_SF_FIN) && !fin_now && !(Q->flags & SF_SF_GOT_FIN))
+				sf_got_fin(e, o, q, now);
+			Q->flags |= SF_SF_FIN_ACKED;
+			switch (Q->state) {
+			case SF_FIN_WAIT1:
+				sf_go(e, o, q, SF_FIN_WAIT2, now);
+				break;
+			case SF_CLOSING:
+				sf_go(e, o, q, SF_TIME_WAIT, now);
+				break;
+			case SF_LAST_ACK:
+				sf_go(e, o, q, SF_CLOSED, now);
+				break;
+			}
+		}
+	}
+
+	/* Handshake complete: both sides established for the first time. */
+	if (!(e->flags & SF_EF_OPEN) && e->side[0].state == SF_ESTABLISHED &&
+	    e->side[1].state == SF_ESTABLISHED) {
+		e->flags |= SF_EF_OPEN;
+		o->what |= SF_W_OPEN;
+		if (e->synack_ns)
+			e->ack_rtt_us = (__u32)((now - e->synack_ns) / 1000);
+		if (e->side[0].zstate == SF_Z_SYN_SENT || e->side[0].zstate == SF_Z_SYN_ACK_SENT)
+			e->side[0].zstate = SF_Z_ESTABLISHED;
+		if (e->side[1].zstate == SF_Z_SYN_SENT || e->side[1].zstate == SF_Z_SYN_ACK_SENT)
+			e->side[1].zstate = SF_Z_ESTABLISHED;
+	}
+
+	/* Both FINs sent and acknowledged: a clean close. */
+	if (!(e->flags & SF_EF_CLOSED) && (P->flags & SF_SF_FIN_ACKED) &&
+	    (Q->flags & SF_SF_FIN_ACKED)) {
+		e->flags |= SF_EF_CLOSED;
+		e->reason = SF_R_FIN;
+		o->what |= SF_W_CLOSE;
+	}
+	return o->ntrans;
+}
+
+/* Expiry settings, in nanoseconds. */
+struct sf_timeouts {
+	__u64 syn_ns;		/* unanswered SYN */
+	__u64 time_wait_ns;	/* a closed record lingers this long */
+	__u64 idle_ns;		/* no segment for this long */
+};
+
+/*
+ * sf_expire_reason: what, if anything, `e` has timed out for at `now`.
+ * SF_R_NONE: still live. For a closed record, SF_R_END means "linger over:
+ * drop it silently" (its close was already reported).
+ */
+SF_HELPER int sf_expire_reason(const struct sf_entry *e, __u64 now, const struct sf_timeouts *t)
+{
+	__u64 idle = now > e->last_ns ? now - e->last_ns : 0;
+
+	if (e->flags & SF_EF_CLOSED)
+		return idle >= t->time_wait_ns ? SF_R_END : SF_R_NONE;
+	if (!(e->flags & SF_EF_OPEN) && e->side[SF_CLIENT].state == SF_SYN_SENT &&
+	    !(e->side[SF_SERVER].flags & SF_SF_SEEN))
+		return idle >= t->syn_ns ? SF_R_UNANSWERED : SF_R_NONE;
+	/* Both FINs seen, final ACK missing: TIME_WAIT rules apply. */
+	if ((e->side[0].flags & SF_SF_FIN) && (e->side[1].flags & SF_SF_FIN))
+		return idle >= t->time_wait_ns ? SF_R_TIMEOUT : SF_R_NONE;
+	return idle >= t->idle_ns ? SF_R_TIMEOUT : SF_R_NONE;
+}
+
+/*
+ * sf_close: close `e` for `reason` (timeouts, reuse, eviction, end of
+ * capture) at `now`. An unanswered SYN takes the client to CLOSED, like the
+ * kernel's own give-up; other reasons leave the states as last proven.
+ */
+SF_HELPER void sf_close(struct sf_entry *e, int reason, __u64 now, struct sf_step_out *o)
+{
+	o->ntrans = 0;
+	o->what = SF_W_CLOSE;
+	o->suspicious = 0;
+	o->retrans = 0;
+	if (reason == SF_R_UNANSWERED)
+		sf_go(e, o, SF_CLIENT, SF_CLOSED, now);
+	e->flags |= SF_EF_CLOSED;
+	e->reason = reason;
+}
+
+#endif /* SYNFIN_CONN_H */

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * synfin.bpf.c - XDP (ingress) and tc (egress) entry points: parse, find the
+ * connection's entry, step the state machine, emit what changed. Both hooks
+ * share one handle_packet() and the same maps, so one interface shows both
+ * directions of every connection. synfin observes: every verdict is "pass".
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "synfin.h"
+#include "parse.h"
+#include "conn.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TC_ACT_OK 0
+#define SF_LOCK_SPINS 512	/* cmpxchg attempts before giving up (counted) */
+
+/* --port filter: set by the loader before load (0 ports = all). */
+const volatile __u16 cfg_ports[SF_MAX_PORTS] = {};
+const volatile __u32 cfg_nports = 0;
+
+/* Connections whose handshake completed, or picked up mid-stream. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SF_MAX_CONNS);
+	__type(key, struct sf_key);
+	__type(value, struct sf_entry);
+} conns SEC(".maps");
+
+/* Connections still in their handshake: a SYN flood evicts only these. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SF_MAX_HALF_OPEN);
+	__type(key, struct sf_key);
+	__type(value, struct sf_entry);
+} half_open SEC(".maps");
+
+/* Events to the reporter: one per state-changing segment. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SF_RINGBUF_BYTES);
+} events SEC(".maps");
+
+/* All counters, one struct per CPU (enum sf_counter indexes c[]). */
+struct sf_counters {
+	__u64 c[SF_NCOUNTERS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sf_counters);
+} counters SEC(".maps");
+
+/* Per-CPU scratch entry: too big for the 512-byte stack next to the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sf_entry);
+} scratch SEC(".maps");
+
+/* Connection ids, unique for the life of the loaded object. */
+__u64 next_conn_id = 0;
+
+static __always_inline void count(struct sf_counters *cs, __u32 idx)
+{
+	if (cs && idx < SF_NCOUNTERS)
+		cs->c[idx]++;
+}
+
+/* The entry lock: a word taken with cmpxchg (LRU maps refuse bpf_spin_lock). */
+static __always_inline int entry_lock(struct sf_entry *e)
+{
+	for (int i = 0; i < SF_LOCK_SPINS; i++)
+		if (__sync_val_compare_and_swap(&e->lock, 0, 1) == 0)
+			return 1;
+	return 0;
+}
+
+static __always_inline void entry_unlock(struct sf_entry *e)
+{
+	__sync_lock_test_and_set(&e->lock, 0);
+}
+
+static __always_inline int port_wanted(__u16 sport, __u16 dport)
+{
+	if (cfg_nports == 0)
+		return 1;
+	for (int i = 0; i < SF_MAX_PORTS; i++) {
+		if (i >= cfg_nports)
+			break;
+		if (cfg_ports[i] == sport || cfg_ports[i] == dport)
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline void emit(struct sf_counters *cs, __u8 type, __u8 hook, __u64 now,
+				 const struct sf_pkt *pk, const struct sf_step_out *o,
+				 const struct sf_entry *e)
+{
+	struct sf_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		count(cs, SF_C_RB_DROPS);
+		return;
+	}
+	ev->type = type;
+	ev->what = o->what;
+	ev->ntrans = o->ntrans;
+	ev->hook = hook;
+	ev->reserved = 0;
+	ev->ts_ns = now;
+	__builtin_memcpy(&ev->key, &pk->key, sizeof(ev->key));
+	__builtin_memcpy(&ev->seg, &pk->seg, sizeof(ev->seg));
+	__builtin_memcpy(ev->trans, o->trans, sizeof(ev->trans));
+	__builtin_memcpy(&ev->entry, e, sizeof(ev->entry));
+	ev->entry.lock = 0;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* Counters for what one step did. */
+static __always_inline void count_step(struct sf_counters *cs, const struct sf_step_out *o,
+				       const struct sf_entry *e)
+{
+	if (!cs)
+		return;
+	if (o->suspicious)
+		count(cs, o->suspicious - 1);
+	if (o->retrans)
+		count(cs, o->retrans - 1);
+	if (o->what & SF_W_OPEN)
+		count(cs, SF_C_OPENED);
+	if (o->what & SF_W_CLOSE)
+		count(cs, SF_C_CLOSE_FIN + e->reason - SF_R_FIN);
+	cs->c[SF_C_TRANSITIONS] += o->ntrans;
+}
+
+/* Find the entry for a key: the main map first, then the half-open one. */
+static __always_inline struct sf_entry *find(const struct sf_key *k, int *in_half)
+{
+	struct sf_entry *e = bpf_map_lookup_elem(&conns, k);
+
+	*in_half = 0;
+	if (e)
+		return e;
+	*in_half = 1;
+	return bpf_map_lookup_elem(&half_open, k);
+}
+
+static __always_inline int handle_packet(void *ctx, void *data, void *data_end, __u8 hook,
+					 int may_pull)
+{
+	struct sf_cursor cur = { .pos = data, .end = data_end, .base = data };
+	struct sf_step_out o = {};
+	struct sf_pkt pk = {};
+	struct sf_counters *cs;
+	struct sf_entry *e, *tmp;
+	__u32 zero = 0;
+	__u8 extra = 0;		/* SF_W_NEW / SF_W_REUSED for this segment */
+	__u64 now;
+	int rc, in_half, tries;
+
+	cs = bpf_map_lookup_elem(&counters, &zero);
+	rc = sf_parse_eth(&cur, &pk);
+	/* tc may see headers outside the linear area: the caller pulls, retries. */
+	if (rc == SF_P_TRUNC && may_pull)
+		return rc;
+	count(cs, hook == 0 ? SF_C_PKTS_INGRESS : SF_C_PKTS_EGRESS);
+	switch (rc) {
+	case SF_P_TCP: break;
+	case SF_P_NOT_TCP: count(cs, SF_C_NON_TCP); return rc;
+	case SF_P_FRAGMENT: count(cs, SF_C_FRAGMENTS); return rc;
+	case SF_P_TRUNC: count(cs, SF_C_ERR_TRUNC); return rc;
+	case SF_P_BAD_IP: count(cs, SF_C_ERR_IP); return rc;
+	case SF_P_BAD_TCP: count(cs, SF_C_ERR_TCP); return rc;
+	default: count(cs, SF_C_ERR_VLAN); return rc;
+	}
+	count(cs, SF_C_TCP);
+	if (pk.opt_len) {
+		struct sf_optbuf ob = {};
+		__u32 n = pk.opt_len;
+
+		if (n > SF_MAX_OPT_BYTES)
+			n = SF_MAX_OPT_BYTES;
+		if (n == 0)
+			n = 1;
+		if ((hook == 0 ? bpf_xdp_load_bytes(ctx, pk.opt_off, &ob, n) :
+				 bpf_skb_load_bytes(ctx, pk.opt_off, &ob, n)) == 0)
+			sf_parse_opts(&ob, pk.opt_len, &pk.seg);
+		if (pk.seg.opts & SF_OPT_BAD)
+			count(cs, SF_C_ERR_OPTS);
+	}
+	if (!port_wanted(pk.sport, pk.dport)) {
+		count(cs, SF_C_FILTERED);
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+
+	for (tries = 0; tries < 2; tries++) {
+		e = find(&pk.key, &in_half);
+		if (!e)
+			break;
+		if (!entry_lock(e)) {
+			count(cs, SF_C_LOCK_FAIL);
+			return 0;
+		}
+		if (e->flags & SF_EF_MOVED) {	/* moved to conns meanwhile: look again */
+			entry_unlock(e);
+			e = NULL;
+			continue;
+		}
+		if (sf_starts_new(e, &pk.seg)) {
+			/* Port reuse: report the old connection, start afresh. */
+			if (!(e->flags & SF_EF_CLOSED)) {
+				sf_close(e, SF_R_REUSED, now, &o);
+				count_step(cs, &o, e);
+				emit(cs, SF_EV_STEP, hook, now, &pk, &o, e);
+				extra = SF_W_REUSED;
+			}
+			e->flags |= SF_EF_MOVED;	/* others must not step the old record */
+			entry_unlock(e);
+			bpf_map_delete_elem(in_half ? (void *)&half_open : (void *)&conns, &pk.key);
+			e = NULL;
+		}
+		break;
+	}
+
+	if (!e) {
+		tmp = bpf_map_lookup_elem(&scratch, &zero);
+		if (!tmp)
+			return 0;
+		sf_conn_init(tmp, &pk.seg, pk.sport, pk.dport, now,
+			     __sync_fetch_and_add(&next_conn_id, 1) + 1);
+		in_half = !(tmp->flags & SF_EF_OPEN);
+		if (bpf_map_update_elem(in_half ? (void *)&half_open : (void *)&conns, &pk.key, tmp,
+					BPF_NOEXIST)) {
+			/* Lost a race with the other direction's CPU, or full. */
+			e = find(&pk.key, &in_half);
+			if (!e) {
+				count(cs, SF_C_MAP_FULL);
+				return 0;
+			}
+		} else {
+			count(cs, SF_C_NEW_CONNS);
+			count(cs, in_half ? SF_C_HALF_OPEN : SF_C_MIDSTREAM);
+			extra |= SF_W_NEW;
+			e = bpf_map_lookup_elem(in_half ? (void *)&half_open : (void *)&conns,
+						&pk.key);
+			if (!e)
+				return 0;
+		}
+		if (!entry_lock(e)) {
+			count(cs, SF_C_LOCK_FAIL);
+			return 0;
+		}
+	}
+
+	sf_step(e, &pk.seg, now, &o);
+	o.what |= extra;
+	count_step(cs, &o, e);
+	if (o.suspicious)
+		emit(cs, SF_EV_SUSPICIOUS, hook, now, &pk, &o, e);
+	else if (o.ntrans || (o.what & (SF_W_OPEN | SF_W_CLOSE | SF_W_NEW)))
+		emit(cs, SF_EV_STEP, hook, now, &pk, &o, e);
+
+	if (in_half && (e->flags & SF_EF_OPEN)) {
+		/* Handshake done: move to the main map so floods cannot evict it. */
+		tmp = bpf_map_lookup_elem(&scratch, &zero);
+		if (tmp) {
+			__builtin_memcpy(tmp, e, sizeof(*tmp));
+			tmp->lock = 0;
+			e->flags |= SF_EF_MOVED;
+			if (bpf_map_update_elem(&conns, &pk.key, tmp, BPF_ANY) == 0)
+				bpf_map_delete_elem(&half_open, &pk.key);
+			else
+				count(cs, SF_C_MAP_FULL), e->flags &= ~SF_EF_MOVED;
+		}
+	}
+	entry_unlock(e);
+	return 0;
+}
+
+SEC("xdp")
+int synfin_xdp(struct xdp_md *ctx)
+{
+	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end, 0, 0);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int synfin_tc(struct __sk_buff *skb)
+{
+	if (handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, 1, 1) == SF_P_TRUNC) {
+		/* Headers beyond the linear part: pull them in and parse again. */
+		bpf_skb_pull_data(skb, skb->len < 256 ? skb->len : 256);
+		handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, 1, 0);
+	}
+	return TC_ACT_OK;
+}

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * synfin.h - the ABI shared by the BPF programs and the synfin program.
+ *
+ * Everything here is read by both sides: fixed-width types, explicit padding,
+ * no pointers. Wire-order fields are marked __be; everything else is in host
+ * byte order. user/abi_check.c asserts the sizes.
+ */
+#ifndef SYNFIN_H
+#define SYNFIN_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Per-side TCP states, numbered and spelled as Linux (ss, tcpstates) does. */
+enum sf_state {
+	SF_UNKNOWN = 0,		/* not used on the wire; "no state yet" */
+	SF_ESTABLISHED = 1,
+	SF_SYN_SENT = 2,
+	SF_SYN_RECV = 3,
+	SF_FIN_WAIT1 = 4,
+	SF_FIN_WAIT2 = 5,
+	SF_TIME_WAIT = 6,
+	SF_CLOSED = 7,
+	SF_CLOSE_WAIT = 8,
+	SF_LAST_ACK = 9,
+	SF_LISTEN = 10,
+	SF_CLOSING = 11,
+	SF_NSTATES = 12,
+};
+
+/* Which endpoint of a connection: the client sent the first SYN. */
+enum sf_side {
+	SF_CLIENT = 0,
+	SF_SERVER = 1,
+};
+
+/* Why a connection's record was closed. */
+enum sf_reason {
+	SF_R_NONE = 0,
+	SF_R_FIN,		/* both FINs sent and acknowledged (or TIME_WAIT) */
+	SF_R_RST,		/* reset after the handshake (or a half-open one) */
+	SF_R_REFUSED,		/* RST answering a SYN */
+	SF_R_UNANSWERED,	/* SYN never answered within --syn-timeout */
+	SF_R_TIMEOUT,		/* idle longer than --idle-timeout, or a closing side stalled */
+	SF_R_REUSED,		/* a new SYN took over the tuple */
+	SF_R_EVICTED,		/* the map was full and dropped the entry */
+	SF_R_END,		/* end of capture (replay) or of the watch */
+	SF_R_NREASONS,
+};
+
+/* How the connection ended, beyond the reason. */
+enum sf_close_kind {
+	SF_CK_NONE = 0,
+	SF_CK_FOUR_WAY,		/* FIN, ACK, FIN, ACK */
+	SF_CK_THREE_WAY,	/* FIN, FIN+ACK, ACK */
+	SF_CK_SIMULTANEOUS,	/* FINs crossed: both sides through CLOSING */
+};
+
+/* Verdict on the RST that closed a connection (RFC 5961 section 3). */
+enum sf_rst_verdict {
+	SF_RV_NONE = 0,
+	SF_RV_EXACT,		/* seq == the receiver's next expected seq */
+	SF_RV_IN_WINDOW,	/* inside the receiver's window, not exact */
+	SF_RV_SYN_ACKED,	/* RST answering a SYN, its ACK acknowledging it */
+	SF_RV_UNVERIFIED,	/* no receiver window known (one-sided/mid-stream) */
+};
+
+/* TCP flag bits as on the wire (byte 13 of the header). */
+#define SF_TH_FIN 0x01
+#define SF_TH_SYN 0x02
+#define SF_TH_RST 0x04
+#define SF_TH_PSH 0x08
+#define SF_TH_ACK 0x10
+#define SF_TH_URG 0x20
+#define SF_TH_ECE 0x40
+#define SF_TH_CWR 0x80
+
+/* sf_seg.opts: which options the segment carried. */
+#define SF_OPT_MSS 0x01
+#define SF_OPT_WS 0x02
+#define SF_OPT_SACK_OK 0x04
+#define SF_OPT_TS 0x08
+#define SF_OPT_TFO 0x10		/* TCP Fast Open cookie (kind 34 or 254/0xF989) */
+#define SF_OPT_BAD 0x80		/* malformed option list (length 0/1/overrun) */
+
+/*
+ * Canonical 5-tuple: the endpoint that sorts lower (address, then port) is
+ * "lo". IPv4 addresses sit in the first 4 bytes, the rest zero.
+ */
+struct sf_key {
+	__u8 addr_lo[16];
+	__u8 addr_hi[16];
+	__be16 port_lo;
+	__be16 port_hi;
+	__u8 family;		/* 4 or 6 */
+	__u8 reserved[3];
+};
+
+/* One parsed TCP segment, host byte order. */
+struct sf_seg {
+	__u32 seq;
+	__u32 ack;
+	__u32 len;		/* payload bytes (IP length minus headers) */
+	__u32 tsval;
+	__u16 win;		/* raw window field, unscaled */
+	__u16 mss;
+	__u8 flags;		/* SF_TH_* */
+	__u8 opts;		/* SF_OPT_* */
+	__u8 wscale;
+	__u8 dir;		/* 0: lo -> hi endpoint, 1: hi -> lo */
+};
+
+/* Per-side flags (sf_side_rec.flags). */
+#define SF_SF_SYN 0x0001	/* sent a SYN (isn valid) */
+#define SF_SF_FIN 0x0002	/* sent a FIN (fin_seq valid) */
+#define SF_SF_RST 0x0004	/* sent an accepted RST */
+#define SF_SF_SYN_ACKED 0x0008	/* its SYN was acknowledged by the peer */
+#define SF_SF_FIN_ACKED 0x0010	/* its FIN was acknowledged by the peer */
+#define SF_SF_GOT_SYN 0x0020	/* proved (by its ACK) to have received peer's SYN */
+#define SF_SF_GOT_FIN 0x0040	/* credited with receiving the peer's FIN */
+#define SF_SF_SEEN 0x0080	/* sent at least one segment */
+#define SF_SF_SACK_OK 0x0100	/* SACK-permitted on its SYN */
+#define SF_SF_TS 0x0200		/* timestamps on its SYN */
+#define SF_SF_WS 0x0400		/* window scale on its SYN */
+#define SF_SF_ACKED 0x0800	/* last_ack valid */
+#define SF_SF_DATA 0x1000	/* sent payload */
+#define SF_SF_TFO 0x2000	/* TFO option on its SYN */
+
+/* Zeek endpoint states, kept to derive Zeek's conn_state. */
+enum sf_zstate {
+	SF_Z_INACTIVE = 0,
+	SF_Z_SYN_SENT,
+	SF_Z_SYN_ACK_SENT,
+	SF_Z_PARTIAL,
+	SF_Z_ESTABLISHED,
+	SF_Z_CLOSED,
+	SF_Z_RESET,
+};
+
+/* What one side of a connection has done, as far as its segments prove. */
+struct sf_side_rec {
+	__u32 isn;		/* seq of its SYN */
+	__u32 nxt;		/* highest seq + len (+SYN/FIN) it has sent */
+	__u32 fin_seq;		/* seq of its FIN */
+	__u32 last_ack;		/* highest ack it has sent */
+	__u64 bytes;		/* payload bytes, from sequence numbers (no retransmissions) */
+	__u64 state_ns;		/* when it entered its current state */
+	__u32 pkts;		/* segments sent */
+	__u32 bytes_after_fin;	/* payload sent after the peer's FIN (half-close) */
+	__u16 flags;		/* SF_SF_* */
+	__u16 retrans;		/* retransmitted SYN/FIN/data segments */
+	__u16 win;		/* last window, unscaled */
+	__u16 mss;		/* MSS option on its SYN, 0 if none */
+	__u8 state;		/* enum sf_state */
+	__u8 zstate;		/* enum sf_zstate */
+	__u8 wscale;		/* window scale shift on its SYN */
+	__u8 suspicious;	/* out-of-window RST/FIN/SYN it sent (saturating) */
+};
+
+/* Entry flags (sf_entry.flags). */
+#define SF_EF_MIDSTREAM 0x01	/* first seen without its SYN */
+#define SF_EF_OPEN 0x02		/* handshake completed (open event sent) */
+#define SF_EF_CLOSED 0x04	/* close decided; record about to go */
+#define SF_EF_MOVED 0x08	/* moved from the half-open map to the main one */
+#define SF_EF_TFO_DATA 0x10	/* payload on the SYN (TCP Fast Open) */
+#define SF_EF_SIM_OPEN 0x20	/* simultaneous open */
+
+#define SF_HISTORY_LEN 16
+
+/*
+ * One tracked connection. Sides are indexed by enum sf_side. The lock word
+ * serialises the two directions of one flow running on two CPUs.
+ */
+struct sf_entry {
+	__u64 id;		/* connection id, unique per watcher/replay */
+	__u64 first_ns;		/* first segment */
+	__u64 last_ns;		/* latest segment */
+	__u64 syn_ns;		/* latest client SYN (for the SYN->SYN-ACK RTT) */
+	__u64 synack_ns;	/* latest SYN-ACK */
+	__u32 syn_rtt_us;	/* SYN -> SYN-ACK at the hook, 0 if not seen */
+	__u32 ack_rtt_us;	/* SYN-ACK -> handshake ACK at the hook */
+	__u32 lock;		/* 0 free, 1 held (cmpxchg) */
+	__u8 client_dir;	/* sf_seg.dir of the client's segments */
+	__u8 flags;		/* SF_EF_* */
+	__u8 reason;		/* enum sf_reason once closed */
+	__u8 close_kind;	/* enum sf_close_kind */
+	__u8 first_fin;		/* 1 + side that sent the first FIN, 0 none */
+	__u8 rst_side;		/* 1 + side that sent the closing RST, 0 none */
+	__u8 rst_verdict;	/* enum sf_rst_verdict */
+	__u8 reserved;
+	char history[SF_HISTORY_LEN]; /* Zeek history letters, first occurrence order */
+	struct sf_side_rec side[2];
+};
+
+/* Ring-buffer event types. */
+enum sf_ev_type {
+	SF_EV_STEP = 1,		/* a segment changed state: transitions, open, close */
+	SF_EV_SUSPICIOUS = 2,	/* an out-of-window RST/FIN/SYN was ignored */
+};
+
+#define SF_MAX_TRANS 6
+
+struct sf_trans {
+	__u8 side;		/* enum sf_side */
+	__u8 from;		/* enum sf_state */
+	__u8 to;
+	__u8 reserved;
+};
+
+/* sf_event.what bits. */
+#define SF_W_OPEN 0x01		/* handshake completed with this segment */
+#define SF_W_CLOSE 0x02		/* connection closed (entry.reason says why) */
+#define SF_W_NEW 0x04		/* first segment of a connection */
+#define SF_W_REUSED 0x08	/* a previous connection on the tuple was closed as reused */
+
+/* One event: the segment, what it changed, and the entry after the change. */
+struct sf_event {
+	__u8 type;		/* enum sf_ev_type */
+	__u8 what;		/* SF_W_* */
+	__u8 ntrans;		/* valid entries in trans[] */
+	__u8 hook;		/* 0 XDP ingress, 1 tc egress, 2 replay, 3 sweeper */
+	__u32 reserved;
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (live) or capture time (replay) */
+	struct sf_key key;
+	struct sf_seg seg;
+	struct sf_trans trans[SF_MAX_TRANS];
+	struct sf_entry entry;	/* after the step */
+};
+
+/* Counters (per-CPU array, index = enum sf_counter). */
+enum sf_counter {
+	SF_C_PKTS_INGRESS = 0,	/* packets seen by XDP */
+	SF_C_PKTS_EGRESS,	/* packets seen by tc egress */
+	SF_C_TCP,		/* TCP segments parsed */
+	SF_C_NON_TCP,		/* not TCP (or not IP) */
+	SF_C_FILTERED,		/* TCP, but not on a --port */
+	SF_C_FRAGMENTS,		/* non-first IP fragments, skipped */
+	SF_C_ERR_TRUNC,		/* parse error: header cut short */
+	SF_C_ERR_IP,		/* parse error: bad IP header (ihl/version/len) */
+	SF_C_ERR_TCP,		/* parse error: bad TCP header (doff) */
+	SF_C_ERR_OPTS,		/* parse error: malformed TCP options */
+	SF_C_ERR_VLAN,		/* too many VLAN tags / IPv6 ext headers */
+	SF_C_RB_DROPS,		/* ring buffer full: events lost */
+	SF_C_LOCK_FAIL,		/* could not take an entry's lock: segment skipped */
+	SF_C_MAP_FULL,		/* insert into a connection map failed */
+	SF_C_NEW_CONNS,		/* connections created */
+	SF_C_HALF_OPEN,		/* connections created in the half-open map */
+	SF_C_OPENED,		/* handshakes completed */
+	SF_C_MIDSTREAM,		/* connections picked up mid-stream */
+	SF_C_SUSP_RST,		/* out-of-window RSTs ignored */
+	SF_C_SUSP_FIN,		/* out-of-window FINs ignored */
+	SF_C_SUSP_SYN,		/* SYNs conflicting with an open connection, ignored */
+	SF_C_RETRANS_SYN,	/* retransmitted SYNs */
+	SF_C_RETRANS_SYNACK,	/* retransmitted SYN-ACKs */
+	SF_C_RETRANS_FIN,	/* retransmitted FINs */
+	SF_C_RETRANS_DATA,	/* retransmitted data segments */
+	SF_C_TRANSITIONS,	/* per-side state transitions */
+	SF_C_CLOSE_FIN,		/* closes, by reason: must follow enum sf_reason order */
+	SF_C_CLOSE_RST,
+	SF_C_CLOSE_REFUSED,
+	SF_C_CLOSE_UNANSWERED,
+	SF_C_CLOSE_TIMEOUT,
+	SF_C_CLOSE_REUSED,
+	SF_C_CLOSE_EVICTED,
+	SF_C_CLOSE_END,
+	SF_C_LOOP_SKIP,		/* lo egress copy skipped (each packet counted once) */
+	SF_NCOUNTERS,
+};
+
+/* Map sizes. */
+#define SF_MAX_CONNS (1 << 20)		/* established connections (LRU) */
+#define SF_MAX_HALF_OPEN (1 << 16)	/* half-open connections (LRU) */
+#define SF_MAX_PORTS 16			/* --port filter slots */
+#define SF_RINGBUF_BYTES (16 << 20)	/* event ring buffer */
+
+#endif /* SYNFIN_H */

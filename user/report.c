@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * report.c - turns events (from the ring buffer, the sweeper or replay) into
+ * readable lines or JSON lines. Every printed event gets the next `seq`, so a
+ * consumer can tell silence from loss; loss itself is printed in-band.
+ *
+ * The reporter keeps a small record per live connection (time spent in each
+ * state per side) that it adds to the close summary.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include "synfin_user.h"
+
+struct mirror {
+	struct mirror *next;
+	uint64_t id;
+	uint64_t since[2];		/* when each side entered its current state */
+	uint64_t acc[2][SF_NSTATES];	/* ns spent per state */
+};
+
+struct reporter {
+	struct report_opts o;
+	uint64_t seq;
+	struct mirror **tab;
+	size_t nbuckets, n;
+};
+
+#define C_RESET "\033[0m"
+#define C_DIM "\033[2m"
+#define C_GREEN "\033[32m"
+#define C_RED "\033[31m"
+#define C_YELLOW "\033[33m"
+#define C_CYAN "\033[36m"
+
+struct reporter *reporter_new(const struct report_opts *o)
+{
+	struct reporter *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->o = *o;
+	r->nbuckets = 1024;
+	r->tab = calloc(r->nbuckets, sizeof(*r->tab));
+	if (!r->tab) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static size_t bucket(const struct reporter *r, uint64_t id)
+{
+	return (size_t)((id * 0x9E3779B97F4A7C15ull) >> 20) & (r->nbuckets - 1);
+}
+
+static void grow(struct reporter *r)
+{
+	size_t nb = r->nbuckets * 2, i;
+	struct mirror **t = calloc(nb, sizeof(*t));
+
+	if (!t)
+		return;
+	for (i = 0; i < r->nbuckets; i++) {
+		struct mirror *m = r->tab[i], *next;
+
+		for (; m; m = next) {
+			size_t b = (size_t)((m->id * 0x9E3779B97F4A7C15ull) >> 20) & (nb - 1);
+
+			next = m->next;
+			m->next = t[b];
+			t[b] = m;
+		}
+	}
+	free(r->tab);
+	r->tab = t;
+	r->nbuckets = nb;
+}
+
+/* The connection's record; created (states entered at first_ns) if absent. */
+static struct mirror *mirror_get(struct reporter *r, const struct sf_entry *e)
+{
+	struct mirror *m;
+	size_t b = bucket(r, e->id);
+
+	for (m = r->tab[b]; m; m = m->next)
+		if (m->id == e->id)
+			return m;
+	if (r->n > r->nbuckets * 2) {
+		grow(r);
+		b = bucket(r, e->id);
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->id = e->id;
+	m->since[0] = m->since[1] = e->first_ns;
+	m->next = r->tab[b];
+	r->tab[b] = m;
+	r->n++;
+	return m;
+}
+
+void reporter_forget(struct reporter *r, uint64_t id)
+{
+	struct mirror **pp = &r->tab[bucket(r, id)], *m;
+
+	for (; (m = *pp); pp = &m->next) {
+		if (m->id == id) {
+			*pp = m->next;
+			free(m);
+			r->n--;
+			return;
+		}
+	}
+}
+
+uint64_t reporter_events(const struct reporter *r)
+{
+	return r->seq;
+}
+
+void reporter_free(struct reporter *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nbuckets; i++) {
+		struct mirror *m = r->tab[i], *next;
+
+		for (; m; m = next) {
+			next = m->next;
+			free(m);
+		}
+	}
+	free(r->tab);
+	free(r);
+}
+
+/* Common JSON prefix: ts, seq, event, conn, endpoints. */
+static void json_head(struct reporter *r, const char *event, uint64_t ts, const struct sf_key *k,
+		      const struct sf_entry *e)
+{
+	char tbuf[48], cip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN];
+	__u16 cport, sport;
+
+	format_ts(ts + r->o.ts_offset_ns, tbuf, sizeof(tbuf), true);
+	sf_endpoint(k, e, SF_CLIENT, cip, sizeof(cip), &cport);
+	sf_endpoint(k, e, SF_SERVER, sip, sizeof(sip), &sport);
+	fprintf(r->o.out,
+		"{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"%s\", \"conn\": %llu, \"family\": %u, "
+		"\"client_ip\": \"%s\", \"client_port\": %u, \"server_ip\": \"%s\", \"server_port\": %u",
+		tbuf, (unsigned long long)++r->seq, event, (unsigned long long)e->id, k->family,
+		cip, cport, sip, sport);
+}
+
+/* Relative seq/ack of the event's segment, as Wireshark shows them. */
+static void rel_seq_ack(const struct sf_event *ev, __u32 *rseq, __u32 *rack)
+{
+	int p = ev->seg.dir == ev->entry.client_dir ? SF_CLIENT : SF_SERVER;
+
+	*rseq = ev->seg.seq - ev->entry.side[p].isn;
+	*rack = (ev->seg.flags & SF_TH_ACK) ? ev->seg.ack - ev->entry.side[p ^ 1].isn : 0;
+}
+
+static const char *side_name(int s)
+{
+	return s == SF_CLIENT ? "client" : "server";
+}
+
+static const char *state_color(struct reporter *r, int st)
+{
+	if (!r->o.color)
+		return "";
+	switch (st) {
+	case SF_ESTABLISHED: return C_GREEN;
+	case SF_CLOSED: case SF_TIME_WAIT: return C_RED;
+	case SF_SYN_SENT: case SF_SYN_RECV: case SF_UNKNOWN: case SF_LISTEN: return C_CYAN;
+	default: return C_YELLOW;
+	}
+}
+
+static const char *reset(struct reporter *r)
+{
+	return r->o.color ? C_RESET : "";
+}
+
+/* Text prefix: time, conn id, endpoints with the segment's direction. */
+static void text_head(struct reporter *r, uint64_t ts, const struct sf_key *k,
+		      const struct sf_entry *e, int dir_char)
+{
+	char tbuf[48], cip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN], c[64], s[64];
+	__u16 cport, sport;
+
+	format_ts(ts + r->o.ts_offset_ns, tbuf, sizeof(tbuf), false);
+	sf_endpoint(k, e, SF_CLIENT, cip, sizeof(cip), &cport);
+	sf_endpoint(k, e, SF_SERVER, sip, sizeof(sip), &sport);
+	snprintf(c, sizeof(c), k->family == 6 ? "[%s]:%u" : "%s:%u", cip, cport);
+	snprintf(s, sizeof(s), k->family == 6 ? "[%s]:%u" : "%s:%u", sip, sport);
+	r->seq++;
+	fprintf(r->o.out, "%s%s%s #%-4llu %21s %c %-21s ", r->o.color ? C_DIM : "", tbuf, reset(r),
+		(unsigned long long)e->id, c, dir_char, s);
+}
+
+/* Human units: 375us, 12.3ms, 4.20s. */
+static void fmt_us(uint64_t us, char *buf, size_t n)
+{
+	if (us < 1000)
+		snprintf(buf, n, "%lluus", (unsigned long long)us);
+	else if (us < 1000000)
+		snprintf(buf, n, "%.1fms", us / 1e3);
+	else
+		snprintf(buf, n, "%.2fs", us / 1e6);
+}
+
+static void fmt_bytes(uint64_t b, char *buf, size_t n)
+{
+	if (b < 10000)
+		snprintf(buf, n, "%lluB", (unsigned long long)b);
+	else if (b < 10000000)
+		snprintf(buf, n, "%.1fKB", b / 1e3);
+	else if (b < 10000000000ull)
+		snprintf(buf, n, "%.1fMB", b / 1e6);
+	else
+		snprintf(buf, n, "%.1fGB", b / 1e9);
+}
+
+static void print_segment_text(struct reporter *r, const struct sf_event *ev)
+{
+	const struct sf_entry *e = &ev->entry;
+	int p = ev->seg.dir == e->client_dir ? SF_CLIENT : SF_SERVER;
+	char fl[16];
+	__u32 rseq, rack;
+	int i;
+
+	sf_flags_str(ev->seg.flags, fl, sizeof(fl));
+	rel_seq_ack(ev, &rseq, &rack);
+	if (ev->hook == 3) {	/* sweeper: no segment, a timeout */
+		text_head(r, ev->ts_ns, &ev->key, e, ' ');
+		fprintf(r->o.out, "%-26s", "(timeout)");
+	} else {
+		text_head(r, ev->ts_ns, &ev->key, e, p == SF_CLIENT ? '>' : '<');
+		fprintf(r->o.out, "[%s] seq %u", fl, rseq);
+		if (ev->seg.flags & SF_TH_ACK)
+			fprintf(r->o.out, " ack %u", rack);
+		fprintf(r->o.out, " len %u ", ev->seg.len);
+	}
+	if (ev->type == SF_EV_SUSPICIOUS) {
+		fprintf(r->o.out, " %ssuspicious %s from %s ignored%s\n", r->o.color ? C_RED : "",
+			ev->seg.flags & SF_TH_RST ? "RST" : ev->seg.flags & SF_TH_SYN ? "SYN" : "FIN",
+			side_name(p), reset(r));
+		return;
+	}
+	for (i = 0; i < ev->ntrans && i < SF_MAX_TRANS; i++) {
+		const struct sf_trans *t = &ev->trans[i];
+
+		fprintf(r->o.out, "%s %s %s%s%s -> %s%s%s", i ? "," : "", side_name(t->side),
+			state_color(r, t->from), sf_state_name(t->from), reset(r),
+			state_color(r, t->to), sf_state_name(t->to), reset(r));
+	}
+	if (!ev->ntrans && (ev->what & SF_W_NEW) && (e->flags & SF_EF_MIDSTREAM))
+		fprintf(r->o.out, " picked up mid-stream");
+	fputc('\n', r->o.out);
+}
+
+static void json_segment_fields(struct reporter *r, const struct sf_event *ev)
+{
+	char fl[16];
+	__u32 rseq, rack;
+
+	sf_flags_str(ev->seg.flags, fl, sizeof(fl));
+	rel_seq_ack(ev, &rseq, &rack);
+	fprintf(r->o.out, ", \"flags\": \"%s\", \"rel_seq\": %u, \"rel_ack\": %u, \"len\": %u",
+		fl, rseq, rack, ev->seg.len);
+}
+
+static void print_open(struct reporter *r, const struct sf_event *ev)
+{
+	const struct sf_entry *e = &ev->entry;
+	const struct sf_side_rec *c = &e->side[SF_CLIENT], *s = &e->side[SF_SERVER];
+	unsigned mss = c->mss && s->mss ? (c->mss < s->mss ? c->mss : s->mss) : (c->mss | s->mss);
+	int ws = (c->flags & SF_SF_WS) && (s->flags & SF_SF_WS);
+	int sack = (c->flags & SF_SF_SACK_OK) && (s->flags & SF_SF_SACK_OK);
+	int ts = (c->flags & SF_SF_TS) && (s->flags & SF_SF_TS);
+
+	if (r->o.format == OUT_JSON) {
+		json_head(r, "open", ev->ts_ns, &ev->key, e);
+		fprintf(r->o.out,
+			", \"syn_rtt_us\": %u, \"ack_rtt_us\": %u, \"mss\": %u, \"client_mss\": %u, "
+			"\"server_mss\": %u, \"wscale\": %s, \"client_wscale\": %d, \"server_wscale\": %d, "
+			"\"sack\": %s, \"timestamps\": %s, \"tfo\": %s, \"midstream\": %s, "
+			"\"simultaneous_open\": %s}\n",
+			e->syn_rtt_us, e->ack_rtt_us, mss, c->mss, s->mss, ws ? "true" : "false",
+			(c->flags & SF_SF_WS) ? c->wscale : -1, (s->flags & SF_SF_WS) ? s->wscale : -1,
+			sack ? "true" : "false", ts ? "true" : "false",
+			(e->flags & SF_EF_TFO_DATA) || (c->flags & SF_SF_TFO) ? "true" : "false",
+			(e->flags & SF_EF_MIDSTREAM) ? "true" : "false",
+			(e->flags & SF_EF_SIM_OPEN) ? "true" : "false");
+		return;
+	}
+	{
+		char a[16], b[16];
+
+		fmt_us(e->syn_rtt_us, a, sizeof(a));
+		fmt_us(e->ack_rtt_us, b, sizeof(b));
+		text_head(r, ev->ts_ns, &ev->key, e, '=');
+		fprintf(r->o.out, "%sopen%s  rtt syn %s ack %s  mss %u", r->o.color ? C_GREEN : "",
+			reset(r), a, b, mss);
+		if (ws)
+			fprintf(r->o.out, " ws %u/%u", c->wscale, s->wscale);
+		fprintf(r->o.out, "%s%s%s%s\n", sack ? " sack" : "", ts ? " ts" : "",
+			(e->flags & SF_EF_TFO_DATA) ? " tfo-data" : "",
+			(e->flags & SF_EF_SIM_OPEN) ? " simultaneous-open" : "");
+	}
+}
+
+static const char *closed_by(const struct sf_entry *e)
+{
+	switch (e->reason) {
+	case SF_R_FIN:
+		if (e->close_kind == SF_CK_SIMULTANEOUS)
+			return "both";
+		return e->first_fin == 2 ? "server" : e->first_fin == 1 ? "client" : "none";
+	case SF_R_RST:
+	case SF_R_REFUSED:
+		return e->rst_side == 2 ? "server" : e->rst_side == 1 ? "client" : "none";
+	case SF_R_UNANSWERED:
+		return "client";
+	default:
+		if (e->first_fin)
+			return e->first_fin == 2 ? "server" : "client";
+		return "none";
+	}
+}
+
+static void print_close(struct reporter *r, const struct sf_event *ev, struct mirror *m)
+{
+	const struct sf_entry *e = &ev->entry;
+	const struct sf_side_rec *c = &e->side[SF_CLIENT], *s = &e->side[SF_SERVER];
+	uint64_t dur_us = ev->ts_ns > e->first_ns ? (ev->ts_ns - e->first_ns) / 1000 : 0;
+	int half = (c->bytes_after_fin || s->bytes_after_fin);
+	int one_sided = !(c->flags & SF_SF_SEEN) || !(s->flags & SF_SF_SEEN) || !c->pkts || !s->pkts;
+	int i, side;
+
+	if (r->o.format == OUT_JSON) {
+		json_head(r, "close", ev->ts_ns, &ev->key, e);
+		fprintf(r->o.out,
+			", \"reason\": \"%s\", \"conn_state\": \"%s\", \"history\": \"%s\", "
+			"\"duration_us\": %llu, \"client_bytes\": %llu, \"server_bytes\": %llu, "
+			"\"client_pkts\": %u, \"server_pkts\": %u, \"closed_by\": \"%s\", "
+			"\"close_kind\": \"%s\", \"half_close\": %s, \"half_close_bytes\": %u, "
+			"\"one_sided\": %s, \"midstream\": %s, \"rst_verdict\": \"%s\", "
+			"\"client_state\": \"%s\", \"server_state\": \"%s\", "
+			"\"client_retrans\": %u, \"server_retrans\": %u, \"suspicious\": %u, "
+			"\"syn_rtt_us\": %u, \"ack_rtt_us\": %u, \"client_mss\": %u, \"server_mss\": %u, "
+			"\"client_wscale\": %d, \"server_wscale\": %d, \"sack\": %s, \"timestamps\": %s, "
+			"\"tfo\": %s",
+			sf_reason_name(e->reason), sf_zeek_conn_state(e), e->history,
+			(unsigned long long)dur_us, (unsigned long long)c->bytes,
+			(unsigned long long)s->bytes, c->pkts, s->pkts, closed_by(e),
+			sf_close_kind_name(e), half ? "true" : "false",
+			c->bytes_after_fin + s->bytes_after_fin, one_sided ? "true" : "false",
+			(e->flags & SF_EF_MIDSTREAM) ? "true" : "false",
+			sf_rst_verdict_name(e->rst_verdict), sf_state_name(c->state),
+			sf_state_name(s->state), c->retrans, s->retrans,
+			c->suspicious + s->suspicious, e->syn_rtt_us, e->ack_rtt_us, c->mss, s->mss,
+			(c->flags & SF_SF_WS) ? c->wscale : -1, (s->flags & SF_SF_WS) ? s->wscale : -1,
+			(c->flags & SF_SF_SACK_OK) && (s->flags & SF_SF_SACK_OK) ? "true" : "false",
+			(c->flags & SF_SF_TS) && (s->flags & SF_SF_TS) ? "true" : "false",
+			(e->flags & SF_EF_TFO_DATA) || (c->flags & SF_SF_TFO) ? "true" : "false");
+		if (m) {
+			fprintf(r->o.out, ", \"state_us\": {");
+			for (side = 0; side < 2; side++) {
+				int first = 1;
+
+				fprintf(r->o.out, "%s\"%s\": {", side ? ", " : "", side_name(side));
+				for (i = 0; i < SF_NSTATES; i++) {
+					if (!m->acc[side][i])
+						continue;
+					fprintf(r->o.out, "%s\"%s\": %llu", first ? "" : ", ",
+						sf_state_name(i),
+						(unsigned long long)(m->acc[side][i] / 1000));
+					first = 0;
+				}
+				fputc('}', r->o.out);
+			}
+			fputc('}', r->o.out);
+		}
+		fprintf(r->o.out, "}\n");
+		return;
+	}
+	{
+		char d[16], cb[16], sb[16];
+
+		fmt_us(dur_us, d, sizeof(d));
+		fmt_bytes(c->bytes, cb, sizeof(cb));
+		fmt_bytes(s->bytes, sb, sizeof(sb));
+		text_head(r, ev->ts_ns, &ev->key, e, 'x');
+		fprintf(r->o.out, "%sclose%s %s %s by %s  %s %s  %s  > %s %up  < %s %up%s%s\n",
+			r->o.color ? C_RED : "", reset(r), sf_reason_name(e->reason),
+			sf_close_kind_name(e), closed_by(e), sf_zeek_conn_state(e),
+			e->history[0] ? e->history : "-", d, cb, c->pkts, sb, s->pkts,
+			half ? "  half-close" : "", one_sided ? "  one-sided" : "");
+	}
+}
+
+void reporter_event(struct reporter *r, const struct sf_event *ev)
+{
+	const struct sf_entry *e = &ev->entry;
+	struct mirror *m = mirror_get(r, e);
+	int i;
+
+	if (ev->type == SF_EV_SUSPICIOUS) {
+		if (r->o.format == OUT_JSON) {
+			int p = ev->seg.dir == e->client_dir ? SF_CLIENT : SF_SERVER;
+
+			json_head(r, "suspicious", ev->ts_ns, &ev->key, e);
+			fprintf(r->o.out, ", \"side\": \"%s\", \"kind\": \"%s\"", side_name(p),
+				ev->seg.flags & SF_TH_RST ? "rst" :
+				ev->seg.flags & SF_TH_SYN ? "syn" : "fin");
+			json_segment_fields(r, ev);
+			fprintf(r->o.out, "}\n");
+		} else {
+			print_segment_text(r, ev);
+		}
+		return;
+	}
+	for (i = 0; m && i < ev->ntrans && i < SF_MAX_TRANS; i++) {
+		int sd = ev->trans[i].side & 1;
+
+		if (ev->ts_ns > m->since[sd])
+			m->acc[sd][ev->trans[i].from % SF_NSTATES] += ev->ts_ns - m->since[sd];
+		m->since[sd] = ev->ts_ns;
+	}
+	if (r->o.format == OUT_JSON) {
+		for (i = 0; i < ev->ntrans && i < SF_MAX_TRANS; i++) {
+			const struct sf_trans *t = &ev->trans[i];
+
+			json_head(r, "transition", ev->ts_ns, &ev->key, e);
+			fprintf(r->o.out, ", \"side\": \"%s\", \"from\": \"%s\", \"to\": \"%s\"",
+				side_name(t->side), sf_state_name(t->from), sf_state_name(t->to));
+			if (ev->hook != 3)
+				json_segment_fields(r, ev);
+			fprintf(r->o.out, "}\n");
+		}
+	} else if (ev->ntrans || ((ev->what & SF_W_NEW) && (e->flags & SF_EF_MIDSTREAM))) {
+		print_segment_text(r, ev);
+	}
+	if (ev->what & SF_W_OPEN)
+		print_open(r, ev);
+	if (ev->what & SF_W_CLOSE) {
+		for (i = 0; m && i < 2; i++)
+			if (ev->ts_ns > m->since[i])
+				m->acc[i][e->side[i].state % SF_NSTATES] += ev->ts_ns - m->since[i];
+		print_close(r, ev, m);
+		reporter_forget(r, e->id);
+	}
+}
+
+void reporter_lost(struct reporter *r, uint64_t count, uint64_t ts_ns)
+{
+	char tbuf[48];
+
+	format_ts(ts_ns + r->o.ts_offset_ns, tbuf, sizeof(tbuf), r->o.format == OUT_JSON);
+	if (r->o.format == OUT_JSON)
+		fprintf(r->o.out, "{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"lost\", \"count\": %llu}\n",
+			tbuf, (unsigned long long)++r->seq, (unsigned long long)count);
+	else
+		fprintf(r->o.out, "%s LOST %llu events (ring buffer full)\n", tbuf,
+			(unsigned long long)count), r->seq++;
+}

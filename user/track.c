@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * track.c - the userspace twin of synfin.bpf.c's glue: find the entry, handle
+ * port reuse, step the same conn.h core, emit the same events. Replay and the
+ * unit tests run packets through it; `replay --kernel` checks that the BPF
+ * programs agree with it.
+ *
+ * Memory is bounded by live connections: closed records go after their
+ * TIME_WAIT linger, like the live sweeper does.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "synfin_user.h"
+
+struct tnode {
+	struct tnode *next;
+	struct sf_key key;
+	struct sf_entry e;
+};
+
+struct tracker {
+	struct tnode **tab;
+	size_t nbuckets, n, max;
+	struct sf_timeouts to;
+	emit_fn emit;
+	void *ctx;
+	uint64_t next_id;
+	uint64_t last_sweep_ns;
+	uint64_t counters[SF_NCOUNTERS];
+};
+
+static uint64_t key_hash(const struct sf_key *k)
+{
+	const unsigned char *p = (const unsigned char *)k;
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+struct tracker *tracker_new(size_t max_conns, const struct sf_timeouts *t, emit_fn emit,
+			    void *ctx)
+{
+	struct tracker *tr = calloc(1, sizeof(*tr));
+
+	if (!tr)
+		return NULL;
+	tr->nbuckets = 4096;
+	tr->tab = calloc(tr->nbuckets, sizeof(*tr->tab));
+	if (!tr->tab) {
+		free(tr);
+		return NULL;
+	}
+	tr->max = max_conns;
+	tr->to = *t;
+	tr->emit = emit;
+	tr->ctx = ctx;
+	return tr;
+}
+
+static void grow(struct tracker *tr)
+{
+	size_t nb = tr->nbuckets * 2, i;
+	struct tnode **t = calloc(nb, sizeof(*t));
+
+	if (!t)
+		return;
+	for (i = 0; i < tr->nbuckets; i++) {
+		struct tnode *n = tr->tab[i], *next;
+
+		for (; n; n = next) {
+			size_t b = key_hash(&n->key) & (nb - 1);
+
+			next = n->next;
+			n->next = t[b];
+			t[b] = n;
+		}
+	}
+	free(tr->tab);
+	tr->tab = t;
+	tr->nbuckets = nb;
+}
+
+static struct tnode **find(struct tracker *tr, const struct sf_key *k)
+{
+	struct tnode **pp = &tr->tab[key_hash(k) & (tr->nbuckets - 1)];
+
+	for (; *pp; pp = &(*pp)->next)
+		if (!memcmp(&(*pp)->key, k, sizeof(*k)))
+			return pp;
+	return pp;
+}
+
+static void count_step(struct tracker *tr, const struct sf_step_out *o, const struct sf_entry *e)
+{
+	if (o->suspicious)
+		tr->counters[o->suspicious - 1]++;
+	if (o->retrans)
+		tr->counters[o->retrans - 1]++;
+	if (o->what & SF_W_OPEN)
+		tr->counters[SF_C_OPENED]++;
+	if (o->what & SF_W_CLOSE)
+		tr->counters[SF_C_CLOSE_FIN + e->reason - SF_R_FIN]++;
+	tr->counters[SF_C_TRANSITIONS] += o->ntrans;
+}
+
+static void emit(struct tracker *tr, __u8 type, uint64_t now, const struct sf_pkt *pk,
+		 const struct sf_step_out *o, const struct sf_entry *e)
+{
+	struct sf_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.what = o->what;
+	ev.ntrans = o->ntrans;
+	ev.hook = 2;
+	ev.ts_ns = now;
+	ev.key = pk->key;
+	ev.seg = pk->seg;
+	memcpy(ev.trans, o->trans, sizeof(ev.trans));
+	ev.entry = *e;
+	tr->emit(tr->ctx, &ev);
+}
+
+void make_close_event(struct sf_event *ev, const struct sf_key *k, struct sf_entry *e,
+		      int reason, uint64_t now_ns, __u8 hook)
+{
+	struct sf_step_out o;
+
+	memset(&o, 0, sizeof(o));
+	sf_close(e, reason, now_ns, &o);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = SF_EV_STEP;
+	ev->what = o.what;
+	ev->ntrans = o.ntrans;
+	ev->hook = hook;
+	ev->ts_ns = now_ns;
+	ev->key = *k;
+	memcpy(ev->trans, o.trans, sizeof(ev->trans));
+	ev->entry = *e;
+	ev->entry.lock = 0;
+}
+
+static void close_node(struct tracker *tr, struct tnode *n, int reason, uint64_t now)
+{
+	struct sf_event ev;
+
+	make_close_event(&ev, &n->key, &n->e, reason, now, 3);
+	tr->counters[SF_C_CLOSE_FIN + reason - SF_R_FIN]++;
+	tr->counters[SF_C_TRANSITIONS] += ev.ntrans;
+	tr->emit(tr->ctx, &ev);
+}
+
+/* Drop the least recently active entry (the map's LRU eviction). */
+static void evict_one(struct tracker *tr, uint64_t now)
+{
+	struct tnode **victim = NULL, **pp, *n;
+	size_t i;
+
+	for (i = 0; i < tr->nbuckets; i++)
+		for (pp = &tr->tab[i]; *pp; pp = &(*pp)->next)
+			if (!victim || (*pp)->e.last_ns < (*victim)->e.last_ns)
+				victim = pp;
+	if (!victim)
+		return;
+	n = *victim;
+	*victim = n->next;
+	if (!(n->e.flags & SF_EF_CLOSED))
+		close_node(tr, n, SF_R_EVICTED, now);
+	free(n);
+	tr->n--;
+}
+
+void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
+{
+	struct sf_step_out o;
+	struct tnode **pp, *n;
+	__u8 extra = 0;
+
+	memset(&o, 0, sizeof(o));
+	tr->counters[SF_C_TCP]++;
+	if (pk->seg.opts & SF_OPT_BAD)
+		tr->counters[SF_C_ERR_OPTS]++;
+	/* Sweep once per second of capture time, like the live sweeper. */
+	if (now - tr->last_sweep_ns >= 1000000000ull) {
+		tracker_expire(tr, now);
+		tr->last_sweep_ns = now;
+	}
+	pp = find(tr, &pk->key);
+	n = *pp;
+	if (n && sf_starts_new(&n->e, &pk->seg)) {
+		if (!(n->e.flags & SF_EF_CLOSED)) {
+			sf_close(&n->e, SF_R_REUSED, now, &o);
+			count_step(tr, &o, &n->e);
+			emit(tr, SF_EV_STEP, now, pk, &o, &n->e);
+			extra = SF_W_REUSED;
+		}
+		*pp = n->next;
+		free(n);
+		tr->n--;
+		n = NULL;
+		pp = find(tr, &pk->key);
+	}
+	if (!n) {
+		if (tr->max && tr->n >= tr->max) {
+			evict_one(tr, now);
+			pp = find(tr, &pk->key);
+		}
+		n = calloc(1, sizeof(*n));
+		if (!n) {
+			tr->counters[SF_C_MAP_FULL]++;
+			return;
+		}
+		n->key = pk->key;
+		sf_conn_init(&n->e, &pk->seg, pk->sport, pk->dport, now, ++tr->next_id);
+		*pp = n;
+		tr->n++;
+		tr->counters[SF_C_NEW_CONNS]++;
+		tr->counters[(n->e.flags & SF_EF_OPEN) ? SF_C_MIDSTREAM : SF_C_HALF_OPEN]++;
+		extra |= SF_W_NEW;
+		if (tr->n > tr->nbuckets * 2)
+			grow(tr);
+	}
+	sf_step(&n->e, &pk->seg, now, &o);
+	o.what |= extra;
+	count_step(tr, &o, &n->e);
+	if (o.suspicious)
+		emit(tr, SF_EV_SUSPICIOUS, now, pk, &o, &n->e);
+	else if (o.ntrans || (o.what & (SF_W_OPEN | SF_W_CLOSE | SF_W_NEW)))
+		emit(tr, SF_EV_STEP, now, pk, &o, &n->e);
+}
+
+/* Walk everything; close what timed out, drop closed records past linger. */
+void tracker_expire(struct tracker *tr, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < tr->nbuckets; i++) {
+		struct tnode **pp = &tr->tab[i], *n;
+
+		while ((n = *pp)) {
+			int why = sf_expire_reason(&n->e, now, &tr->to);
+
+			if (why == SF_R_NONE) {
+				pp = &n->next;
+				continue;
+			}
+			if (!(n->e.flags & SF_EF_CLOSED))
+				close_node(tr, n, why, now);
+			*pp = n->next;
+			free(n);
+			tr->n--;
+		}
+	}
+}
+
+/* End of input: expire what is due, then close the rest as "end". */
+void tracker_finish(struct tracker *tr, uint64_t now)
+{
+	size_t i;
+
+	tracker_expire(tr, now);
+	for (i = 0; i < tr->nbuckets; i++) {
+		struct tnode *n = tr->tab[i], *next;
+
+		for (; n; n = next) {
+			next = n->next;
+			if (!(n->e.flags & SF_EF_CLOSED))
+				close_node(tr, n, SF_R_END, now);
+			free(n);
+		}
+		tr->tab[i] = NULL;
+	}
+	tr->n = 0;
+}
+
+size_t tracker_live(const struct tracker *tr)
+{
+	return tr->n;
+}
+
+const uint64_t *tracker_counters(const struct tracker *tr)
+{
+	return tr->counters;
+}
+
+void tracker_free(struct tracker *tr)
+{
+	size_t i;
+
+	if (!tr)
+		return;
+	for (i = 0; i < tr->nbuckets; i++) {
+		struct tnode *n = tr->tab[i], *next;
+
+		for (; n; n = next) {
+			next = n->next;
+			free(n);
+		}
+	}
+	free(tr->tab);
+	free(tr);
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* util.c - names, formatting and parsing shared by every subcommand. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "synfin_user.h"
+
+static const char *const state_names[SF_NSTATES] = {
+	[SF_UNKNOWN] = "LISTEN",	/* a server side that has not answered yet */
+	[SF_ESTABLISHED] = "ESTABLISHED",
+	[SF_SYN_SENT] = "SYN_SENT",
+	[SF_SYN_RECV] = "SYN_RECV",
+	[SF_FIN_WAIT1] = "FIN_WAIT1",
+	[SF_FIN_WAIT2] = "FIN_WAIT2",
+	[SF_TIME_WAIT] = "TIME_WAIT",
+	[SF_CLOSED] = "CLOSED",
+	[SF_CLOSE_WAIT] = "CLOSE_WAIT",
+	[SF_LAST_ACK] = "LAST_ACK",
+	[SF_LISTEN] = "LISTEN",
+	[SF_CLOSING] = "CLOSING",
+};
+
+const char *sf_state_name(int st)
+{
+	return st >= 0 && st < SF_NSTATES ? state_names[st] : "?";
+}
+
+static const char *const reason_names[SF_R_NREASONS] = {
+	[SF_R_NONE] = "none", [SF_R_FIN] = "fin", [SF_R_RST] = "rst",
+	[SF_R_REFUSED] = "refused", [SF_R_UNANSWERED] = "unanswered",
+	[SF_R_TIMEOUT] = "timeout", [SF_R_REUSED] = "reused",
+	[SF_R_EVICTED] = "evicted", [SF_R_END] = "end",
+};
+
+const char *sf_reason_name(int r)
+{
+	return r >= 0 && r < SF_R_NREASONS ? reason_names[r] : "?";
+}
+
+/* close_kind: how a FIN close went, or the reason's own word otherwise. */
+const char *sf_close_kind_name(const struct sf_entry *e)
+{
+	if (e->reason == SF_R_FIN || e->reason == SF_R_NONE) {
+		switch (e->close_kind) {
+		case SF_CK_FOUR_WAY: return "four-way";
+		case SF_CK_THREE_WAY: return "three-way";
+		case SF_CK_SIMULTANEOUS: return "simultaneous";
+		}
+		return e->reason == SF_R_FIN ? "four-way" : "none";
+	}
+	return sf_reason_name(e->reason);
+}
+
+const char *sf_rst_verdict_name(int v)
+{
+	switch (v) {
+	case SF_RV_EXACT: return "exact";
+	case SF_RV_IN_WINDOW: return "in-window";
+	case SF_RV_SYN_ACKED: return "acks-syn";
+	case SF_RV_UNVERIFIED: return "unverified";
+	}
+	return "none";
+}
+
+/* Zeek's conn_state, from each side's Zeek endpoint state (main.zeek). */
+const char *sf_zeek_conn_state(const struct sf_entry *e)
+{
+	int os = e->side[SF_CLIENT].zstate, rs = e->side[SF_SERVER].zstate;
+	int o_inactive = os == SF_Z_INACTIVE || os == SF_Z_PARTIAL;
+	int r_inactive = rs == SF_Z_INACTIVE || rs == SF_Z_PARTIAL;
+
+	if (rs == SF_Z_RESET) {
+		if (os == SF_Z_SYN_SENT || os == SF_Z_SYN_ACK_SENT ||
+		    (os == SF_Z_RESET && !e->side[0].bytes && !e->side[1].bytes))
+			return "REJ";
+		return o_inactive ? "RSTRH" : "RSTR";
+	}
+	if (os == SF_Z_RESET)
+		return r_inactive ? "RSTOS0" : "RSTO";
+	if (rs == SF_Z_CLOSED && os == SF_Z_CLOSED)
+		return "SF";
+	if (os == SF_Z_CLOSED)
+		return r_inactive ? "SH" : "S2";
+	if (rs == SF_Z_CLOSED)
+		return o_inactive ? "SHR" : "S3";
+	if (os == SF_Z_SYN_SENT && rs == SF_Z_INACTIVE)
+		return "S0";
+	if (os == SF_Z_ESTABLISHED && rs == SF_Z_ESTABLISHED)
+		return "S1";
+	return "OTH";
+}
+
+void sf_flags_str(__u8 f, char *buf, size_t n)
+{
+	size_t i = 0;
+
+	if (n < 10)
+		return;
+	if (f & SF_TH_SYN) buf[i++] = 'S';
+	if (f & SF_TH_FIN) buf[i++] = 'F';
+	if (f & SF_TH_PSH) buf[i++] = 'P';
+	if (f & SF_TH_RST) buf[i++] = 'R';
+	if (f & SF_TH_URG) buf[i++] = 'U';
+	if (f & SF_TH_ECE) buf[i++] = 'E';
+	if (f & SF_TH_CWR) buf[i++] = 'W';
+	if (f & SF_TH_ACK) buf[i++] = '.';
+	buf[i] = 0;
+	if (i == 0)
+		snprintf(buf, n, "none");
+}
+
+void sf_endpoint(const struct sf_key *k, const struct sf_entry *e, int side, char *ip,
+		 size_t n, __u16 *port)
+{
+	/* The client's segments travel in direction client_dir: 0 = lo -> hi. */
+	int lo = (side == SF_CLIENT) == (e->client_dir == 0);
+	const __u8 *a = lo ? k->addr_lo : k->addr_hi;
+
+	*port = ntohs(lo ? k->port_lo : k->port_hi);
+	if (!inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, a, ip, n))
+		snprintf(ip, n, "?");
+}
+
+/* Seconds, with an optional unit: 30, 1.5, 500ms, 2m, 1h. */
+int parse_duration(const char *s, double *secs)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 0)
+		return -1;
+	if (!strcmp(end, "") || !strcmp(end, "s"))
+		*secs = v;
+	else if (!strcmp(end, "ms"))
+		*secs = v / 1000;
+	else if (!strcmp(end, "m"))
+		*secs = v * 60;
+	else if (!strcmp(end, "h"))
+		*secs = v * 3600;
+	else
+		return -1;
+	return 0;
+}
+
+int parse_format(const char *s, enum out_format *f, bool allow_prom)
+{
+	if (!strcmp(s, "text"))
+		*f = OUT_TEXT;
+	else if (!strcmp(s, "json"))
+		*f = OUT_JSON;
+	else if (allow_prom && !strcmp(s, "prometheus"))
+		*f = OUT_PROM;
+	else
+		return -1;
+	return 0;
+}
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+uint64_t mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+uint64_t real_ns(void) { return clock_ns(CLOCK_REALTIME); }
+
+/* ISO: 2026-01-01T12:00:00.123456Z; otherwise local 12:00:00.123456. */
+void format_ts(uint64_t ns, char *buf, size_t n, bool iso)
+{
+	time_t sec = (time_t)(ns / 1000000000ull);
+	unsigned us = (unsigned)(ns % 1000000000ull / 1000);
+	struct tm tm;
+	char base[32];
+
+	if (iso) {
+		gmtime_r(&sec, &tm);
+		strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(buf, n, "%s.%06uZ", base, us);
+	} else {
+		localtime_r(&sec, &tm);
+		strftime(base, sizeof(base), "%H:%M:%S", &tm);
+		snprintf(buf, n, "%s.%06u", base, us);
+	}
+}
