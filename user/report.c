@@ -15,6 +15,9 @@
 struct mirror {
 	struct mirror *next;
 	uint64_t id;
+	uint64_t last_ts;		/* ts of its latest event */
+	struct sf_key key;		/* and the key and entry it carried, to */
+	struct sf_entry last;		/* report the connection if the map drops it */
 	uint64_t since[2];		/* when each side entered its current state */
 	uint64_t acc[2][SF_NSTATES];	/* ns spent per state */
 };
@@ -426,6 +429,11 @@ void reporter_event(struct reporter *r, const struct sf_event *ev)
 		}
 		return;
 	}
+	if (m) {
+		m->last_ts = ev->ts_ns;
+		m->key = ev->key;
+		m->last = *e;
+	}
 	for (i = 0; m && i < ev->ntrans && i < SF_MAX_TRANS; i++) {
 		int sd = ev->trans[i].side & 1;
 
@@ -456,6 +464,43 @@ void reporter_event(struct reporter *r, const struct sf_event *ev)
 		print_close(r, ev, m);
 		reporter_forget(r, e->id);
 	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The maps dropped what the sweep did not find: a connection the reporter
+ * knows as open, last heard of before the sweep began, whose id is not in
+ * `ids` (the ids the sweep saw), was evicted. Report it closed as such.
+ */
+uint64_t reporter_evictions(struct reporter *r, uint64_t sweep_start_ns, uint64_t *ids,
+			    size_t nids, uint64_t now_ns)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	qsort(ids, nids, sizeof(*ids), cmp_u64);
+	for (i = 0; i < r->nbuckets; i++) {
+		struct mirror *m = r->tab[i], *next;
+
+		for (; m; m = next) {
+			struct sf_event ev;
+
+			next = m->next;
+			if (m->last_ts >= sweep_start_ns || !m->last.id ||
+			    bsearch(&m->id, ids, nids, sizeof(*ids), cmp_u64))
+				continue;
+			make_close_event(&ev, &m->key, &m->last, SF_R_EVICTED, now_ns, 3);
+			reporter_event(r, &ev);	/* frees m */
+			n++;
+		}
+	}
+	return n;
 }
 
 void reporter_lost(struct reporter *r, uint64_t count, uint64_t ts_ns)

@@ -44,8 +44,10 @@ struct reporter *reporter_new(const struct report_opts *o);
 void reporter_event(struct reporter *r, const struct sf_event *ev);
 void reporter_lost(struct reporter *r, uint64_t count, uint64_t ts_ns);
 uint64_t reporter_events(const struct reporter *r);
-/* Live connections the reporter knows (ids), for eviction checks. */
 void reporter_forget(struct reporter *r, uint64_t id);
+/* Report (as `evicted` closes) open connections missing from `ids`. */
+uint64_t reporter_evictions(struct reporter *r, uint64_t sweep_start_ns, uint64_t *ids,
+			    size_t nids, uint64_t now_ns);
 void reporter_free(struct reporter *r);
 
 /* track.c: the userspace twin of the BPF glue (replay, tests). */

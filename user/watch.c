@@ -241,7 +241,24 @@ struct watch_ctx {
 	struct synfin_bpf *skel;
 	uint64_t lost_seen;
 	uint64_t events;
+	uint64_t evicted;	/* connections the LRU maps dropped */
+	uint64_t *ids;		/* ids of the records the current sweep saw */
+	size_t nids, cap_ids;
 };
+
+static void note_id(struct watch_ctx *w, uint64_t id)
+{
+	if (w->nids == w->cap_ids) {
+		size_t cap = w->cap_ids ? w->cap_ids * 2 : 4096;
+		uint64_t *n = realloc(w->ids, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		w->ids = n;
+		w->cap_ids = cap;
+	}
+	w->ids[w->nids++] = id;
+}
 
 static int on_event(void *ctx, void *data, size_t len)
 {
@@ -317,6 +334,7 @@ static int sweep_map(struct watch_ctx *w, int fd, const struct sf_timeouts *to, 
 			if (why == SF_R_NONE) {
 				if (!(vals[i].flags & SF_EF_CLOSED))
 					(*live)++;
+				note_id(w, vals[i].id);
 				continue;
 			}
 			/* Re-read: a segment may have arrived since the batch. */
@@ -431,9 +449,13 @@ int cmd_watch(int argc, char **argv)
 		check_lost(&w);
 		now = mono_ns();
 		if (now - last_sweep >= 1000000000ull) {
+			/* half_open before conns: an entry moving between them
+			 * during the sweep is then seen in one or the other. */
 			live = 0;
-			sweep_map(&w, bpf_map__fd(skel->maps.half_open), &o.to, &live);
-			sweep_map(&w, bpf_map__fd(skel->maps.conns), &o.to, &live);
+			w.nids = 0;
+			if (!sweep_map(&w, bpf_map__fd(skel->maps.half_open), &o.to, &live) &&
+			    !sweep_map(&w, bpf_map__fd(skel->maps.conns), &o.to, &live))
+				w.evicted += reporter_evictions(w.rep, now, w.ids, w.nids, mono_ns());
 			last_sweep = now;
 		}
 		if (o.duration > 0 && now - start >= (uint64_t)(o.duration * 1e9))
@@ -446,13 +468,15 @@ int cmd_watch(int argc, char **argv)
 	if (!read_counters(skel, c))
 		fprintf(stderr,
 			"synfin: %llu packets (%llu TCP), %llu connections, %llu handshakes, "
-			"%llu closes, %llu still open, %llu events, %llu lost, %llu parse errors\n",
+			"%llu closes, %llu still open, %llu evicted, %llu events, %llu lost, "
+			"%llu parse errors\n",
 			(unsigned long long)(c[SF_C_PKTS_INGRESS] + c[SF_C_PKTS_EGRESS]),
 			(unsigned long long)c[SF_C_TCP], (unsigned long long)c[SF_C_NEW_CONNS],
 			(unsigned long long)c[SF_C_OPENED],
 			(unsigned long long)(c[SF_C_CLOSE_FIN] + c[SF_C_CLOSE_RST] +
 					     c[SF_C_CLOSE_REFUSED] + c[SF_C_CLOSE_REUSED]),
-			(unsigned long long)live, (unsigned long long)reporter_events(w.rep),
+			(unsigned long long)live, (unsigned long long)w.evicted,
+			(unsigned long long)reporter_events(w.rep),
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
 					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
@@ -460,6 +484,7 @@ out_rb:
 	ring_buffer__free(rb);
 out_reporter:
 	reporter_free(w.rep);
+	free(w.ids);
 out_detach:
 	detach_all(&at);
 out_destroy:
