@@ -310,7 +310,8 @@ int diagram_finish(struct diagram *d)
 	/* Connections still open: drawn as far as they got. */
 	for (i = 0; i < D_BUCKETS; i++)
 		for (c = d->tab[i]; c; c = next) {
-			struct drow *r = add_row(c, ROW_NOTE, c->first_ts);
+			struct drow *r = add_row(c, ROW_NOTE, c->first_ts +
+						 (c->n ? c->rows[c->n - 1].t_ns : 0));
 
 			next = c->next;
 			if (r)

@@ -668,7 +668,8 @@ int cmd_watch(int argc, char **argv)
 			(unsigned long long)c[SF_C_OPENED],
 			(unsigned long long)(c[SF_C_CLOSE_FIN] + c[SF_C_CLOSE_RST] +
 					     c[SF_C_CLOSE_REFUSED] + c[SF_C_CLOSE_REUSED]),
-			(unsigned long long)live, (unsigned long long)reporter_events(w.rep),
+			(unsigned long long)live,
+			(unsigned long long)(w.event_lines ? reporter_events(w.rep) : w.u.events),
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
 					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
