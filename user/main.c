@@ -16,6 +16,8 @@ static const char usage[] =
 "Commands:\n"
 "  watch    attach to an interface and print lifecycle events live\n"
 "  replay   run a pcap/pcapng capture through the same state machine\n"
+"  stats    counters of a running watcher (text, JSON or Prometheus)\n"
+"  conns    the live connection table of a running watcher\n"
 "\n"
 "Run 'synfin COMMAND --help' for a command's options.\n"
 "\n"
@@ -31,6 +33,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "watch", cmd_watch },
+	{ "stats", cmd_stats },
+	{ "conns", cmd_conns },
 };
 
 int main(int argc, char **argv)

@@ -8,9 +8,12 @@
  * state per side) that it adds to the close summary.
  */
 #include <arpa/inet.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
-#include "synfin_user.h"
+#include <unistd.h>
+#include "reporting.h"
 
 struct mirror {
 	struct mirror *next;
@@ -20,6 +23,7 @@ struct mirror {
 	struct sf_entry last;		/* report the connection if the map drops it */
 	uint64_t since[2];		/* when each side entered its current state */
 	uint64_t acc[2][SF_NSTATES];	/* ns spent per state */
+	__u8 stuck_sent;		/* bit per side: `stuck` already reported */
 };
 
 struct reporter {
@@ -206,18 +210,32 @@ static void text_head(struct reporter *r, uint64_t ts, const struct sf_key *k,
 		(unsigned long long)e->id, c, dir_char, s);
 }
 
-/* Human units: 375us, 12.3ms, 4.20s. */
-static void fmt_us(uint64_t us, char *buf, size_t n)
+/* Whether the locale's charset is UTF-8 (µs, box drawing, arrows). */
+bool terminal_utf8(void)
 {
-	if (us < 1000)
-		snprintf(buf, n, "%lluus", (unsigned long long)us);
-	else if (us < 1000000)
-		snprintf(buf, n, "%.1fms", us / 1e3);
-	else
-		snprintf(buf, n, "%.2fs", us / 1e6);
+	static int cached = -1;
+
+	if (cached < 0) {
+		setlocale(LC_CTYPE, "");
+		cached = !strcmp(nl_langinfo(CODESET), "UTF-8");
+	}
+	return cached;
 }
 
-static void fmt_bytes(uint64_t b, char *buf, size_t n)
+/* Human units: 375µs, 12.3ms, 4.20s (us where the terminal lacks UTF-8). */
+void fmt_us(uint64_t us, char *buf, size_t n)
+{
+	if (us < 1000)
+		snprintf(buf, n, "%llu%s", (unsigned long long)us, terminal_utf8() ? "µs" : "us");
+	else if (us < 1000000)
+		snprintf(buf, n, "%.1fms", us / 1e3);
+	else if (us < 600000000ull)
+		snprintf(buf, n, "%.2fs", us / 1e6);
+	else
+		snprintf(buf, n, "%.0fm", us / 6e7);
+}
+
+void fmt_bytes(uint64_t b, char *buf, size_t n)
 {
 	if (b < 10000)
 		snprintf(buf, n, "%lluB", (unsigned long long)b);
@@ -227,6 +245,31 @@ static void fmt_bytes(uint64_t b, char *buf, size_t n)
 		snprintf(buf, n, "%.1fMB", b / 1e6);
 	else
 		snprintf(buf, n, "%.1fGB", b / 1e9);
+}
+
+/* --color: 0 auto, 1 always, 2 never. */
+int parse_color(const char *s, int *mode)
+{
+	if (!strcmp(s, "auto"))
+		*mode = 0;
+	else if (!strcmp(s, "always"))
+		*mode = 1;
+	else if (!strcmp(s, "never"))
+		*mode = 2;
+	else
+		return -1;
+	return 0;
+}
+
+bool color_wanted(int mode, FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	if (mode == 1)
+		return true;
+	if (mode == 2 || (nc && *nc))
+		return false;
+	return isatty(fileno(f));
 }
 
 static void print_segment_text(struct reporter *r, const struct sf_event *ev)
@@ -414,6 +457,16 @@ void reporter_event(struct reporter *r, const struct sf_event *ev)
 	struct mirror *m = mirror_get(r, e);
 	int i;
 
+	if (r->o.quiet) {	/* bookkeeping only (watch --diagram) */
+		if (m && ev->type != SF_EV_SUSPICIOUS) {
+			m->last_ts = ev->ts_ns;
+			m->key = ev->key;
+			m->last = *e;
+		}
+		if (ev->what & SF_W_CLOSE)
+			reporter_forget(r, e->id);
+		return;
+	}
 	if (ev->type == SF_EV_SUSPICIOUS) {
 		if (r->o.format == OUT_JSON) {
 			int p = ev->seg.dir == e->client_dir ? SF_CLIENT : SF_SERVER;
@@ -479,7 +532,7 @@ static int cmp_u64(const void *a, const void *b)
  * `ids` (the ids the sweep saw), was evicted. Report it closed as such.
  */
 uint64_t reporter_evictions(struct reporter *r, uint64_t sweep_start_ns, uint64_t *ids,
-			    size_t nids, uint64_t now_ns)
+			    size_t nids, uint64_t now_ns, emit_fn deliver, void *ctx)
 {
 	uint64_t n = 0;
 	size_t i;
@@ -496,7 +549,8 @@ uint64_t reporter_evictions(struct reporter *r, uint64_t sweep_start_ns, uint64_
 			    bsearch(&m->id, ids, nids, sizeof(*ids), cmp_u64))
 				continue;
 			make_close_event(&ev, &m->key, &m->last, SF_R_EVICTED, now_ns, 3);
-			reporter_event(r, &ev);	/* frees m */
+			deliver(ctx, &ev);	/* reaches reporter_event, which frees m */
+			reporter_forget(r, ev.entry.id);	/* in case it did not */
 			n++;
 		}
 	}
@@ -514,4 +568,71 @@ void reporter_lost(struct reporter *r, uint64_t count, uint64_t ts_ns)
 	else
 		fprintf(r->o.out, "%s LOST %llu events (ring buffer full)\n", tbuf,
 			(unsigned long long)count), r->seq++;
+}
+
+/* Periodic record of an open connection (watch --interval). */
+void reporter_update(struct reporter *r, const struct sf_key *k, const struct sf_entry *e,
+		     uint64_t now_ns)
+{
+	const struct sf_side_rec *c = &e->side[SF_CLIENT], *s = &e->side[SF_SERVER];
+	uint64_t age_us = now_ns > e->first_ns ? (now_ns - e->first_ns) / 1000 : 0;
+	uint64_t idle_us = now_ns > e->last_ns ? (now_ns - e->last_ns) / 1000 : 0;
+
+	if (r->o.format == OUT_JSON) {
+		json_head(r, "update", now_ns, k, e);
+		fprintf(r->o.out,
+			", \"client_state\": \"%s\", \"server_state\": \"%s\", \"age_us\": %llu, "
+			"\"idle_us\": %llu, \"client_bytes\": %llu, \"server_bytes\": %llu, "
+			"\"client_pkts\": %u, \"server_pkts\": %u, \"syn_rtt_us\": %u, "
+			"\"ack_rtt_us\": %u, \"midstream\": %s}\n",
+			sf_state_name(c->state), sf_state_name(s->state), (unsigned long long)age_us,
+			(unsigned long long)idle_us, (unsigned long long)c->bytes,
+			(unsigned long long)s->bytes, c->pkts, s->pkts, e->syn_rtt_us, e->ack_rtt_us,
+			(e->flags & SF_EF_MIDSTREAM) ? "true" : "false");
+		return;
+	}
+	{
+		char a[16], i[16], cb[16], sb[16];
+
+		fmt_us(age_us, a, sizeof(a));
+		fmt_us(idle_us, i, sizeof(i));
+		fmt_bytes(c->bytes, cb, sizeof(cb));
+		fmt_bytes(s->bytes, sb, sizeof(sb));
+		text_head(r, now_ns, k, e, '~');
+		fprintf(r->o.out, "%supdate%s %s%s%s/%s%s%s  age %s idle %s  > %s %up  < %s %up\n",
+			r->o.color ? C_CYAN : "", reset(r), state_color(r, c->state),
+			sf_state_name(c->state), reset(r), state_color(r, s->state),
+			sf_state_name(s->state), reset(r), a, i, cb, c->pkts, sb, s->pkts);
+	}
+}
+
+int reporter_stuck(struct reporter *r, const struct sf_key *k, const struct sf_entry *e,
+		   int side, uint64_t now_ns)
+{
+	const struct sf_side_rec *sr = &e->side[side & 1];
+	struct mirror *m = mirror_get(r, e);
+	uint64_t for_us = now_ns > sr->state_ns ? (now_ns - sr->state_ns) / 1000 : 0;
+	char ip[INET6_ADDRSTRLEN];
+	__u16 port;
+
+	if (!m || (m->stuck_sent & (1 << (side & 1))))
+		return 0;
+	m->stuck_sent |= (__u8)(1 << (side & 1));
+	sf_endpoint(k, e, SF_SERVER, ip, sizeof(ip), &port);
+	if (r->o.format == OUT_JSON) {
+		json_head(r, "stuck", now_ns, k, e);
+		fprintf(r->o.out, ", \"side\": \"%s\", \"state\": \"%s\", \"port\": %u, "
+			"\"for_us\": %llu, \"idle_us\": %llu}\n", side_name(side),
+			sf_state_name(sr->state), port, (unsigned long long)for_us,
+			(unsigned long long)(now_ns > e->last_ns ? (now_ns - e->last_ns) / 1000 : 0));
+	} else {
+		char d[16];
+
+		fmt_us(for_us, d, sizeof(d));
+		text_head(r, now_ns, k, e, '!');
+		fprintf(r->o.out, "%sstuck%s %s in %s for %s (server port %u)\n",
+			r->o.color ? C_YELLOW : "", reset(r), side_name(side),
+			sf_state_name(sr->state), d, port);
+	}
+	return 1;
 }

@@ -32,6 +32,8 @@ uint64_t mono_ns(void);
 uint64_t real_ns(void);
 void format_ts(uint64_t real_ns, char *buf, size_t n, bool iso);
 
+typedef void (*emit_fn)(void *ctx, const struct sf_event *ev);
+
 /* report.c: turns events into text or JSON lines. */
 struct reporter;
 struct report_opts {
@@ -39,6 +41,7 @@ struct report_opts {
 	FILE *out;
 	int64_t ts_offset_ns;	/* added to event ts to get wall-clock ns */
 	bool color;
+	bool quiet;		/* track connections, print nothing */
 };
 struct reporter *reporter_new(const struct report_opts *o);
 void reporter_event(struct reporter *r, const struct sf_event *ev);
@@ -47,12 +50,11 @@ uint64_t reporter_events(const struct reporter *r);
 void reporter_forget(struct reporter *r, uint64_t id);
 /* Report (as `evicted` closes) open connections missing from `ids`. */
 uint64_t reporter_evictions(struct reporter *r, uint64_t sweep_start_ns, uint64_t *ids,
-			    size_t nids, uint64_t now_ns);
+			    size_t nids, uint64_t now_ns, emit_fn deliver, void *ctx);
 void reporter_free(struct reporter *r);
 
 /* track.c: the userspace twin of the BPF glue (replay, tests). */
 struct tracker;
-typedef void (*emit_fn)(void *ctx, const struct sf_event *ev);
 struct tracker *tracker_new(size_t max_conns, const struct sf_timeouts *t, emit_fn emit,
 			    void *ctx);
 /* Feed one parsed segment (options already read) at time now_ns. */

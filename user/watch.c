@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "synfin_user.h"
+#include "reporting.h"
 #include "attach.h"
 #include "synfin.skel.h"
 
@@ -53,6 +54,18 @@ static const char watch_usage[] =
 "      --idle-timeout S    close a connection idle for S seconds (default 7200)\n"
 "      --max-conns N       size of the connection table (default 1048576)\n"
 "      --max-half-open N   size of the half-open (handshake) table (default 65536)\n"
+"      --pin DIR           pin the maps in DIR for `synfin stats`/`conns`\n"
+"                          (default /sys/fs/bpf/synfin/IFACE; removed on exit)\n"
+"      --metrics ADDR:PORT serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+"                          (:PORT binds 127.0.0.1)\n"
+"      --interval S        every S seconds, an `update` record per open connection\n"
+"      --stuck S           report a side in CLOSE_WAIT/FIN_WAIT2 for S seconds as\n"
+"                          `stuck` (default 60; 0 turns it off)\n"
+"      --diagram           print each connection's ladder diagram when it closes\n"
+"                          (instead of the event lines; text output only)\n"
+"      --svg FILE          write the ladder diagrams of all connections to FILE\n"
+"      --color WHEN        colour text output: auto (on a terminal; default),\n"
+"                          always or never\n"
 "  -v, --verbose           print libbpf's messages (verifier log on failure)\n"
 "  -h, --help              this help\n"
 "\n"
@@ -61,7 +74,9 @@ static const char watch_usage[] =
 "Examples:\n"
 "  synfin watch -i eth0                   # live view of every connection\n"
 "  synfin watch -i eth0 -p 443 -o json    # JSON lines for port 443\n"
-"  synfin watch -i lo --duration 10       # ten seconds on loopback\n";
+"  synfin watch -i lo --duration 10       # ten seconds on loopback\n"
+"  synfin watch -i eth0 --metrics :9464   # and let Prometheus scrape it\n"
+"  synfin watch -i eth0 --diagram -p 80   # ladder diagram of each connection\n";
 
 struct watch_opts {
 	const char *ifname;
@@ -74,6 +89,13 @@ struct watch_opts {
 	bool force;
 	struct sf_timeouts to;
 	__u32 max_conns, max_half;
+	const char *pin_dir;
+	const char *metrics;
+	__u64 interval_ns;
+	__u64 stuck_ns;
+	bool diagram;
+	const char *svg;
+	int color;
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -109,7 +131,8 @@ static int parse_secs(const char *opt, const char *val, __u64 *ns)
 
 static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 {
-	enum { O_MODE = 256, O_NO_EGRESS, O_FORCE, O_TW, O_SYN, O_IDLE, O_MAXC, O_MAXH };
+	enum { O_MODE = 256, O_NO_EGRESS, O_FORCE, O_TW, O_SYN, O_IDLE, O_MAXC, O_MAXH,
+	       O_PIN, O_METRICS, O_INTERVAL, O_STUCK, O_DIAGRAM, O_SVG, O_COLOR };
 	static const struct option longopts[] = {
 		{ "interface", required_argument, 0, 'i' },
 		{ "output", required_argument, 0, 'o' },
@@ -123,6 +146,14 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 		{ "idle-timeout", required_argument, 0, O_IDLE },
 		{ "max-conns", required_argument, 0, O_MAXC },
 		{ "max-half-open", required_argument, 0, O_MAXH },
+		{ "pin", required_argument, 0, O_PIN },
+		{ "metrics", required_argument, 0, O_METRICS },
+		{ "interval", required_argument, 0, O_INTERVAL },
+		{ "stuck", required_argument, 0, O_STUCK },
+		{ "diagram", no_argument, 0, O_DIAGRAM },
+		{ "svg", required_argument, 0, O_SVG },
+		{ "color", required_argument, 0, O_COLOR },
+		{ "colour", required_argument, 0, O_COLOR },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
@@ -136,6 +167,7 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 	o->to.idle_ns = 7200ull * 1000000000ull;
 	o->max_conns = SF_MAX_CONNS;
 	o->max_half = SF_MAX_HALF_OPEN;
+	o->stuck_ns = 60ull * 1000000000ull;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "i:o:d:p:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -194,6 +226,34 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 						   c == O_MAXC ? "--max-conns" : "--max-half-open", optarg);
 			*(c == O_MAXC ? &o->max_conns : &o->max_half) = (__u32)v;
 			break;
+		case O_PIN:
+			o->pin_dir = optarg;
+			break;
+		case O_METRICS:
+			o->metrics = optarg;
+			break;
+		case O_INTERVAL:
+			if ((rc = parse_secs("--interval", optarg, &o->interval_ns)))
+				return rc;
+			break;
+		case O_STUCK: {
+			double sv;
+
+			if (parse_duration(optarg, &sv))
+				return usage_error("--stuck: '%s' is not a duration (e.g. 60, 5m)", optarg);
+			o->stuck_ns = (__u64)(sv * 1e9);
+			break;
+		}
+		case O_DIAGRAM:
+			o->diagram = true;
+			break;
+		case O_SVG:
+			o->svg = optarg;
+			break;
+		case O_COLOR:
+			if (parse_color(optarg, &o->color))
+				return usage_error("--color: '%s' is not auto, always or never", optarg);
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -209,6 +269,8 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o->ifname)
 		return usage_error("which interface? give -i IFACE (e.g. -i eth0, -i lo)");
+	if (o->diagram && o->format == OUT_JSON)
+		return usage_error("--diagram draws text; use it without -o json (--svg works with both)");
 	return 0;
 }
 
@@ -241,9 +303,14 @@ struct watch_ctx {
 	struct synfin_bpf *skel;
 	uint64_t lost_seen;
 	uint64_t events;
-	uint64_t evicted;	/* connections the LRU maps dropped */
 	uint64_t *ids;		/* ids of the records the current sweep saw */
 	size_t nids, cap_ids;
+	struct sf_ustats u;
+	int ustats_fd, hs_fd;
+	struct diagram *dia;
+	bool event_lines;	/* print events (not with --diagram) */
+	uint64_t interval_ns, last_update;
+	bool update_due;
 };
 
 static void note_id(struct watch_ctx *w, uint64_t id)
@@ -260,6 +327,19 @@ static void note_id(struct watch_ctx *w, uint64_t id)
 	w->ids[w->nids++] = id;
 }
 
+/* Every event, from the ring, the sweeper or the eviction check, goes here. */
+static void deliver(void *ctx, const struct sf_event *ev)
+{
+	struct watch_ctx *w = ctx;
+
+	/* The reporter also tracks live connections (for evictions): with
+	 * --diagram it runs silent (out == NULL) but still sees everything. */
+	reporter_event(w->rep, ev);
+	ustats_event(&w->u, ev, w->hs_fd);
+	if (w->dia)
+		diagram_event(w->dia, ev);
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct watch_ctx *w = ctx;
@@ -267,8 +347,29 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(struct sf_event))
 		return 0;
 	w->events++;
-	reporter_event(w->rep, data);
+	deliver(w, data);
 	return 0;
+}
+
+/* Publish the userspace numbers for `synfin stats` (pinned ustats map). */
+static void ustats_publish(struct watch_ctx *w)
+{
+	__u32 zero = 0;
+
+	if (w->ustats_fd >= 0)
+		bpf_map_update_elem(w->ustats_fd, &zero, &w->u, BPF_ANY);
+}
+
+/* The exposition for one scrape: fresh kernel counters, the sweep's gauges. */
+static void fill_metrics(void *ctx, FILE *f)
+{
+	struct watch_ctx *w = ctx;
+	struct sf_snapshot s;
+
+	ustats_publish(w);
+	if (snapshot_read(&s, bpf_map__fd(w->skel->maps.counters), w->ustats_fd, w->hs_fd) == 0)
+		metrics_write(f, &s);
+	snapshot_free(&s);
 }
 
 /* Sum one counter over all CPUs. */
@@ -307,6 +408,28 @@ static void check_lost(struct watch_ctx *w)
 
 #define SWEEP_BATCH 1024
 
+/* A live entry seen by the sweep: gauges, `update` records, `stuck` sides. */
+static void sweep_live(struct watch_ctx *w, const struct sf_key *k, const struct sf_entry *e,
+		       uint64_t now)
+{
+	int s;
+
+	ustats_gauges_add(&w->u, k, e, now);
+	if (w->update_due && w->event_lines)
+		reporter_update(w->rep, k, e, now);
+	if (!w->u.stuck_ns || !w->event_lines)
+		return;
+	for (s = 0; s < 2; s++) {
+		int st = e->side[s].state;
+
+		if ((st == SF_CLOSE_WAIT || st == SF_FIN_WAIT2) && now > e->side[s].state_ns &&
+		    now - e->side[s].state_ns >= w->u.stuck_ns) {
+			if (reporter_stuck(w->rep, k, e, s, now))
+				w->u.stuck_events++;
+		}
+	}
+}
+
 /*
  * Walk one connection map in batches; close (and report) what timed out,
  * delete closed records whose TIME_WAIT linger is over.
@@ -332,8 +455,10 @@ static int sweep_map(struct watch_ctx *w, int fd, const struct sf_timeouts *to, 
 			struct sf_entry cur;
 
 			if (why == SF_R_NONE) {
-				if (!(vals[i].flags & SF_EF_CLOSED))
+				if (!(vals[i].flags & SF_EF_CLOSED)) {
 					(*live)++;
+					sweep_live(w, &keys[i], &vals[i], now);
+				}
 				note_id(w, vals[i].id);
 				continue;
 			}
@@ -347,7 +472,7 @@ static int sweep_map(struct watch_ctx *w, int fd, const struct sf_timeouts *to, 
 				struct sf_event ev;
 
 				make_close_event(&ev, &keys[i], &cur, why, now, 3);
-				reporter_event(w->rep, &ev);
+				deliver(w, &ev);
 			}
 		}
 		in = &out_batch;
@@ -364,7 +489,10 @@ int cmd_watch(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct synfin_bpf *skel;
 	uint64_t start, last_sweep = 0, live = 0, c[SF_NCOUNTERS];
-	bool is_lo;
+	struct metrics_server *ms = NULL;
+	struct pinned pins;
+	char pin_dir[256];
+	bool is_lo, pinned = false;
 	int err, i;
 
 	err = parse_watch_args(argc, argv, &o);
@@ -398,15 +526,53 @@ int cmd_watch(int argc, char **argv)
 	bpf_map__set_max_entries(skel->maps.conns, o.max_conns);
 	bpf_map__set_max_entries(skel->maps.half_open, o.max_half);
 
+	w.ustats_fd = w.hs_fd = -1;
 	err = synfin_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "synfin watch: the kernel refused the BPF programs: %s%s\n",
 			strerror(-err), verbose ? "" : " (run with -v to see the verifier's log)");
 		goto out_destroy;
 	}
+	/* Userspace numbers live in maps too, so `synfin stats` finds everything pinned. */
+	w.ustats_fd = ustats_map_create();
+	w.hs_fd = hs_map_create();
+	if (w.ustats_fd < 0 || w.hs_fd < 0) {
+		err = -errno;
+		fprintf(stderr, "synfin watch: cannot create the stats maps: %s\n", strerror(-err));
+		goto out_maps;
+	}
+	w.u.version = SF_USTATS_VERSION;
+	w.u.pid = (__u32)getpid();
+	w.u.start_real_ns = real_ns();
+	w.u.stuck_ns = o.stuck_ns;
+	w.u.ts_offset_ns = (__u64)(real_ns() - mono_ns());
+	ustats_publish(&w);
+	if (o.pin_dir)
+		snprintf(pin_dir, sizeof(pin_dir), "%s", o.pin_dir);
+	else
+		pin_default_dir(o.ifname, pin_dir, sizeof(pin_dir));
+	pins.counters = bpf_map__fd(skel->maps.counters);
+	pins.conns = bpf_map__fd(skel->maps.conns);
+	pins.half_open = bpf_map__fd(skel->maps.half_open);
+	pins.ustats = w.ustats_fd;
+	pins.hs_fail = w.hs_fd;
+	err = pin_prepare(pin_dir, "watch");
+	if (err)
+		goto out_maps;
+	pinned = true;
+	err = pin_maps(pin_dir, &pins);
+	if (err)
+		goto out_unpin;
+	if (o.metrics) {
+		ms = metrics_listen(o.metrics);
+		if (!ms) {
+			err = -EINVAL;
+			goto out_unpin;
+		}
+	}
 	err = attach_xdp(&at, bpf_program__fd(skel->progs.synfin_xdp), o.mode, o.force);
 	if (err)
-		goto out_destroy;
+		goto out_metrics;
 	/* On lo every packet passes egress and then ingress: XDP alone sees it once. */
 	if (!o.no_egress && !is_lo) {
 		err = attach_tc(&at, bpf_program__fd(skel->progs.synfin_tc));
@@ -418,11 +584,28 @@ int cmd_watch(int argc, char **argv)
 	ro.format = o.format;
 	ro.out = stdout;
 	ro.ts_offset_ns = (int64_t)(real_ns() - mono_ns());
-	ro.color = o.format == OUT_TEXT && isatty(STDOUT_FILENO);
+	ro.color = o.format == OUT_TEXT && color_wanted(o.color, stdout);
+	ro.quiet = o.diagram;
 	w.rep = reporter_new(&ro);
 	if (!w.rep) {
 		err = -ENOMEM;
 		goto out_detach;
+	}
+	w.event_lines = !o.diagram;
+	w.interval_ns = o.interval_ns;
+	if (o.diagram || o.svg) {
+		struct diagram_opts dop = {
+			.out = o.diagram ? stdout : NULL,
+			.unicode = terminal_utf8(),
+			.svg_path = o.svg,
+			.times = true,
+		};
+
+		w.dia = diagram_new(&dop);
+		if (!w.dia) {
+			err = -ENOMEM;
+			goto out_reporter;
+		}
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &w, NULL);
 	if (!rb) {
@@ -437,13 +620,28 @@ int cmd_watch(int argc, char **argv)
 		is_lo ? "; lo: XDP sees each packet once" : ", no egress",
 		o.nports ? " on selected ports" : "");
 
+	if (ms)
+		fprintf(stderr, "synfin: metrics on http://%s%s/metrics\n",
+			o.metrics[0] == ':' ? "127.0.0.1" : "", o.metrics);
 	start = mono_ns();
+	w.last_update = start;
 	while (!stop) {
+		struct pollfd pfd[16];
+		int npfd = 1;
 		uint64_t now;
 
-		err = ring_buffer__poll(rb, 100);
+		/* One poll for the ring buffer and the metrics sockets. */
+		pfd[0].fd = ring_buffer__epoll_fd(rb);
+		pfd[0].events = POLLIN;
+		npfd += metrics_pollfds(ms, pfd + 1, 15);
+		if (poll(pfd, (nfds_t)npfd, 100) < 0 && errno != EINTR) {
+			err = -errno;
+			fprintf(stderr, "synfin watch: poll failed: %s\n", strerror(errno));
+			goto out_rb;
+		}
+		err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR) {
-			fprintf(stderr, "synfin watch: ring buffer poll failed: %s\n", strerror(-err));
+			fprintf(stderr, "synfin watch: ring buffer read failed: %s\n", strerror(-err));
 			goto out_rb;
 		}
 		check_lost(&w);
@@ -453,11 +651,19 @@ int cmd_watch(int argc, char **argv)
 			 * during the sweep is then seen in one or the other. */
 			live = 0;
 			w.nids = 0;
+			w.update_due = w.interval_ns && now - w.last_update >= w.interval_ns;
+			ustats_gauges_reset(&w.u);
 			if (!sweep_map(&w, bpf_map__fd(skel->maps.half_open), &o.to, &live) &&
 			    !sweep_map(&w, bpf_map__fd(skel->maps.conns), &o.to, &live))
-				w.evicted += reporter_evictions(w.rep, now, w.ids, w.nids, mono_ns());
+				w.u.evicted += reporter_evictions(w.rep, now, w.ids, w.nids, mono_ns(),
+								  deliver, &w);
+			if (w.update_due)
+				w.last_update = now;
+			w.u.sweep_real_ns = real_ns();
+			ustats_publish(&w);
 			last_sweep = now;
 		}
+		metrics_serve(ms, fill_metrics, &w);
 		if (o.duration > 0 && now - start >= (uint64_t)(o.duration * 1e9))
 			break;
 	}
@@ -475,18 +681,31 @@ int cmd_watch(int argc, char **argv)
 			(unsigned long long)c[SF_C_OPENED],
 			(unsigned long long)(c[SF_C_CLOSE_FIN] + c[SF_C_CLOSE_RST] +
 					     c[SF_C_CLOSE_REFUSED] + c[SF_C_CLOSE_REUSED]),
-			(unsigned long long)live, (unsigned long long)w.evicted,
-			(unsigned long long)reporter_events(w.rep),
+			(unsigned long long)live, (unsigned long long)w.u.evicted,
+			(unsigned long long)(w.event_lines ? reporter_events(w.rep) : w.u.events),
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
 					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
+	if (w.dia && diagram_finish(w.dia))
+		err = -EIO;
 out_rb:
 	ring_buffer__free(rb);
+	diagram_free(w.dia);
 out_reporter:
 	reporter_free(w.rep);
 	free(w.ids);
 out_detach:
 	detach_all(&at);
+out_metrics:
+	metrics_close(ms);
+out_unpin:
+	if (pinned)
+		pin_remove(pin_dir);
+out_maps:
+	if (w.ustats_fd >= 0)
+		close(w.ustats_fd);
+	if (w.hs_fd >= 0)
+		close(w.hs_fd);
 out_destroy:
 	synfin_bpf__destroy(skel);
 	return err ? EXIT_RUNTIME : 0;

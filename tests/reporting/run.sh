@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Reporting suite: ladder diagrams vs golden files, SVG parsed as XML, and -
+# against real connections in a namespace - pinned maps, `stats`, `conns`,
+# `update`/`stuck` events, the /metrics endpoint checked by promtool and
+# scraped by a real Prometheus server.
+# Prints "PASS name" / "FAIL name: why" / "SKIP name: why".
+set -u
+cd "$(dirname "$0")/../.."
+HERE=tests/reporting
+T=$(mktemp -d /tmp/sfp-test.XXXXXX)
+NS=sfpr; V0=sfpr0; V1=sfpr1; CIP=10.78.0.1; SIP=10.78.0.2
+PIN=/sys/fs/bpf/synfin/$V0
+WPID=""; PPID_PROM=""; SRVPID=""; HOLDPID=""
+failed=0
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; failed=1; }
+skip() { echo "SKIP $1: $2"; }
+check() {	# check NAME WHY COMMAND...: PASS if the command succeeds
+	local name=$1 why=$2
+	shift 2
+	if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "$why"; fi
+}
+
+cleanup() {
+	for p in $WPID $PPID_PROM $HOLDPID $SRVPID; do kill "$p" 2>/dev/null; done
+	for p in $WPID $PPID_PROM $HOLDPID $SRVPID; do wait "$p" 2>/dev/null; done
+	ip netns del $NS 2>/dev/null
+	ip link del $V0 2>/dev/null
+	[ -d "$PIN" ] && rm -rf "$PIN"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+if ! make -s synfin >/dev/null; then fail build "make synfin failed"; exit 1; fi
+
+# ---- diagrams: golden files (no root needed) ----
+objs=$(ls .output/*.o | grep -v -e '/main\.o$' -e '\.bpf\.o$')
+if gcc -O1 -g -Wall -Wextra -Werror -std=gnu11 -I.output -Ibpf -Iuser -o "$T/diagram_test" \
+	$HERE/diagram_test.c $objs -lbpf -lelf -lz -lpcap -lm; then
+	"$T/diagram_test" $HERE/golden "$T/diagram.svg" || failed=1
+else
+	fail diagram_build "diagram_test did not compile"
+fi
+
+# The SVG of the four-way close: well-formed XML, 7 arrows, both sides' states.
+if python3 - "$T/diagram.svg" <<'EOF'
+import sys, xml.etree.ElementTree as E
+ns = "{http://www.w3.org/2000/svg}"
+r = E.parse(sys.argv[1]).getroot()
+assert r.tag == ns + "svg", r.tag
+segs = [l for l in r.iter(ns + "line") if l.get("class") == "segment"]
+assert len(segs) == 7, len(segs)
+states = [t.text for t in r.iter(ns + "text") if t.get("class") == "state"]
+for s in ("SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSED"):
+    assert s in states, s
+texts = [t.text for t in r.iter(ns + "text")]
+assert "S. seq 0 ack 1" in texts, texts
+EOF
+then pass diagram_svg_xml; else fail diagram_svg_xml "SVG not parseable or incomplete"; fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	skip live "needs root (BPF, namespaces)"
+	exit $failed
+fi
+
+# ---- a namespace with a server; the watcher on the root-namespace veth end ----
+ip netns del $NS 2>/dev/null; ip link del $V0 2>/dev/null
+ip netns add $NS && ip link add $V0 type veth peer name $V1 && ip link set $V1 netns $NS &&
+	ip addr add $CIP/24 dev $V0 && ip link set $V0 up &&
+	ip -n $NS addr add $SIP/24 dev $V1 && ip -n $NS link set $V1 up && ip -n $NS link set lo up ||
+	{ fail setup "cannot create namespace/veth"; exit 1; }
+ip netns exec $NS python3 $HERE/peer.py serve $SIP 9000 & SRVPID=$!
+
+MPORT=$((20000 + $$ % 10000)); PPORT=$((MPORT + 1))
+./synfin watch -i $V0 -o json --metrics 127.0.0.1:$MPORT --interval 1 --stuck 2 \
+	>"$T/w.json" 2>"$T/w.err" & WPID=$!
+for _ in $(seq 50); do [ -e "$PIN/counters" ] && break; sleep 0.1; done
+[ -e "$PIN/counters" ] || { fail watch_start "no pins after 5 s: $(cat "$T/w.err")"; exit 1; }
+
+check pin_dir_mode "pin dir is not mode 0700" test "$(stat -c %a "$PIN")" = 700
+check pin_dir_maps "pinned maps missing" bash -c "cd $PIN && ls counters conns half_open ustats hs_fail"
+out=$(./synfin watch -i $V0 --duration 1 2>&1); rc=$?
+if [ $rc -eq 1 ] && grep -q "another synfin watch is running" <<<"$out"; then
+	pass pin_second_watcher_refused
+else fail pin_second_watcher_refused "rc=$rc: $out"; fi
+
+# A real Prometheus, scraping every second.
+cat >"$T/prom.yml" <<EOF
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: synfin
+    static_configs: [ { targets: ["127.0.0.1:$MPORT"] } ]
+EOF
+prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/promdata" \
+	--web.listen-address=127.0.0.1:$PPORT >"$T/prom.log" 2>&1 & PPID_PROM=$!
+for _ in $(seq 100); do curl -sf http://127.0.0.1:$PPORT/-/ready >/dev/null && break; sleep 0.1; done
+
+# Traffic: 5 complete connections, 2 refused, 1 left half-closed (CLOSE_WAIT).
+NCONN=5; NREF=2
+ip netns exec $NS true
+python3 $HERE/peer.py client $SIP 9000 $NCONN || fail traffic "client failed"
+python3 $HERE/peer.py refused $SIP 9001 $NREF || fail traffic "refused failed"
+python3 $HERE/peer.py hold $SIP 9000 8 & HOLDPID=$!
+sleep 4.5	# half-close at +1 s, stuck after 2 s more, a sweep every second
+
+# stats -o json, field by field.
+./synfin stats -i $V0 -o json >"$T/stats.json" 2>"$T/stats.err"
+J() { jq -e "$1" "$T/stats.json" >/dev/null; }
+check stats_json_handshakes "handshakes: $(jq -c .handshakes "$T/stats.json")" \
+	J ".handshakes.completed == $((NCONN + 1)) and .handshakes.refused == $NREF and .handshakes.unanswered == 0"
+check stats_json_closes "closes: $(jq -c .closes "$T/stats.json")" \
+	J ".closes.fin == $NCONN and .closes.refused == $NREF and .closes.rst == 0"
+check stats_json_connections "connections/open: $(jq -c '[.connections,.open]' "$T/stats.json")" \
+	J ".connections == $((NCONN + NREF + 1)) and .open == 1 and .half_open == 0"
+check stats_json_states "states: $(jq -c .states "$T/stats.json")" \
+	J '.states.client.FIN_WAIT2 == 1 and .states.server.CLOSE_WAIT == 1'
+check stats_json_failures_by_port "handshake_failures: $(jq -c .handshake_failures "$T/stats.json")" \
+	J ".handshake_failures == [{\"port\": 9001, \"result\": \"refused\", \"count\": $NREF}]"
+check stats_json_stuck "stuck: $(jq -c .stuck "$T/stats.json")" \
+	J '[.stuck[] | select(.port == 9000)] | (map(.state) | sort) == ["CLOSE_WAIT", "FIN_WAIT2"] and all(.count == 1)'
+check stats_json_packets "packets: $(jq -c .packets "$T/stats.json")" \
+	J '.packets.ingress > 0 and .packets.egress > 0 and .ringbuf_drops == 0'
+check stats_text "text stats lack 'completed $((NCONN + 1))'" \
+	bash -c "./synfin stats -i $V0 --color never | grep -q 'completed $((NCONN + 1)) refused $NREF'"
+check stats_color_always "no ANSI colour with --color always" \
+	bash -c "./synfin stats -i $V0 --color always | grep -q $'\e\\['"
+check stats_color_auto_pipe "ANSI colour on a pipe with --color auto" \
+	bash -c "! ./synfin stats -i $V0 | grep -q $'\e\\['"
+check stats_prometheus_promtool "stats -o prometheus rejected by promtool" \
+	bash -c "./synfin stats -i $V0 -o prometheus | promtool check metrics"
+check stats_interval "stats --interval did not repeat" \
+	bash -c "timeout -s INT 2.5 ./synfin stats -i $V0 -o json --interval 1 | test \$(wc -l) -ge 2"
+
+# conns -o json: the half-closed connection, field by field.
+./synfin conns -i $V0 -o json >"$T/conns.json"
+check conns_json_fields "conns: $(cat "$T/conns.json")" jq -es "length == 1 and (.[0] |
+	.client_ip == \"$CIP\" and .server_ip == \"$SIP\" and .server_port == 9000 and
+	.client_state == \"FIN_WAIT2\" and .server_state == \"CLOSE_WAIT\" and .client_bytes == 5 and
+	.server_bytes == 0 and .age_us > 3000000 and .idle_us > 2000000 and .syn_rtt_us > 0 and
+	.handshake_done)" "$T/conns.json"
+./synfin conns -i $V0 --color never >"$T/conns.txt"
+check conns_text_aligned "conns text: $(cat "$T/conns.txt")" python3 -c "
+import sys
+h, r = open('$T/conns.txt').read().splitlines()[:2]
+cols = [i for i in range(len(h)) if h.startswith('CLIENT', i)]
+assert len(cols) == 2 and r.index('FIN_WAIT2') == cols[1], (cols, r)
+assert r.index('$CIP') == cols[0]
+assert r.rstrip().endswith(('s', 'ms')), r"
+check conns_sort_bytes "--sort bytes rejected" ./synfin conns -i $V0 --sort bytes
+# --watch in a pseudo-terminal: draws, quits on q, restores the screen.
+if python3 - $V0 >"$T/pty.out" 2>&1 <<'EOF'
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv("./synfin", ["synfin", "conns", "-i", sys.argv[1], "--watch"])
+out = b""
+end = time.time() + 2.5
+while time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        out += os.read(fd, 65536)
+os.write(fd, b"q")
+end = time.time() + 3
+while time.time() < end:
+    try:
+        b = os.read(fd, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+_, st = os.waitpid(pid, 0)
+assert os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0, st
+assert out.count(b"\x1b[H\x1b[2J") >= 2, "fewer than 2 refreshes"
+assert b"CLOSE_WAIT" in out and b"\x1b[?1049l" in out
+EOF
+then pass conns_watch_pty; else fail conns_watch_pty "$(tail -3 "$T/pty.out")"; fi
+
+# update and stuck records from watch -o json.
+UPD=$(jq -c 'select(.event == "update" and .server_port == 9000)' "$T/w.json" | tail -1)
+check update_json_fields "last update: $UPD" jq -e ".client_ip == \"$CIP\" and .client_bytes == 5 and
+	.server_bytes == 0 and .client_state == \"FIN_WAIT2\" and .server_state == \"CLOSE_WAIT\" and
+	.client_pkts >= 3 and .idle_us > 0 and .age_us > .idle_us and (.seq | type) == \"number\"" <<<"$UPD"
+check update_every_interval "fewer than 3 updates in 4.5 s" \
+	test "$(jq -c 'select(.event == "update" and .server_port == 9000)' "$T/w.json" | wc -l)" -ge 3
+STUCK=$(jq -sc '[.[] | select(.event == "stuck")] | map({side, state, port})' "$T/w.json")
+check stuck_events_once "stuck events: $STUCK" jq -e '(. | sort_by(.side)) ==
+	[{"side": "client", "state": "FIN_WAIT2", "port": 9000}, {"side": "server", "state": "CLOSE_WAIT", "port": 9000}]' <<<"$STUCK"
+
+# /metrics: promtool, values, HTTP manners.
+curl -sf http://127.0.0.1:$MPORT/metrics >"$T/metrics.txt"
+check metrics_promtool "promtool: $(promtool check metrics <"$T/metrics.txt" 2>&1 | head -2)" \
+	bash -c "promtool check metrics < $T/metrics.txt"
+check metrics_help_type "a metric family without HELP/TYPE" bash -c "
+	for m in \$(grep -v '^#' $T/metrics.txt | sed 's/[{ ].*//; s/_bucket\$//; s/_sum\$//; s/_count\$//' | sort -u); do
+		grep -q \"^# HELP \$m \" $T/metrics.txt && grep -q \"^# TYPE \$m \" $T/metrics.txt || exit 1
+	done"
+check metrics_values "metric values wrong" bash -c "
+	grep -qx 'synfin_handshakes_total{result=\"completed\"} $((NCONN + 1))' $T/metrics.txt &&
+	grep -qx 'synfin_closes_total{reason=\"refused\"} $NREF' $T/metrics.txt &&
+	grep -qx 'synfin_stuck_connections{state=\"CLOSE_WAIT\",port=\"9000\"} 1' $T/metrics.txt &&
+	grep -qx 'synfin_handshake_failures_total{port=\"9001\",result=\"refused\"} $NREF' $T/metrics.txt &&
+	grep -qx 'synfin_connection_duration_seconds_count $((NCONN + NREF))' $T/metrics.txt &&
+	grep -qx 'synfin_handshake_rtt_seconds_count{leg=\"syn_synack\"} $((NCONN + 1))' $T/metrics.txt &&
+	grep -qx 'synfin_connections{side=\"server\",state=\"CLOSE_WAIT\"} 1' $T/metrics.txt"
+check metrics_404 "unknown path not 404" \
+	test "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$MPORT/nope)" = 404
+check metrics_partial_request "request in pieces not answered" bash -c "
+	python3 $HERE/peer.py partial $MPORT /metrics | { read -r st; read -r n; [ \"\${st% }\" = 'HTTP/1.1 200 OK' ] && [ \$n -gt 1000 ]; }"
+
+# The real Prometheus read the counter back through its query API.
+sleep 2
+Q=$(curl -s http://127.0.0.1:$PPORT/api/v1/query --data-urlencode 'query=synfin_handshakes_total{result="completed"}')
+check prometheus_query "query result: $Q (log: $(tail -2 "$T/prom.log"))" \
+	jq -e ".status == \"success\" and (.data.result | length) == 1 and
+	(.data.result[0].value[1] | tonumber) == $((NCONN + 1))" <<<"$Q"
+Q=$(curl -s http://127.0.0.1:$PPORT/api/v1/query --data-urlencode 'query=up{job="synfin"}')
+check prometheus_target_up "target not up: $Q" jq -e '.data.result[0].value[1] == "1"' <<<"$Q"
+
+# Stop the watcher: pins go, stats says so.
+kill -INT $WPID; wait $WPID; rc=$?; WPID=""
+check watch_exit_clean "watch exited $rc" test $rc -eq 0
+check pins_removed "pin dir left behind" test ! -e "$PIN"
+out=$(./synfin stats -i $V0 2>&1); rc=$?
+if [ $rc -eq 1 ] && grep -q "no watcher is running on $V0" <<<"$out"; then pass stats_no_watcher
+else fail stats_no_watcher "rc=$rc: $out"; fi
+
+# Stale pins of a dead watcher are cleaned; --diagram draws a live connection.
+mkdir -p "$PIN" && bpftool map create "$PIN/counters" type array key 4 value 8 entries 1 name counters
+./synfin watch -i $V0 --diagram --svg "$T/live.svg" --duration 3 >"$T/d.txt" 2>"$T/d.err" & WPID=$!
+sleep 1.2
+python3 $HERE/peer.py client $SIP 9000 1
+wait $WPID; rc=$?; WPID=""
+check pin_stale_cleaned "rc=$rc: $(cat "$T/d.err")" grep -q "removing stale pins" "$T/d.err"
+check diagram_live "live diagram: $(head -12 "$T/d.txt")" bash -c "
+	grep -q 'S seq 0' $T/d.txt && grep -q 'S\\. seq 0 ack 1' $T/d.txt &&
+	grep -q 'closed: fin' $T/d.txt && grep -q '1 B →\\|segments' $T/d.txt &&
+	grep -q 'SYN_SENT' $T/d.txt && grep -q 'TIME_WAIT' $T/d.txt"
+check diagram_live_svg "live SVG not XML" python3 -c "
+import xml.etree.ElementTree as E, sys; r = E.parse('$T/live.svg').getroot()
+sys.exit(0 if len([l for l in r.iter('{http://www.w3.org/2000/svg}line') if l.get('class') == 'segment']) >= 5 else 1)"
+check diagram_no_color_on_pipe "escape codes in piped diagram" bash -c "! grep -q $'\e\\[' $T/d.txt"
+
+exit $failed
