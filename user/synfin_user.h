@@ -66,6 +66,13 @@ void tracker_free(struct tracker *t);
 void make_close_event(struct sf_event *ev, const struct sf_key *k, struct sf_entry *e,
 		      int reason, uint64_t now_ns, __u8 hook);
 
+/*
+ * sweep.c: one sweeper pass over a connection map (fd): report timed-out
+ * connections through emit, delete expired records, count live ones in *live.
+ * Returns 0 or -errno.
+ */
+int sf_sweep_map(int fd, const struct sf_timeouts *to, emit_fn emit, void *ctx, uint64_t *live);
+
 /* Subcommands. */
 int cmd_watch(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
