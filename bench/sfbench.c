@@ -568,7 +568,9 @@ static void attached_ids(int ifindex, __u32 *xdp_id, __u32 *tc_id)
 	__u32 ids[4] = {};
 
 	*xdp_id = *tc_id = 0;
-	bpf_xdp_query_id(ifindex, 0, xdp_id);
+	/* Whichever mode it is in: native first, then generic. */
+	if (bpf_xdp_query_id(ifindex, XDP_FLAGS_DRV_MODE, xdp_id) || !*xdp_id)
+		bpf_xdp_query_id(ifindex, XDP_FLAGS_SKB_MODE, xdp_id);
 	q.prog_ids = ids;
 	q.prog_cnt = 4;
 	if (bpf_prog_query_opts(ifindex, BPF_TCX_EGRESS_NUM, &q) == 0 && q.prog_cnt > 0)
@@ -635,7 +637,7 @@ static int cmd_live(const char *ifname, const char *which, const char *mode, cha
 	bench_empty__destroy(em);
 	bench_lookup__destroy(lk);
 	/* ns per packet, packets, for XDP and for tc egress; -1: nothing attached. */
-	printf("xdp_ns=%.1f xdp_pkts=%llu tc_ns=%.1f tc_pkts=%llu\n",
+	printf("xdp_id=%u tc_id=%u xdp_ns=%.1f xdp_pkts=%llu tc_ns=%.1f tc_pkts=%llu\n", xid, tid,
 	       x1.cnt > x0.cnt ? (double)(x1.ns - x0.ns) / (double)(x1.cnt - x0.cnt) : -1.0,
 	       (unsigned long long)(x1.cnt - x0.cnt),
 	       t1.cnt > t0.cnt ? (double)(t1.ns - t0.ns) / (double)(t1.cnt - t0.cnt) : -1.0,
