@@ -27,6 +27,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .PHONY: all deps clean test test-unit demo bench vmlinux fuzz check
+.SECONDARY: $(OUTPUT)/bench_empty.bpf.o $(OUTPUT)/bench_lookup.bpf.o
 
 all: deps synfin
 
@@ -56,13 +57,32 @@ $(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUTPUT)/synfin.skel.h
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
+# Benchmarks (tools/bench.sh): baseline BPF programs with their own
+# skeletons, the measuring tool, and the connection-churn load generator.
+$(OUTPUT)/bench_%.bpf.o: bench/%.bpf.c vmlinux/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bench_%.skel.h: $(OUTPUT)/bench_%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bench_$* > $@
+
+$(OUTPUT)/sfbench: bench/sfbench.c $(filter-out $(OUTPUT)/main.o,$(USER_OBJS)) \
+		$(OUTPUT)/bench_empty.skel.h $(OUTPUT)/bench_lookup.skel.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $(filter %.c %.o,$^) $(LDLIBS) -o $@
+
+$(OUTPUT)/loadgen: tools/loadgen.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 test: deps synfin
 	$(Q)tests/run.sh
 
 demo: deps synfin
 	$(Q)tools/demo.sh
 
-bench: deps synfin
+bench: deps synfin $(OUTPUT)/sfbench $(OUTPUT)/loadgen
 	$(Q)tools/bench.sh
 
 clean:

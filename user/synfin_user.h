@@ -70,6 +70,17 @@ void tracker_free(struct tracker *t);
 void make_close_event(struct sf_event *ev, const struct sf_key *k, struct sf_entry *e,
 		      int reason, uint64_t now_ns, __u8 hook);
 
+/*
+ * sweep.c: one sweeper pass over a connection map (fd): report timed-out
+ * connections through emit, delete expired records, count live ones in *live.
+ * Returns 0 or -errno.
+ */
+/* sweep.c: walk a connection map; live_cb (may be NULL) sees every record kept. */
+typedef void (*sweep_live_fn)(void *ctx, const struct sf_key *k, const struct sf_entry *e,
+			      uint64_t now_ns);
+int sf_sweep_map(int fd, const struct sf_timeouts *to, emit_fn emit, sweep_live_fn live_cb,
+		 void *ctx, uint64_t *live);
+
 /* Subcommands. */
 int cmd_watch(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

@@ -406,14 +406,15 @@ static void check_lost(struct watch_ctx *w)
 	}
 }
 
-#define SWEEP_BATCH 1024
-
 /* A live entry seen by the sweep: gauges, `update` records, `stuck` sides. */
-static void sweep_live(struct watch_ctx *w, const struct sf_key *k, const struct sf_entry *e,
-		       uint64_t now)
+static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry *e, uint64_t now)
 {
+	struct watch_ctx *w = ctx;
 	int s;
 
+	note_id(w, e->id);
+	if (e->flags & SF_EF_CLOSED)
+		return;
 	ustats_gauges_add(&w->u, k, e, now);
 	if (w->update_due && w->event_lines)
 		reporter_update(w->rep, k, e, now);
@@ -428,56 +429,6 @@ static void sweep_live(struct watch_ctx *w, const struct sf_key *k, const struct
 				w->u.stuck_events++;
 		}
 	}
-}
-
-/*
- * Walk one connection map in batches; close (and report) what timed out,
- * delete closed records whose TIME_WAIT linger is over.
- */
-static int sweep_map(struct watch_ctx *w, int fd, const struct sf_timeouts *to, uint64_t *live)
-{
-	static struct sf_key keys[SWEEP_BATCH];
-	static struct sf_entry vals[SWEEP_BATCH];
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct sf_key out_batch;
-	void *in = NULL;
-	__u32 count, i;
-	int err;
-
-	do {
-		count = SWEEP_BATCH;
-		err = bpf_map_lookup_batch(fd, in, &out_batch, keys, vals, &count, &opts);
-		if (err && errno != ENOENT)
-			return -errno;
-		for (i = 0; i < count; i++) {
-			uint64_t now = mono_ns();
-			int why = sf_expire_reason(&vals[i], now, to);
-			struct sf_entry cur;
-
-			if (why == SF_R_NONE) {
-				if (!(vals[i].flags & SF_EF_CLOSED)) {
-					(*live)++;
-					sweep_live(w, &keys[i], &vals[i], now);
-				}
-				note_id(w, vals[i].id);
-				continue;
-			}
-			/* Re-read: a segment may have arrived since the batch. */
-			if (bpf_map_lookup_elem(fd, &keys[i], &cur) || cur.last_ns != vals[i].last_ns ||
-			    cur.flags != vals[i].flags)
-				continue;
-			if (bpf_map_delete_elem(fd, &keys[i]))
-				continue;
-			if (!(cur.flags & SF_EF_CLOSED)) {
-				struct sf_event ev;
-
-				make_close_event(&ev, &keys[i], &cur, why, now, 3);
-				deliver(w, &ev);
-			}
-		}
-		in = &out_batch;
-	} while (!err);
-	return 0;
 }
 
 int cmd_watch(int argc, char **argv)
@@ -653,8 +604,10 @@ int cmd_watch(int argc, char **argv)
 			w.nids = 0;
 			w.update_due = w.interval_ns && now - w.last_update >= w.interval_ns;
 			ustats_gauges_reset(&w.u);
-			if (!sweep_map(&w, bpf_map__fd(skel->maps.half_open), &o.to, &live) &&
-			    !sweep_map(&w, bpf_map__fd(skel->maps.conns), &o.to, &live))
+			if (!sf_sweep_map(bpf_map__fd(skel->maps.half_open), &o.to, deliver, sweep_live,
+					  &w, &live) &&
+			    !sf_sweep_map(bpf_map__fd(skel->maps.conns), &o.to, deliver, sweep_live,
+					  &w, &live))
 				w.u.evicted += reporter_evictions(w.rep, now, w.ids, w.nids, mono_ns(),
 								  deliver, &w);
 			if (w.update_due)

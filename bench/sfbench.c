@@ -1,0 +1,701 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sfbench.c - the measuring half of `make bench` (tools/bench.sh drives it).
+ *
+ *   sfbench prog  [-r ROUNDS]          per-packet cost, BPF_PROG_TEST_RUN
+ *   sfbench scale -n CONNS [-r ROUNDS] fill the tables, memory, cost, sweep
+ *   sfbench live  -i IFACE -P none|empty|lookup|synfin [--mode M] -- CMD...
+ *                                      run CMD; the kernel's run_time_ns /
+ *                                      run_cnt for the XDP/tc programs on IFACE
+ *
+ * prog and scale print table rows, `figure|synfin|baseline|ratio|goal|met`,
+ * which bench.sh prints as one table. Every figure is compared with a baseline
+ * measured in the same run, and every ratio is the median over ROUNDS rounds
+ * (each round measures both sides back to back): these machines are noisy.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/wait.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "synfin_user.h"
+#include "synfin.skel.h"
+#include "bench_empty.skel.h"
+#include "bench_lookup.skel.h"
+
+int verbose;
+
+#define MAX_ROUNDS 31
+#define PKT_MAX 1600
+#define BPF_TCX_EGRESS_NUM 47	/* enum bpf_attach_type, Linux 6.6; libbpf 1.1 lacks it */
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "sfbench: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+/* ---- crafted packets ---------------------------------------------------- */
+
+/* One direction of a flow: client 10.1.a.b:port <-> server 10.2.0.1:80. */
+struct flow {
+	__u32 caddr, saddr;	/* host order */
+	__u16 cport, sport;
+	__u32 cisn, sisn;	/* initial sequence numbers */
+};
+
+static struct flow flow_n(__u64 n)
+{
+	struct flow f = {
+		/* 60000 ports per client address, then the next address. */
+		.caddr = (10u << 24) | (1u << 16) | (__u32)(n / 60000 + 1),
+		.saddr = (10u << 24) | (2u << 16) | 1,
+		.cport = (__u16)(1024 + n % 60000),
+		.sport = 80,
+		.cisn = (__u32)(n * 2654435761u),
+		.sisn = (__u32)(n * 40503u + 7),
+	};
+	return f;
+}
+
+static void put16(__u8 *p, __u16 v) { p[0] = v >> 8; p[1] = (__u8)v; }
+static void put32(__u8 *p, __u32 v) { put16(p, v >> 16); put16(p + 2, (__u16)v); }
+
+/*
+ * Build Ethernet + IPv4 + TCP into buf; from_client picks the direction.
+ * SYNs carry Linux's usual options (MSS, SACK-permitted, timestamps, window
+ * scale), other segments the timestamp option. Checksums stay zero: the
+ * programs under test do not verify them.
+ */
+static int build_tcp(__u8 *buf, const struct flow *f, int from_client, __u32 seq, __u32 ack,
+		     __u8 flags, __u32 paylen)
+{
+	static const __u8 syn_opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
+					   1, 3, 3, 7 };
+	static const __u8 ts_opts[12] = { 1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 1 };
+	const __u8 *opts = (flags & SF_TH_SYN) ? syn_opts : ts_opts;
+	__u32 optlen = (flags & SF_TH_SYN) ? sizeof(syn_opts) : sizeof(ts_opts);
+	__u8 *ip = buf + 14, *th = ip + 20;
+	__u32 tot = 20 + 20 + optlen + paylen;
+
+	memset(buf, 0, 14 + tot);
+	memcpy(buf, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+	ip[0] = 0x45;
+	put16(ip + 2, (__u16)tot);
+	ip[6] = 0x40;		/* DF */
+	ip[8] = 64;
+	ip[9] = 6;		/* TCP */
+	put32(ip + 12, from_client ? f->caddr : f->saddr);
+	put32(ip + 16, from_client ? f->saddr : f->caddr);
+	put16(th, from_client ? f->cport : f->sport);
+	put16(th + 2, from_client ? f->sport : f->cport);
+	put32(th + 4, seq);
+	put32(th + 8, ack);
+	th[12] = (__u8)(((20 + optlen) / 4) << 4);
+	th[13] = flags;
+	put16(th + 14, 64240);
+	memcpy(th + 20, opts, optlen);
+	return (int)(14 + tot);
+}
+
+/* A UDP datagram (DNS-sized), for the non-TCP figure. */
+static int build_udp(__u8 *buf)
+{
+	__u8 *ip = buf + 14;
+
+	memset(buf, 0, 14 + 20 + 8 + 64);
+	memcpy(buf, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+	ip[0] = 0x45;
+	put16(ip + 2, 20 + 8 + 64);
+	ip[8] = 64;
+	ip[9] = 17;
+	put32(ip + 12, 0x0a010001);
+	put32(ip + 16, 0x0a020001);
+	put16(ip + 20, 5353);
+	put16(ip + 22, 53);
+	put16(ip + 24, 8 + 64);
+	return 14 + 20 + 8 + 64;
+}
+
+/* ---- running programs --------------------------------------------------- */
+
+/* Run prog on pkt `repeat` times; returns the kernel's mean ns per run. */
+static double run_prog(int prog_fd, const __u8 *pkt, int len, __u32 repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = (__u32)len,
+		    .repeat = repeat);
+	int err = bpf_prog_test_run_opts(prog_fd, &o);
+
+	if (err)
+		die("BPF_PROG_TEST_RUN", errno);
+	return o.duration;
+}
+
+/* The packets of a flow's life, in the order a client and server send them. */
+enum seg_kind { K_SYN, K_SYNACK, K_ACK, K_DATA, K_FIN, K_NSEG };
+
+static int build_seg(__u8 *buf, const struct flow *f, enum seg_kind k, __u32 data_off)
+{
+	switch (k) {
+	case K_SYN: return build_tcp(buf, f, 1, f->cisn, 0, SF_TH_SYN, 0);
+	case K_SYNACK: return build_tcp(buf, f, 0, f->sisn, f->cisn + 1, SF_TH_SYN | SF_TH_ACK, 0);
+	case K_ACK: return build_tcp(buf, f, 1, f->cisn + 1 + data_off, f->sisn + 1, SF_TH_ACK, 0);
+	case K_DATA: return build_tcp(buf, f, 1, f->cisn + 1 + data_off, f->sisn + 1,
+				      SF_TH_ACK | SF_TH_PSH, 1448);
+	default: return build_tcp(buf, f, 1, f->cisn + 1 + data_off, f->sisn + 1,
+				  SF_TH_ACK | SF_TH_FIN, 0);
+	}
+}
+
+/* SYN, SYN-ACK, ACK through prog: the flow lands in the main table. */
+static void handshake(int prog_fd, const struct flow *f)
+{
+	__u8 pkt[PKT_MAX];
+	int k, len;
+
+	for (k = K_SYN; k <= K_ACK; k++) {
+		len = build_seg(pkt, f, k, 0);
+		run_prog(prog_fd, pkt, len, 1);
+	}
+}
+
+static int noop_event(void *ctx, void *data, size_t len)
+{
+	(void)ctx, (void)data, (void)len;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One table row; goal_max <= 0: no goal, just the figure. */
+static void row(const char *fig, double synfin, const char *unit, double base, const char *bname,
+		double ratio, double goal_max, const char *goal)
+{
+	printf("%s|%.1f %s|%.1f %s (%s)|%.2fx|%s|%s\n", fig, synfin, unit, base, unit, bname, ratio,
+	       goal_max > 0 ? goal : "-",
+	       goal_max > 0 ? (ratio <= goal_max ? "yes" : "NO") : "-");
+}
+
+/* ---- sfbench prog ------------------------------------------------------- */
+
+enum { P_SYNFIN, P_LOOKUP, P_EMPTY, P_N };
+static const char *const prog_names[P_N] = { "synfin", "lookup+count", "empty" };
+
+/* What one figure measures: how, and on which packets. */
+enum pkt_case { C_SYN_NEW, C_DATA, C_DATA_FRESH, C_ACK, C_FIN, C_UDP, C_N };
+static const char *const case_names[C_N] = {
+	"SYN, new flow", "data, established (same segment repeated)",
+	"data, established (next segment each run)", "pure ACK, established",
+	"FIN, established", "non-TCP (UDP)",
+};
+
+#define REPEAT 100000		/* test-run repeats for steady-state cases */
+#define FRESH 2000		/* one-shot runs per round for SYN/FIN/fresh data */
+
+/*
+ * Measure one case on one program: mean ns per packet. base numbers the flows
+ * of this round so that "new" flows are new to every program.
+ */
+static double measure(int prog_fd, int is_synfin, enum pkt_case c, __u64 base,
+		      struct ring_buffer *rb)
+{
+	__u8 pkt[PKT_MAX];
+	double sum = 0;
+	struct flow f;
+	int i, len;
+
+	switch (c) {
+	case C_SYN_NEW:
+		for (i = 0; i < FRESH; i++) {
+			f = flow_n(base + (__u64)i);
+			len = build_seg(pkt, &f, K_SYN, 0);
+			sum += run_prog(prog_fd, pkt, len, 1);
+		}
+		sum /= FRESH;
+		break;
+	case C_FIN:
+		for (i = 0; i < FRESH; i++) {
+			f = flow_n(base + FRESH + (__u64)i);
+			handshake(prog_fd, &f);
+			len = build_seg(pkt, &f, K_FIN, 0);
+			sum += run_prog(prog_fd, pkt, len, 1);
+			if (rb && i % 256 == 0)
+				ring_buffer__consume(rb);
+		}
+		sum /= FRESH;
+		break;
+	case C_DATA_FRESH:
+		f = flow_n(base + 2 * FRESH);
+		handshake(prog_fd, &f);
+		for (i = 0; i < FRESH; i++) {
+			len = build_seg(pkt, &f, K_DATA, (__u32)i * 1448);
+			sum += run_prog(prog_fd, pkt, len, 1);
+		}
+		sum /= FRESH;
+		break;
+	case C_DATA:
+	case C_ACK:
+		f = flow_n(base + 2 * FRESH + 1);
+		handshake(prog_fd, &f);
+		len = build_seg(pkt, &f, c == C_DATA ? K_DATA : K_ACK, 0);
+		if (c == C_DATA)	/* the segment once, so repeats are all alike */
+			run_prog(prog_fd, pkt, len, 1);
+		sum = run_prog(prog_fd, pkt, len, REPEAT);
+		break;
+	default:
+		len = build_udp(pkt);
+		sum = run_prog(prog_fd, pkt, len, REPEAT);
+		break;
+	}
+	(void)is_synfin;
+	if (rb)
+		ring_buffer__consume(rb);
+	return sum;
+}
+
+/* Pin to one CPU: test runs then share one LRU free list and one cache. */
+static void pin_cpu0(void)
+{
+	cpu_set_t s;
+
+	CPU_ZERO(&s);
+	CPU_SET(0, &s);
+	sched_setaffinity(0, sizeof(s), &s);
+}
+
+static int cmd_prog(int rounds)
+{
+	struct synfin_bpf *sf = synfin_bpf__open();
+	struct bench_lookup *lk = bench_lookup__open();
+	struct bench_empty *em = bench_empty__open_and_load();
+	double v[2][P_N][C_N][MAX_ROUNDS], r[2][2][C_N][MAX_ROUNDS], med[2][P_N][C_N];
+	struct ring_buffer *rb;
+	int fds[2][P_N], h, p, c, i;
+
+	if (!sf || !lk || !em)
+		die("open the BPF objects", errno);
+	/* Equal tables: both programs hash into 65536-entry LRU maps. */
+	bpf_map__set_max_entries(sf->maps.conns, 1 << 16);
+	if (synfin_bpf__load(sf) || bench_lookup__load(lk))
+		die("load the BPF objects", errno);
+	rb = ring_buffer__new(bpf_map__fd(sf->maps.events), noop_event, NULL, NULL);
+	if (!rb)
+		die("ring buffer", errno);
+	fds[0][P_SYNFIN] = bpf_program__fd(sf->progs.synfin_xdp);
+	fds[0][P_LOOKUP] = bpf_program__fd(lk->progs.lookup_xdp);
+	fds[0][P_EMPTY] = bpf_program__fd(em->progs.empty_xdp);
+	fds[1][P_SYNFIN] = bpf_program__fd(sf->progs.synfin_tc);
+	fds[1][P_LOOKUP] = bpf_program__fd(lk->progs.lookup_tc);
+	fds[1][P_EMPTY] = bpf_program__fd(em->progs.empty_tc);
+	pin_cpu0();
+
+	for (i = 0; i < rounds; i++)
+		for (h = 0; h < 2; h++)
+			for (c = 0; c < C_N; c++) {
+				/* Flows numbered per round and hook: every SYN is new. */
+				__u64 base = ((__u64)i * 2 + (__u64)h) * 3 * (FRESH + 1);
+
+				for (p = 0; p < P_N; p++)
+					v[h][p][c][i] = measure(fds[h][p], p == P_SYNFIN, c, base,
+								p == P_SYNFIN ? rb : NULL);
+				for (p = 0; p < 2; p++)
+					r[h][p][c][i] = v[h][P_SYNFIN][c][i] / v[h][P_LOOKUP + p][c][i];
+			}
+	for (h = 0; h < 2; h++)
+		for (p = 0; p < P_N; p++)
+			for (c = 0; c < C_N; c++)
+				med[h][p][c] = median(v[h][p][c], rounds);
+
+	for (h = 0; h < 2; h++)
+		for (c = 0; c < C_N; c++) {
+			char fig[128];
+			int goal = c == C_DATA || c == C_DATA_FRESH;
+
+			snprintf(fig, sizeof(fig), "%s %s", h ? "tc" : "XDP", case_names[c]);
+			row(fig, med[h][P_SYNFIN][c], "ns", med[h][P_LOOKUP][c], prog_names[P_LOOKUP],
+			    median(r[h][0][c], rounds), goal ? 1.3 : 0, "<= 1.30x");
+			row(fig, med[h][P_SYNFIN][c], "ns", med[h][P_EMPTY][c], prog_names[P_EMPTY],
+			    median(r[h][1][c], rounds), 0, "");
+		}
+	ring_buffer__free(rb);
+	synfin_bpf__destroy(sf);
+	bench_lookup__destroy(lk);
+	bench_empty__destroy(em);
+	return 0;
+}
+
+/*
+ * sfbench hot: the established-data case alone, for SECS seconds, so that a
+ * profiler (perf record -a, bpftool prog profile) sees only the fast path.
+ */
+static int cmd_hot(const char *which, double secs)
+{
+	struct synfin_bpf *sf = NULL;
+	struct bench_lookup *lk = NULL;
+	uint64_t end = mono_ns() + (uint64_t)(secs * 1e9), runs = 0;
+	double ns = 0;
+	int fd;
+
+	if (!strcmp(which, "lookup")) {
+		lk = bench_lookup__open_and_load();
+		if (!lk)
+			die("load lookup", errno);
+		fd = bpf_program__fd(lk->progs.lookup_xdp);
+	} else {
+		sf = synfin_bpf__open_and_load();
+		if (!sf)
+			die("load synfin", errno);
+		fd = bpf_program__fd(sf->progs.synfin_xdp);
+	}
+	pin_cpu0();
+	fprintf(stderr, "sfbench: prog id %u hot for %.0f s\n", ({
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		bpf_obj_get_info_by_fd(fd, &info, &len);
+		info.id; }), secs);
+	while (mono_ns() < end) {
+		ns += measure(fd, 0, C_DATA, 0, NULL);
+		runs++;
+	}
+	printf("%s: data segment %.1f ns\n", which, ns / (double)runs);
+	synfin_bpf__destroy(sf);
+	bench_lookup__destroy(lk);
+	return 0;
+}
+
+/* ---- sfbench scale ------------------------------------------------------ */
+
+/* memlock of a map fd as the kernel accounts it (fdinfo). */
+static __u64 map_memlock(int fd)
+{
+	char path[64], line[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void noop_emit(void *ctx, const struct sf_event *ev)
+{
+	(*(uint64_t *)ctx)++;
+	(void)ev;
+}
+
+struct table {
+	struct synfin_bpf *sf;
+	struct ring_buffer *rb;
+	int xdp_fd;
+	__u64 n;
+};
+
+/* Load synfin sized for n connections (as --max-conns n) and fill it. */
+static void table_fill(struct table *t, __u64 n)
+{
+	__u64 i;
+
+	t->sf = synfin_bpf__open();
+	if (!t->sf)
+		die("open synfin", errno);
+	bpf_map__set_max_entries(t->sf->maps.conns, (__u32)n);
+	if (synfin_bpf__load(t->sf))
+		die("load synfin", errno);
+	t->rb = ring_buffer__new(bpf_map__fd(t->sf->maps.events), noop_event, NULL, NULL);
+	if (!t->rb)
+		die("ring buffer", errno);
+	t->xdp_fd = bpf_program__fd(t->sf->progs.synfin_xdp);
+	t->n = n;
+	for (i = 0; i < n; i++) {
+		struct flow f = flow_n(i);
+
+		handshake(t->xdp_fd, &f);
+		if (i % 1024 == 0)
+			ring_buffer__consume(t->rb);
+	}
+	ring_buffer__consume(t->rb);
+}
+
+static void table_free(struct table *t)
+{
+	ring_buffer__free(t->rb);
+	synfin_bpf__destroy(t->sf);
+}
+
+/* Mean ns of a pure ACK on random established flows (cold entries). */
+static double table_ack_cost(struct table *t, int samples, unsigned int *seed)
+{
+	__u8 pkt[PKT_MAX];
+	double sum = 0;
+	int i, len;
+
+	for (i = 0; i < samples; i++) {
+		__u64 n = ((__u64)rand_r(seed) << 16 ^ (__u64)rand_r(seed)) % t->n;
+		struct flow f = flow_n(n);
+
+		len = build_seg(pkt, &f, K_ACK, 0);
+		sum += run_prog(t->xdp_fd, pkt, len, 1);
+	}
+	return sum / samples;
+}
+
+static int cmd_scale(__u64 n, int rounds)
+{
+	struct timeouts_holder { struct sf_timeouts to; } th = { {
+		.syn_ns = 130ull * 1000000000ull, .time_wait_ns = 60ull * 1000000000ull,
+		.idle_ns = 7200ull * 1000000000ull } };
+	double big[MAX_ROUNDS], small[MAX_ROUNDS], ratio[MAX_ROUNDS], sweep_s[MAX_ROUNDS];
+	double fill_s, mem_tab, mem_all, base_cost;
+	unsigned int seed = 1;
+	struct table t = {}, s = {};
+	struct bpf_map *m;
+	uint64_t live = 0, closed = 0, t0;
+	char fig[128];
+	int i;
+
+	pin_cpu0();
+	s.n = 1000;
+	table_fill(&s, 1000);
+	t0 = mono_ns();
+	table_fill(&t, n);
+	fill_s = (double)(mono_ns() - t0) / 1e9;
+
+	/* One sweeper pass, the code `synfin watch` runs every second. */
+	for (i = 0; i < rounds; i++) {
+		live = 0;
+		t0 = mono_ns();
+		if (sf_sweep_map(bpf_map__fd(t.sf->maps.conns), &th.to, noop_emit, NULL, &closed, &live))
+			die("sweep", errno);
+		sweep_s[i] = (double)(mono_ns() - t0) / 1e9;
+	}
+	if (closed)
+		fprintf(stderr, "sfbench: sweeper closed %llu connections it should not have\n",
+			(unsigned long long)closed);
+
+	mem_tab = (double)(map_memlock(bpf_map__fd(t.sf->maps.conns)) +
+			   map_memlock(bpf_map__fd(t.sf->maps.half_open)));
+	mem_all = 0;
+	bpf_object__for_each_map(m, t.sf->obj)
+		mem_all += (double)map_memlock(bpf_map__fd(m));
+
+	for (i = 0; i < rounds; i++) {
+		big[i] = table_ack_cost(&t, 20000, &seed);
+		small[i] = table_ack_cost(&s, 20000, &seed);
+		ratio[i] = big[i] / small[i];
+	}
+	base_cost = median(small, rounds);
+
+	snprintf(fig, sizeof(fig), "scale %lluk: connections tracked (filled in %.0f s)",
+		 (unsigned long long)(n / 1000), fill_s);
+	printf("%s|%llu|%llu offered|%.3f|-|-\n", fig, (unsigned long long)live,
+	       (unsigned long long)n, (double)live / (double)n);
+	snprintf(fig, sizeof(fig), "scale %lluk: bytes per connection, tables (fdinfo memlock)",
+		 (unsigned long long)(n / 1000));
+	printf("%s|%.0f B|256 B (goal)|%.2fx|<= 256 B|%s\n", fig, mem_tab / (double)live,
+	       mem_tab / (double)live / 256, mem_tab / (double)live <= 256 ? "yes" : "NO");
+	snprintf(fig, sizeof(fig), "scale %lluk: bytes per connection, all maps incl. ring buffer",
+		 (unsigned long long)(n / 1000));
+	printf("%s|%.0f B|256 B (goal)|%.2fx|<= 256 B|%s\n", fig, mem_all / (double)live,
+	       mem_all / (double)live / 256, mem_all / (double)live <= 256 ? "yes" : "NO");
+	snprintf(fig, sizeof(fig), "scale %lluk: XDP pure ACK, random flow (1-shot runs)",
+		 (unsigned long long)(n / 1000));
+	row(fig, median(big, rounds), "ns", base_cost, "1k-conn table", median(ratio, rounds), 0, "");
+	snprintf(fig, sizeof(fig), "scale %lluk: one sweeper pass (sf_sweep_map)",
+		 (unsigned long long)(n / 1000));
+	{
+		double sw = median(sweep_s, rounds), per_m = sw * 1e6 / (double)live;
+
+		printf("%s|%.3f s|1.000 s per 1M (goal)|%.2fx|< 1 s per 1M|%s\n", fig, sw, per_m,
+		       per_m < 1.0 ? "yes" : "NO");
+	}
+	table_free(&t);
+	table_free(&s);
+	return 0;
+}
+
+/* ---- sfbench live ------------------------------------------------------- */
+
+struct pstat {
+	__u64 ns, cnt;
+};
+
+static int prog_stat(__u32 id, struct pstat *ps)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id), err;
+
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	if (err)
+		return -errno;
+	ps->ns = info.run_time_ns;
+	ps->cnt = info.run_cnt;
+	return 0;
+}
+
+/* The XDP program and the tcx egress program on ifindex (ids; 0: none). */
+static void attached_ids(int ifindex, __u32 *xdp_id, __u32 *tc_id)
+{
+	LIBBPF_OPTS(bpf_prog_query_opts, q);
+	__u32 ids[4] = {};
+
+	*xdp_id = *tc_id = 0;
+	/* Whichever mode it is in: native first, then generic. */
+	if (bpf_xdp_query_id(ifindex, XDP_FLAGS_DRV_MODE, xdp_id) || !*xdp_id)
+		bpf_xdp_query_id(ifindex, XDP_FLAGS_SKB_MODE, xdp_id);
+	q.prog_ids = ids;
+	q.prog_cnt = 4;
+	if (bpf_prog_query_opts(ifindex, BPF_TCX_EGRESS_NUM, &q) == 0 && q.prog_cnt > 0)
+		*tc_id = ids[0];
+}
+
+static int cmd_live(const char *ifname, const char *which, const char *mode, char **cmd)
+{
+	struct bench_empty *em = NULL;
+	struct bench_lookup *lk = NULL;
+	struct pstat x0 = {}, x1 = {}, t0 = {}, t1 = {};
+	int ifindex = (int)if_nametoindex(ifname), prog_fd = -1, stats_fd, status, err;
+	int flags = !strcmp(mode, "generic") ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	__u32 xid, tid;
+	pid_t pid;
+
+	if (!ifindex)
+		die(ifname, ENODEV);
+	if (!strcmp(which, "empty")) {
+		em = bench_empty__open_and_load();
+		if (!em)
+			die("load empty", errno);
+		prog_fd = bpf_program__fd(em->progs.empty_xdp);
+	} else if (!strcmp(which, "lookup")) {
+		lk = bench_lookup__open();
+		if (!lk)
+			die("open lookup", errno);
+		bpf_map__set_max_entries(lk->maps.flows, SF_MAX_CONNS);
+		if (bench_lookup__load(lk))
+			die("load lookup", errno);
+		prog_fd = bpf_program__fd(lk->progs.lookup_xdp);
+	}
+	/* Baselines attach the way synfin does (same XDP mode): same hook cost. */
+	if (prog_fd >= 0) {
+		err = bpf_xdp_attach(ifindex, prog_fd, flags | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+		if (err)
+			die("attach the baseline XDP program", err);
+	}
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd < 0)
+		die("enable BPF run-time stats", errno);
+	attached_ids(ifindex, &xid, &tid);
+	if (xid)
+		prog_stat(xid, &x0);
+	if (tid)
+		prog_stat(tid, &t0);
+
+	pid = fork();
+	if (pid == 0) {
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "sfbench: cannot run %s: %s\n", cmd[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		die("run the traffic command", errno);
+
+	if (xid)
+		prog_stat(xid, &x1);
+	if (tid)
+		prog_stat(tid, &t1);
+	close(stats_fd);
+	if (prog_fd >= 0)
+		bpf_xdp_detach(ifindex, flags, NULL);
+	bench_empty__destroy(em);
+	bench_lookup__destroy(lk);
+	/* ns per packet, packets, for XDP and for tc egress; -1: nothing attached. */
+	printf("xdp_id=%u tc_id=%u xdp_ns=%.1f xdp_pkts=%llu tc_ns=%.1f tc_pkts=%llu\n", xid, tid,
+	       x1.cnt > x0.cnt ? (double)(x1.ns - x0.ns) / (double)(x1.cnt - x0.cnt) : -1.0,
+	       (unsigned long long)(x1.cnt - x0.cnt),
+	       t1.cnt > t0.cnt ? (double)(t1.ns - t0.ns) / (double)(t1.cnt - t0.cnt) : -1.0,
+	       (unsigned long long)(t1.cnt - t0.cnt));
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+static const char usage[] =
+"Usage: sfbench prog [-r ROUNDS]\n"
+"       sfbench scale -n CONNS [-r ROUNDS]\n"
+"       sfbench live -i IFACE -P none|empty|lookup|synfin [--mode native|generic] -- CMD...\n"
+"The measuring half of `make bench`; tools/bench.sh runs it (see BENCH.md).\n";
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "rounds", required_argument, 0, 'r' }, { "conns", required_argument, 0, 'n' },
+		{ "interface", required_argument, 0, 'i' }, { "prog", required_argument, 0, 'P' },
+		{ "mode", required_argument, 0, 'm' }, { "help", no_argument, 0, 'h' }, { 0 },
+	};
+	const char *ifname = NULL, *which = "none", *mode = "native";
+	long rounds = 5, conns = 1000000;
+	int c;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "+r:n:i:P:m:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r': rounds = strtol(optarg, NULL, 10); break;
+		case 'n': conns = strtol(optarg, NULL, 10); break;
+		case 'i': ifname = optarg; break;
+		case 'P': which = optarg; break;
+		case 'm': mode = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (rounds < 1 || rounds > MAX_ROUNDS || conns < 1000 || conns > (1L << 26)) {
+		fprintf(stderr, "sfbench: -r must be 1-%d and -n 1000-67108864\n", MAX_ROUNDS);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[1], "prog"))
+		return cmd_prog((int)rounds);
+	if (!strcmp(argv[1], "hot"))
+		return cmd_hot(which, (double)rounds);
+	if (!strcmp(argv[1], "scale"))
+		return cmd_scale((__u64)conns, (int)rounds);
+	if (!strcmp(argv[1], "live")) {
+		if (!ifname || optind >= argc) {
+			fputs(usage, stderr);
+			return 2;
+		}
+		return cmd_live(ifname, which, mode, argv + optind);
+	}
+	fputs(usage, stderr);
+	return 2;
+}
