@@ -170,7 +170,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	/* tc may see headers outside the linear area: the caller pulls, retries. */
 	if (rc == SF_P_TRUNC && may_pull)
 		return rc;
-	count(cs, hook == 0 ? SF_C_PKTS_INGRESS : SF_C_PKTS_EGRESS);
+	count(cs, hook == 1 ? SF_C_PKTS_EGRESS : SF_C_PKTS_INGRESS);
 	switch (rc) {
 	case SF_P_TCP: break;
 	case SF_P_NOT_TCP: count(cs, SF_C_NON_TCP); return rc;
@@ -285,20 +285,37 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	return 0;
 }
 
-SEC("xdp")
+SEC("xdp.frags")
 int synfin_xdp(struct xdp_md *ctx)
 {
 	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end, 0, 0);
 	return XDP_PASS;
 }
 
+/* tc: headers beyond the skb's linear part are pulled in and parsed again. */
+static __always_inline void handle_skb(struct __sk_buff *skb, __u8 hook)
+{
+	if (handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, hook, 1) ==
+	    SF_P_TRUNC) {
+		bpf_skb_pull_data(skb, skb->len < 256 ? skb->len : 256);
+		handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, hook, 0);
+	}
+}
+
 SEC("tc")
 int synfin_tc(struct __sk_buff *skb)
 {
-	if (handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, 1, 1) == SF_P_TRUNC) {
-		/* Headers beyond the linear part: pull them in and parse again. */
-		bpf_skb_pull_data(skb, skb->len < 256 ? skb->len : 256);
-		handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, 1, 0);
-	}
+	handle_skb(skb, 1);
+	return TC_ACT_OK;
+}
+
+/*
+ * Ingress through tc instead of XDP (--mode tc): on virtual devices (veth)
+ * XDP costs GRO/GSO or a copy per packet; tc sees the aggregated skbs.
+ */
+SEC("tc")
+int synfin_tc_in(struct __sk_buff *skb)
+{
+	handle_skb(skb, 4);
 	return TC_ACT_OK;
 }

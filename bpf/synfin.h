@@ -220,7 +220,7 @@ struct sf_event {
 	__u8 type;		/* enum sf_ev_type */
 	__u8 what;		/* SF_W_* */
 	__u8 ntrans;		/* valid entries in trans[] */
-	__u8 hook;		/* 0 XDP ingress, 1 tc egress, 2 replay, 3 sweeper */
+	__u8 hook;		/* 0 XDP ingress, 1 tc egress, 2 replay, 3 sweeper, 4 tc ingress */
 	__u32 reserved;
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (live) or capture time (replay) */
 	struct sf_key key;

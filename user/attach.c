@@ -12,14 +12,18 @@
 #include <net/if.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 
-#ifndef BPF_TCX_EGRESS_NUM
-#define BPF_TCX_EGRESS_NUM 47	/* enum bpf_attach_type, Linux 6.6; libbpf 1.1 lacks it */
-#endif
+/* enum bpf_attach_type, Linux 6.6; libbpf 1.1's headers lack them */
+#define BPF_TCX_INGRESS_NUM 46
+#define BPF_TCX_EGRESS_NUM 47
 #define SF_TC_HANDLE 0x5f1
 #define SF_TC_PRIO 0x5f1
 
@@ -112,39 +116,43 @@ int attach_xdp(struct attach *a, int prog_fd, enum xdp_mode_opt mode, bool force
 	return err ? err : -EINVAL;
 }
 
-/* Remove a clsact egress filter left by a synfin that died. */
-static void tc_remove_stale(int ifindex)
+/* Remove a clsact filter left by a synfin that died. */
+static void tc_remove_stale(int ifindex, bool ingress)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = SF_TC_HANDLE, .priority = SF_TC_PRIO);
 
 	bpf_tc_detach(&hook, &opts);
 }
 
-int attach_tc(struct attach *a, int prog_fd)
+int attach_tc(struct attach *a, int prog_fd, bool ingress)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+			    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = SF_TC_HANDLE, .priority = SF_TC_PRIO,
 			    .prog_fd = prog_fd);
+	const char *dir = ingress ? "ingress" : "egress";
 	int fd, err;
 
-	tc_remove_stale(a->ifindex);
-	fd = bpf_link_create(prog_fd, a->ifindex, BPF_TCX_EGRESS_NUM, NULL);
+	tc_remove_stale(a->ifindex, ingress);
+	fd = bpf_link_create(prog_fd, a->ifindex, ingress ? BPF_TCX_INGRESS_NUM : BPF_TCX_EGRESS_NUM,
+			     NULL);
 	if (fd >= 0) {
-		a->tc_link_fd = fd;
+		*(ingress ? &a->tc_in_link_fd : &a->tc_link_fd) = fd;
 		return 0;
 	}
 	/* No tcx: a clsact qdisc and a filter we own. */
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
-		fprintf(stderr, "synfin: %s: cannot create the clsact qdisc for egress: %s\n",
-			a->ifname, strerror(-err));
+		fprintf(stderr, "synfin: %s: cannot create the clsact qdisc for %s: %s\n",
+			a->ifname, dir, strerror(-err));
 		return err;
 	}
-	a->created_qdisc = (err == 0);
+	a->created_qdisc |= (err == 0);
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		fprintf(stderr, "synfin: %s: cannot attach the tc egress program: %s\n", a->ifname,
+		fprintf(stderr, "synfin: %s: cannot attach the tc %s program: %s\n", a->ifname, dir,
 			strerror(-err));
 		if (a->created_qdisc) {
 			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
@@ -153,7 +161,7 @@ int attach_tc(struct attach *a, int prog_fd)
 		}
 		return err;
 	}
-	a->tc_filter = true;
+	*(ingress ? &a->tc_in_filter : &a->tc_filter) = true;
 	return 0;
 }
 
@@ -167,9 +175,17 @@ void detach_all(struct attach *a)
 		close(a->tc_link_fd);
 		a->tc_link_fd = -1;
 	}
+	if (a->tc_in_link_fd >= 0) {
+		close(a->tc_in_link_fd);
+		a->tc_in_link_fd = -1;
+	}
 	if (a->tc_filter) {
-		tc_remove_stale(a->ifindex);
+		tc_remove_stale(a->ifindex, false);
 		a->tc_filter = false;
+	}
+	if (a->tc_in_filter) {
+		tc_remove_stale(a->ifindex, true);
+		a->tc_in_filter = false;
 	}
 	if (a->created_qdisc) {
 		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
@@ -183,4 +199,21 @@ void detach_all(struct attach *a)
 const char *attach_mode_name(const struct attach *a)
 {
 	return mode_name(a->xdp_mode);
+}
+
+/* The interface's driver name ("veth", "virtio_net", ...), "" if unknown. */
+void iface_driver(const char *ifname, char *buf, size_t n)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	buf[0] = 0;
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	if (!ioctl(fd, SIOCETHTOOL, &ifr))
+		snprintf(buf, n, "%s", info.driver);
+	close(fd);
 }

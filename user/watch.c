@@ -43,9 +43,12 @@ static const char watch_usage[] =
 "  -d, --duration S        stop after S seconds (default: until Ctrl-C/SIGTERM)\n"
 "  -p, --port P            only connections with port P at either end;\n"
 "                          repeat for more ports (up to 16)\n"
-"      --mode MODE         XDP mode: auto (native if the driver has it, else\n"
-"                          generic; default), native, or generic\n"
-"      --no-egress         attach only the XDP (ingress) program\n"
+"      --mode MODE         ingress hook: auto (native XDP if the driver has it,\n"
+"                          else generic XDP; default), native, generic, or tc\n"
+"                          (a tc ingress program instead of XDP: on veth and\n"
+"                          other virtual devices it keeps GRO/GSO, so bulk\n"
+"                          transfers lose far less throughput)\n"
+"      --no-egress         attach only the ingress program\n"
 "      --force             replace an XDP program already on IFACE\n"
 "      --time-wait S       keep a closed connection's record S seconds to absorb\n"
 "                          late segments and spot port reuse (default 60)\n"
@@ -197,8 +200,11 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 				o->mode = MODE_NATIVE;
 			else if (!strcmp(optarg, "generic") || !strcmp(optarg, "skb"))
 				o->mode = MODE_GENERIC;
+			else if (!strcmp(optarg, "tc"))
+				o->mode = MODE_TC;
 			else
-				return usage_error("--mode: '%s' is not auto, native or generic", optarg);
+				return usage_error("--mode: '%s' is not auto, native, generic or tc",
+						   optarg);
 			break;
 		case O_NO_EGRESS:
 			o->no_egress = true;
@@ -435,7 +441,7 @@ int cmd_watch(int argc, char **argv)
 {
 	struct watch_opts o = {};
 	struct watch_ctx w = {};
-	struct attach at = { .xdp_link_fd = -1, .tc_link_fd = -1 };
+	struct attach at = { .xdp_link_fd = -1, .tc_link_fd = -1, .tc_in_link_fd = -1 };
 	struct report_opts ro = {};
 	struct ring_buffer *rb = NULL;
 	struct synfin_bpf *skel;
@@ -521,12 +527,15 @@ int cmd_watch(int argc, char **argv)
 			goto out_unpin;
 		}
 	}
-	err = attach_xdp(&at, bpf_program__fd(skel->progs.synfin_xdp), o.mode, o.force);
+	if (o.mode == MODE_TC)
+		err = attach_tc(&at, bpf_program__fd(skel->progs.synfin_tc_in), true);
+	else
+		err = attach_xdp(&at, bpf_program__fd(skel->progs.synfin_xdp), o.mode, o.force);
 	if (err)
-		goto out_metrics;
-	/* On lo every packet passes egress and then ingress: XDP alone sees it once. */
+		goto out_detach;
+	/* On lo every packet passes egress and then ingress: ingress alone sees it once. */
 	if (!o.no_egress && !is_lo) {
-		err = attach_tc(&at, bpf_program__fd(skel->progs.synfin_tc));
+		err = attach_tc(&at, bpf_program__fd(skel->progs.synfin_tc), false);
 		if (err)
 			goto out_detach;
 	}
@@ -565,12 +574,21 @@ int cmd_watch(int argc, char **argv)
 		goto out_reporter;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	fprintf(stderr, "synfin: watching %s (XDP %s%s)%s; Ctrl-C to stop\n", o.ifname,
-		attach_mode_name(&at),
+	fprintf(stderr, "synfin: watching %s (%s%s%s)%s; Ctrl-C to stop\n", o.ifname,
+		o.mode == MODE_TC ? "tc ingress" : "XDP ",
+		o.mode == MODE_TC ? "" : attach_mode_name(&at),
 		at.tc_link_fd >= 0 ? ", tc egress via tcx" : at.tc_filter ? ", tc egress via clsact" :
-		is_lo ? "; lo: XDP sees each packet once" : ", no egress",
+		is_lo ? "; lo: ingress sees each packet once" : ", no egress",
 		o.nports ? " on selected ports" : "");
 
+	if (o.mode != MODE_TC) {
+		char drv[32];
+
+		iface_driver(o.ifname, drv, sizeof(drv));
+		if (!strcmp(drv, "veth"))
+			fprintf(stderr, "synfin: note: XDP on a veth costs GRO/GSO (native) or a copy "
+				"per packet (generic); --mode tc keeps bulk throughput\n");
+	}
 	if (ms)
 		fprintf(stderr, "synfin: metrics on http://%s%s/metrics\n",
 			o.metrics[0] == ':' ? "127.0.0.1" : "", o.metrics);
@@ -649,7 +667,6 @@ out_reporter:
 	free(w.ids);
 out_detach:
 	detach_all(&at);
-out_metrics:
 	metrics_close(ms);
 out_unpin:
 	if (pinned)
