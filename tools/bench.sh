@@ -191,7 +191,7 @@ live_rows() {
 # XDP program in the same mode (what synfin's own work costs).
 bench_bulk() {
 	local r p
-	log "bulk throughput (iperf3, ${SECS}s x $ROUNDS rounds x 6 variants)"
+	log "bulk throughput (iperf3, ${SECS}s x $ROUNDS rounds x 7 variants)"
 	ip netns exec $NS_S iperf3 -s -B $ADDR_S >/dev/null 2>&1 &
 	SRV_PID=$!
 	sleep 0.5
@@ -203,8 +203,12 @@ bench_bulk() {
 		done
 		ip netns exec $NS_S $SFB live -i $IF_S -P empty --mode generic -- $client \
 			>"$TMP/bk-emptyg-$r.json"
-		for p in synfin synfing; do
-			watch_start --mode "$([ $p = synfin ] && echo native || echo generic)"
+		for p in synfin synfing synfint; do
+			case $p in
+			synfin) watch_start --mode native ;;
+			synfing) watch_start --mode generic ;;
+			synfint) watch_start --mode tc ;;
+			esac
 			ip netns exec $NS_S $SFB live -i $IF_S -P synfin -- $client >"$TMP/bk-$p-$r.json"
 			tail -1 "$TMP/bk-$p-$r.json" >"$TMP/bk-$p-$r"
 			watch_stop
@@ -225,6 +229,8 @@ bench_bulk() {
 	bulk_row synfin empty native "empty XDP, native"
 	bulk_row synfing none generic "no XDP"
 	bulk_row synfing emptyg generic "empty XDP, generic"
+	# --mode tc: ingress through tc, no XDP at all; GRO/GSO stay on.
+	bulk_row synfint none "none (--mode tc)" "no XDP"
 	live_rows "bulk (native)" bk
 }
 
