@@ -16,13 +16,15 @@ static const char usage[] =
 "Commands:\n"
 "  watch    attach to an interface and print lifecycle events live\n"
 "  replay   run a pcap/pcapng capture through the same state machine\n"
+"           (capture time as the clock; --kernel: through the BPF program)\n"
 "\n"
 "Run 'synfin COMMAND --help' for a command's options.\n"
 "\n"
 "Examples:\n"
 "  sudo synfin watch -i eth0\n"
 "  sudo synfin watch -i lo -o json --duration 10\n"
-"  synfin replay capture.pcap\n";
+"  synfin replay capture.pcap\n"
+"  synfin replay -o json capture.pcapng\n";
 
 struct command {
 	const char *name;
@@ -31,6 +33,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "watch", cmd_watch },
+	{ "replay", cmd_replay },
 };
 
 int main(int argc, char **argv)

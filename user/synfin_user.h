@@ -66,6 +66,18 @@ void tracker_free(struct tracker *t);
 void make_close_event(struct sf_event *ev, const struct sf_key *k, struct sf_entry *e,
 		      int reason, uint64_t now_ns, __u8 hook);
 
+/*
+ * sweep.c: expire the BPF connection maps at `now`; with `finish`, close
+ * everything still open as SF_R_END. Closes are emitted in id order.
+ * *live gets the number of open connections left.
+ */
+typedef void (*sweep_emit_fn)(void *ctx, const struct sf_event *ev);
+int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to, bool finish,
+	       sweep_emit_fn emit, void *ctx, uint64_t *live);
+
+/* Root, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON; prints why not (watch.c). */
+int check_privileges(const char *cmd);
+
 /* Subcommands. */
 int cmd_watch(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

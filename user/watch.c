@@ -288,53 +288,12 @@ static void check_lost(struct watch_ctx *w)
 	}
 }
 
-#define SWEEP_BATCH 1024
-
-/*
- * Walk one connection map in batches; close (and report) what timed out,
- * delete closed records whose TIME_WAIT linger is over.
- */
-static int sweep_map(struct watch_ctx *w, int fd, const struct sf_timeouts *to, uint64_t *live)
+/* Sweeper closes go to the reporter like ring-buffer events. */
+static void on_sweep_close(void *ctx, const struct sf_event *ev)
 {
-	static struct sf_key keys[SWEEP_BATCH];
-	static struct sf_entry vals[SWEEP_BATCH];
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct sf_key out_batch;
-	void *in = NULL;
-	__u32 count, i;
-	int err;
+	struct watch_ctx *w = ctx;
 
-	do {
-		count = SWEEP_BATCH;
-		err = bpf_map_lookup_batch(fd, in, &out_batch, keys, vals, &count, &opts);
-		if (err && errno != ENOENT)
-			return -errno;
-		for (i = 0; i < count; i++) {
-			uint64_t now = mono_ns();
-			int why = sf_expire_reason(&vals[i], now, to);
-			struct sf_entry cur;
-
-			if (why == SF_R_NONE) {
-				if (!(vals[i].flags & SF_EF_CLOSED))
-					(*live)++;
-				continue;
-			}
-			/* Re-read: a segment may have arrived since the batch. */
-			if (bpf_map_lookup_elem(fd, &keys[i], &cur) || cur.last_ns != vals[i].last_ns ||
-			    cur.flags != vals[i].flags)
-				continue;
-			if (bpf_map_delete_elem(fd, &keys[i]))
-				continue;
-			if (!(cur.flags & SF_EF_CLOSED)) {
-				struct sf_event ev;
-
-				make_close_event(&ev, &keys[i], &cur, why, now, 3);
-				reporter_event(w->rep, &ev);
-			}
-		}
-		in = &out_batch;
-	} while (!err);
-	return 0;
+	reporter_event(w->rep, ev);
 }
 
 int cmd_watch(int argc, char **argv)
@@ -431,9 +390,10 @@ int cmd_watch(int argc, char **argv)
 		check_lost(&w);
 		now = mono_ns();
 		if (now - last_sweep >= 1000000000ull) {
-			live = 0;
-			sweep_map(&w, bpf_map__fd(skel->maps.half_open), &o.to, &live);
-			sweep_map(&w, bpf_map__fd(skel->maps.conns), &o.to, &live);
+			int fds[2] = { bpf_map__fd(skel->maps.half_open),
+				       bpf_map__fd(skel->maps.conns) };
+
+			sweep_maps(fds, 2, now, &o.to, false, on_sweep_close, &w, &live);
 			last_sweep = now;
 		}
 		if (o.duration > 0 && now - start >= (uint64_t)(o.duration * 1e9))
