@@ -61,10 +61,20 @@ static __be16 proto_of_family(__u32 fam)
 	return 0;
 }
 
+/*
+ * parse.h reads headers through struct pointers, which needs them aligned
+ * as the kernel aligns packets (NET_IP_ALIGN); in a capture file the IP
+ * header sits wherever the link header left it. So the frame is copied to
+ * a buffer where the bytes after the link header start 8-byte aligned
+ * (VLAN/MPLS tags, IPv4 options and IPv6 extension headers all keep that).
+ */
+#define ALIGN_BUF (262144 + 64)	/* libpcap's largest snap length, and slack */
+static __u8 abuf[ALIGN_BUF] __attribute__((aligned(8)));
+
 int capture_decode(int dlt, const __u8 *data, __u32 caplen, struct sf_pkt *pk,
 		   struct frame_info *fi)
 {
-	struct sf_cursor c = { .base = (void *)data, .end = (void *)(data + caplen) };
+	struct sf_cursor c;
 	__be16 proto = 0;
 	__u32 off = 0, fam;
 	int rc;
@@ -115,6 +125,16 @@ int capture_decode(int dlt, const __u8 *data, __u32 caplen, struct sf_pkt *pk,
 	fi->proto = proto;
 	if (!proto)
 		return (dlt == DLT_NULL || dlt == DLT_LOOP) ? SF_P_BAD_LINK : SF_P_NOT_TCP;
+	if (caplen > ALIGN_BUF - 8)
+		caplen = ALIGN_BUF - 8;
+	{
+		__u32 pad = (8 - off % 8) % 8;
+
+		memcpy(abuf + pad, data, caplen);
+		data = abuf + pad;
+	}
+	c.base = (void *)data;
+	c.end = (void *)(data + caplen);
 	c.pos = (void *)(data + off);
 	rc = sf_skip_vlans(&c, &proto);
 	if (rc)

@@ -96,7 +96,8 @@ int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts 
 			in = &out_batch;
 		} while (!rc && !err);
 	}
-	qsort(items, n, sizeof(*items), item_cmp);
+	if (n > 1)
+		qsort(items, n, sizeof(*items), item_cmp);
 	for (i = 0; i < n; i++) {
 		struct sf_entry cur;
 		struct sf_event ev;

@@ -248,7 +248,8 @@ static void close_sorted(struct tracker *tr, struct tnode **v, size_t n, int rea
 {
 	size_t i;
 
-	qsort(v, n, sizeof(*v), node_id_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), node_id_cmp);
 	for (i = 0; i < n; i++) {
 		int why = reason >= 0 ? reason : sf_expire_reason(&v[i]->e, now, &tr->to);
 
