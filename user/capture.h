@@ -56,11 +56,12 @@ struct sf_timeouts;
 struct kreplay *kreplay_open(const __u16 *ports, int nports, struct reporter *rep);
 /*
  * One frame (its decode result rc, *fi and *pk from capture_decode) at
- * capture time `now`; sweeps the maps first when a second has passed.
+ * capture time `now`. `tracked`: the userspace replay would step it (TCP on
+ * a wanted port); then the maps are swept first if a second has passed.
  */
 int kreplay_packet(struct kreplay *k, int is_eth, const __u8 *data, __u32 caplen,
-		   const struct frame_info *fi, int rc, const struct sf_pkt *pk, uint64_t now,
-		   const struct sf_timeouts *to);
+		   const struct frame_info *fi, int rc, int tracked, const struct sf_pkt *pk,
+		   uint64_t now, const struct sf_timeouts *to);
 /* End of capture: close what timed out, then the rest as "end". */
 void kreplay_finish(struct kreplay *k, uint64_t now, const struct sf_timeouts *to);
 uint64_t kreplay_conns(struct kreplay *k);	/* connections the program created */

@@ -262,17 +262,16 @@ int cmd_replay(int argc, char **argv)
 		st.pkts++;
 		prc = capture_decode(dlt, data, h->caplen, &pk, &fi);
 		capture_count(&st, prc, &pk);
-		if (prc == SF_P_TCP && !port_wanted(&o, pk.sport, pk.dport)) {
-			st.filtered++;
-			prc = -1;	/* the kernel filters it by its own copy of the ports */
-		} else if (prc == SF_P_TCP) {
+		if (prc == SF_P_TCP && !port_wanted(&o, pk.sport, pk.dport))
+			st.filtered++;	/* (the kernel filters by its own copy of the ports) */
+		else if (prc == SF_P_TCP)
 			st.tcp++;
-		}
 		if (k) {
-			if (kreplay_packet(k, dlt == DLT_EN10MB, data, h->caplen, &fi,
-					   prc < 0 ? SF_P_TCP : prc, &pk, now, &o.to))
+			if (kreplay_packet(k, dlt == DLT_EN10MB, data, h->caplen, &fi, prc,
+					   prc == SF_P_TCP && port_wanted(&o, pk.sport, pk.dport),
+					   &pk, now, &o.to))
 				goto out_kernel;
-		} else if (prc == SF_P_TCP) {
+		} else if (prc == SF_P_TCP && port_wanted(&o, pk.sport, pk.dport)) {
 			tracker_packet(tr, &pk, now);
 		}
 	}

@@ -36,6 +36,7 @@ struct kreplay {
 
 /* XDP test runs take one page minus head/tailroom: headers fit in far less. */
 #define KERNEL_FRAME_MAX 3000
+#define KREPLAY_MAX_CONNS 65536
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -78,6 +79,13 @@ struct kreplay *kreplay_open(const __u16 *ports, int nports, struct reporter *re
 	for (i = 0; i < nports && i < SF_MAX_PORTS; i++)
 		k->skel->rodata->cfg_ports[i] = ports[i];
 	k->skel->rodata->cfg_nports = (__u32)nports;
+	/*
+	 * Smaller tables than live: every sweep walks all buckets, once per
+	 * second of capture time. A capture with more connections alive at
+	 * once than this shows LRU evictions the userspace replay does not.
+	 */
+	bpf_map__set_max_entries(k->skel->maps.conns, KREPLAY_MAX_CONNS);
+	bpf_map__set_max_entries(k->skel->maps.half_open, KREPLAY_MAX_CONNS);
 	err = synfin_bpf__load(k->skel);
 	if (err) {
 		fprintf(stderr, "synfin replay: the kernel refused the BPF programs: %s%s\n",
@@ -116,15 +124,18 @@ void kreplay_close(struct kreplay *k)
  * (bpf_xdp_load_bytes would otherwise fail and drop all of them).
  */
 int kreplay_packet(struct kreplay *k, int is_eth, const __u8 *data, __u32 caplen,
-		   const struct frame_info *fi, int rc, const struct sf_pkt *pk, uint64_t now,
-		   const struct sf_timeouts *to)
+		   const struct frame_info *fi, int rc, int tracked, const struct sf_pkt *pk,
+		   uint64_t now, const struct sf_timeouts *to)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, topts);
 	__u32 len, need = 0, skip = 0, hdr = 0;
 	uint64_t live;
 
-	/* Sweep on the same schedule as user/track.c: before the packet, 1/s. */
-	if (now - k->last_sweep_ns >= 1000000000ull) {
+	/*
+	 * Sweep on user/track.c's schedule: before a tracked segment (TCP, on a
+	 * wanted port), once a second of capture time.
+	 */
+	if (tracked && now - k->last_sweep_ns >= 1000000000ull) {
 		sweep_maps(k->map_fds, 2, now, to, false, on_close, k->rep, &live);
 		k->last_sweep_ns = now;
 	}
