@@ -69,6 +69,7 @@ static __be16 proto_of_family(__u32 fam)
  * (VLAN/MPLS tags, IPv4 options and IPv6 extension headers all keep that).
  */
 #define ALIGN_BUF (262144 + 64)	/* libpcap's largest snap length, and slack */
+#define HDR_COPY 256		/* enough for all but deep IPv6 extension chains */
 static __u8 abuf[ALIGN_BUF] __attribute__((aligned(8)));
 
 int capture_decode(int dlt, const __u8 *data, __u32 caplen, struct sf_pkt *pk,
@@ -127,22 +128,35 @@ int capture_decode(int dlt, const __u8 *data, __u32 caplen, struct sf_pkt *pk,
 		return (dlt == DLT_NULL || dlt == DLT_LOOP) ? SF_P_BAD_LINK : SF_P_NOT_TCP;
 	if (caplen > ALIGN_BUF - 8)
 		caplen = ALIGN_BUF - 8;
+	/*
+	 * Headers only, for speed: parse a copy of the first HDR_COPY bytes,
+	 * and again with the whole frame when that turns out to be too short.
+	 */
 	{
-		__u32 pad = (8 - off % 8) % 8;
+		__u32 pad = (8 - off % 8) % 8, len = caplen < HDR_COPY ? caplen : HDR_COPY;
+		const __u8 *src = data;
 
-		memcpy(abuf + pad, data, caplen);
-		data = abuf + pad;
+		for (;;) {
+			__u8 *d = abuf + pad;
+
+			memcpy(d, src, len);
+			c.base = d;
+			c.end = d + len;
+			c.pos = d + off;
+			rc = sf_skip_vlans(&c, &proto);
+			if (!rc)
+				rc = sf_parse_l3(&c, proto, pk);
+			if (len == caplen || (rc != SF_P_TRUNC &&
+			    (rc || pk->opt_off + pk->opt_len <= len)))
+				break;
+			len = caplen;	/* cut short by the copy, not the capture */
+			proto = fi->proto;
+			memset(pk, 0, sizeof(*pk));
+		}
+		if (rc)
+			return rc;
+		sf_read_opts(pk, abuf + pad, abuf + pad + len);
 	}
-	c.base = (void *)data;
-	c.end = (void *)(data + caplen);
-	c.pos = (void *)(data + off);
-	rc = sf_skip_vlans(&c, &proto);
-	if (rc)
-		return rc;
-	rc = sf_parse_l3(&c, proto, pk);
-	if (rc)
-		return rc;
-	sf_read_opts(pk, data, data + caplen);
 	return SF_P_TCP;
 }
 

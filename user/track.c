@@ -29,14 +29,18 @@ struct tracker {
 	uint64_t counters[SF_NCOUNTERS];
 };
 
+/* Word-at-a-time multiply-xorshift: the per-packet hot path (replay). */
 static uint64_t key_hash(const struct sf_key *k)
 {
-	const unsigned char *p = (const unsigned char *)k;
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+	uint64_t w[sizeof(*k) / 8], h = 0;
 	size_t i;
 
-	for (i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 1099511628211ull;
+	_Static_assert(sizeof(*k) % 8 == 0, "sf_key is hashed in 8-byte words");
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		h = (h ^ w[i]) * 0x9E3779B97F4A7C15ull;
+		h ^= h >> 29;
+	}
 	return h;
 }
 
