@@ -109,7 +109,6 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 	o->to.syn_ns = 130ull * 1000000000ull;
 	o->to.idle_ns = 7200ull * 1000000000ull;
 	optind = 1;
-	/* "+": stop at '-' (stdin) only as an operand, never as an option. */
 	while ((c = getopt_long(argc, argv, "o:p:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
