@@ -26,7 +26,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps clean test test-unit demo bench vmlinux fuzz check
+.PHONY: all deps clean test test-unit demo bench vmlinux fuzz check fuzz-pcap
 .SECONDARY: $(OUTPUT)/bench_empty.bpf.o $(OUTPUT)/bench_lookup.bpf.o
 
 all: deps synfin
@@ -84,6 +84,24 @@ demo: deps synfin
 
 bench: deps synfin $(OUTPUT)/sfbench $(OUTPUT)/loadgen
 	$(Q)tools/bench.sh
+
+# libFuzzer + ASan/UBSan harness for the capture reader and packet parser.
+# Run it: make fuzz-pcap FUZZ_SECS=600 (crashers go to tests/fuzz/corpus-regress/).
+FUZZ_SECS ?= 60
+PCAPS ?= ../shared/pcaps
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Wall -Wextra -std=gnu11 -Ibpf -Iuser
+FUZZ_PCAP_SRCS := tests/fuzz/fuzz_pcap.c user/capture.c user/track.c user/report.c user/util.c
+
+$(OUTPUT)/fuzz_pcap: $(FUZZ_PCAP_SRCS) $(wildcard user/*.h) $(BPF_HDRS) | $(OUTPUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_PCAP_SRCS) -lpcap -o $@
+
+fuzz-pcap: $(OUTPUT)/fuzz_pcap
+	$(Q)mkdir -p $(OUTPUT)/fuzz-pcap-corpus tests/fuzz/corpus-regress
+	$(Q)cp -n $(PCAPS)/*.pcap tests/fuzz/corpus-regress/* $(OUTPUT)/fuzz-pcap-corpus/ 2>/dev/null || true
+	$(Q)$(OUTPUT)/fuzz_pcap -max_total_time=$(FUZZ_SECS) -max_len=65536 -timeout=10 \
+		-artifact_prefix=tests/fuzz/corpus-regress/ $(OUTPUT)/fuzz-pcap-corpus
 
 clean:
 	rm -rf $(OUTPUT) synfin

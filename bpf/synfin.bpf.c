@@ -66,6 +66,14 @@ struct {
 /* Connection ids, unique for the life of the loaded object. */
 __u64 next_conn_id = 0;
 
+/*
+ * The clock, when not the kernel's: `synfin replay --kernel` sets it to each
+ * packet's capture time before BPF_PROG_TEST_RUN, so timestamps, RTTs and
+ * timeouts come out in capture time as in the userspace replay. 0 (live):
+ * bpf_ktime_get_ns().
+ */
+__u64 clock_override_ns = 0;
+
 static __always_inline void count(struct sf_counters *cs, __u32 idx)
 {
 	if (cs && idx < SF_NCOUNTERS)
@@ -199,8 +207,12 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		count(cs, SF_C_FILTERED);
 		return 0;
 	}
-	/* Control segments get the precise clock now; the rest decide below. */
-	now = (pk.seg.flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) ? bpf_ktime_get_ns() : 0;
+	/*
+	 * Control segments get the precise clock now; the rest decide below.
+	 * replay --kernel sets clock_override_ns to the capture time.
+	 */
+	now = clock_override_ns ? clock_override_ns :
+	      (pk.seg.flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) ? bpf_ktime_get_ns() : 0;
 
 	for (tries = 0; tries < 2; tries++) {
 		e = find(&pk.key, &in_half);

@@ -12,7 +12,7 @@ PKGS=(
 	python3 curl jq				# test drivers, JSON checks
 	tcpdump tshark				# capture + independent decoder (replay tests)
 	prometheus				# promtool + real scrape test
-	iperf3 valgrind				# benchmarks, memory checks
+	iperf3 valgrind time			# benchmarks (/usr/bin/time: max RSS), memory checks
 	libclang-rt-14-dev			# libFuzzer + sanitizers
 )
 

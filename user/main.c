@@ -16,6 +16,7 @@ static const char usage[] =
 "Commands:\n"
 "  watch    attach to an interface and print lifecycle events live\n"
 "  replay   run a pcap/pcapng capture through the same state machine\n"
+"           (capture time as the clock; --kernel: through the BPF program)\n"
 "  stats    counters of a running watcher (text, JSON or Prometheus)\n"
 "  conns    the live connection table of a running watcher\n"
 "\n"
@@ -24,7 +25,8 @@ static const char usage[] =
 "Examples:\n"
 "  sudo synfin watch -i eth0\n"
 "  sudo synfin watch -i lo -o json --duration 10\n"
-"  synfin replay capture.pcap\n";
+"  synfin replay capture.pcap\n"
+"  synfin replay -o json capture.pcapng\n";
 
 struct command {
 	const char *name;
@@ -33,6 +35,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "watch", cmd_watch },
+	{ "replay", cmd_replay },
 	{ "stats", cmd_stats },
 	{ "conns", cmd_conns },
 };

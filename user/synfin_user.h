@@ -71,15 +71,18 @@ void make_close_event(struct sf_event *ev, const struct sf_key *k, struct sf_ent
 		      int reason, uint64_t now_ns, __u8 hook);
 
 /*
- * sweep.c: one sweeper pass over a connection map (fd): report timed-out
- * connections through emit, delete expired records, count live ones in *live.
- * Returns 0 or -errno.
+ * sweep.c: expire the BPF connection maps at `now`; with `finish`, close
+ * everything still open as SF_R_END. Closes are emitted in id order.
+ * *live gets the number of open connections left; live_cb (may be NULL)
+ * sees every record kept.
  */
-/* sweep.c: walk a connection map; live_cb (may be NULL) sees every record kept. */
 typedef void (*sweep_live_fn)(void *ctx, const struct sf_key *k, const struct sf_entry *e,
 			      uint64_t now_ns);
-int sf_sweep_map(int fd, const struct sf_timeouts *to, emit_fn emit, sweep_live_fn live_cb,
-		 void *ctx, uint64_t *live);
+int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to, bool finish,
+	       emit_fn emit, sweep_live_fn live_cb, void *ctx, uint64_t *live);
+
+/* Root, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON; prints why not (watch.c). */
+int check_privileges(const char *cmd);
 
 /* Subcommands. */
 int cmd_watch(int argc, char **argv);

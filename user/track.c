@@ -29,14 +29,18 @@ struct tracker {
 	uint64_t counters[SF_NCOUNTERS];
 };
 
+/* Word-at-a-time multiply-xorshift: the per-packet hot path (replay). */
 static uint64_t key_hash(const struct sf_key *k)
 {
-	const unsigned char *p = (const unsigned char *)k;
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+	uint64_t w[sizeof(*k) / 8], h = 0;
 	size_t i;
 
-	for (i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 1099511628211ull;
+	_Static_assert(sizeof(*k) % 8 == 0, "sf_key is hashed in 8-byte words");
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		h = (h ^ w[i]) * 0x9E3779B97F4A7C15ull;
+		h ^= h >> 29;
+	}
 	return h;
 }
 
@@ -232,48 +236,94 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 		emit(tr, SF_EV_STEP, now, pk, &o, &n->e);
 }
 
-/* Walk everything; close what timed out, drop closed records past linger. */
-void tracker_expire(struct tracker *tr, uint64_t now)
+static int node_id_cmp(const void *a, const void *b)
+{
+	const struct tnode *x = *(struct tnode *const *)a, *y = *(struct tnode *const *)b;
+
+	return x->e.id < y->e.id ? -1 : x->e.id > y->e.id;
+}
+
+/*
+ * Close (and free) the unlinked nodes v[0..n) in connection-id order, so the
+ * output does not depend on hash-bucket order (user/sweep.c does the same
+ * for the BPF maps). `reason` < 0: each node's own expiry reason.
+ */
+static void close_sorted(struct tracker *tr, struct tnode **v, size_t n, int reason, uint64_t now)
 {
 	size_t i;
 
+	if (n > 1)
+		qsort(v, n, sizeof(*v), node_id_cmp);
+	for (i = 0; i < n; i++) {
+		int why = reason >= 0 ? reason : sf_expire_reason(&v[i]->e, now, &tr->to);
+
+		if (!(v[i]->e.flags & SF_EF_CLOSED))
+			close_node(tr, v[i], why, now);
+		free(v[i]);
+	}
+}
+
+/*
+ * Unlink every node that `pick` selects into a new array (*out, count
+ * returned). If the array cannot be had, nodes are closed in bucket order.
+ */
+static size_t unlink_nodes(struct tracker *tr, uint64_t now, int all, struct tnode ***out)
+{
+	struct tnode **v = NULL;
+	size_t i, n = 0, cap = 0;
+
 	for (i = 0; i < tr->nbuckets; i++) {
-		struct tnode **pp = &tr->tab[i], *n;
+		struct tnode **pp = &tr->tab[i], *n1;
 
-		while ((n = *pp)) {
-			int why = sf_expire_reason(&n->e, now, &tr->to);
-
-			if (why == SF_R_NONE) {
-				pp = &n->next;
+		while ((n1 = *pp)) {
+			if (!all && sf_expire_reason(&n1->e, now, &tr->to) == SF_R_NONE) {
+				pp = &n1->next;
 				continue;
 			}
-			if (!(n->e.flags & SF_EF_CLOSED))
-				close_node(tr, n, why, now);
-			*pp = n->next;
-			free(n);
+			*pp = n1->next;
 			tr->n--;
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				struct tnode **nv = realloc(v, nc * sizeof(*v));
+
+				if (!nv) {	/* no memory to sort: close it now */
+					int why = all ? SF_R_END : sf_expire_reason(&n1->e, now, &tr->to);
+
+					if (!(n1->e.flags & SF_EF_CLOSED))
+						close_node(tr, n1, why, now);
+					free(n1);
+					continue;
+				}
+				v = nv;
+				cap = nc;
+			}
+			v[n++] = n1;
 		}
 	}
+	*out = v;
+	return n;
+}
+
+/* Walk everything; close what timed out, drop closed records past linger. */
+void tracker_expire(struct tracker *tr, uint64_t now)
+{
+	struct tnode **v;
+	size_t n = unlink_nodes(tr, now, 0, &v);
+
+	close_sorted(tr, v, n, -1, now);
+	free(v);
 }
 
 /* End of input: expire what is due, then close the rest as "end". */
 void tracker_finish(struct tracker *tr, uint64_t now)
 {
-	size_t i;
+	struct tnode **v;
+	size_t n;
 
 	tracker_expire(tr, now);
-	for (i = 0; i < tr->nbuckets; i++) {
-		struct tnode *n = tr->tab[i], *next;
-
-		for (; n; n = next) {
-			next = n->next;
-			if (!(n->e.flags & SF_EF_CLOSED))
-				close_node(tr, n, SF_R_END, now);
-			free(n);
-		}
-		tr->tab[i] = NULL;
-	}
-	tr->n = 0;
+	n = unlink_nodes(tr, now, 1, &v);
+	close_sorted(tr, v, n, SF_R_END, now);
+	free(v);
 }
 
 size_t tracker_live(const struct tracker *tr)

@@ -76,8 +76,22 @@ const char *sf_zeek_conn_state(const struct sf_entry *e)
 			return "REJ";
 		return o_inactive ? "RSTRH" : "RSTR";
 	}
-	if (os == SF_Z_RESET)
-		return r_inactive ? "RSTOS0" : "RSTO";
+	if (os == SF_Z_RESET) {
+		if (!r_inactive)
+			return "RSTO";
+		/* Zeek: RSTOS0 only if history matches /^?S[^HAFGIQ]*R.* /, else OTH. */
+		{
+			const char *h = e->history;
+			int i = h[0] == '^';
+
+			if (h[i++] != 'S')
+				return "OTH";
+			for (; i < SF_HISTORY_LEN && h[i] && h[i] != 'R'; i++)
+				if (strchr("HAFGIQ", h[i]))
+					return "OTH";
+			return i < SF_HISTORY_LEN && h[i] == 'R' ? "RSTOS0" : "OTH";
+		}
+	}
 	if (rs == SF_Z_CLOSED && os == SF_Z_CLOSED)
 		return "SF";
 	if (os == SF_Z_CLOSED)

@@ -618,14 +618,13 @@ int cmd_watch(int argc, char **argv)
 		if (now - last_sweep >= 1000000000ull) {
 			/* half_open before conns: an entry moving between them
 			 * during the sweep is then seen in one or the other. */
-			live = 0;
+			int fds[2] = { bpf_map__fd(skel->maps.half_open),
+				       bpf_map__fd(skel->maps.conns) };
+
 			w.nids = 0;
 			w.update_due = w.interval_ns && now - w.last_update >= w.interval_ns;
 			ustats_gauges_reset(&w.u);
-			if (!sf_sweep_map(bpf_map__fd(skel->maps.half_open), &o.to, deliver, sweep_live,
-					  &w, &live) &&
-			    !sf_sweep_map(bpf_map__fd(skel->maps.conns), &o.to, deliver, sweep_live,
-					  &w, &live))
+			if (!sweep_maps(fds, 2, now, &o.to, false, deliver, sweep_live, &w, &live))
 				w.u.evicted += reporter_evictions(w.rep, now, w.ids, w.nids, mono_ns(),
 								  deliver, &w);
 			if (w.update_due)

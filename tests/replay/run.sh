@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Replay suite: the corpus against tshark and the MANIFEST's expected files,
+# bad input, link types, --kernel equivalence on every capture (root), the
+# fuzz regression inputs, and live watch vs replay of the same capture (root).
+# Prints PASS/FAIL/SKIP lines. PCAPS overrides the corpus directory.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+SYNFIN=$ROOT/synfin
+PCAPS=${PCAPS:-$ROOT/../shared/pcaps}
+make -s synfin >/dev/null || { echo "FAIL replay-build: make synfin failed"; exit 1; }
+TMP=$(mktemp -d /tmp/sfr-replay.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+
+if [ ! -d "$PCAPS" ]; then
+	fail corpus "no corpus at $PCAPS (set PCAPS=DIR)"
+	exit 0
+fi
+
+# --- 1. corpus vs tshark and the expected files -------------------------
+if command -v tshark >/dev/null; then
+	python3 tests/replay/corpus.py "$SYNFIN" "$PCAPS" "$TMP"
+else
+	fail corpus "tshark missing (run tools/deps.sh)"
+fi
+
+# --- 2. bad input: a clear error (exit 1) or counted skips, never a crash --
+python3 tests/replay/badinput.py "$SYNFIN" "$PCAPS" "$TMP"
+
+# --- 3. fuzz regression inputs: every crasher ever found -----------------
+n=0; bad=""
+for f in tests/fuzz/corpus-regress/*; do
+	[ -f "$f" ] || continue
+	n=$((n + 1))
+	timeout 20 "$SYNFIN" replay -o json "$f" >/dev/null 2>&1
+	rc=$?
+	[ $rc -le 1 ] || bad="$bad $(basename "$f")(rc $rc)"
+done
+if [ $n -eq 0 ]; then
+	fail fuzz-regress "no inputs in tests/fuzz/corpus-regress"
+elif [ -n "$bad" ]; then
+	fail fuzz-regress "synfin replay crashed or hung on:$bad"
+else
+	pass "fuzz-regress-replay ($n inputs)"
+fi
+# The same inputs through the sanitizer build of the harness, when clang can make it.
+if make -s .output/fuzz_pcap >/dev/null 2>&1; then
+	if .output/fuzz_pcap tests/fuzz/corpus-regress/* >"$TMP/fuzz.log" 2>&1; then
+		pass "fuzz-regress-harness ($n inputs, ASan+UBSan)"
+	else
+		fail fuzz-regress-harness "$(grep -m1 -E 'ERROR|runtime error' "$TMP/fuzz.log")"
+	fi
+else
+	echo "SKIP fuzz-regress-harness: cannot build the libFuzzer harness (clang/libclang-rt missing)"
+fi
+
+# --- 4. --kernel: the real BPF program gives the same stream --------------
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP kernel-equivalence: needs root (BPF_PROG_TEST_RUN)"
+else
+	gunzip -c "$PCAPS/zeek_echo-connections.pcap.gz" >"$TMP/zeek_echo-connections.pcap" 2>/dev/null
+	for f in "$PCAPS"/*.pcap "$TMP"/zeek_echo-connections.pcap; do
+		b=$(basename "$f" .pcap)
+		"$SYNFIN" replay -o json "$f" >"$TMP/u.json" 2>/dev/null
+		"$SYNFIN" replay --kernel -o json "$f" >"$TMP/k.json" 2>"$TMP/k.err"
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			fail "kernel-$b" "replay --kernel exited $rc: $(head -1 "$TMP/k.err")"
+		elif ! cmp -s "$TMP/u.json" "$TMP/k.json"; then
+			fail "kernel-$b" "event streams differ: $(diff "$TMP/u.json" "$TMP/k.json" | head -3 | tr '\n' ' ' | cut -c1-300)"
+		else
+			pass "kernel-$b ($(wc -l <"$TMP/u.json") events identical)"
+		fi
+	done
+	# Timeouts in capture time through the kernel path too: tiny timeouts.
+	f=$PCAPS/zeek_nmap-vsn.pcap
+	"$SYNFIN" replay -o json --syn-timeout 0.5 --time-wait 1 "$f" >"$TMP/u.json" 2>/dev/null
+	"$SYNFIN" replay --kernel -o json --syn-timeout 0.5 --time-wait 1 "$f" >"$TMP/k.json" 2>/dev/null
+	if ! grep -q '"reason": "unanswered"' "$TMP/u.json"; then
+		fail kernel-timeouts "no unanswered close with --syn-timeout 0.5"
+	elif cmp -s "$TMP/u.json" "$TMP/k.json"; then
+		pass kernel-timeouts
+	else
+		fail kernel-timeouts "streams differ with short timeouts"
+	fi
+	# --port through the kernel's own filter.
+	f=$PCAPS/zeek_web_refused-then-4way-close.pcap
+	"$SYNFIN" replay -o json -p 80 "$f" >"$TMP/u.json" 2>/dev/null
+	"$SYNFIN" replay --kernel -o json -p 80 "$f" >"$TMP/k.json" 2>/dev/null
+	if grep -q '"server_port": 12345' "$TMP/u.json" || ! grep -q '"server_port": 80' "$TMP/u.json"; then
+		fail kernel-port-filter "--port 80 did not select only port 80"
+	elif cmp -s "$TMP/u.json" "$TMP/k.json"; then
+		pass kernel-port-filter
+	else
+		fail kernel-port-filter "streams differ with --port 80"
+	fi
+fi
+
+# --- 5. live watch vs replay of the same capture --------------------------
+tests/replay/live_equiv.sh "$SYNFIN" "$TMP"
+exit 0

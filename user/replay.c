@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * replay.c - `synfin replay`: run a pcap/pcapng capture through the same
+ * parser (bpf/parse.h) and state machine (bpf/conn.h) the kernel programs
+ * use, with the capture's timestamps as the clock, and print what `watch`
+ * would have printed.
+ *
+ * Userspace (default, no privileges): user/track.c steps the entries.
+ * --kernel (root): user/replay_kernel.c runs each frame through the real
+ * XDP program instead.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <pcap/pcap.h>
+#include "synfin_user.h"
+#include "capture.h"
+
+static const char replay_usage[] =
+"Usage: synfin replay FILE [OPTIONS]\n"
+"\n"
+"Run a pcap or pcapng capture through synfin's parser and state machine and\n"
+"print each connection's lifecycle, as `synfin watch` prints it live. The\n"
+"capture's timestamps are the clock: timeouts fire in capture time. At the end\n"
+"of the file, connections still open are closed with reason \"end\" (or their\n"
+"timeout, if it passed in capture time). FILE '-' reads standard input.\n"
+"No privileges needed (except for --kernel).\n"
+"\n"
+"Link types: Ethernet (with 802.1Q/QinQ VLANs, MPLS), Linux cooked (SLL and\n"
+"SLL2), raw IPv4/IPv6, BSD loopback (NULL, LOOP).\n"
+"\n"
+"Options:\n"
+"  -o, --output FORMAT     text (default) or json (one object per line)\n"
+"  -p, --port P            only connections with port P at either end;\n"
+"                          repeat for more ports (up to 16)\n"
+"      --time-wait S       keep a closed connection's record S seconds (capture\n"
+"                          time) to absorb late segments and spot port reuse\n"
+"                          (default 60)\n"
+"      --syn-timeout S     close an unanswered SYN after S seconds (default 130)\n"
+"      --idle-timeout S    close a connection idle for S seconds (default 7200)\n"
+"      --kernel            run the packets through the real BPF program\n"
+"                          (BPF_PROG_TEST_RUN; needs root) instead of the\n"
+"                          userspace copy of the state machine\n"
+"  -v, --verbose           print libbpf's messages (with --kernel)\n"
+"  -h, --help              this help\n"
+"\n"
+"A summary line (packets, TCP segments, connections, skipped packets by\n"
+"kind) goes to standard error at the end.\n"
+"\n"
+"Examples:\n"
+"  synfin replay capture.pcap\n"
+"  synfin replay -o json capture.pcapng | jq 'select(.event == \"close\")'\n"
+"  tcpdump -i eth0 -w - 'tcp port 443' | synfin replay - -p 443\n"
+"  sudo synfin replay --kernel capture.pcap   # same, through the BPF object\n";
+
+struct replay_opts {
+	const char *file;
+	enum out_format format;
+	__u16 ports[SF_MAX_PORTS];
+	int nports;
+	struct sf_timeouts to;
+	bool kernel;
+};
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "synfin replay: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'synfin replay --help' for the options.\n");
+	return EXIT_USAGE;
+}
+
+static int parse_secs(const char *opt, const char *val, __u64 *ns)
+{
+	double s;
+
+	if (parse_duration(val, &s) || s <= 0)
+		return usage_error("%s: '%s' is not a duration (e.g. 30, 1.5, 2m)", opt, val);
+	*ns = (__u64)(s * 1e9);
+	return 0;
+}
+
+static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
+{
+	enum { O_TW = 256, O_SYN, O_IDLE, O_KERNEL };
+	static const struct option longopts[] = {
+		{ "output", required_argument, 0, 'o' },
+		{ "port", required_argument, 0, 'p' },
+		{ "time-wait", required_argument, 0, O_TW },
+		{ "syn-timeout", required_argument, 0, O_SYN },
+		{ "idle-timeout", required_argument, 0, O_IDLE },
+		{ "kernel", no_argument, 0, O_KERNEL },
+		{ "verbose", no_argument, 0, 'v' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0 },
+	};
+	int c, rc;
+	char *end;
+	long v;
+
+	o->to.time_wait_ns = 60ull * 1000000000ull;
+	o->to.syn_ns = 130ull * 1000000000ull;
+	o->to.idle_ns = 7200ull * 1000000000ull;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:p:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (parse_format(optarg, &o->format, false))
+				return usage_error("-o: unknown format '%s' (use text or json)", optarg);
+			break;
+		case 'p':
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > 65535)
+				return usage_error("--port: '%s' is not a port number (1-65535)", optarg);
+			if (o->nports == SF_MAX_PORTS)
+				return usage_error("--port: at most %d ports", SF_MAX_PORTS);
+			o->ports[o->nports++] = (__u16)v;
+			break;
+		case O_TW:
+			if ((rc = parse_secs("--time-wait", optarg, &o->to.time_wait_ns)))
+				return rc;
+			break;
+		case O_SYN:
+			if ((rc = parse_secs("--syn-timeout", optarg, &o->to.syn_ns)))
+				return rc;
+			break;
+		case O_IDLE:
+			if ((rc = parse_secs("--idle-timeout", optarg, &o->to.idle_ns)))
+				return rc;
+			break;
+		case O_KERNEL:
+			o->kernel = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			fputs(replay_usage, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'synfin replay --help' for the options.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc)
+		return usage_error("which capture? give FILE (a pcap or pcapng file, or - for stdin)");
+	o->file = argv[optind++];
+	if (optind < argc)
+		return usage_error("unexpected argument '%s' (one capture at a time)", argv[optind]);
+	return 0;
+}
+
+static int port_wanted(const struct replay_opts *o, __u16 sport, __u16 dport)
+{
+	int i;
+
+	if (!o->nports)
+		return 1;
+	for (i = 0; i < o->nports; i++)
+		if (o->ports[i] == sport || o->ports[i] == dport)
+			return 1;
+	return 0;
+}
+
+static void on_close(void *ctx, const struct sf_event *ev)
+{
+	reporter_event(ctx, ev);
+}
+
+static void print_summary(const struct capture_stats *st, uint64_t conns, uint64_t events,
+			  double secs)
+{
+	uint64_t skipped = st->not_tcp + st->fragments + st->trunc + st->bad_ip + st->bad_tcp +
+			   st->too_deep + st->bad_link;
+
+	fprintf(stderr,
+		"synfin: %llu packets, %llu TCP segments, %llu connections, %llu events; "
+		"skipped %llu: %llu not TCP, %llu fragments, %llu truncated, %llu bad IP, "
+		"%llu bad TCP, %llu too deep, %llu bad link header, %llu other ports; "
+		"%llu bad TCP option lists; %.3fs\n",
+		(unsigned long long)st->pkts, (unsigned long long)st->tcp,
+		(unsigned long long)conns, (unsigned long long)events,
+		(unsigned long long)(skipped + st->filtered), (unsigned long long)st->not_tcp,
+		(unsigned long long)st->fragments, (unsigned long long)st->trunc,
+		(unsigned long long)st->bad_ip, (unsigned long long)st->bad_tcp,
+		(unsigned long long)st->too_deep, (unsigned long long)st->bad_link,
+		(unsigned long long)st->filtered, (unsigned long long)st->bad_opts, secs);
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay_opts o = {};
+	struct report_opts ro = {};
+	struct capture_stats st = {};
+	struct kreplay *k = NULL;
+	struct tracker *tr = NULL;
+	struct reporter *rep = NULL;
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const __u8 *data;
+	const char *name;
+	uint64_t now = 0, conns = 0, t0 = mono_ns();
+	static char outbuf[1 << 16];
+	pcap_t *pc;
+	int dlt, rc, ret = EXIT_RUNTIME;
+
+	rc = parse_replay_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	name = strcmp(o.file, "-") ? o.file : "standard input";
+	errbuf[0] = 0;
+	pc = pcap_open_offline_with_tstamp_precision(o.file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!pc) {
+		fprintf(stderr, "synfin replay: cannot read %s: %s\n", name, errbuf);
+		return EXIT_RUNTIME;
+	}
+	dlt = pcap_datalink(pc);
+	if (!capture_link_supported(dlt)) {
+		const char *dn = pcap_datalink_val_to_name(dlt);
+
+		fprintf(stderr, "synfin replay: %s: link type %s (%d) is not supported; synfin reads "
+			"Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback captures\n",
+			name, dn ? dn : "unknown", dlt);
+		goto out_pcap;
+	}
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	ro.format = o.format;
+	ro.out = stdout;
+	ro.ts_offset_ns = 0;	/* capture time is wall-clock time */
+	ro.color = o.format == OUT_TEXT && isatty(STDOUT_FILENO);
+	rep = reporter_new(&ro);
+	if (!rep)
+		goto out_nomem;
+	if (o.kernel) {
+		k = kreplay_open(o.ports, o.nports, rep);
+		if (!k)
+			goto out_kernel;
+	} else {
+		tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &o.to, on_close, rep);
+		if (!tr)
+			goto out_nomem;
+	}
+
+	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+		struct frame_info fi;
+		struct sf_pkt pk;
+		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+		int prc;
+
+		/* The clock never runs backwards: merged or reordered captures. */
+		if (ts > now)
+			now = ts;
+		st.pkts++;
+		prc = capture_decode(dlt, data, h->caplen, &pk, &fi);
+		capture_count(&st, prc, &pk);
+		if (prc == SF_P_TCP && !port_wanted(&o, pk.sport, pk.dport))
+			st.filtered++;	/* (the kernel filters by its own copy of the ports) */
+		else if (prc == SF_P_TCP)
+			st.tcp++;
+		if (k) {
+			if (kreplay_packet(k, dlt == DLT_EN10MB, data, h->caplen, &fi, prc,
+					   prc == SF_P_TCP && port_wanted(&o, pk.sport, pk.dport),
+					   &pk, now, &o.to))
+				goto out_kernel;
+		} else if (prc == SF_P_TCP && port_wanted(&o, pk.sport, pk.dport)) {
+			tracker_packet(tr, &pk, now);
+		}
+	}
+	ret = 0;
+	if (rc != PCAP_ERROR_BREAK) {
+		/* A cut-off file: report what was read, then fail. */
+		fprintf(stderr, "synfin replay: %s: read error after %llu packets: %s\n", name,
+			(unsigned long long)st.pkts, pcap_geterr(pc));
+		ret = EXIT_RUNTIME;
+	}
+	if (k) {
+		kreplay_finish(k, now, &o.to);
+		conns = kreplay_conns(k);
+	} else {
+		tracker_finish(tr, now);
+		conns = tracker_counters(tr)[SF_C_NEW_CONNS];
+	}
+	fflush(stdout);
+	print_summary(&st, conns, reporter_events(rep), (mono_ns() - t0) / 1e9);
+	goto out_kernel;
+
+out_nomem:
+	fprintf(stderr, "synfin replay: out of memory\n");
+out_kernel:
+	kreplay_close(k);
+	tracker_free(tr);
+	reporter_free(rep);
+	fflush(stdout);
+out_pcap:
+	pcap_close(pc);
+	return ret;
+}
