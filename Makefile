@@ -26,7 +26,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps clean test test-unit demo bench vmlinux fuzz check
+.PHONY: all deps clean test test-unit demo bench vmlinux fuzz check fuzz-conn
 
 all: deps synfin
 
@@ -55,6 +55,31 @@ $(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUTPUT)/synfin.skel.h
 # Regenerate vmlinux.h from the running kernel's BTF.
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+# Test binaries (tests/unit/run.sh and tests/prog/run.sh build them).
+TEST_SRCS := tests/cases.c user/track.c user/util.c
+TEST_DEPS := $(TEST_SRCS) tests/cases.h tests/testlib.h user/synfin_user.h $(BPF_HDRS)
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(OUTPUT)/test_unit: tests/unit/test_unit.c $(TEST_DEPS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Ibpf -Iuser -Itests tests/unit/test_unit.c $(TEST_SRCS) -o $@
+
+$(OUTPUT)/test_prog: tests/prog/test_prog.c $(TEST_DEPS) $(OUTPUT)/synfin.skel.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests tests/prog/test_prog.c $(TEST_SRCS) \
+		-lbpf -lelf -lz -lpthread -o $@
+
+# libFuzzer on the state machine core: make fuzz-conn [FUZZ_SECS=60]
+FUZZ_SECS ?= 60
+$(OUTPUT)/fuzz_conn: tests/fuzz/fuzz_conn.c $(BPF_HDRS) | $(OUTPUT)
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Ibpf tests/fuzz/fuzz_conn.c -o $@
+
+fuzz-conn: $(OUTPUT)/fuzz_conn
+	$(Q)mkdir -p fuzz-out/conn
+	$(OUTPUT)/fuzz_conn -max_total_time=$(FUZZ_SECS) -print_final_stats=1 fuzz-out/conn
 
 test: deps synfin
 	$(Q)tests/run.sh

@@ -409,6 +409,9 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		}
 		if (s->len)
 			e->flags |= SF_EF_TFO_DATA;
+	} else if ((f & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK)) {
+		/* The SYN-ACK of a simultaneous open (retransmissions returned above). */
+		sf_history(e, sf_letter(p, 'H'));
 	}
 	if (s->len) {
 		__u32 start = s->seq + ((f & SF_TH_SYN) ? 1 : 0);
@@ -548,6 +551,11 @@ SF_HELPER int sf_expire_reason(const struct sf_entry *e, __u64 now, const struct
 	if (!(e->flags & SF_EF_OPEN) && e->side[SF_CLIENT].state == SF_SYN_SENT &&
 	    !(e->side[SF_SERVER].flags & SF_SF_SEEN))
 		return idle >= t->syn_ns ? SF_R_UNANSWERED : SF_R_NONE;
+	/* Answered but never completed (SYN-ACK unacknowledged, e.g. a spoofed
+	 * SYN): the server gives up on it as soon as on its own SYN (~63 s), so
+	 * the SYN timeout applies, not the idle one. */
+	if (!(e->flags & SF_EF_OPEN))
+		return idle >= t->syn_ns ? SF_R_TIMEOUT : SF_R_NONE;
 	/* Both FINs seen, final ACK missing: TIME_WAIT rules apply. */
 	if ((e->side[0].flags & SF_SF_FIN) && (e->side[1].flags & SF_SF_FIN))
 		return idle >= t->time_wait_ns ? SF_R_TIMEOUT : SF_R_NONE;
@@ -557,7 +565,9 @@ SF_HELPER int sf_expire_reason(const struct sf_entry *e, __u64 now, const struct
 /*
  * sf_close: close `e` for `reason` (timeouts, reuse, eviction, end of
  * capture) at `now`. An unanswered SYN takes the client to CLOSED, like the
- * kernel's own give-up; other reasons leave the states as last proven.
+ * kernel's own give-up; so does a new SYN replacing an attempt still in
+ * SYN_SENT (a new ISN means the old socket is gone). Other reasons leave the
+ * states as last proven.
  */
 SF_HELPER void sf_close(struct sf_entry *e, int reason, __u64 now, struct sf_step_out *o)
 {
@@ -565,7 +575,8 @@ SF_HELPER void sf_close(struct sf_entry *e, int reason, __u64 now, struct sf_ste
 	o->what = SF_W_CLOSE;
 	o->suspicious = 0;
 	o->retrans = 0;
-	if (reason == SF_R_UNANSWERED)
+	if (reason == SF_R_UNANSWERED ||
+	    (reason == SF_R_REUSED && e->side[SF_CLIENT].state == SF_SYN_SENT))
 		sf_go(e, o, SF_CLIENT, SF_CLOSED, now);
 	e->flags |= SF_EF_CLOSED;
 	e->reason = reason;
