@@ -266,9 +266,18 @@ static void *cc_run(void *arg)
 	return NULL;
 }
 
-/* Run two threads (CPU 0 and CPU 1) and check every flow's entry after. */
-static void concurrency(int same_direction)
+enum { CC_SPLIT, CC_SAME, CC_CREATE };
+
+/*
+ * Run two threads (CPU 0 and CPU 1) and check every flow's entry after.
+ * CC_SPLIT: open flows, then client data at XDP on CPU 0 while server data
+ * goes through tc on CPU 1. CC_SAME: both CPUs send the client's ACKs (the
+ * same side's counters: lost updates show without the lock). CC_CREATE:
+ * like CC_SPLIT but the flows are new, so both CPUs race to create them.
+ */
+static void concurrency(int mode)
 {
+	int same_direction = mode == CC_SAME;
 	struct cc_thread t[2];
 	pthread_barrier_t go;
 	pthread_t th[2];
@@ -281,7 +290,7 @@ static void concurrency(int same_direction)
 		SKIP("needs two CPUs");
 	maps_clear();
 	/* Open every flow first, on this CPU. */
-	for (f = 0; f < CC_FLOWS; f++) {
+	for (f = 0; f < CC_FLOWS && mode != CC_CREATE; f++) {
 		struct sf_case c = cc_flow(f);
 
 		c.segs[0] = (struct tc_seg){ .from = C, .flags = F_S, .opts = O_SYN };
@@ -313,8 +322,12 @@ static void concurrency(int same_direction)
 	ASSERT_EQ(t[0].errors + t[1].errors, 0, "test runs and affinity");
 	lock_fail = after[SF_C_LOCK_FAIL] - before[SF_C_LOCK_FAIL];
 	printf("# concurrency(%s): %ld + %ld segments from CPUs 0 and 1, lock failures %llu\n",
-	       same_direction ? "same direction" : "one direction each", t[0].sent, t[1].sent,
+	       mode == CC_SAME ? "same direction" : mode == CC_SPLIT ? "one direction each" :
+	       "new flows, one direction each", t[0].sent, t[1].sent,
 	       (unsigned long long)lock_fail);
+	if (mode == CC_CREATE)
+		ASSERT_EQ(after[SF_C_NEW_CONNS] - before[SF_C_NEW_CONNS], CC_FLOWS,
+			  "one connection per flow, whichever CPU saw it first");
 	ASSERT_EQ(lock_fail, 0, "SF_C_LOCK_FAIL (segments skipped for a busy entry)");
 	for (f = 0; f < CC_FLOWS && !bad; f++) {
 		struct sf_case c = cc_flow(f);
@@ -341,8 +354,8 @@ static void concurrency(int same_direction)
 			cbytes = 0;
 			sbytes = 0;
 		} else {
-			cpkts = 2 + CC_ROUNDS;
-			spkts = 1 + CC_ROUNDS;
+			cpkts = (mode == CC_CREATE ? 0 : 2) + CC_ROUNDS;
+			spkts = (mode == CC_CREATE ? 0 : 1) + CC_ROUNDS;
 			cbytes = t[0].bytes[f];
 			sbytes = t[1].bytes[f];
 		}
@@ -361,8 +374,9 @@ static void concurrency(int same_direction)
 	maps_clear();
 }
 
-static void test_concurrency_two_directions(void) { concurrency(0); }
-static void test_concurrency_same_direction(void) { concurrency(1); }
+static void test_concurrency_two_directions(void) { concurrency(CC_SPLIT); }
+static void test_concurrency_same_direction(void) { concurrency(CC_SAME); }
+static void test_concurrency_create_race(void) { concurrency(CC_CREATE); }
 
 /* ---- verifier cost ---- */
 
@@ -437,6 +451,7 @@ int main(int argc, char **argv)
 	if (argc <= 1) {
 		RUN(concurrency_two_directions);
 		RUN(concurrency_same_direction);
+		RUN(concurrency_create_race);
 		RUN(verifier_cost);
 	}
 	ring_buffer__free(rb);
