@@ -316,6 +316,11 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		return o->ntrans;
 	}
 
+	/* A closed record only lingers to catch late segments and port reuse:
+	 * they are counted, but no side moves any more. */
+	if (e->flags & SF_EF_CLOSED)
+		return 0;
+
 	/* SYN checks first: a conflicting SYN must change nothing at all. */
 	if (f & SF_TH_SYN) {
 		if (P->flags & SF_SF_SYN) {
@@ -338,7 +343,18 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 					e->synack_ns = now;
 				return 0;
 			}
-		} else if ((e->flags & SF_EF_OPEN) && !(e->flags & SF_EF_MIDSTREAM)) {
+		} else if ((e->flags & SF_EF_OPEN) &&
+			   (!(e->flags & SF_EF_MIDSTREAM) || !(f & SF_TH_ACK))) {
+			/* A SYN on an open connection. Picked up mid-stream, a late
+			 * SYN-ACK only teaches us the ISN; a bare SYN would drag an
+			 * ESTABLISHED side back to SYN_SENT. */
+			o->suspicious = SF_C_SUSP_SYN + 1;
+			P->suspicious += P->suspicious < 255;
+			return 0;
+		} else if (!(f & SF_TH_ACK) && p == SF_SERVER && P->state != SF_UNKNOWN) {
+			/* A bare SYN is a simultaneous open only from a server that
+			 * has not acted yet; one that already acknowledged the
+			 * client's SYN cannot be back in SYN_SENT. */
 			o->suspicious = SF_C_SUSP_SYN + 1;
 			P->suspicious += P->suspicious < 255;
 			return 0;
@@ -370,7 +386,7 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 					sf_go(e, o, p, SF_ESTABLISHED, now);
 				else if (!(f & SF_TH_SYN))
 					sf_go(e, o, p, SF_SYN_RECV, now);
-			} else if (P->state == SF_UNKNOWN || P->state == SF_CLOSED) {
+			} else if (P->state == SF_UNKNOWN) {
 				sf_set_state(e, o, p, SF_LISTEN, SF_SYN_RECV, now);
 			}
 		}
