@@ -100,7 +100,7 @@ SF_HELPER int sf_rcv_window(const struct sf_entry *e, int rcv, __u32 *start, __u
 
 	if (!(R->flags & SF_SF_ACKED))
 		return 0;
-	if ((R->flags & SF_SF_WS) && (S->flags & SF_SF_WS))
+	if ((R->flags & SF_SF_WS) && (S->flags & SF_SF_WS) && !(R->flags & SF_SF_WIN_SYN))
 		w <<= (R->wscale > 14 ? 14 : R->wscale);
 	*start = R->last_ack;
 	*wnd = w;
@@ -186,9 +186,9 @@ SF_HELPER void sf_conn_init(struct sf_entry *e, const struct sf_seg *s, __u16 sp
 
 /*
  * sf_starts_new: does segment `s` begin a new connection on a tuple that
- * already has entry `e`? A bare SYN does when the old connection is over
- * (closed, TIME_WAIT, both FINs or a RST seen), or when the old one never
- * completed its handshake and the SYN carries a different ISN.
+ * already has entry `e`? A bare SYN with a new ISN does when the old
+ * connection is over (closed, TIME_WAIT, both FINs or a RST seen), or when
+ * the old one never completed its handshake.
  */
 SF_HELPER int sf_starts_new(const struct sf_entry *e, const struct sf_seg *s)
 {
@@ -196,6 +196,10 @@ SF_HELPER int sf_starts_new(const struct sf_entry *e, const struct sf_seg *s)
 	const struct sf_side_rec *P = &e->side[p];
 
 	if ((s->flags & (SF_TH_SYN | SF_TH_ACK | SF_TH_RST)) != SF_TH_SYN)
+		return 0;
+	/* The same ISN again is a retransmission of that side's SYN (e.g. one
+	 * that crossed the RST refusing it), not a new connection. */
+	if ((P->flags & SF_SF_SYN) && s->seq == P->isn)
 		return 0;
 	if (e->flags & SF_EF_CLOSED)
 		return 1;
@@ -398,6 +402,10 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		P->flags |= SF_SF_ACKED;
 	}
 	P->win = s->win;
+	if (f & SF_TH_SYN)
+		P->flags |= SF_SF_WIN_SYN;
+	else
+		P->flags &= ~SF_SF_WIN_SYN;
 
 	/* (b) What P sends: SYN, payload, FIN. */
 	if ((f & SF_TH_SYN) && !(P->flags & SF_SF_SYN)) {

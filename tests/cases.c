@@ -321,6 +321,33 @@ const struct sf_case tc_cases[] = {
 	.opens = 1, .suspicious = 2, .live_after = 1,
 },
 {
+	/* A RST "from the client" inside the server's scaled window but not
+	 * its unscaled SYN-ACK window (65160): windows on SYNs are never scaled. */
+	.name = "forged_rst_in_syn_recv_ignored", ISNS,
+	SEGS({ .from = C, .flags = F_S, .opts = O_SYN, .seq = 0, .win = 64240 },
+	     { .from = S, .flags = F_SA, .opts = O_SYN, .seq = 0, .ack = 1, .win = 65160 },
+	     { .from = C, .flags = F_R, .seq = 1 + 100000 },
+	     { .from = C, .flags = F_A, .seq = 1, .ack = 1 }),
+	TRANS(T_OPEN3),
+	CLOSES({ .conn = 1, .reason = SF_R_END, .conn_state = "S1", .history = "ShA",
+		 .close_kind = "end", .closed_by = "none", .rst_verdict = "none",
+		 .cpkts = 3, .spkts = 1, .suspicious = 1 }),
+	.opens = 1, .suspicious = 1, .live_after = 1,
+},
+{
+	/* A SYN retransmission that crossed the RST refusing it: still one
+	 * connection attempt, not a second refused connection. */
+	.name = "syn_retransmission_after_refused", ISNS,
+	SEGS({ .from = C, .flags = F_S, .opts = O_SYN, .seq = 0 },
+	     { .from = S, .flags = F_RA, .abs = 1, .seq = 0, .ack = CISN + 1, .win = 0 },
+	     { .from = C, .flags = F_S, .opts = O_SYN, .seq = 0 }),
+	TRANS({ C, CLOSED, SYN_SENT }, { C, SYN_SENT, CLOSED }),
+	CLOSES({ .conn = 1, .reason = SF_R_REFUSED, .conn_state = "REJ", .history = "Sr",
+		 .close_kind = "refused", .closed_by = "server", .rst_verdict = "acks-syn",
+		 .cpkts = 1, .spkts = 1 }),
+	.live_after = 1,
+},
+{
 	/* First seen in the middle: no handshake invented, the close is real. */
 	.name = "midstream_pickup", ISNS,
 	SEGS({ .from = C, .flags = F_PA, .seq = 1000, .ack = 2000, .len = 100 },
