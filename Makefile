@@ -79,7 +79,8 @@ $(OUTPUT)/fuzz_conn: tests/fuzz/fuzz_conn.c $(BPF_HDRS) | $(OUTPUT)
 
 fuzz-conn: $(OUTPUT)/fuzz_conn
 	$(Q)mkdir -p fuzz-out/conn
-	$(OUTPUT)/fuzz_conn -max_total_time=$(FUZZ_SECS) -print_final_stats=1 fuzz-out/conn
+	$(OUTPUT)/fuzz_conn -max_total_time=$(FUZZ_SECS) -print_final_stats=1 \
+		-artifact_prefix=fuzz-out/ fuzz-out/conn
 
 test: deps synfin
 	$(Q)tests/run.sh
