@@ -45,8 +45,8 @@
 /*
  * SF_OPAQUE(v): the identity. The BPF side defines it to hide v's exact
  * value from the verifier, so the paths through different numbers of VLAN
- * tags or extension headers merge into one before the rest of the parse
- * (otherwise the rest is verified once per header layout).
+ * tags and MPLS labels merge into one before the IP/TCP parse (otherwise
+ * that is verified once per L2 layout: ~70,000 more instructions).
  */
 #ifndef SF_OPAQUE
 #define SF_OPAQUE(v) (v)

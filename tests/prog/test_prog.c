@@ -282,6 +282,7 @@ static void concurrency(int mode)
 	pthread_barrier_t go;
 	pthread_t th[2];
 	__u64 before[SF_NCOUNTERS], after[SF_NCOUNTERS], lock_fail;
+	static __u8 kbuf[TC_MAX_FRAME + 8] __attribute__((aligned(8)));
 	__u8 buf[TC_MAX_FRAME];
 	int f, i, bad = 0;
 	char what[160];
@@ -339,9 +340,10 @@ static void concurrency(int mode)
 		__u64 cbytes, sbytes;
 
 		c.segs[0] = (struct tc_seg){ .from = C, .flags = F_A, .seq = 1, .ack = 1 };
-		len = tc_frame(&c, 0, buf, sizeof(buf));
+		/* Parsed in place: 2 bytes into an aligned buffer, like a NIC's. */
+		len = tc_frame(&c, 0, kbuf + 2, sizeof(kbuf) - 2);
 		memset(&pk, 0, sizeof(pk));
-		cur = (struct sf_cursor){ .pos = buf, .end = buf + len, .base = buf };
+		cur = (struct sf_cursor){ .pos = kbuf + 2, .end = kbuf + 2 + len, .base = kbuf + 2 };
 		sf_parse_eth(&cur, &pk);
 		if (bpf_map_lookup_elem(map_fd(1), &pk.key, &e)) {
 			snprintf(what, sizeof(what), "flow %d not in the connection map", f);
