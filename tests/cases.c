@@ -307,6 +307,22 @@ const struct sf_case tc_cases[] = {
 	.opens = 1, .suspicious = 2, .live_after = 1,
 },
 {
+	/* A bare SYN from a server in CLOSE_WAIT (found by fuzz_conn): it cannot
+	 * be back in SYN_SENT, so it is suspicious and the close goes on. */
+	.name = "bare_syn_from_closing_server_ignored", ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = F_FA, .seq = 1, .ack = 1 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 2 },
+	     { .from = S, .flags = F_S, .opts = O_SYN, .seq = 90000 },
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 2 },
+	     { .from = C, .flags = F_A, .seq = 2, .ack = 2 }),
+	TRANS(T_OPEN3, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShAFaf",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cpkts = 4, .spkts = 4, .suspicious = 1 }),
+	.opens = 1, .suspicious = 1, .live_after = 1,
+},
+{
 	/* A RST answering a SYN must acknowledge it (RFC 9293 3.10.7.3). */
 	.name = "forged_rst_to_syn_ignored", ISNS,
 	SEGS({ .from = C, .flags = F_S, .opts = O_SYN, .seq = 0 },
@@ -428,6 +444,22 @@ const struct sf_case tc_cases[] = {
 		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
 		 .cpkts = 4, .spkts = 3 }),
 	.opens = 1, .live_after = 1,
+},
+{
+	/* The last ACK is never seen: the client's TIME_WAIT cannot be proven,
+	 * and the record is closed as timeout after the TIME_WAIT period. */
+	.name = "last_ack_missing", ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = F_FA, .seq = 1, .ack = 1 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 2 },
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 2 }),
+	.end_gap_ms = 61000,
+	TRANS(T_OPEN3, { C, ESTAB, FIN_WAIT1 }, { S, ESTAB, CLOSE_WAIT },
+	      { C, FIN_WAIT1, FIN_WAIT2 }, { S, CLOSE_WAIT, LAST_ACK }),
+	CLOSES({ .conn = 1, .reason = SF_R_TIMEOUT, .conn_state = "SF", .history = "ShAFaf",
+		 .close_kind = "timeout", .closed_by = "client", .rst_verdict = "none",
+		 .cpkts = 3, .spkts = 3 }),
+	.opens = 1, .live_after = 0,
 },
 {
 	.name = "idle_timeout", ISNS,
