@@ -26,7 +26,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps clean test test-unit demo bench vmlinux fuzz check fuzz-pcap
+.PHONY: all deps clean test test-unit demo bench vmlinux fuzz check fuzz-pcap fuzz-conn
 .SECONDARY: $(OUTPUT)/bench_empty.bpf.o $(OUTPUT)/bench_lookup.bpf.o
 
 all: deps synfin
@@ -75,6 +75,35 @@ $(OUTPUT)/sfbench: bench/sfbench.c $(filter-out $(OUTPUT)/main.o,$(USER_OBJS)) \
 $(OUTPUT)/loadgen: tools/loadgen.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# Test binaries (tests/unit/run.sh and tests/prog/run.sh build them).
+TEST_SRCS := tests/cases.c user/track.c user/util.c
+TEST_DEPS := $(TEST_SRCS) tests/cases.h tests/testlib.h user/synfin_user.h $(BPF_HDRS)
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(OUTPUT)/test_unit: tests/unit/test_unit.c $(TEST_DEPS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Ibpf -Iuser -Itests tests/unit/test_unit.c $(TEST_SRCS) -o $@
+
+$(OUTPUT)/test_prog: tests/prog/test_prog.c $(TEST_DEPS) $(OUTPUT)/synfin.skel.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests tests/prog/test_prog.c $(TEST_SRCS) \
+		-lbpf -lelf -lz -lpthread -o $@
+
+# libFuzzer on the state machine core: make fuzz-conn [FUZZ_SECS=60]
+FUZZ_SECS ?= 60
+$(OUTPUT)/fuzz_conn: tests/fuzz/fuzz_conn.c $(BPF_HDRS) | $(OUTPUT)
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Ibpf tests/fuzz/fuzz_conn.c -o $@
+
+fuzz-conn: $(OUTPUT)/fuzz_conn
+	$(Q)mkdir -p fuzz-out/conn
+	$(OUTPUT)/fuzz_conn -max_total_time=$(FUZZ_SECS) -print_final_stats=1 \
+		-artifact_prefix=fuzz-out/ fuzz-out/conn
+
+# Both fuzzers, FUZZ_SECS each: make fuzz [FUZZ_SECS=300]
+fuzz: fuzz-conn fuzz-pcap
 
 test: deps synfin
 	$(Q)tests/run.sh

@@ -100,7 +100,7 @@ SF_HELPER int sf_rcv_window(const struct sf_entry *e, int rcv, __u32 *start, __u
 
 	if (!(R->flags & SF_SF_ACKED))
 		return 0;
-	if ((R->flags & SF_SF_WS) && (S->flags & SF_SF_WS))
+	if ((R->flags & SF_SF_WS) && (S->flags & SF_SF_WS) && !(R->flags & SF_SF_WIN_SYN))
 		w <<= (R->wscale > 14 ? 14 : R->wscale);
 	*start = R->last_ack;
 	*wnd = w;
@@ -186,9 +186,9 @@ SF_HELPER void sf_conn_init(struct sf_entry *e, const struct sf_seg *s, __u16 sp
 
 /*
  * sf_starts_new: does segment `s` begin a new connection on a tuple that
- * already has entry `e`? A bare SYN does when the old connection is over
- * (closed, TIME_WAIT, both FINs or a RST seen), or when the old one never
- * completed its handshake and the SYN carries a different ISN.
+ * already has entry `e`? A bare SYN with a new ISN does when the old
+ * connection is over (closed, TIME_WAIT, both FINs or a RST seen), or when
+ * the old one never completed its handshake.
  */
 SF_HELPER int sf_starts_new(const struct sf_entry *e, const struct sf_seg *s)
 {
@@ -196,6 +196,10 @@ SF_HELPER int sf_starts_new(const struct sf_entry *e, const struct sf_seg *s)
 	const struct sf_side_rec *P = &e->side[p];
 
 	if ((s->flags & (SF_TH_SYN | SF_TH_ACK | SF_TH_RST)) != SF_TH_SYN)
+		return 0;
+	/* The same ISN again is a retransmission of that side's SYN (e.g. one
+	 * that crossed the RST refusing it), not a new connection. */
+	if ((P->flags & SF_SF_SYN) && s->seq == P->isn)
 		return 0;
 	if (e->flags & SF_EF_CLOSED)
 		return 1;
@@ -316,6 +320,11 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		return o->ntrans;
 	}
 
+	/* A closed record only lingers to catch late segments and port reuse:
+	 * they are counted, but no side moves any more. */
+	if (e->flags & SF_EF_CLOSED)
+		return 0;
+
 	/* SYN checks first: a conflicting SYN must change nothing at all. */
 	if (f & SF_TH_SYN) {
 		if (P->flags & SF_SF_SYN) {
@@ -338,7 +347,18 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 					e->synack_ns = now;
 				return 0;
 			}
-		} else if ((e->flags & SF_EF_OPEN) && !(e->flags & SF_EF_MIDSTREAM)) {
+		} else if ((e->flags & SF_EF_OPEN) &&
+			   (!(e->flags & SF_EF_MIDSTREAM) || !(f & SF_TH_ACK))) {
+			/* A SYN on an open connection. Picked up mid-stream, a late
+			 * SYN-ACK only teaches us the ISN; a bare SYN would drag an
+			 * ESTABLISHED side back to SYN_SENT. */
+			o->suspicious = SF_C_SUSP_SYN + 1;
+			P->suspicious += P->suspicious < 255;
+			return 0;
+		} else if (!(f & SF_TH_ACK) && p == SF_SERVER && P->state != SF_UNKNOWN) {
+			/* A bare SYN is a simultaneous open only from a server that
+			 * has not acted yet; one that already acknowledged the
+			 * client's SYN cannot be back in SYN_SENT. */
 			o->suspicious = SF_C_SUSP_SYN + 1;
 			P->suspicious += P->suspicious < 255;
 			return 0;
@@ -370,7 +390,7 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 					sf_go(e, o, p, SF_ESTABLISHED, now);
 				else if (!(f & SF_TH_SYN))
 					sf_go(e, o, p, SF_SYN_RECV, now);
-			} else if (P->state == SF_UNKNOWN || P->state == SF_CLOSED) {
+			} else if (P->state == SF_UNKNOWN) {
 				sf_set_state(e, o, p, SF_LISTEN, SF_SYN_RECV, now);
 			}
 		}
@@ -382,6 +402,10 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		P->flags |= SF_SF_ACKED;
 	}
 	P->win = s->win;
+	if (f & SF_TH_SYN)
+		P->flags |= SF_SF_WIN_SYN;
+	else
+		P->flags &= ~SF_SF_WIN_SYN;
 
 	/* (b) What P sends: SYN, payload, FIN. */
 	if ((f & SF_TH_SYN) && !(P->flags & SF_SF_SYN)) {
@@ -409,6 +433,9 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		}
 		if (s->len)
 			e->flags |= SF_EF_TFO_DATA;
+	} else if ((f & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK)) {
+		/* The SYN-ACK of a simultaneous open (retransmissions returned above). */
+		sf_history(e, sf_letter(p, 'H'));
 	}
 	if (s->len) {
 		__u32 start = s->seq + ((f & SF_TH_SYN) ? 1 : 0);
@@ -548,6 +575,11 @@ SF_HELPER int sf_expire_reason(const struct sf_entry *e, __u64 now, const struct
 	if (!(e->flags & SF_EF_OPEN) && e->side[SF_CLIENT].state == SF_SYN_SENT &&
 	    !(e->side[SF_SERVER].flags & SF_SF_SEEN))
 		return idle >= t->syn_ns ? SF_R_UNANSWERED : SF_R_NONE;
+	/* Answered but never completed (SYN-ACK unacknowledged, e.g. a spoofed
+	 * SYN): the server gives up on it as soon as on its own SYN (~63 s), so
+	 * the SYN timeout applies, not the idle one. */
+	if (!(e->flags & SF_EF_OPEN))
+		return idle >= t->syn_ns ? SF_R_TIMEOUT : SF_R_NONE;
 	/* Both FINs seen, final ACK missing: TIME_WAIT rules apply. */
 	if ((e->side[0].flags & SF_SF_FIN) && (e->side[1].flags & SF_SF_FIN))
 		return idle >= t->time_wait_ns ? SF_R_TIMEOUT : SF_R_NONE;
@@ -557,7 +589,9 @@ SF_HELPER int sf_expire_reason(const struct sf_entry *e, __u64 now, const struct
 /*
  * sf_close: close `e` for `reason` (timeouts, reuse, eviction, end of
  * capture) at `now`. An unanswered SYN takes the client to CLOSED, like the
- * kernel's own give-up; other reasons leave the states as last proven.
+ * kernel's own give-up; so does a new SYN replacing an attempt still in
+ * SYN_SENT (a new ISN means the old socket is gone). Other reasons leave the
+ * states as last proven.
  */
 SF_HELPER void sf_close(struct sf_entry *e, int reason, __u64 now, struct sf_step_out *o)
 {
@@ -565,7 +599,8 @@ SF_HELPER void sf_close(struct sf_entry *e, int reason, __u64 now, struct sf_ste
 	o->what = SF_W_CLOSE;
 	o->suspicious = 0;
 	o->retrans = 0;
-	if (reason == SF_R_UNANSWERED)
+	if (reason == SF_R_UNANSWERED ||
+	    (reason == SF_R_REUSED && e->side[SF_CLIENT].state == SF_SYN_SENT))
 		sf_go(e, o, SF_CLIENT, SF_CLOSED, now);
 	e->flags |= SF_EF_CLOSED;
 	e->reason = reason;

@@ -9,6 +9,25 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "synfin.h"
+
+/* Per-CPU word the parser passes offsets through (see SF_OPAQUE in parse.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} opaque SEC(".maps");
+
+static __always_inline __u32 sf_opaque(__u32 v)
+{
+	__u32 zero = 0, *slot = bpf_map_lookup_elem(&opaque, &zero);
+
+	if (!slot)
+		return v;
+	*slot = v;
+	return *(volatile __u32 *)slot;
+}
+#define SF_OPAQUE(v) sf_opaque(v)
 #include "parse.h"
 #include "conn.h"
 
@@ -80,13 +99,34 @@ static __always_inline void count(struct sf_counters *cs, __u32 idx)
 		cs->c[idx]++;
 }
 
-/* The entry lock: a word taken with cmpxchg (LRU maps refuse bpf_spin_lock). */
+struct lock_try {
+	struct sf_entry *e;
+	int got;
+};
+
+static long lock_step(__u32 i, void *ctx)
+{
+	struct lock_try *t = ctx;
+
+	(void)i;
+	if (__sync_val_compare_and_swap(&t->e->lock, 0, 1) == 0) {
+		t->got = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The entry lock: a word taken with cmpxchg (LRU maps refuse bpf_spin_lock).
+ * The spin runs under bpf_loop() so the verifier checks one attempt, not
+ * SF_LOCK_SPINS unrolled attempts per call site.
+ */
 static __always_inline int entry_lock(struct sf_entry *e)
 {
-	for (int i = 0; i < SF_LOCK_SPINS; i++)
-		if (__sync_val_compare_and_swap(&e->lock, 0, 1) == 0)
-			return 1;
-	return 0;
+	struct lock_try t = { .e = e, .got = 0 };
+
+	bpf_loop(SF_LOCK_SPINS, lock_step, &t, 0);
+	return t.got;
 }
 
 static __always_inline void entry_unlock(struct sf_entry *e)
@@ -298,10 +338,16 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 			__builtin_memcpy(tmp, e, sizeof(*tmp));
 			tmp->lock = 0;
 			e->flags |= SF_EF_MOVED;
-			if (bpf_map_update_elem(&conns, &pk.key, tmp, BPF_ANY) == 0)
+			if (bpf_map_update_elem(&conns, &pk.key, tmp, BPF_ANY) == 0) {
+				/* Unlock before deleting: a deleted LRU element can be
+				 * reused at once by another CPU, whose lock we would
+				 * otherwise release. */
+				entry_unlock(e);
 				bpf_map_delete_elem(&half_open, &pk.key);
-			else
-				count(cs, SF_C_MAP_FULL), e->flags &= ~SF_EF_MOVED;
+				return 0;
+			}
+			count(cs, SF_C_MAP_FULL);
+			e->flags &= ~SF_EF_MOVED;
 		}
 	}
 	entry_unlock(e);
@@ -315,13 +361,25 @@ int synfin_xdp(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
-/* tc: headers beyond the skb's linear part are pulled in and parsed again. */
-static __always_inline void handle_skb(struct __sk_buff *skb, __u8 hook)
+/*
+ * tc's packet handler as a global function: the verifier checks it once,
+ * not once per call site (two programs, each calling it before and after a
+ * pull of headers beyond the skb's linear part).
+ */
+__noinline int sf_handle_tc(struct __sk_buff *skb, int hook, int may_pull)
 {
-	if (handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, hook, 1) ==
-	    SF_P_TRUNC) {
+	if (!skb)
+		return 0;
+	return handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end,
+			     hook == 4 ? 4 : 1, may_pull);
+}
+
+static __always_inline void handle_skb(struct __sk_buff *skb, int hook)
+{
+	if (sf_handle_tc(skb, hook, 1) == SF_P_TRUNC) {
+		/* Headers beyond the linear part: pull them in and parse again. */
 		bpf_skb_pull_data(skb, skb->len < 256 ? skb->len : 256);
-		handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, hook, 0);
+		sf_handle_tc(skb, hook, 0);
 	}
 }
 

@@ -127,6 +127,7 @@ struct sf_seg {
 #define SF_SF_ACKED 0x0800	/* last_ack valid */
 #define SF_SF_DATA 0x1000	/* sent payload */
 #define SF_SF_TFO 0x2000	/* TFO option on its SYN */
+#define SF_SF_WIN_SYN 0x4000	/* its last window came on a SYN: never scaled (RFC 7323) */
 
 /* Zeek endpoint states, kept to derive Zeek's conn_state. */
 enum sf_zstate {

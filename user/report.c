@@ -361,32 +361,13 @@ static void print_open(struct reporter *r, const struct sf_event *ev)
 	}
 }
 
-static const char *closed_by(const struct sf_entry *e)
-{
-	switch (e->reason) {
-	case SF_R_FIN:
-		if (e->close_kind == SF_CK_SIMULTANEOUS)
-			return "both";
-		return e->first_fin == 2 ? "server" : e->first_fin == 1 ? "client" : "none";
-	case SF_R_RST:
-	case SF_R_REFUSED:
-		return e->rst_side == 2 ? "server" : e->rst_side == 1 ? "client" : "none";
-	case SF_R_UNANSWERED:
-		return "client";
-	default:
-		if (e->first_fin)
-			return e->first_fin == 2 ? "server" : "client";
-		return "none";
-	}
-}
-
 static void print_close(struct reporter *r, const struct sf_event *ev, struct mirror *m)
 {
 	const struct sf_entry *e = &ev->entry;
 	const struct sf_side_rec *c = &e->side[SF_CLIENT], *s = &e->side[SF_SERVER];
 	uint64_t dur_us = ev->ts_ns > e->first_ns ? (ev->ts_ns - e->first_ns) / 1000 : 0;
-	int half = (c->bytes_after_fin || s->bytes_after_fin);
-	int one_sided = !(c->flags & SF_SF_SEEN) || !(s->flags & SF_SF_SEEN) || !c->pkts || !s->pkts;
+	int half = sf_half_close_bytes(e) > 0;
+	int one_sided = sf_one_sided(e);
 	int i, side;
 
 	if (r->o.format == OUT_JSON) {
@@ -404,9 +385,9 @@ static void print_close(struct reporter *r, const struct sf_event *ev, struct mi
 			"\"tfo\": %s",
 			sf_reason_name(e->reason), sf_zeek_conn_state(e), e->history,
 			(unsigned long long)dur_us, (unsigned long long)c->bytes,
-			(unsigned long long)s->bytes, c->pkts, s->pkts, closed_by(e),
+			(unsigned long long)s->bytes, c->pkts, s->pkts, sf_closed_by(e),
 			sf_close_kind_name(e), half ? "true" : "false",
-			c->bytes_after_fin + s->bytes_after_fin, one_sided ? "true" : "false",
+			sf_half_close_bytes(e), one_sided ? "true" : "false",
 			(e->flags & SF_EF_MIDSTREAM) ? "true" : "false",
 			sf_rst_verdict_name(e->rst_verdict), sf_state_name(c->state),
 			sf_state_name(s->state), c->retrans, s->retrans,
@@ -445,7 +426,7 @@ static void print_close(struct reporter *r, const struct sf_event *ev, struct mi
 		text_head(r, ev->ts_ns, &ev->key, e, 'x');
 		fprintf(r->o.out, "%sclose%s %s %s by %s  %s %s  %s  > %s %up  < %s %up%s%s\n",
 			r->o.color ? C_RED : "", reset(r), sf_reason_name(e->reason),
-			sf_close_kind_name(e), closed_by(e), sf_zeek_conn_state(e),
+			sf_close_kind_name(e), sf_closed_by(e), sf_zeek_conn_state(e),
 			e->history[0] ? e->history : "-", d, cb, c->pkts, sb, s->pkts,
 			half ? "  half-close" : "", one_sided ? "  one-sided" : "");
 	}

@@ -22,6 +22,9 @@ const char *sf_reason_name(int r);
 const char *sf_close_kind_name(const struct sf_entry *e);
 const char *sf_rst_verdict_name(int v);
 const char *sf_zeek_conn_state(const struct sf_entry *e);
+const char *sf_closed_by(const struct sf_entry *e);	/* client|server|both|none */
+int sf_one_sided(const struct sf_entry *e);	/* only one direction ever seen */
+__u32 sf_half_close_bytes(const struct sf_entry *e);	/* payload after the first FIN */
 void sf_flags_str(__u8 flags, char *buf, size_t n);	/* tcpdump notation: "S." */
 /* Endpoint text of the client or server side of a key/entry. */
 void sf_endpoint(const struct sf_key *k, const struct sf_entry *e, int side, char *ip,

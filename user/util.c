@@ -105,6 +105,39 @@ const char *sf_zeek_conn_state(const struct sf_entry *e)
 	return "OTH";
 }
 
+/* Who ended the connection: the first FIN, the RST, or the client that gave up. */
+const char *sf_closed_by(const struct sf_entry *e)
+{
+	switch (e->reason) {
+	case SF_R_FIN:
+		if (e->close_kind == SF_CK_SIMULTANEOUS)
+			return "both";
+		break;
+	case SF_R_RST:
+	case SF_R_REFUSED:
+		return e->rst_side == 2 ? "server" : e->rst_side == 1 ? "client" : "none";
+	case SF_R_UNANSWERED:
+		return "client";
+	case SF_R_REUSED:
+		/* A new SYN replaced an attempt that never opened: the client moved on. */
+		if (!(e->flags & SF_EF_OPEN))
+			return "client";
+		break;
+	}
+	return e->first_fin == 2 ? "server" : e->first_fin == 1 ? "client" : "none";
+}
+
+/* Only one direction of the connection was ever seen. */
+int sf_one_sided(const struct sf_entry *e)
+{
+	return !e->side[SF_CLIENT].pkts || !e->side[SF_SERVER].pkts;
+}
+
+__u32 sf_half_close_bytes(const struct sf_entry *e)
+{
+	return e->side[SF_CLIENT].bytes_after_fin + e->side[SF_SERVER].bytes_after_fin;
+}
+
 void sf_flags_str(__u8 f, char *buf, size_t n)
 {
 	size_t i = 0;

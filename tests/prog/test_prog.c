@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_prog.c - the kernel path (needs root): the real BPF object, loaded
+ * through its skeleton, runs every lifecycle case of tests/cases.c with
+ * BPF_PROG_TEST_RUN, and must produce the same transitions and close
+ * summaries as the userspace tracker (tests/unit). Each case runs three
+ * ways: all frames through XDP, all through tc, and the deployed split
+ * (client->server at XDP ingress, server->client at tc egress).
+ *
+ * The kernel stamps entries with bpf_ktime_get_ns, so time gaps cannot be
+ * simulated inside the program; expiry is checked the way `synfin watch`
+ * does it: sf_expire_reason() on entries read back from the maps, at a
+ * clock moved forward by the gap.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "synfin.skel.h"
+#include "testlib.h"
+#include "cases.h"
+
+enum { VIA_XDP, VIA_TC, VIA_SPLIT };
+static const char *const via_name[] = { "xdp", "tc", "split" };
+
+static struct synfin_bpf *skel;
+static struct ring_buffer *rb;
+static struct tc_result *res;		/* where ring-buffer events go */
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	if (size >= sizeof(struct sf_event) && res)
+		tc_collect(res, data);
+	return 0;
+}
+
+/* One frame through one hook; returns the program's verdict or -errno. */
+static int run_frame(int tc, const __u8 *buf, size_t len)
+{
+	struct __sk_buff skb;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
+		    .repeat = 1);
+	int fd, err;
+
+	if (tc) {
+		memset(&skb, 0, sizeof(skb));
+		o.ctx_in = &skb;
+		o.ctx_size_in = sizeof(skb);
+		fd = bpf_program__fd(skel->progs.synfin_tc);
+	} else {
+		fd = bpf_program__fd(skel->progs.synfin_xdp);
+	}
+	err = bpf_prog_test_run_opts(fd, &o);
+	return err ? -errno : (int)o.retval;
+}
+
+static void counters_sum(__u64 *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), i, k;
+	__u64 *v = calloc(ncpu, sizeof(__u64) * SF_NCOUNTERS);
+	__u32 zero = 0;
+
+	memset(out, 0, sizeof(__u64) * SF_NCOUNTERS);
+	if (!v)
+		return;
+	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.counters), &zero, v))
+		for (i = 0; i < ncpu; i++)
+			for (k = 0; k < SF_NCOUNTERS; k++)
+				out[k] += v[i * SF_NCOUNTERS + k];
+	free(v);
+}
+
+static int map_fd(int which)
+{
+	return bpf_map__fd(which ? skel->maps.conns : skel->maps.half_open);
+}
+
+/* Collect the keys of a connection map (at most max). */
+static int map_keys(int fd, struct sf_key *keys, int max)
+{
+	struct sf_key *prev = NULL;
+	int n = 0;
+
+	while (n < max && !bpf_map_get_next_key(fd, prev, &keys[n])) {
+		prev = &keys[n];
+		n++;
+	}
+	return n;
+}
+
+static void maps_clear(void)
+{
+	struct sf_key keys[256];
+	int m, i, n;
+
+	for (m = 0; m < 2; m++)
+		while ((n = map_keys(map_fd(m), keys, 256)) > 0)
+			for (i = 0; i < n; i++)
+				bpf_map_delete_elem(map_fd(m), &keys[i]);
+}
+
+/*
+ * The watcher's sweep (user/watch.c sweep_map) at clock `now`: close what
+ * timed out (reporting it), drop closed records past their linger.
+ */
+static void sweep(uint64_t now)
+{
+	struct sf_key keys[256];
+	struct sf_entry e;
+	struct sf_event ev;
+	int m, i, n;
+
+	for (m = 0; m < 2; m++) {
+		n = map_keys(map_fd(m), keys, 256);
+		for (i = 0; i < n; i++) {
+			int why;
+
+			if (bpf_map_lookup_elem(map_fd(m), &keys[i], &e))
+				continue;
+			why = sf_expire_reason(&e, now, &tc_timeouts);
+			if (why == SF_R_NONE || bpf_map_delete_elem(map_fd(m), &keys[i]))
+				continue;
+			if (!(e.flags & SF_EF_CLOSED)) {
+				make_close_event(&ev, &keys[i], &e, why, now, 3);
+				tc_collect(res, &ev);
+			}
+		}
+	}
+}
+
+/* End of the watch: whatever is still open is closed as "end". */
+static int finish(uint64_t now)
+{
+	struct sf_key keys[256];
+	struct sf_entry e;
+	struct sf_event ev;
+	int m, i, n, live = 0;
+
+	for (m = 0; m < 2; m++) {
+		n = map_keys(map_fd(m), keys, 256);
+		live += n;
+		for (i = 0; i < n; i++) {
+			if (bpf_map_lookup_elem(map_fd(m), &keys[i], &e))
+				continue;
+			if (!(e.flags & SF_EF_CLOSED)) {
+				make_close_event(&ev, &keys[i], &e, SF_R_END, now, 3);
+				tc_collect(res, &ev);
+			}
+		}
+	}
+	return live;
+}
+
+static const struct sf_case *cur_case;
+static int cur_via;
+
+static void test_case(void)
+{
+	const struct sf_case *c = cur_case;
+	__u64 before[SF_NCOUNTERS], after[SF_NCOUNTERS];
+	__u8 buf[TC_MAX_FRAME];
+	char why[400];
+	int i, rc, susp;
+
+	res = calloc(1, sizeof(*res));
+	ASSERT_TRUE(res != NULL, "calloc");
+	if (!res)
+		return;
+	maps_clear();
+	ring_buffer__consume(rb);
+	counters_sum(before);
+	for (i = 0; i < c->nsegs; i++) {
+		size_t len = tc_frame(c, i, buf, sizeof(buf));
+		int tc = cur_via == VIA_TC || (cur_via == VIA_SPLIT && c->segs[i].from == S);
+
+		if (c->segs[i].gap_ms)
+			sweep(mono_ns() + c->segs[i].gap_ms * 1000000ull);
+		rc = run_frame(tc, buf, len);
+		ASSERT_EQ(rc, tc ? 0 /* TC_ACT_OK */ : 2 /* XDP_PASS */, "verdict: pass");
+		ring_buffer__consume(rb);
+	}
+	sweep(mono_ns() + c->end_gap_ms * 1000000ull);
+	res->live_after = 0;
+	{
+		struct sf_key keys[256];
+
+		res->live_after = map_keys(map_fd(0), keys, 256) + map_keys(map_fd(1), keys, 256);
+	}
+	finish(mono_ns() + c->end_gap_ms * 1000000ull);
+	if (tc_check(c, res, why, sizeof(why)))
+		ASSERT_TRUE(0, why);
+	counters_sum(after);
+	ASSERT_EQ(after[SF_C_TCP] - before[SF_C_TCP], c->nsegs, "SF_C_TCP counts every segment");
+	ASSERT_EQ(after[SF_C_LOCK_FAIL] - before[SF_C_LOCK_FAIL], 0, "SF_C_LOCK_FAIL");
+	ASSERT_EQ(after[SF_C_RB_DROPS] - before[SF_C_RB_DROPS], 0, "SF_C_RB_DROPS");
+	ASSERT_EQ(after[SF_C_ERR_OPTS] - before[SF_C_ERR_OPTS], 0, "SF_C_ERR_OPTS");
+	ASSERT_EQ(after[SF_C_OPENED] - before[SF_C_OPENED], c->opens, "SF_C_OPENED");
+	susp = (int)(after[SF_C_SUSP_RST] + after[SF_C_SUSP_FIN] + after[SF_C_SUSP_SYN] -
+		     before[SF_C_SUSP_RST] - before[SF_C_SUSP_FIN] - before[SF_C_SUSP_SYN]);
+	ASSERT_EQ(susp, c->suspicious, "SF_C_SUSP_* counters");
+	free(res);
+	res = NULL;
+}
+
+/* ---- two CPUs, one flow ---- */
+
+#define CC_FLOWS 64
+#define CC_ROUNDS 400
+
+struct cc_thread {
+	int cpu;
+	int tc;			/* 0: XDP, 1: tc */
+	int from;		/* C or S: which side this thread sends as */
+	int payload;		/* send data (1) or pure ACKs (0) */
+	__u32 seq[CC_FLOWS];	/* next relative seq per flow */
+	__u64 bytes[CC_FLOWS];
+	long sent, errors;
+	pthread_barrier_t *go;
+};
+
+static struct sf_case cc_flow(int f)
+{
+	struct sf_case c;
+
+	memset(&c, 0, sizeof(c));
+	c.family = 4;
+	c.cport = (__u16)(20000 + f);
+	c.isn[0][C] = 0x10000000u * (f % 15) + 12345u;
+	c.isn[0][S] = 0xfffff000u + f;	/* server bytes wrap 2^32 on the way */
+	return c;
+}
+
+static void *cc_run(void *arg)
+{
+	struct cc_thread *t = arg;
+	cpu_set_t set;
+	__u8 buf[TC_MAX_FRAME];
+	int r, f;
+
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		t->errors++;
+	pthread_barrier_wait(t->go);
+	for (r = 0; r < CC_ROUNDS; r++) {
+		for (f = 0; f < CC_FLOWS; f++) {
+			struct sf_case c = cc_flow(f);
+			__u16 len = t->payload ? (__u16)(1 + (r * 7 + f * 13) % 1400) : 0;
+
+			c.segs[0] = (struct tc_seg){ .from = (__u8)t->from, .flags = F_PA,
+						     .seq = t->seq[f], .ack = 1, .len = len };
+			if (!t->payload)
+				c.segs[0].flags = F_A;
+			if (run_frame(t->tc, buf, tc_frame(&c, 0, buf, sizeof(buf))) < 0)
+				t->errors++;
+			t->seq[f] += len;
+			t->bytes[f] += len;
+			t->sent++;
+		}
+	}
+	return NULL;
+}
+
+enum { CC_SPLIT, CC_SAME, CC_CREATE };
+
+/*
+ * Run two threads (CPU 0 and CPU 1) and check every flow's entry after.
+ * CC_SPLIT: open flows, then client data at XDP on CPU 0 while server data
+ * goes through tc on CPU 1. CC_SAME: both CPUs send the client's ACKs (the
+ * same side's counters: lost updates show without the lock). CC_CREATE:
+ * like CC_SPLIT but the flows are new, so both CPUs race to create them.
+ */
+static void concurrency(int mode)
+{
+	int same_direction = mode == CC_SAME;
+	struct cc_thread t[2];
+	pthread_barrier_t go;
+	pthread_t th[2];
+	__u64 before[SF_NCOUNTERS], after[SF_NCOUNTERS], lock_fail;
+	static __u8 kbuf[TC_MAX_FRAME + 8] __attribute__((aligned(8)));
+	__u8 buf[TC_MAX_FRAME];
+	int f, i, bad = 0;
+	char what[160];
+
+	if (libbpf_num_possible_cpus() < 2 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP("needs two CPUs");
+	maps_clear();
+	/* Open every flow first, on this CPU. */
+	for (f = 0; f < CC_FLOWS && mode != CC_CREATE; f++) {
+		struct sf_case c = cc_flow(f);
+
+		c.segs[0] = (struct tc_seg){ .from = C, .flags = F_S, .opts = O_SYN };
+		c.segs[1] = (struct tc_seg){ .from = S, .flags = F_SA, .opts = O_SYN, .ack = 1 };
+		c.segs[2] = (struct tc_seg){ .from = C, .flags = F_A, .seq = 1, .ack = 1 };
+		for (i = 0; i < 3; i++)
+			run_frame(0, buf, tc_frame(&c, i, buf, sizeof(buf)));
+	}
+	ring_buffer__consume(rb);
+	memset(t, 0, sizeof(t));
+	pthread_barrier_init(&go, NULL, 2);
+	for (i = 0; i < 2; i++) {
+		t[i].cpu = i;
+		t[i].tc = i;		/* client data at XDP, server data at tc */
+		t[i].from = same_direction ? C : (i ? S : C);
+		t[i].payload = !same_direction;
+		t[i].go = &go;
+		for (f = 0; f < CC_FLOWS; f++)
+			t[i].seq[f] = 1;
+	}
+	counters_sum(before);
+	for (i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, cc_run, &t[i]);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	counters_sum(after);
+	ring_buffer__consume(rb);
+	ASSERT_EQ(t[0].errors + t[1].errors, 0, "test runs and affinity");
+	lock_fail = after[SF_C_LOCK_FAIL] - before[SF_C_LOCK_FAIL];
+	printf("# concurrency(%s): %ld + %ld segments from CPUs 0 and 1, lock failures %llu\n",
+	       mode == CC_SAME ? "same direction" : mode == CC_SPLIT ? "one direction each" :
+	       "new flows, one direction each", t[0].sent, t[1].sent,
+	       (unsigned long long)lock_fail);
+	if (mode == CC_CREATE)
+		ASSERT_EQ(after[SF_C_NEW_CONNS] - before[SF_C_NEW_CONNS], CC_FLOWS,
+			  "one connection per flow, whichever CPU saw it first");
+	ASSERT_EQ(lock_fail, 0, "SF_C_LOCK_FAIL (segments skipped for a busy entry)");
+	for (f = 0; f < CC_FLOWS && !bad; f++) {
+		struct sf_case c = cc_flow(f);
+		struct sf_pkt pk;
+		struct sf_cursor cur;
+		struct sf_entry e;
+		size_t len;
+		__u32 cpkts, spkts;
+		__u64 cbytes, sbytes;
+
+		c.segs[0] = (struct tc_seg){ .from = C, .flags = F_A, .seq = 1, .ack = 1 };
+		/* Parsed in place: 2 bytes into an aligned buffer, like a NIC's. */
+		len = tc_frame(&c, 0, kbuf + 2, sizeof(kbuf) - 2);
+		memset(&pk, 0, sizeof(pk));
+		cur = (struct sf_cursor){ .pos = kbuf + 2, .end = kbuf + 2 + len, .base = kbuf + 2 };
+		sf_parse_eth(&cur, &pk);
+		if (bpf_map_lookup_elem(map_fd(1), &pk.key, &e)) {
+			snprintf(what, sizeof(what), "flow %d not in the connection map", f);
+			ASSERT_TRUE(0, what);
+			break;
+		}
+		if (same_direction) {
+			cpkts = 2 + (__u32)(t[0].sent + t[1].sent) / CC_FLOWS;
+			spkts = 1;
+			cbytes = 0;
+			sbytes = 0;
+		} else {
+			cpkts = (mode == CC_CREATE ? 0 : 2) + CC_ROUNDS;
+			spkts = (mode == CC_CREATE ? 0 : 1) + CC_ROUNDS;
+			cbytes = t[0].bytes[f];
+			sbytes = t[1].bytes[f];
+		}
+		snprintf(what, sizeof(what), "flow %d client_pkts", f);
+		ASSERT_EQ(e.side[SF_CLIENT].pkts, cpkts, what);
+		snprintf(what, sizeof(what), "flow %d server_pkts", f);
+		ASSERT_EQ(e.side[SF_SERVER].pkts, spkts, what);
+		snprintf(what, sizeof(what), "flow %d client_bytes", f);
+		ASSERT_EQ(e.side[SF_CLIENT].bytes, cbytes, what);
+		snprintf(what, sizeof(what), "flow %d server_bytes", f);
+		ASSERT_EQ(e.side[SF_SERVER].bytes, sbytes, what);
+		snprintf(what, sizeof(what), "flow %d lock word released", f);
+		ASSERT_EQ(e.lock, 0, what);
+		bad = tl_failed_now;
+	}
+	maps_clear();
+}
+
+static void test_concurrency_two_directions(void) { concurrency(CC_SPLIT); }
+static void test_concurrency_same_direction(void) { concurrency(CC_SAME); }
+static void test_concurrency_create_race(void) { concurrency(CC_CREATE); }
+
+/* ---- verifier cost ---- */
+
+static void verified(struct bpf_program *p)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	char what[96];
+
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len), 0, "prog info");
+	printf("# verifier: %s processed %u instructions (limit 1000000)\n",
+	       bpf_program__name(p), info.verified_insns);
+	snprintf(what, sizeof(what), "%s verified_insns < 250000", bpf_program__name(p));
+	ASSERT_TRUE(info.verified_insns > 0 && info.verified_insns < 250000, what);
+}
+
+static void test_verifier_cost(void)
+{
+	verified(skel->progs.synfin_xdp);
+	verified(skel->progs.synfin_tc);
+}
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN)
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i, v, err;
+
+	libbpf_set_print(quiet);
+	if (geteuid() != 0) {
+		printf("SKIP prog: needs root (BPF_PROG_TEST_RUN)\n");
+		return 0;
+	}
+	skel = synfin_bpf__open();
+	if (!skel) {
+		printf("FAIL prog_load: cannot open the BPF object: %s\n", strerror(errno));
+		return 1;
+	}
+	/* Small tables: the test never has more than a few hundred entries. */
+	bpf_map__set_max_entries(skel->maps.conns, 4096);
+	bpf_map__set_max_entries(skel->maps.half_open, 1024);
+	err = synfin_bpf__load(skel);
+	if (err) {
+		printf("FAIL prog_load: cannot load the BPF object: %s\n", strerror(-err));
+		synfin_bpf__destroy(skel);
+		return 1;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
+	if (!rb) {
+		printf("FAIL prog_ringbuf: %s\n", strerror(errno));
+		synfin_bpf__destroy(skel);
+		return 1;
+	}
+	for (v = 0; v < 3; v++) {
+		for (i = 0; i < tc_ncases; i++) {
+			char name[96];
+
+			if (argc > 1 && !strstr(tc_cases[i].name, argv[1]))
+				continue;
+			cur_case = &tc_cases[i];
+			cur_via = v;
+			snprintf(name, sizeof(name), "prog_%s_%s", via_name[v], tc_cases[i].name);
+			RUN_NAMED(test_case, name);
+		}
+	}
+	if (argc <= 1) {
+		RUN(concurrency_two_directions);
+		RUN(concurrency_same_direction);
+		RUN(concurrency_create_race);
+		RUN(verifier_cost);
+	}
+	ring_buffer__free(rb);
+	synfin_bpf__destroy(skel);
+	return TL_EXIT();
+}

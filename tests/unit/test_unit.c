@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_unit.c - the userspace path (no root): every lifecycle case of
+ * tests/cases.c as Ethernet frames -> parse.h -> track.c -> conn.h, the
+ * summary helpers of util.c, and the parser on malformed input.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include "testlib.h"
+#include "cases.h"
+
+/* ---- lifecycle cases through the userspace tracker ---- */
+
+static void collect_cb(void *ctx, const struct sf_event *ev)
+{
+	tc_collect(ctx, ev);
+}
+
+static const struct sf_case *cur_case;
+
+/*
+ * Parse a frame the way a NIC hands it over: copied 2 bytes into an aligned
+ * buffer (NET_IP_ALIGN), so the IP header is 4-byte aligned.
+ */
+static int parse_frame(const __u8 *frame, size_t len, struct sf_pkt *pk)
+{
+	static __u8 mem[TC_MAX_FRAME + 8] __attribute__((aligned(8)));
+	__u8 *buf = mem + 2;
+	struct sf_cursor cur = { .pos = buf, .end = buf + len, .base = buf };
+	int rc;
+
+	memcpy(buf, frame, len);
+	memset(pk, 0, sizeof(*pk));
+	rc = sf_parse_eth(&cur, pk);
+	if (rc == SF_P_TCP)
+		sf_read_opts(pk, buf, buf + len);
+	return rc;
+}
+
+static void test_case(void)
+{
+	const struct sf_case *c = cur_case;
+	struct tc_result *r = calloc(1, sizeof(*r));
+	struct tracker *tr = tracker_new(0, &tc_timeouts, collect_cb, r);
+	uint64_t now = 1000000000ull;
+	__u8 buf[TC_MAX_FRAME];
+	char why[400];
+	int i;
+
+	ASSERT_TRUE(r && tr, "tracker_new");
+	if (!r || !tr)
+		goto out;
+	for (i = 0; i < c->nsegs; i++) {
+		size_t len = tc_frame(c, i, buf, sizeof(buf));
+		struct sf_pkt pk;
+
+		now += c->segs[i].gap_ms * 1000000ull + 1000;
+		ASSERT_TRUE(len > 0, "frame fits");
+		ASSERT_EQ(parse_frame(buf, len, &pk), SF_P_TCP, "segment parses as TCP");
+		tracker_packet(tr, &pk, now);
+	}
+	now += c->end_gap_ms * 1000000ull;
+	tracker_expire(tr, now);
+	r->live_after = (int)tracker_live(tr);
+	tracker_finish(tr, now);
+	if (tc_check(c, r, why, sizeof(why)))
+		ASSERT_TRUE(0, why);
+out:
+	tracker_free(tr);
+	free(r);
+}
+
+/* Counters the tracker keeps for suspicious and retransmitted segments. */
+static void test_tracker_counters(void)
+{
+	const struct sf_case *c = NULL;
+	struct tc_result *r = calloc(1, sizeof(*r));
+	struct tracker *tr = tracker_new(0, &tc_timeouts, collect_cb, r);
+	__u8 buf[TC_MAX_FRAME];
+	uint64_t now = 1000000000ull;
+	int i, k;
+
+	for (k = 0; k < tc_ncases; k++) {
+		if (!strcmp(tc_cases[k].name, "out_of_window_rst_ignored"))
+			c = &tc_cases[k];
+	}
+	ASSERT_TRUE(c && r && tr, "setup");
+	if (!c || !r || !tr)
+		goto out;
+	for (i = 0; i < c->nsegs; i++) {
+		struct sf_pkt pk;
+		size_t len = tc_frame(c, i, buf, sizeof(buf));
+
+		parse_frame(buf, len, &pk);
+		tracker_packet(tr, &pk, now += 1000);
+	}
+	ASSERT_EQ(tracker_counters(tr)[SF_C_SUSP_RST], 2, "SF_C_SUSP_RST");
+	ASSERT_EQ(tracker_counters(tr)[SF_C_OPENED], 1, "SF_C_OPENED");
+	ASSERT_EQ(tracker_counters(tr)[SF_C_CLOSE_FIN], 1, "SF_C_CLOSE_FIN");
+	ASSERT_EQ(tracker_counters(tr)[SF_C_TRANSITIONS], 10, "SF_C_TRANSITIONS");
+out:
+	tracker_free(tr);
+	free(r);
+}
+
+/* ---- util.c summary helpers ---- */
+
+static struct sf_entry zentry(int os, int rs)
+{
+	struct sf_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.side[SF_CLIENT].zstate = os;
+	e.side[SF_SERVER].zstate = rs;
+	return e;
+}
+
+static void test_zeek_conn_state(void)
+{
+	static const struct { int os, rs; const char *want; } t[] = {
+		{ SF_Z_SYN_SENT, SF_Z_INACTIVE, "S0" },
+		{ SF_Z_ESTABLISHED, SF_Z_ESTABLISHED, "S1" },
+		{ SF_Z_CLOSED, SF_Z_CLOSED, "SF" },
+		{ SF_Z_SYN_SENT, SF_Z_RESET, "REJ" },
+		{ SF_Z_SYN_ACK_SENT, SF_Z_RESET, "REJ" },
+		{ SF_Z_RESET, SF_Z_RESET, "REJ" },	/* no bytes either way */
+		{ SF_Z_CLOSED, SF_Z_ESTABLISHED, "S2" },
+		{ SF_Z_ESTABLISHED, SF_Z_CLOSED, "S3" },
+		{ SF_Z_RESET, SF_Z_ESTABLISHED, "RSTO" },
+		{ SF_Z_ESTABLISHED, SF_Z_RESET, "RSTR" },
+		{ SF_Z_RESET, SF_Z_INACTIVE, "RSTOS0" },
+		{ SF_Z_PARTIAL, SF_Z_RESET, "RSTRH" },
+		{ SF_Z_CLOSED, SF_Z_INACTIVE, "SH" },
+		{ SF_Z_INACTIVE, SF_Z_CLOSED, "SHR" },
+		{ SF_Z_PARTIAL, SF_Z_PARTIAL, "OTH" },
+		{ SF_Z_SYN_SENT, SF_Z_SYN_ACK_SENT, "OTH" },
+	};
+	struct sf_entry e;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char what[64];
+
+		e = zentry(t[i].os, t[i].rs);
+		/* Zeek says RSTOS0 only for a history like S...R (its regex). */
+		if (!strcmp(t[i].want, "RSTOS0"))
+			memcpy(e.history, "SR", 3);
+		snprintf(what, sizeof(what), "zstates %d/%d", t[i].os, t[i].rs);
+		ASSERT_STREQ(sf_zeek_conn_state(&e), t[i].want, what);
+	}
+	/* An originator RST without its SYN first is OTH, not RSTOS0. */
+	e = zentry(SF_Z_RESET, SF_Z_INACTIVE);
+	memcpy(e.history, "R", 2);
+	ASSERT_STREQ(sf_zeek_conn_state(&e), "OTH", "lone RST: OTH");
+	/* Both reset with bytes: the responder's reset wins, RSTR. */
+	e = zentry(SF_Z_RESET, SF_Z_RESET);
+	e.side[SF_CLIENT].bytes = 1;
+	ASSERT_STREQ(sf_zeek_conn_state(&e), "RSTR", "both reset with bytes");
+}
+
+static void test_close_names(void)
+{
+	struct sf_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.reason = SF_R_FIN;
+	e.close_kind = SF_CK_THREE_WAY;
+	e.first_fin = 2;
+	ASSERT_STREQ(sf_close_kind_name(&e), "three-way", "kind three-way");
+	ASSERT_STREQ(sf_closed_by(&e), "server", "fin by server");
+	e.close_kind = SF_CK_SIMULTANEOUS;
+	ASSERT_STREQ(sf_close_kind_name(&e), "simultaneous", "kind simultaneous");
+	ASSERT_STREQ(sf_closed_by(&e), "both", "simultaneous: both");
+	e.close_kind = SF_CK_FOUR_WAY;
+	e.first_fin = 1;
+	ASSERT_STREQ(sf_close_kind_name(&e), "four-way", "kind four-way");
+	ASSERT_STREQ(sf_closed_by(&e), "client", "fin by client");
+	e.reason = SF_R_TIMEOUT;
+	ASSERT_STREQ(sf_close_kind_name(&e), "timeout", "other reasons: their name");
+	ASSERT_STREQ(sf_closed_by(&e), "client", "timeout after a client FIN");
+	e.reason = SF_R_RST;
+	e.rst_side = 2;
+	ASSERT_STREQ(sf_close_kind_name(&e), "rst", "kind rst");
+	ASSERT_STREQ(sf_closed_by(&e), "server", "rst by server");
+	e.reason = SF_R_EVICTED;
+	e.first_fin = 0;
+	ASSERT_STREQ(sf_close_kind_name(&e), "evicted", "kind evicted");
+	ASSERT_STREQ(sf_closed_by(&e), "none", "evicted: none");
+	e.reason = SF_R_REUSED;
+	ASSERT_STREQ(sf_closed_by(&e), "client", "reused before open: client moved on");
+	e.flags |= SF_EF_OPEN;
+	ASSERT_STREQ(sf_closed_by(&e), "none", "reused after open: nobody closed");
+	ASSERT_STREQ(sf_reason_name(SF_R_NREASONS), "?", "reason out of range");
+	ASSERT_STREQ(sf_rst_verdict_name(SF_RV_EXACT), "exact", "verdict exact");
+	ASSERT_STREQ(sf_rst_verdict_name(SF_RV_IN_WINDOW), "in-window", "verdict in-window");
+	ASSERT_STREQ(sf_rst_verdict_name(SF_RV_SYN_ACKED), "acks-syn", "verdict acks-syn");
+	ASSERT_STREQ(sf_rst_verdict_name(SF_RV_UNVERIFIED), "unverified", "verdict unverified");
+	ASSERT_STREQ(sf_rst_verdict_name(SF_RV_NONE), "none", "verdict none");
+	e.side[SF_CLIENT].pkts = 3;
+	ASSERT_EQ(sf_one_sided(&e), 1, "server never seen: one-sided");
+	e.side[SF_SERVER].pkts = 1;
+	ASSERT_EQ(sf_one_sided(&e), 0, "both seen");
+	e.side[SF_SERVER].bytes_after_fin = 7;
+	e.side[SF_CLIENT].bytes_after_fin = 5;
+	ASSERT_EQ(sf_half_close_bytes(&e), 12, "half-close bytes add up");
+}
+
+static void test_state_and_flag_names(void)
+{
+	static const char *const names[SF_NSTATES] = {
+		"LISTEN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+		"TIME_WAIT", "CLOSED", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+	};
+	char buf[16];
+	int i;
+
+	for (i = 0; i < SF_NSTATES; i++)
+		ASSERT_STREQ(sf_state_name(i), names[i], "state name as Linux spells it");
+	ASSERT_STREQ(sf_state_name(SF_NSTATES), "?", "state out of range");
+	ASSERT_STREQ(sf_state_name(-1), "?", "negative state");
+	sf_flags_str(F_SA, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "S.", "SYN-ACK");
+	sf_flags_str(F_PA, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "P.", "PSH-ACK");
+	sf_flags_str(F_FA, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "F.", "FIN-ACK");
+	sf_flags_str(F_R, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "R", "RST");
+	sf_flags_str(0, buf, sizeof(buf));
+	ASSERT_STREQ(buf, "none", "no flags");
+}
+
+/* ---- parser on malformed input ---- */
+
+static size_t build(__u8 *buf, int family, int vlans, int v6ext, __u8 flags, __u8 opts,
+		    __u16 len)
+{
+	struct tc_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.family = family;
+	p.vlans = vlans;
+	p.v6ext = v6ext;
+	if (family == 6) {
+		inet_pton(AF_INET6, "fd00::1", p.saddr);
+		inet_pton(AF_INET6, "fd00::2", p.daddr);
+	} else {
+		memcpy(p.saddr, "\x0a\x00\x00\x01", 4);
+		memcpy(p.daddr, "\x0a\x00\x00\x02", 4);
+	}
+	p.sport = 41000;
+	p.dport = 80;
+	p.seq = 1000;
+	p.ack = (flags & SF_TH_ACK) ? 2000 : 0;
+	p.flags = flags;
+	p.opts = opts;
+	p.win = 502;
+	p.len = len;
+	p.client = 1;
+	return tc_build(&p, buf, TC_MAX_FRAME);
+}
+
+/* Insert n bytes at off, shifting the rest. */
+static void splice(__u8 *buf, size_t *len, size_t off, const void *bytes, size_t n)
+{
+	memmove(buf + off + n, buf + off, *len - off);
+	memcpy(buf + off, bytes, n);
+	*len += n;
+}
+
+static int parse_len(const __u8 *buf, size_t len)
+{
+	struct sf_pkt pk;
+
+	return parse_frame(buf, len, &pk);
+}
+
+static void test_parse_good_syn(void)
+{
+	__u8 buf[TC_MAX_FRAME];
+	size_t len = build(buf, 4, 0, 0, F_S, O_SYN | SF_OPT_TFO, 0);
+	struct sf_pkt pk;
+
+	ASSERT_EQ(parse_frame(buf, len, &pk), SF_P_TCP, "rc");
+	ASSERT_EQ(pk.sport, 41000, "sport");
+	ASSERT_EQ(pk.dport, 80, "dport");
+	ASSERT_EQ(pk.seg.seq, 1000, "seq");
+	ASSERT_EQ(pk.seg.flags, F_S, "flags");
+	ASSERT_EQ(pk.seg.len, 0, "len");
+	ASSERT_EQ(pk.seg.dir, 0, "10.0.0.1 sorts low: dir 0");
+	ASSERT_EQ(pk.key.family, 4, "family");
+	ASSERT_EQ(pk.seg.opts, O_SYN | SF_OPT_TFO, "options seen");
+	ASSERT_EQ(pk.seg.mss, 1460, "mss");
+	ASSERT_EQ(pk.seg.wscale, 7, "wscale");
+	ASSERT_EQ(pk.seg.tsval, 111111, "tsval");
+	ASSERT_EQ(pk.opt_len, 32, "option bytes");
+	len = build(buf, 6, 2, 1, F_PA, 0, 77);
+	ASSERT_EQ(parse_frame(buf, len, &pk), SF_P_TCP, "v6 in QinQ rc");
+	ASSERT_EQ(pk.seg.len, 77, "v6 payload length");
+	ASSERT_EQ(pk.key.family, 6, "v6 family");
+	ASSERT_EQ(pk.opt_len, 0, "options of non-SYNs are not read");
+}
+
+/* Every cut short of the TCP header is TRUNC; from there on the segment
+ * parses (the payload need not be captured). */
+static void check_truncations(__u8 *buf, size_t len, size_t hdr_end, const char *what)
+{
+	char msg[96];
+	size_t k;
+
+	for (k = 0; k <= len; k++) {
+		snprintf(msg, sizeof(msg), "%s cut at %zu", what, k);
+		ASSERT_EQ(parse_len(buf, k), k < hdr_end ? SF_P_TRUNC : SF_P_TCP, msg);
+	}
+}
+
+static void test_parse_truncated(void)
+{
+	__u8 buf[TC_MAX_FRAME];
+	size_t len;
+
+	len = build(buf, 4, 1, 0, F_S, O_SYN, 10);
+	check_truncations(buf, len, 14 + 4 + 20 + 20, "v4/vlan");
+	len = build(buf, 6, 2, 1, F_S, O_SYN, 10);
+	check_truncations(buf, len, 14 + 8 + 40 + 8 + 20, "v6/qinq/hbh");
+	/* IPv4 with 8 bytes of options: cuts inside them are TRUNC too. */
+	len = build(buf, 4, 0, 0, F_PA, 0, 10);
+	splice(buf, &len, 14 + 20, "\x01\x01\x01\x01\x01\x01\x01\x00", 8);
+	buf[14] = 0x47;
+	buf[14 + 3] += 8;	/* tot_len, low byte */
+	ASSERT_EQ(parse_len(buf, len), SF_P_TCP, "v4 with options parses");
+	check_truncations(buf, len, 14 + 28 + 20, "v4 options");
+}
+
+static void test_parse_bad_ip(void)
+{
+	__u8 buf[TC_MAX_FRAME];
+	size_t len;
+
+	len = build(buf, 4, 0, 0, F_A, 0, 0);
+	buf[14] = 0x44;		/* ihl 4: shorter than the header itself */
+	ASSERT_EQ(parse_len(buf, len), SF_P_BAD_IP, "ihl 4");
+	buf[14] = 0x4f;		/* ihl 15: 60 bytes, but tot_len says 40 */
+	ASSERT_EQ(parse_len(buf, len), SF_P_BAD_IP, "ihl beyond tot_len");
+	buf[14] = 0x55;		/* version 5 under the IPv4 ethertype */
+	ASSERT_EQ(parse_len(buf, len), SF_P_BAD_IP, "version 5");
+	len = build(buf, 4, 0, 0, F_A, 0, 0);
+	buf[14 + 2] = 0;
+	buf[14 + 3] = 10;	/* tot_len 10 < ihl */
+	ASSERT_EQ(parse_len(buf, len), SF_P_BAD_IP, "tot_len < ihl");
+	len = build(buf, 6, 0, 0, F_A, 0, 0);
+	buf[14] = 0x40;
+	ASSERT_EQ(parse_len(buf, len), SF_P_BAD_IP, "IPv6 ethertype, version 4");
+	len = build(buf, 4, 0, 0, F_A, 0, 0);
+	buf[14 + 9] = 17;
+	ASSERT_EQ(parse_len(buf, len), SF_P_NOT_TCP, "UDP");
+	buf[12] = 0x08;
+	buf[13] = 0x06;
+	ASSERT_EQ(parse_len(buf, len), SF_P_NOT_TCP, "ARP");
+}
+
+static void test_parse_bad_tcp(void)
+{
+	__u8 buf[TC_MAX_FRAME];
+	size_t len;
+
+	len = build(buf, 4, 0, 0, F_A, 0, 0);
+	buf[14 + 20 + 12] = 4 << 4;
+	ASSERT_EQ(parse_len(buf, len), SF_P_BAD_TCP, "doff 4");
+	buf[14 + 20 + 12] = 0;
+	ASSERT_EQ(parse_len(buf, len), SF_P_BAD_TCP, "doff 0");
+	buf[14 + 20 + 12] = 15 << 4;	/* 60 bytes, only 20 in the IP payload */
+	ASSERT_EQ(parse_len(buf, len), SF_P_BAD_TCP, "doff past the IP payload");
+	len = build(buf, 6, 0, 0, F_A, 0, 0);
+	buf[14 + 40 + 12] = 3 << 4;
+	ASSERT_EQ(parse_len(buf, len), SF_P_BAD_TCP, "v6 doff 3");
+}
+
+/* A SYN whose 20-byte option area holds `o` (padded with EOL). */
+static __u8 opts_of(const __u8 *o, size_t n, struct sf_pkt *pk)
+{
+	__u8 buf[TC_MAX_FRAME];
+	size_t len = build(buf, 4, 0, 0, F_S, O_SYN, 0);	/* 20 option bytes */
+
+	memset(buf + 14 + 20 + 20, 0, 20);
+	memcpy(buf + 14 + 20 + 20, o, n);
+	parse_frame(buf, len, pk);
+	return pk->seg.opts;
+}
+
+static void test_parse_options(void)
+{
+	struct sf_pkt pk;
+
+	ASSERT_TRUE(opts_of((const __u8 *)"\x02\x00\x05\xb4", 4, &pk) & SF_OPT_BAD, "len 0");
+	ASSERT_TRUE(opts_of((const __u8 *)"\x02\x01\x05\xb4", 4, &pk) & SF_OPT_BAD, "len 1");
+	ASSERT_TRUE(opts_of((const __u8 *)"\x01\x01\x08\x1e", 4, &pk) & SF_OPT_BAD,
+		    "length running past the option area");
+	ASSERT_EQ(opts_of((const __u8 *)"\x01\x02\x04\x05\xb4\x00\x02\x04\x01\x00", 10, &pk),
+		  SF_OPT_MSS, "NOP, MSS, then EOL stops the walk");
+	ASSERT_EQ(pk.seg.mss, 1460, "mss after NOP");
+	ASSERT_EQ(opts_of((const __u8 *)"\x02\x05\x05\xb4\x00", 5, &pk), 0,
+		  "MSS with the wrong length is skipped, not read");
+	ASSERT_EQ(opts_of((const __u8 *)"\xfe\x06\xf9\x89\x01\x02", 6, &pk), SF_OPT_TFO,
+		  "experimental Fast Open (0xF989)");
+	ASSERT_EQ(opts_of((const __u8 *)"\xfe\x04\x12\x34", 4, &pk), 0,
+		  "other experimental option ignored");
+}
+
+static void test_parse_vlans(void)
+{
+	__u8 buf[TC_MAX_FRAME];
+	size_t len;
+	int n;
+
+	for (n = 3; n <= 5; n++) {
+		char what[32];
+		int i;
+
+		len = build(buf, 4, 0, 0, F_A, 0, 0);
+		for (i = 0; i < n; i++)	/* each tag: TPID 0x8100 in front of the next type */
+			splice(buf, &len, 12, "\x81\x00\x00\x64", 4);
+		snprintf(what, sizeof(what), "%d VLAN tags", n);
+		ASSERT_EQ(parse_len(buf, len), n <= SF_MAX_VLAN ? SF_P_TCP : SF_P_TOO_DEEP, what);
+	}
+	/* MPLS: one label (bottom of stack) over IPv4; five without the bottom bit. */
+	len = build(buf, 4, 0, 0, F_A, 0, 0);
+	buf[12] = 0x88;
+	buf[13] = 0x47;
+	splice(buf, &len, 14, "\x00\x01\x01\x40", 4);
+	ASSERT_EQ(parse_len(buf, len), SF_P_TCP, "MPLS label over IPv4");
+	len = build(buf, 4, 0, 0, F_A, 0, 0);
+	buf[12] = 0x88;
+	buf[13] = 0x47;
+	for (n = 0; n < 5; n++)
+		splice(buf, &len, 14, "\x00\x01\x00\x40", 4);
+	ASSERT_EQ(parse_len(buf, len), SF_P_TOO_DEEP, "MPLS stack without bottom");
+}
+
+/* IPv6 with a chain of extension headers (each 8 bytes) before TCP. */
+static size_t v6_chain(__u8 *buf, const __u8 *types, int n)
+{
+	size_t len = build(buf, 6, 0, 0, F_A, 0, 0);
+	__u16 plen;
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		__u8 eh[8] = { 0 };
+
+		eh[0] = buf[14 + 6];	/* next header: what followed the IPv6 header */
+		if (types[i] == 44)
+			eh[3] = 0;	/* fragment offset 0 */
+		else
+			eh[2] = 1, eh[3] = 4;	/* PadN */
+		splice(buf, &len, 14 + 40, eh, 8);
+		buf[14 + 6] = types[i];
+	}
+	plen = (__u16)(len - 14 - 40);
+	buf[14 + 4] = plen >> 8;
+	buf[14 + 5] = plen & 0xff;
+	return len;
+}
+
+static void test_parse_ipv6_ext(void)
+{
+	static const __u8 three[] = { 0, 60, 43 }, seven[] = { 0, 60, 60, 60, 60, 60, 60 };
+	static const __u8 six[] = { 0, 60, 60, 60, 60, 60 }, frag[] = { 44 };
+	__u8 buf[TC_MAX_FRAME];
+	size_t len;
+
+	len = v6_chain(buf, three, 3);
+	ASSERT_EQ(parse_len(buf, len), SF_P_TCP, "hop-by-hop, dstopts, routing");
+	len = v6_chain(buf, six, 6);
+	ASSERT_EQ(parse_len(buf, len), SF_P_TCP, "six extension headers");
+	len = v6_chain(buf, seven, 7);
+	ASSERT_EQ(parse_len(buf, len), SF_P_TOO_DEEP, "seven extension headers");
+	len = v6_chain(buf, frag, 1);
+	buf[14 + 40 + 3] = 1;	/* first fragment, more to come */
+	ASSERT_EQ(parse_len(buf, len), SF_P_TCP, "first fragment");
+	buf[14 + 40 + 2] = 0x05;	/* offset 80 */
+	ASSERT_EQ(parse_len(buf, len), SF_P_FRAGMENT, "non-first fragment");
+	len = v6_chain(buf, three, 3);
+	buf[14 + 4] = 0;
+	buf[14 + 5] = 16;	/* payload shorter than the extension headers */
+	ASSERT_EQ(parse_len(buf, len), SF_P_BAD_IP, "extension headers past the payload");
+	len = v6_chain(buf, three, 3);
+	buf[14 + 40 + 16] = 17;	/* routing header says UDP follows */
+	ASSERT_EQ(parse_len(buf, len), SF_P_NOT_TCP, "UDP after extension headers");
+	len = v6_chain(buf, three, 3);
+	ASSERT_EQ(parse_len(buf, 14 + 40 + 12), SF_P_TRUNC, "cut inside the second header");
+}
+
+static void test_parse_ipv4_fragments(void)
+{
+	__u8 buf[TC_MAX_FRAME];
+	size_t len = build(buf, 4, 0, 0, F_A, 0, 0);
+
+	buf[14 + 6] = 0x20;	/* MF, offset 0: the first fragment has the header */
+	buf[14 + 7] = 0;
+	ASSERT_EQ(parse_len(buf, len), SF_P_TCP, "first fragment");
+	buf[14 + 7] = 0x0c;	/* offset 96 bytes */
+	ASSERT_EQ(parse_len(buf, len), SF_P_FRAGMENT, "non-first fragment");
+	buf[14 + 6] = 0;	/* last fragment: MF clear, offset set */
+	ASSERT_EQ(parse_len(buf, len), SF_P_FRAGMENT, "last fragment");
+}
+
+/* The canonical key is the same for both directions; dir tells them apart. */
+static void test_parse_canonical_key(void)
+{
+	__u8 a[TC_MAX_FRAME], b[TC_MAX_FRAME];
+	struct sf_case c = tc_cases[0];
+	struct sf_pkt pa, pb;
+	size_t la, lb;
+
+	c.swap = 1;
+	la = tc_frame(&c, 0, a, sizeof(a));	/* client SYN */
+	lb = tc_frame(&c, 1, b, sizeof(b));	/* server SYN-ACK */
+	parse_frame(a, la, &pa);
+	parse_frame(b, lb, &pb);
+	ASSERT_TRUE(!memcmp(&pa.key, &pb.key, sizeof(pa.key)), "same key both ways");
+	ASSERT_EQ(pa.seg.dir, 1, "client at the higher address: dir 1");
+	ASSERT_EQ(pb.seg.dir, 0, "server: dir 0");
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < tc_ncases; i++) {
+		char name[96];
+
+		if (argc > 1 && !strstr(tc_cases[i].name, argv[1]))
+			continue;
+		cur_case = &tc_cases[i];
+		snprintf(name, sizeof(name), "unit_%s", tc_cases[i].name);
+		RUN_NAMED(test_case, name);
+	}
+	if (argc > 1)
+		return TL_EXIT();
+	RUN(tracker_counters);
+	RUN(zeek_conn_state);
+	RUN(close_names);
+	RUN(state_and_flag_names);
+	RUN(parse_good_syn);
+	RUN(parse_truncated);
+	RUN(parse_bad_ip);
+	RUN(parse_bad_tcp);
+	RUN(parse_options);
+	RUN(parse_vlans);
+	RUN(parse_ipv6_ext);
+	RUN(parse_ipv4_fragments);
+	RUN(parse_canonical_key);
+	return TL_EXIT();
+}
