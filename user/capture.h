@@ -7,7 +7,7 @@
 #define SYNFIN_CAPTURE_H
 
 #include <stdint.h>
-#include "synfin.h"
+#include "synfin_user.h"
 #include "parse.h"
 
 /* Beyond enum sf_parse_rc: the link-layer header itself was unusable. */
@@ -53,7 +53,7 @@ void capture_count(struct capture_stats *st, int rc, const struct sf_pkt *pk);
 struct kreplay;
 struct reporter;
 struct sf_timeouts;
-struct kreplay *kreplay_open(const __u16 *ports, int nports, struct reporter *rep);
+struct kreplay *kreplay_open(const __u16 *ports, int nports, emit_fn emit, void *ectx);
 /*
  * One frame (its decode result rc, *fi and *pk from capture_decode) at
  * capture time `now`. `tracked`: the userspace replay would step it (TCP on

@@ -17,6 +17,7 @@ static const char usage[] =
 "  watch    attach to an interface and print lifecycle events live\n"
 "  replay   run a pcap/pcapng capture through the same state machine\n"
 "           (capture time as the clock; --kernel: through the BPF program)\n"
+"  diagram  ladder diagrams of a capture's connections (text or SVG)\n"
 "  stats    counters of a running watcher (text, JSON or Prometheus)\n"
 "  conns    the live connection table of a running watcher\n"
 "\n"
@@ -36,6 +37,7 @@ struct command {
 static const struct command commands[] = {
 	{ "watch", cmd_watch },
 	{ "replay", cmd_replay },
+	{ "diagram", cmd_diagram },
 	{ "stats", cmd_stats },
 	{ "conns", cmd_conns },
 };

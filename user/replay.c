@@ -18,6 +18,7 @@
 #include <pcap/pcap.h>
 #include "synfin_user.h"
 #include "capture.h"
+#include "reporting.h"
 
 static const char replay_usage[] =
 "Usage: synfin replay FILE [OPTIONS]\n"
@@ -41,6 +42,10 @@ static const char replay_usage[] =
 "                          (default 60)\n"
 "      --syn-timeout S     close an unanswered SYN after S seconds (default 130)\n"
 "      --idle-timeout S    close a connection idle for S seconds (default 7200)\n"
+"      --diagram           draw each connection's ladder diagram instead of\n"
+"                          event lines (Unicode on UTF-8 terminals, else ASCII)\n"
+"      --svg FILE          also write the diagrams as one SVG picture\n"
+"      --conn N            only connection N (the #N of the event lines)\n"
 "      --kernel            run the packets through the real BPF program\n"
 "                          (BPF_PROG_TEST_RUN; needs root) instead of the\n"
 "                          userspace copy of the state machine\n"
@@ -58,6 +63,9 @@ static const char replay_usage[] =
 
 struct replay_opts {
 	const char *file;
+	bool diagram;
+	const char *svg;
+	uint64_t conn;		/* 0: every connection */
 	enum out_format format;
 	__u16 ports[SF_MAX_PORTS];
 	int nports;
@@ -89,8 +97,11 @@ static int parse_secs(const char *opt, const char *val, __u64 *ns)
 
 static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 {
-	enum { O_TW = 256, O_SYN, O_IDLE, O_KERNEL };
+	enum { O_TW = 256, O_SYN, O_IDLE, O_KERNEL, O_DIAGRAM, O_SVG, O_CONN };
 	static const struct option longopts[] = {
+		{ "diagram", no_argument, 0, O_DIAGRAM },
+		{ "svg", required_argument, 0, O_SVG },
+		{ "conn", required_argument, 0, O_CONN },
 		{ "output", required_argument, 0, 'o' },
 		{ "port", required_argument, 0, 'p' },
 		{ "time-wait", required_argument, 0, O_TW },
@@ -138,6 +149,19 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 		case O_KERNEL:
 			o->kernel = true;
 			break;
+		case O_DIAGRAM:
+			o->diagram = true;
+			break;
+		case O_SVG:
+			o->svg = optarg;
+			break;
+		case O_CONN:
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1)
+				return usage_error("--conn: '%s' is not a connection number (1, 2, ...)",
+						   optarg);
+			o->conn = (uint64_t)v;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -154,6 +178,8 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 	o->file = argv[optind++];
 	if (optind < argc)
 		return usage_error("unexpected argument '%s' (one capture at a time)", argv[optind]);
+	if (o->diagram && o->format == OUT_JSON)
+		return usage_error("--diagram draws pictures; it does not go with -o json");
 	return 0;
 }
 
@@ -169,9 +195,26 @@ static int port_wanted(const struct replay_opts *o, __u16 sport, __u16 dport)
 	return 0;
 }
 
-static void on_close(void *ctx, const struct sf_event *ev)
+/* Where events go: event lines, or diagrams (and/or SVG), maybe one conn. */
+struct sink {
+	struct reporter *rep;
+	struct diagram *dia;
+	bool lines;
+	uint64_t conn;
+	uint64_t events;
+};
+
+static void deliver(void *ctx, const struct sf_event *ev)
 {
-	reporter_event(ctx, ev);
+	struct sink *k = ctx;
+
+	if (k->conn && ev->entry.id != k->conn)
+		return;
+	k->events++;
+	if (k->lines)
+		reporter_event(k->rep, ev);
+	if (k->dia)
+		diagram_event(k->dia, ev);
 }
 
 static void print_summary(const struct capture_stats *st, uint64_t conns, uint64_t events,
@@ -202,6 +245,7 @@ int cmd_replay(int argc, char **argv)
 	struct kreplay *k = NULL;
 	struct tracker *tr = NULL;
 	struct reporter *rep = NULL;
+	struct sink sink = {};
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
 	const __u8 *data;
@@ -239,12 +283,27 @@ int cmd_replay(int argc, char **argv)
 	rep = reporter_new(&ro);
 	if (!rep)
 		goto out_nomem;
+	sink.rep = rep;
+	sink.conn = o.conn;
+	sink.lines = !o.diagram;
+	if (o.diagram || o.svg) {
+		struct diagram_opts dop = {
+			.out = o.diagram ? stdout : NULL,
+			.unicode = terminal_utf8(),
+			.svg_path = o.svg,
+			.times = true,
+		};
+
+		sink.dia = diagram_new(&dop);
+		if (!sink.dia)
+			goto out_nomem;
+	}
 	if (o.kernel) {
-		k = kreplay_open(o.ports, o.nports, rep);
+		k = kreplay_open(o.ports, o.nports, deliver, &sink);
 		if (!k)
 			goto out_kernel;
 	} else {
-		tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &o.to, on_close, rep);
+		tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &o.to, deliver, &sink);
 		if (!tr)
 			goto out_nomem;
 	}
@@ -288,8 +347,17 @@ int cmd_replay(int argc, char **argv)
 		tracker_finish(tr, now);
 		conns = tracker_counters(tr)[SF_C_NEW_CONNS];
 	}
+	if (sink.dia && diagram_finish(sink.dia)) {
+		fprintf(stderr, "synfin replay: cannot write the SVG %s\n", o.svg);
+		ret = EXIT_RUNTIME;
+	}
+	if (o.conn && o.conn > conns) {
+		fprintf(stderr, "synfin replay: %s has no connection #%llu (it has %llu)\n", name,
+			(unsigned long long)o.conn, (unsigned long long)conns);
+		ret = EXIT_RUNTIME;
+	}
 	fflush(stdout);
-	print_summary(&st, conns, reporter_events(rep), (mono_ns() - t0) / 1e9);
+	print_summary(&st, conns, sink.events, (mono_ns() - t0) / 1e9);
 	goto out_kernel;
 
 out_nomem:
@@ -297,9 +365,52 @@ out_nomem:
 out_kernel:
 	kreplay_close(k);
 	tracker_free(tr);
+	diagram_free(sink.dia);
 	reporter_free(rep);
 	fflush(stdout);
 out_pcap:
 	pcap_close(pc);
 	return ret;
+}
+
+static const char diagram_usage[] =
+"Usage: synfin diagram FILE [--conn N] [--svg OUT.svg] [OPTIONS]\n"
+"\n"
+"Draw the ladder diagram of each connection in a pcap/pcapng capture (or of\n"
+"connection N only): client on the left, server on the right, one arrow per\n"
+"control segment with its flags and relative seq/ack/len, each side's new\n"
+"state beside the arrow where it changed, data phases folded into one line.\n"
+"Same as `synfin replay FILE --diagram`; every replay option applies\n"
+"(--port, --svg, --conn, --kernel, timeouts).\n"
+"\n"
+"Examples:\n"
+"  synfin diagram capture.pcap\n"
+"  synfin diagram capture.pcap --conn 2 --svg conn2.svg\n";
+
+int cmd_diagram(int argc, char **argv)
+{
+	char **args;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(diagram_usage, stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "-o") || !strncmp(argv[i], "--output", 8)) {
+			fprintf(stderr, "synfin diagram: draws pictures only (no -o); "
+				"try 'synfin diagram --help'\n");
+			return EXIT_USAGE;
+		}
+	}
+	args = calloc((size_t)argc + 2, sizeof(*args));
+	if (!args)
+		return EXIT_RUNTIME;
+	args[0] = argv[0];
+	args[1] = "--diagram";
+	for (i = 1; i < argc; i++)
+		args[i + 1] = argv[i];
+	rc = cmd_replay(argc + 1, args);
+	free(args);
+	return rc;
 }

@@ -30,7 +30,8 @@ struct kreplay {
 	int prog_fd;
 	int map_fds[2];
 	uint64_t last_sweep_ns;
-	struct reporter *rep;
+	emit_fn emit;		/* where events go (reporter, diagram) */
+	void *ectx;
 	__u8 frame[4096];
 };
 
@@ -45,19 +46,16 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static void on_close(void *ctx, const struct sf_event *ev)
-{
-	reporter_event(ctx, ev);
-}
-
 static int on_rb_event(void *ctx, void *data, size_t len)
 {
+	struct kreplay *k = ctx;
+
 	if (len >= sizeof(struct sf_event))
-		reporter_event(ctx, data);
+		k->emit(k->ectx, data);
 	return 0;
 }
 
-struct kreplay *kreplay_open(const __u16 *ports, int nports, struct reporter *rep)
+struct kreplay *kreplay_open(const __u16 *ports, int nports, emit_fn emit, void *ectx)
 {
 	struct kreplay *k;
 	int i, err;
@@ -69,7 +67,8 @@ struct kreplay *kreplay_open(const __u16 *ports, int nports, struct reporter *re
 		fprintf(stderr, "synfin replay: out of memory\n");
 		return NULL;
 	}
-	k->rep = rep;
+	k->emit = emit;
+	k->ectx = ectx;
 	libbpf_set_print(libbpf_print);
 	k->skel = synfin_bpf__open();
 	if (!k->skel) {
@@ -95,7 +94,7 @@ struct kreplay *kreplay_open(const __u16 *ports, int nports, struct reporter *re
 	k->prog_fd = bpf_program__fd(k->skel->progs.synfin_xdp);
 	k->map_fds[0] = bpf_map__fd(k->skel->maps.half_open);
 	k->map_fds[1] = bpf_map__fd(k->skel->maps.conns);
-	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), on_rb_event, rep, NULL);
+	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), on_rb_event, k, NULL);
 	if (!k->rb) {
 		fprintf(stderr, "synfin replay: cannot open the ring buffer: %s\n", strerror(errno));
 		goto fail;
@@ -136,7 +135,7 @@ int kreplay_packet(struct kreplay *k, int is_eth, const __u8 *data, __u32 caplen
 	 * wanted port), once a second of capture time.
 	 */
 	if (tracked && now - k->last_sweep_ns >= 1000000000ull) {
-		sweep_maps(k->map_fds, 2, now, to, false, on_close, NULL, k->rep, &live);
+		sweep_maps(k->map_fds, 2, now, to, false, k->emit, NULL, k->ectx, &live);
 		k->last_sweep_ns = now;
 	}
 	if (is_eth) {
@@ -180,7 +179,7 @@ void kreplay_finish(struct kreplay *k, uint64_t now, const struct sf_timeouts *t
 	uint64_t live;
 
 	ring_buffer__consume(k->rb);
-	sweep_maps(k->map_fds, 2, now, to, true, on_close, NULL, k->rep, &live);
+	sweep_maps(k->map_fds, 2, now, to, true, k->emit, NULL, k->ectx, &live);
 }
 
 uint64_t kreplay_conns(struct kreplay *k)

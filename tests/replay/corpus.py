@@ -46,11 +46,14 @@ KNOWN = {
         "(SYN-SENT): an RST is acceptable only if its ACK acknowledges the "
         "SYN, otherwise it is dropped. The client stays in SYN_SENT (synfin "
         "counts the RST as suspicious) until its new SYN reuses the tuple."),
-    ("sv_urgent11-malformed-opts", "count", "conns"): (3, 2,
-        "tshark is right: synfin starts a connection on the SYN+FIN+URG "
-        "segment, which a real stack discards (Linux: tcp_rcv_state_process "
-        "drops SYN+FIN in LISTEN). A conn.h issue (sf_starts_new/sf_conn_init "
-        "accept SYN+FIN), reported to the state-machine owner."),
+    ("sv_urgent11-malformed-opts", 1, "bytes from 192.168.1.24:31337"): (0, 1024,
+        "synfin is right: the 1024-byte segment arrives after the client's own "
+        "RST (seq exactly at its next sequence number) reset the second "
+        "connection; no socket exists to take it (Linux answers with a RST). "
+        "synfin's closed record absorbs it as a late segment; tshark adds it "
+        "to the stream. (The SYN+FIN+URG before it repeats the first SYN's "
+        "ISN: a retransmission, not a new connection, which agrees with "
+        "tshark's count.)"),
     ("sv_tcp-fastopen-07_segmentation", 0, "handshake"): (False, True,
         "tshark is right: the client's ACK of the SYN-ACK arrives after the "
         "TFO server already sent its response and FIN from SYN_RECV; synfin "

@@ -56,7 +56,7 @@ tdpid=$!
 ip netns exec $NS_S "$SYNFIN" watch -i sfr-s0 -o json >"$T/watch.json" 2>"$T/watch.err" &
 pids+=($!)
 wpid=$!
-for _ in $(seq 50); do
+for _ in $(seq 150); do
 	grep -q "listening on" "$T/tcpdump.log" && grep -q "watching" "$T/watch.err" && break
 	sleep 0.1
 done

@@ -229,8 +229,9 @@ else fail stats_no_watcher "rc=$rc: $out"; fi
 
 # Stale pins of a dead watcher are cleaned; --diagram draws a live connection.
 mkdir -p "$PIN" && bpftool map create "$PIN/counters" type array key 4 value 8 entries 1 name counters
-./synfin watch -i $V0 --diagram --svg "$T/live.svg" --duration 3 >"$T/d.txt" 2>"$T/d.err" & WPID=$!
-sleep 1.2
+./synfin watch -i $V0 --diagram --svg "$T/live.svg" --duration 8 >"$T/d.txt" 2>"$T/d.err" & WPID=$!
+# Attached once it says so (loading can take seconds on a busy machine).
+for _ in $(seq 100); do grep -q "watching" "$T/d.err" && break; sleep 0.1; done
 python3 $HERE/peer.py client $SIP 9000 1
 wait $WPID; rc=$?; WPID=""
 check pin_stale_cleaned "rc=$rc: $(cat "$T/d.err")" grep -q "removing stale pins" "$T/d.err"
