@@ -137,7 +137,8 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 	o->max_conns = SF_MAX_CONNS;
 	o->max_half = SF_MAX_HALF_OPEN;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:o:d:p:vh", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own messages, naming the option, exit 2 */
+	while ((c = getopt_long(argc, argv, ":i:o:d:p:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->ifname = optarg;
@@ -200,9 +201,10 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 		case 'h':
 			fputs(watch_usage, stdout);
 			exit(0);
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
-			fprintf(stderr, "Try 'synfin watch --help' for the options.\n");
-			return EXIT_USAGE;
+			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

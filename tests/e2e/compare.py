@@ -1,0 +1,229 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""
+compare.py - checks synfin's view of real connections against the kernel's.
+
+Inputs: the connections traffic.py made (what each program sent/received),
+synfin's JSON lines, and tcpstates output (the kernel's own socket state
+changes, tracepoint sock:inet_sock_set_state). For every connection and each
+side it compares the sequence of state changes, after normalising what Linux
+reports differently from the RFC states (DESIGN.md, Testing):
+  - the kernel's CLOSE is synfin's CLOSED;
+  - entering TIME_WAIT shows in the kernel as FIN_WAIT2->CLOSE or
+    CLOSING->CLOSE (a timewait mini-socket takes over), so synfin's
+    X->TIME_WAIT is compared as X->CLOSED;
+  - a listener's child starts with LISTEN->SYN_RECV, a client with
+    CLOSE->SYN_SENT (its first line has local port 0).
+It also checks the close event: reason, bytes per direction against what the
+programs sent, and the scenario's expected summary fields.
+
+Prints one line per scenario: "PASS e2e-NAME: ..." or "FAIL e2e-NAME: ...",
+followed for failures by an indented side-by-side diff.
+"""
+import argparse
+import collections
+import json
+import sys
+
+
+def norm_kernel(st):
+    return "CLOSED" if st == "CLOSE" else st
+
+
+def norm_synfin(frm, to):
+    return (frm, "CLOSED" if to == "TIME_WAIT" else to)
+
+
+def chain(trans, first):
+    """Order transitions so each starts where the previous ended: tcpstates
+    reads per-CPU buffers and may print one socket's changes out of order."""
+    left = list(trans)
+    out = []
+    cur = first
+    while left:
+        nxt = [t for t in left if t[0] == cur]
+        if not nxt:
+            return list(trans)	# not a chain: leave as printed, the diff shows it
+        out.append(nxt[0])
+        left.remove(nxt[0])
+        cur = nxt[0][1]
+    return out
+
+
+def parse_tcpstates(paths, sports):
+    """Returns {(cip, cport, sip, sport): {"client": [...], "server": [...]}}.
+
+    One socket's lines are grouped by its address (SKADDR) and connection
+    tuple, not by the order printed: tcpstates reads per-CPU buffers, so a
+    client's first line (CLOSE->SYN_SENT, printed with local port 0 because
+    connect() picks the port after it) may come after its later lines."""
+    lives = collections.OrderedDict()	# (role, skaddr, tuple) -> transitions
+    starts = collections.defaultdict(list)	# (role, skaddr) -> port-less first lines
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                t = line.split()
+                if len(t) < 12 or t[-3] != "->" or t[0] == "TIME(s)":
+                    continue
+                sk = t[1]
+                laddr, lport, raddr, rport = t[-8], int(t[-7]), t[-6], int(t[-5])
+                old, new = norm_kernel(t[-4]), norm_kernel(t[-2])
+                if lport in sports and rport == 0:
+                    continue		# the listener itself
+                if lport in sports:
+                    role, tup = "server", (raddr, rport, laddr, lport)
+                elif rport in sports:
+                    role, tup = "client", (laddr, lport, raddr, rport)
+                else:
+                    continue
+                if lport == 0:
+                    starts[(role, sk)].append((old, new))
+                    continue
+                lives.setdefault((role, sk, tup), []).append((old, new))
+    out = collections.defaultdict(lambda: {"client": [], "server": [], "n": collections.Counter()})
+    for (role, sk, tup), trans in lives.items():
+        first = "CLOSED" if role == "client" else "LISTEN"
+        if not any(tr[0] == first for tr in trans) and starts[(role, sk)]:
+            trans = [starts[(role, sk)].pop(0)] + trans
+        out[tup][role] = chain(trans, first)
+        out[tup]["n"][role] += 1
+    return out
+
+
+def parse_synfin(path):
+    conns = collections.OrderedDict()
+    seqs = []
+    lost = 0
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            ev = json.loads(line)
+            seqs.append(ev.get("seq"))
+            if ev["event"] == "lost":
+                lost += ev["count"]
+                continue
+            c = conns.setdefault(ev["conn"], {
+                "tuple": (ev["client_ip"], ev["client_port"], ev["server_ip"], ev["server_port"]),
+                "client": [], "server": [], "open": [], "close": [], "other": []})
+            if ev["event"] == "transition":
+                c[ev["side"]].append(norm_synfin(ev["from"], ev["to"]))
+            elif ev["event"] in ("open", "close"):
+                c[ev["event"]].append(ev)
+            else:
+                c["other"].append(ev)
+    return conns, seqs, lost
+
+
+def side_by_side(kern, syn):
+    rows = []
+    for i in range(max(len(kern), len(syn))):
+        k = "%s -> %s" % kern[i] if i < len(kern) else "(none)"
+        s = "%s -> %s" % syn[i] if i < len(syn) else "(none)"
+        rows.append("      %s %-28s %s" % ("=" if k == s else "!", k, s))
+    return rows
+
+
+def check_conn(rec, kernel, synfin_by_tuple):
+    """Returns a list of problems (strings, first line short) for one connection."""
+    tup = (rec["client_ip"], rec["client_port"], rec["server_ip"], rec["server_port"])
+    name = "%s:%d -> %s:%d" % tup
+    exp = rec["expect"]
+    probs = []
+    if rec["client_recv"] != rec["server_sent"] or rec["server_recv"] != rec["client_sent"]:
+        probs.append("%s: the programs disagree: client sent %d/got %d, server sent %d/got %d"
+                     % (name, rec["client_sent"], rec["client_recv"], rec["server_sent"],
+                        rec["server_recv"]))
+    ids = synfin_by_tuple.get(tup, [])
+    if len(ids) != 1:
+        return probs + ["%s: synfin reported %d connections for it (want 1)" % (name, len(ids))]
+    c = ids[0]
+    k = kernel.get(tup, {"client": [], "server": [], "n": collections.Counter()})
+    if k["n"]["client"] != 1:
+        probs.append("%s: tcpstates shows %d client sockets (want 1)" % (name, k["n"]["client"]))
+    for side in ("client", "server"):
+        if k[side] != c[side]:
+            probs.append("%s: %s transitions differ (kernel | synfin):\n      %-30s %s\n%s" % (
+                name, side, "kernel (tcpstates)", "synfin", "\n".join(side_by_side(k[side], c[side]))))
+    silent = exp.get("server_silent", False)
+    if not silent and not c["server"]:
+        probs.append("%s: no server transitions at all" % name)
+    want_open = exp["reason"] not in ("refused", "unanswered")
+    if len(c["open"]) != (1 if want_open else 0):
+        probs.append("%s: %d open events (want %d)" % (name, len(c["open"]), want_open))
+    if len(c["close"]) != 1:
+        return probs + ["%s: %d close events (want 1)" % (name, len(c["close"]))]
+    ce = c["close"][0]
+    want = {"reason": exp["reason"], "client_bytes": rec["client_sent"],
+            "server_bytes": rec["server_sent"]}
+    for f in ("closed_by", "close_kind", "half_close", "half_close_bytes", "conn_state"):
+        if f in exp:
+            want[f] = exp[f]
+    for f, v in want.items():
+        if ce.get(f) != v:
+            probs.append("%s: close event %s = %r, want %r" % (name, f, ce.get(f), v))
+    return probs
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--expect", required=True)
+    p.add_argument("--synfin", required=True)
+    p.add_argument("--kernel", required=True, action="append")
+    p.add_argument("--prefix", default="e2e-")
+    p.add_argument("--seq-name", default="json-seq", help="name of the seq/loss test")
+    a = p.parse_args()
+
+    recs = [json.loads(l) for l in open(a.expect) if l.strip()]
+    sports = {r["server_port"] for r in recs if "server_port" in r}
+    kernel = parse_tcpstates(a.kernel, sports)
+    conns, seqs, lost = parse_synfin(a.synfin)
+    by_tuple = collections.defaultdict(list)
+    for c in conns.values():
+        by_tuple[c["tuple"]].append(c)
+
+    failed = 0
+    scen = collections.OrderedDict()
+    for r in recs:
+        scen.setdefault(r["scenario"], []).append(r)
+    for name, rs in scen.items():
+        tname = a.prefix + name.replace("_", "-")
+        if any(r.get("driver_error") for r in rs):
+            print("FAIL %s: the traffic driver failed (see its message above)" % tname)
+            failed += 1
+            continue
+        probs, nbad = [], 0
+        for r in rs:
+            pr = check_conn(r, kernel, by_tuple)
+            nbad += bool(pr)
+            probs += pr
+        if probs:
+            failed += 1
+            print("FAIL %s: %d of %d connections differ; first: %s" % (
+                tname, nbad, len(rs), probs[0].splitlines()[0]))
+            for pp in probs[:12]:
+                print("    " + pp)
+            if len(probs) > 12:
+                print("    ... %d more problems" % (len(probs) - 12))
+        else:
+            ntr = sum(len(by_tuple[(r["client_ip"], r["client_port"], r["server_ip"],
+                                    r["server_port"])][0]["client"]) +
+                      len(by_tuple[(r["client_ip"], r["client_port"], r["server_ip"],
+                                    r["server_port"])][0]["server"]) for r in rs)
+            print("PASS %s: %d connection(s), %d transitions equal the kernel's, bytes match" %
+                  (tname, len(rs), ntr))
+    # The event stream itself: seq grows by one, nothing lost.
+    gaps = [i for i in range(1, len(seqs)) if seqs[i] != seqs[i - 1] + 1]
+    if not seqs or seqs[0] != 1 or gaps or lost:
+        failed += 1
+        print("FAIL %s%s: %d events, first seq %s, %d gaps, %d lost" % (
+            a.prefix, a.seq_name, len(seqs), seqs[0] if seqs else None, len(gaps), lost))
+    else:
+        print("PASS %s%s: %d events numbered 1..%d without gaps, none lost" % (
+            a.prefix, a.seq_name, len(seqs), seqs[-1]))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
