@@ -84,11 +84,12 @@ stdbuf -oL tcpstates -T -w -L "$ports" >"$W/k-server.txt" 2>&1 &
 PIDS+=($!)
 stdbuf -oL tcpstates -T -w -D "$ports" >"$W/k-client.txt" 2>&1 &
 PIDS+=($!)
-# synfin: JSON on the client's veth end, text on the server's, JSON on lo.
+# synfin, JSON lines: on the client's veth end, on the server's end (there
+# XDP and tc see the opposite directions), and on lo in the root namespace.
 ip netns exec $NS_C "$SYNFIN" watch -i sfe-c0 -o json --syn-timeout 1 >"$W/c.json" 2>"$W/c.err" &
 PID_C=$!
 PIDS+=($PID_C)
-ip netns exec $NS_S "$SYNFIN" watch -i sfe-s0 --syn-timeout 1 >"$W/s.txt" 2>"$W/s.err" &
+ip netns exec $NS_S "$SYNFIN" watch -i sfe-s0 -o json --syn-timeout 1 >"$W/s.json" 2>"$W/s.err" &
 PID_S=$!
 PIDS+=($PID_S)
 "$SYNFIN" watch -i lo -o json -p $((LO_BASE + 1)) -p $((LO_BASE + 2)) >"$W/lo.json" 2>"$W/lo.err" &
@@ -114,6 +115,7 @@ $PY "$E2E/traffic.py" --out "$W/expect-lo.json" --cns - --sns - --c4 127.0.0.1 -
 
 # The unanswered SYN closes when the sweeper sees --syn-timeout pass.
 wait_for "$W/c.json" '"reason": "unanswered"' 8
+wait_for "$W/s.json" '"reason": "unanswered"' 3
 sleep 0.3
 for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
 rc_c=0 rc_s=0 rc_lo=0
@@ -123,9 +125,12 @@ wait $PID_LO || rc_lo=$?
 for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 PIDS=()
 
-# 1. Every connection against the kernel.
+# 1. Every connection against the kernel, seen from either end of the veth.
 $PY "$E2E/compare.py" --expect "$W/expect.json" --synfin "$W/c.json" \
 	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e-
+$PY "$E2E/compare.py" --expect "$W/expect.json" --synfin "$W/s.json" \
+	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e-srvend- \
+	--seq-name json-seq
 $PY "$E2E/compare.py" --expect "$W/expect-lo.json" --synfin "$W/lo.json" \
 	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e- --seq-name lo-json-seq
 
@@ -151,21 +156,40 @@ else
 	echo "FAIL e2e-sigint-detach:$why"
 fi
 
-# 3. Text output: tcpdump-style flags and each side's state changes.
-port=$((BASE + 1))
-txt=$(grep -E ":$port( |$)" "$W/s.txt")
+# 3. Text output: tcpdump-style flags and each side's state changes; colour
+# only on a terminal (script(1) gives the watcher on sfe-c0 a pty).
+ip netns exec $NS_S "$SYNFIN" watch -i sfe-s0 >"$W/text.txt" 2>"$W/text.err" &
+PID_T=$!
+PIDS+=($PID_T)
+script -qfec "ip netns exec $NS_C $SYNFIN watch -i sfe-c0" /dev/null >"$W/tty.txt" 2>&1 &
+PID_TTY=$!
+PIDS+=($PID_TTY)
+if wait_for "$W/text.err" watching 10 && wait_for "$W/tty.txt" watching 10; then
+	$PY "$E2E/traffic.py" --out "$W/expect-text.json" --cns $NS_C --sns $NS_S --c4 $C4 \
+		--s4 $S4 --c6 $C6 --s6 $S6 --base-port $((BASE + 20)) --tag text_ server_close
+	wait_for "$W/text.txt" close 3
+	wait_for "$W/tty.txt" close 3
+fi
+kill -INT $PID_T $PID_TTY 2>/dev/null
+wait $PID_T $PID_TTY 2>/dev/null
+PIDS=()
+port=$((BASE + 21))
+txt=$(grep -E ":$port( |$)" "$W/text.txt")
 missing=""
-for re in '> .*:21401 +\[S\] seq 0 len 0 +client CLOSED -> SYN_SENT' \
-	  '< .*\[S\.\] seq 0 ack 1 len 0 +server LISTEN -> SYN_RECV' \
-	  '> .*\[\.\] seq 1 ack 1 len 0 +client SYN_SENT -> ESTABLISHED, server SYN_RECV -> ESTABLISHED' \
+for re in "> .*:$port +\\[S\\] seq 0 len 0 +client CLOSED -> SYN_SENT\$" \
+	  '< .*\[S\.\] seq 0 ack 1 len 0 +server LISTEN -> SYN_RECV$' \
+	  '> .*\[\.\] seq 1 ack 1 len 0 +client SYN_SENT -> ESTABLISHED, server SYN_RECV -> ESTABLISHED$' \
 	  '= .* open +rtt syn [0-9.]+[um]?s ack [0-9.]+[um]?s +mss 1460' \
 	  '< .*\[F\.\] seq 5001 ack 121 len 0 +server ESTABLISHED -> FIN_WAIT1' \
-	  'x .* close fin .* by server +SF ' ; do
+	  'x .* close fin .* by server +SF .* > 120B .* < 5000B' ; do
 	grep -qE -- "$re" <<<"$txt" || missing+=" /$re/"
 done
-if grep -q $'\033' "$W/s.txt"; then missing+=" colour codes on a non-terminal;"; fi
-if [ -z "$missing" ] && [ -n "$txt" ]; then
-	echo "PASS e2e-text-output: flags [S] [S.] [.] [F.], relative seq/ack and state changes shown"
+grep -q $'\033' "$W/text.txt" && missing+=" colour codes when writing to a file;"
+tty_plain=$(sed 's/\x1b\[[0-9;]*m//g; s/\r$//' "$W/tty.txt" | grep -E ":$port( |$)")
+grep -q $'\033\[32mESTABLISHED' "$W/tty.txt" || missing+=" no colour on a terminal;"
+grep -qE 'client SYN_SENT -> ESTABLISHED' <<<"$tty_plain" || missing+=" terminal output lacks the handshake;"
+if [ -z "$missing" ]; then
+	echo "PASS e2e-text-output: flags [S] [S.] [.] [F.], relative seq/ack, state changes; colour only on a tty"
 else
 	echo "FAIL e2e-text-output: missing$missing"
 	sed 's/^/    /' <<<"$txt"
