@@ -152,8 +152,12 @@ static __always_inline struct sf_entry *find(const struct sf_key *k, int *in_hal
 	return bpf_map_lookup_elem(&half_open, k);
 }
 
+/*
+ * One packet at a hook. `segs` is how many segments it will be on the wire:
+ * tc egress sees GSO packets before they are cut to MSS size, XDP always 1.
+ */
 static __always_inline int handle_packet(void *ctx, void *data, void *data_end, __u8 hook,
-					 int may_pull)
+					 int may_pull, __u32 segs)
 {
 	struct sf_cursor cur = { .pos = data, .end = data_end, .base = data };
 	struct sf_step_out o = {};
@@ -261,6 +265,9 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	}
 
 	sf_step(e, &pk.seg, now, &o);
+	/* sf_step counted one packet; a GSO packet is several on the wire. */
+	if (segs > 1 && segs <= 0xffff)
+		e->side[(pk.seg.dir == e->client_dir ? SF_CLIENT : SF_SERVER) & 1].pkts += segs - 1;
 	o.what |= extra;
 	count_step(cs, &o, e);
 	if (o.suspicious)
@@ -288,17 +295,21 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 SEC("xdp")
 int synfin_xdp(struct xdp_md *ctx)
 {
-	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end, 0, 0);
+	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end, 0, 0, 1);
 	return XDP_PASS;
 }
 
 SEC("tc")
 int synfin_tc(struct __sk_buff *skb)
 {
-	if (handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, 1, 1) == SF_P_TRUNC) {
+	__u32 segs = skb->gso_segs;
+
+	if (handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, 1, 1,
+			  segs) == SF_P_TRUNC) {
 		/* Headers beyond the linear part: pull them in and parse again. */
 		bpf_skb_pull_data(skb, skb->len < 256 ? skb->len : 256);
-		handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, 1, 0);
+		handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, 1, 0,
+			      segs);
 	}
 	return TC_ACT_OK;
 }

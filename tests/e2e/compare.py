@@ -173,6 +173,8 @@ def main():
     p.add_argument("--kernel", required=True, action="append")
     p.add_argument("--prefix", default="e2e-")
     p.add_argument("--seq-name", default="json-seq", help="name of the seq/loss test")
+    p.add_argument("--other-end", help="synfin JSON from the veth's other end: the packet "
+                   "and byte counts of every connection must agree (both see the same wire)")
     a = p.parse_args()
 
     recs = [json.loads(l) for l in open(a.expect) if l.strip()]
@@ -213,6 +215,31 @@ def main():
                                     r["server_port"])][0]["server"]) for r in rs)
             print("PASS %s: %d connection(s), %d transitions equal the kernel's, bytes match" %
                   (tname, len(rs), ntr))
+    if a.other_end:
+        oconns, _, _ = parse_synfin(a.other_end)
+        other = {c["tuple"]: c for c in oconns.values()}
+        fields = ("client_pkts", "server_pkts", "client_bytes", "server_bytes", "reason")
+        diffs = []
+        for r in recs:
+            tup = (r["client_ip"], r["client_port"], r["server_ip"], r["server_port"])
+            mine = by_tuple.get(tup, [])
+            if not mine or not mine[0]["close"] or tup not in other or not other[tup]["close"]:
+                diffs.append("%s:%d -> %s:%d: no close event at one end" % tup)
+                continue
+            x, y = mine[0]["close"][0], other[tup]["close"][0]
+            for f in fields:
+                if x.get(f) != y.get(f):
+                    diffs.append("%s:%d -> %s:%d: " % tup + "%s %r here, %r at the other end" %
+                                 (f, x.get(f), y.get(f)))
+        if diffs:
+            failed += 1
+            print("FAIL %sboth-ends: %d differences; first: %s" % (a.prefix, len(diffs), diffs[0]))
+            for d in diffs[1:12]:
+                print("    " + d)
+        else:
+            print("PASS %sboth-ends: %d connections: packets and bytes per direction agree at "
+                  "both veth ends (tc egress GSO packets counted as wire segments)" %
+                  (a.prefix, len(recs)))
     # The event stream itself: seq grows by one, nothing lost.
     gaps = [i for i in range(1, len(seqs)) if seqs[i] != seqs[i - 1] + 1]
     if not seqs or seqs[0] != 1 or gaps or lost:

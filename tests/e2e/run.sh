@@ -78,7 +78,7 @@ wait_for() {
 	return 1
 }
 
-ports=$(seq -s, $((BASE + 1)) $((BASE + 11))),$((LO_BASE + 1)),$((LO_BASE + 2))
+ports=$(seq -s, $((BASE + 1)) $((BASE + 12))),$((LO_BASE + 1)),$((LO_BASE + 2))
 # The kernel's view: server sockets (local port) and client sockets (remote port).
 stdbuf -oL tcpstates -T -w -L "$ports" >"$W/k-server.txt" 2>&1 &
 PIDS+=($!)
@@ -106,7 +106,7 @@ if [ $ready -eq 0 ]; then
 fi
 
 SCEN="server_close client_close half_close abort_server abort_client refused unanswered
-      simultaneous ipv6 burst http"
+      simultaneous ipv6 burst http bulk"
 # shellcheck disable=SC2086
 $PY "$E2E/traffic.py" --out "$W/expect.json" --cns $NS_C --sns $NS_S --c4 $C4 --s4 $S4 \
 	--c6 $C6 --s6 $S6 --base-port $BASE $SCEN
@@ -127,7 +127,7 @@ PIDS=()
 
 # 1. Every connection against the kernel, seen from either end of the veth.
 $PY "$E2E/compare.py" --expect "$W/expect.json" --synfin "$W/c.json" \
-	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e-
+	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e- --other-end "$W/s.json"
 $PY "$E2E/compare.py" --expect "$W/expect.json" --synfin "$W/s.json" \
 	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e-srvend- \
 	--seq-name json-seq

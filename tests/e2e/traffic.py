@@ -37,7 +37,7 @@ libc = ctypes.CDLL("libc.so.6", use_errno=True)
 PORTS = {
     "server_close": 1, "client_close": 2, "half_close": 3, "abort_server": 4,
     "abort_client": 5, "refused": 6, "unanswered": 7, "simultaneous": 8,
-    "ipv6": 9, "burst": 10, "http": 11,
+    "ipv6": 9, "burst": 10, "http": 11, "bulk": 12,
 }
 
 
@@ -329,6 +329,49 @@ class Driver:
         a.close()
         self.record(scen, socket.AF_INET, cport, self.a.c4, self.a.s4, port, 50, cr, 60, sr,
                     reason="fin", closed_by="both", close_kind="simultaneous")
+
+    def bulk(self, n=4, size=3 << 20):
+        """n connections each moving about `size` bytes both ways at once:
+        full-size segments, GSO at tc egress, both CPUs busy. Each side
+        shuts down its sending half when done, so the FINs may cross."""
+        port = self.port("bulk")
+        ls = self.listen(socket.AF_INET, self.a.s4, port)
+        pairs = []
+        for _ in range(n):
+            c = self.client(socket.AF_INET)
+            c.connect((self.a.s4, port))
+            a, _ = ls.accept()
+            pairs.append((c, a, c.getsockname()[1]))
+        ls.close()
+
+        def pump(s, nbytes, got):
+            def tx():
+                buf = payload(65536, 11)
+                left = nbytes
+                while left:
+                    left -= s.send(buf[:min(left, len(buf))])
+                s.shutdown(socket.SHUT_WR)
+            t = threading.Thread(target=tx)
+            t.start()
+            got.append(recv_eof(s))
+            t.join()
+
+        threads, runs = [], []
+        for c, a, cport in pairs:
+            nbytes = size + cport % 1000	# a different count per connection
+            cr, sr = [], []
+            runs.append((c, a, cport, nbytes, cr, sr))
+            for s, got in ((c, cr), (a, sr)):
+                threads.append(threading.Thread(target=pump, args=(s, nbytes, got)))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for c, a, cport, nbytes, cr, sr in runs:
+            c.close()
+            a.close()
+            self.record("bulk", socket.AF_INET, cport, self.a.c4, self.a.s4, port, nbytes,
+                        cr[0], nbytes, sr[0], reason="fin", closed_by=None)
 
     def burst(self, n=128):
         """n connections open at once, driven by n client threads and n server
