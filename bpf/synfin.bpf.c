@@ -3,7 +3,8 @@
  * synfin.bpf.c - XDP (ingress) and tc (egress) entry points: parse, find the
  * connection's entry, step the state machine, emit what changed. Both hooks
  * share one handle_packet() and the same maps, so one interface shows both
- * directions of every connection. synfin observes: every verdict is "pass".
+ * directions of every connection. synfin observes: every verdict is "pass"
+ * (XDP_PASS; on tc "no opinion", so the programs after synfin still run).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -14,7 +15,12 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define TC_ACT_OK 0
+/*
+ * The tc verdict: "no opinion". TC_ACT_OK would end tc processing here: as a
+ * tcx program it skips the tcx programs and clsact filters after synfin, as
+ * a clsact filter the filters after it -- an observer must not do that.
+ */
+#define TC_ACT_UNSPEC (-1)
 #define SF_LOCK_SPINS 512	/* cmpxchg attempts before giving up (counted) */
 
 /* --port filter: set by the loader before load (0 ports = all). */
@@ -311,5 +317,5 @@ int synfin_tc(struct __sk_buff *skb)
 		handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, 1, 0,
 			      segs);
 	}
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }

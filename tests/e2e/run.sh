@@ -169,6 +169,33 @@ if wait_for "$W/text.err" watching 10 && wait_for "$W/tty.txt" watching 10; then
 		--s4 $S4 --c6 $C6 --s6 $S6 --base-port $((BASE + 20)) --tag text_ server_close
 	wait_for "$W/text.txt" close 3
 	wait_for "$W/tty.txt" close 3
+	# synfin is an observer: a tc filter after it on the same hook must still
+	# run. tc_drop.bpf.c drops SYNs to port BASE+30 at sfe-c0's egress, after
+	# synfin's tcx program; a connect there must time out, not be refused.
+	tc_ok="could not build/attach the test tc filter"
+	if clang -g -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -DDROP_PORT=$((BASE + 30)) \
+		-c "$E2E/tc_drop.bpf.c" -o "$W/tc_drop.o" &&
+	   ip -n $NS_C link show sfe-c0 | grep -q prog/xdp &&
+	   ip netns exec $NS_C tc qdisc add dev sfe-c0 clsact &&
+	   ip netns exec $NS_C tc filter add dev sfe-c0 egress bpf da obj "$W/tc_drop.o" sec tc; then
+		tc_ok=$(ip netns exec $NS_C $PY -c '
+import socket, sys
+s = socket.socket()
+s.settimeout(1)
+try:
+    s.connect((sys.argv[1], int(sys.argv[2])))
+    print("connected: the test filter did not run")
+except ConnectionRefusedError:
+    print("refused: the SYN passed; synfin stopped the tc filter after it from running")
+except (socket.timeout, TimeoutError):
+    print("ok")' $S4 $((BASE + 30)))
+	fi
+	ip netns exec $NS_C tc qdisc del dev sfe-c0 clsact 2>/dev/null
+	if [ "$tc_ok" = ok ]; then
+		echo "PASS e2e-tc-coexist: a clsact filter after synfin's tcx program still runs (it dropped the SYN)"
+	else
+		echo "FAIL e2e-tc-coexist: $tc_ok"
+	fi
 fi
 kill -INT $PID_T $PID_TTY 2>/dev/null
 wait $PID_T $PID_TTY 2>/dev/null
