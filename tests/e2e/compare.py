@@ -129,6 +129,7 @@ def side_by_side(kern, syn):
     return rows
 
 
+END = ["client"]	# which end of the veth the synfin JSON came from (--end)
 MERGED = [0]	# connections where crossed_fins() rewrote the kernel's view
 
 
@@ -190,6 +191,12 @@ def check_conn(rec, kernel, synfin_by_tuple):
     for f in ("closed_by", "close_kind", "half_close", "half_close_bytes", "conn_state"):
         if f in exp:
             want[f] = exp[f]
+    # END_end_min_X: at the watcher on that end of the veth, X >= v.
+    for f, v in exp.items():
+        pre = "%s_end_min_" % END[0]
+        if f.startswith(pre) and not (ce.get(f[len(pre):]) or 0) >= v:
+            probs.append("%s: close event %s = %r, want at least %r" %
+                         (name, f[len(pre):], ce.get(f[len(pre):]), v))
     for f, v in want.items():
         if ce.get(f) != v:
             probs.append("%s: close event %s = %r, want %r" % (name, f, ce.get(f), v))
@@ -203,10 +210,13 @@ def main():
     p.add_argument("--kernel", required=True, action="append")
     p.add_argument("--prefix", default="e2e-")
     p.add_argument("--seq-name", default="json-seq", help="name of the seq/loss test")
+    p.add_argument("--end", default="client", choices=("client", "server"),
+                   help="which end of the veth --synfin watched")
     p.add_argument("--other-end", help="synfin JSON from the veth's other end: the packet "
                    "and byte counts of every connection must agree (both see the same wire)")
     a = p.parse_args()
 
+    END[0] = a.end
     recs = [json.loads(l) for l in open(a.expect) if l.strip()]
     sports = {r["server_port"] for r in recs if "server_port" in r}
     kernel = parse_tcpstates(a.kernel, sports)

@@ -78,7 +78,7 @@ wait_for() {
 	return 1
 }
 
-ports=$(seq -s, $((BASE + 1)) $((BASE + 12))),$((LO_BASE + 1)),$((LO_BASE + 2))
+ports=$(seq -s, $((BASE + 1)) $((BASE + 13))),$((LO_BASE + 1)),$((LO_BASE + 2))
 # The kernel's view: server sockets (local port) and client sockets (remote port).
 stdbuf -oL tcpstates -T -w -L "$ports" >"$W/k-server.txt" 2>&1 &
 PIDS+=($!)
@@ -105,13 +105,23 @@ if [ $ready -eq 0 ]; then
 	exit 1
 fi
 
+# A drop after the client's hook, for the "resend" scenario (see traffic.py).
+if ! { clang -g -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -DDROP_ONCE \
+	-DDROP_PORT=$((BASE + 13)) -c "$E2E/tc_drop.bpf.c" -o "$W/tc_once.o" &&
+       ip netns exec $NS_C tc qdisc add dev sfe-c0 clsact &&
+       ip netns exec $NS_C tc filter add dev sfe-c0 egress bpf da obj "$W/tc_once.o" sec tc; }; then
+	echo "FAIL e2e-resend-setup: cannot attach tests/e2e/tc_drop.bpf.c to sfe-c0"
+fi
+
 SCEN="server_close client_close half_close abort_server abort_client refused unanswered
-      simultaneous ipv6 burst http bulk"
+      simultaneous ipv6 burst http bulk resend"
 # shellcheck disable=SC2086
 $PY "$E2E/traffic.py" --out "$W/expect.json" --cns $NS_C --sns $NS_S --c4 $C4 --s4 $S4 \
 	--c6 $C6 --s6 $S6 --base-port $BASE $SCEN
 $PY "$E2E/traffic.py" --out "$W/expect-lo.json" --cns - --sns - --c4 127.0.0.1 --s4 127.0.0.1 \
 	--c6 ::1 --s6 ::1 --base-port $LO_BASE --tag lo_ server_close client_close
+
+ip netns exec $NS_C tc qdisc del dev sfe-c0 clsact
 
 # The unanswered SYN closes when the sweeper sees --syn-timeout pass.
 wait_for "$W/c.json" '"reason": "unanswered"' 8
@@ -129,7 +139,7 @@ PIDS=()
 $PY "$E2E/compare.py" --expect "$W/expect.json" --synfin "$W/c.json" \
 	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e- --other-end "$W/s.json"
 $PY "$E2E/compare.py" --expect "$W/expect.json" --synfin "$W/s.json" \
-	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e-srvend- \
+	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e-srvend- --end server \
 	--seq-name json-seq
 $PY "$E2E/compare.py" --expect "$W/expect-lo.json" --synfin "$W/lo.json" \
 	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e- --seq-name lo-json-seq

@@ -3,7 +3,9 @@
  * tc_drop.bpf.c - a tc (clsact, direct-action) program that drops IPv4 TCP
  * segments to port DROP_PORT and leaves everything else to the next filter.
  * The e2e tests attach it after synfin to check that synfin, an observer,
- * does not stop other tc programs from running.
+ * does not stop other tc programs from running. Built with -DDROP_ONCE it
+ * drops only the first segment carrying data: a loss after the sender's
+ * hook, so the other end of the veth sees a gap and then the retransmission.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -15,6 +17,10 @@
 #define SEC(name) __attribute__((section(name), used))
 #ifndef DROP_PORT
 #define DROP_PORT 21430
+#endif
+
+#ifdef DROP_ONCE
+static volatile __u32 dropped;	/* .bss: one drop per loaded program */
 #endif
 
 SEC("tc")
@@ -31,7 +37,15 @@ int sfe_tc_drop(struct __sk_buff *skb)
 	th = (void *)ip + ip->ihl * 4;
 	if ((void *)(th + 1) > end)
 		return TC_ACT_UNSPEC;
-	return th->dest == __builtin_bswap16(DROP_PORT) ? TC_ACT_SHOT : TC_ACT_UNSPEC;
+	if (th->dest != __builtin_bswap16(DROP_PORT))
+		return TC_ACT_UNSPEC;
+#ifdef DROP_ONCE
+	/* payload = IP total length - IP header - TCP header */
+	if (dropped || __builtin_bswap16(ip->tot_len) <= ip->ihl * 4 + th->doff * 4)
+		return TC_ACT_UNSPEC;
+	dropped = 1;
+#endif
+	return TC_ACT_SHOT;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

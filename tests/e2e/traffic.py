@@ -37,7 +37,7 @@ libc = ctypes.CDLL("libc.so.6", use_errno=True)
 PORTS = {
     "server_close": 1, "client_close": 2, "half_close": 3, "abort_server": 4,
     "abort_client": 5, "refused": 6, "unanswered": 7, "simultaneous": 8,
-    "ipv6": 9, "burst": 10, "http": 11, "bulk": 12,
+    "ipv6": 9, "burst": 10, "http": 11, "bulk": 12, "resend": 13,
 }
 
 
@@ -332,6 +332,34 @@ class Driver:
             a.close()
             self.record("simultaneous", socket.AF_INET, cport, self.a.c4, self.a.s4, port, 50,
                         cr, 60, sr, reason="fin", closed_by=None, kind_from_kernel=True)
+
+    def resend(self):
+        """The client's first data segment is dropped after synfin's hook by
+        a tc filter (run.sh attaches tc_drop.bpf.c -DDROP_ONCE to the
+        client's veth egress): the kernel sends it again, so the client's end
+        sees it twice and must count its bytes once. (A drop that late is
+        local: the kernel resends at once, in order, so the server's end sees
+        no hole; holes come from the veth dropping under load, see bulk.)"""
+        port = self.port("resend")
+        ls = self.listen(socket.AF_INET, self.a.s4, port)
+        c = self.client(socket.AF_INET)
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        c.connect((self.a.s4, port))
+        cport = c.getsockname()[1]
+        a, _ = ls.accept()
+        ls.close()
+        for i in range(3):		# three segments; the first one is lost
+            c.sendall(payload(1000, i))
+            time.sleep(0.01)
+        sr = recv_exact(a, 3000)
+        a.sendall(payload(10, 9))
+        cr = recv_exact(c, 10)
+        c.close()
+        if recv_eof(a) != 0:
+            raise RuntimeError("resend: data after the client's close")
+        a.close()
+        self.record("resend", socket.AF_INET, cport, self.a.c4, self.a.s4, port, 3000, cr, 10, sr,
+                    reason="fin", closed_by="client", client_end_min_client_retrans=1)
 
     def bulk(self, n=4, size=3 << 20):
         """n connections each moving about `size` bytes both ways at once:
