@@ -21,7 +21,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * a clsact filter the filters after it -- an observer must not do that.
  */
 #define TC_ACT_UNSPEC (-1)
-#define SF_LOCK_SPINS 512	/* cmpxchg attempts before giving up (counted) */
+/* cmpxchg attempts before giving up (counted, shown in the watch summary);
+ * 2048 makes the verifier give up (E2BIG) on this kernel. */
+#define SF_LOCK_SPINS 1024
 
 /* --port filter: set by the loader before load (0 ports = all). */
 const volatile __u16 cfg_ports[SF_MAX_PORTS] = {};

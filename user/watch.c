@@ -458,6 +458,11 @@ int cmd_watch(int argc, char **argv)
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
 					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
+	/* Segments never stepped: rare, but they can hide a transition. */
+	if (c[SF_C_LOCK_FAIL] || c[SF_C_MAP_FULL])
+		fprintf(stderr, "synfin: %llu segments skipped (connection entry busy), "
+			"%llu not tracked (connection table full)\n",
+			(unsigned long long)c[SF_C_LOCK_FAIL], (unsigned long long)c[SF_C_MAP_FULL]);
 out_rb:
 	ring_buffer__free(rb);
 out_reporter:
