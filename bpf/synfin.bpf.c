@@ -290,10 +290,16 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 			__builtin_memcpy(tmp, e, sizeof(*tmp));
 			tmp->lock = 0;
 			e->flags |= SF_EF_MOVED;
-			if (bpf_map_update_elem(&conns, &pk.key, tmp, BPF_ANY) == 0)
+			if (bpf_map_update_elem(&conns, &pk.key, tmp, BPF_ANY) == 0) {
+				/* Unlock before the delete: an LRU map reuses a deleted
+				 * element at once, and the unlock would write into
+				 * whatever entry took its place. */
+				entry_unlock(e);
 				bpf_map_delete_elem(&half_open, &pk.key);
-			else
-				count(cs, SF_C_MAP_FULL), e->flags &= ~SF_EF_MOVED;
+				return 0;
+			}
+			count(cs, SF_C_MAP_FULL);
+			e->flags &= ~SF_EF_MOVED;
 		}
 	}
 	entry_unlock(e);
