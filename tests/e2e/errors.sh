@@ -128,6 +128,19 @@ else
 	echo "SKIP e2e-err-not-root: no user 'nobody'"
 fi
 
+# --- not root, but with the capabilities it needs ------------------------------
+if id nobody >/dev/null 2>&1; then
+	caps=+bpf,+net_admin,+perfmon
+	if check e2e-caps-nonroot 0 "watching lo" -- inns setpriv --reuid=nobody \
+		--regid="$(id -g nobody)" --clear-groups --inh-caps=$caps --ambient-caps=$caps \
+		"$SYNFIN" watch -i lo -d 0.5 &&
+	   check e2e-caps-nonroot 1 "needs root or CAP_BPF" -- inns setpriv --reuid=nobody \
+		--regid="$(id -g nobody)" --clear-groups --inh-caps=+bpf,+net_admin \
+		--ambient-caps=+bpf,+net_admin "$SYNFIN" watch -i lo -d 0.5; then
+		echo "PASS e2e-caps-nonroot: as nobody with CAP_BPF+CAP_NET_ADMIN+CAP_PERFMON it runs; without CAP_PERFMON it says so"
+	fi
+fi
+
 # --- native XDP where the driver has none (lo) ---------------------------------
 if check e2e-err-native 1 "native XDP is not supported.*--mode generic" -- \
 	inns "$SYNFIN" watch -i lo --mode native; then
