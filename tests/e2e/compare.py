@@ -51,13 +51,16 @@ def chain(trans, first):
 
 
 def parse_tcpstates(paths, sports):
-    """Returns {(cip, cport, sip, sport): {"client": [...], "server": [...]}}.
+    """Returns {(cip, cport, sip, sport): {"client": [chain, ...], "server": [...]}},
+    one chain of transitions per socket, in the order the sockets appeared
+    (several when a tuple is reused).
 
     One socket's lines are grouped by its address (SKADDR) and connection
     tuple, not by the order printed: tcpstates reads per-CPU buffers, so a
     client's first line (CLOSE->SYN_SENT, printed with local port 0 because
     connect() picks the port after it) may come after its later lines."""
-    lives = collections.OrderedDict()	# (role, skaddr, tuple) -> transitions
+    lives = collections.defaultdict(list)	# (role, skaddr, tuple) -> [transitions, ...]
+    order = []				# (role, skaddr, tuple, index) by first line
     starts = collections.defaultdict(list)	# (role, skaddr) -> port-less first lines
     for path in paths:
         with open(path) as f:
@@ -83,14 +86,20 @@ def parse_tcpstates(paths, sports):
                 if lport == 0:
                     starts[(role, sk)].append((old, new))
                     continue
-                lives.setdefault((role, sk, tup), []).append((old, new))
-    out = collections.defaultdict(lambda: {"client": [], "server": [], "n": collections.Counter()})
-    for (role, sk, tup), trans in lives.items():
+                key = (role, sk, tup)
+                # The same socket memory and tuple again (a reused port): a
+                # change this life already made starts the next life.
+                if not lives[key] or (old, new) in lives[key][-1]:
+                    lives[key].append([])
+                    order.append((role, sk, tup, len(lives[key]) - 1))
+                lives[key][-1].append((old, new))
+    out = collections.defaultdict(lambda: {"client": [], "server": []})
+    for role, sk, tup, i in order:
+        trans = lives[(role, sk, tup)][i]
         first = "CLOSED" if role == "client" else "LISTEN"
         if not any(tr[0] == first for tr in trans) and starts[(role, sk)]:
             trans = [starts[(role, sk)].pop(0)] + trans
-        out[tup][role] = chain(trans, first)
-        out[tup]["n"][role] += 1
+        out[tup][role].append(chain(trans, first))
     return out
 
 
@@ -149,10 +158,11 @@ def crossed_fins(k):
     return out
 
 
-def check_conn(rec, kernel, synfin_by_tuple):
-    """Returns a list of problems (strings, first line short) for one connection."""
+def check_conn(rec, kernel, synfin_by_tuple, nth=0, count=1):
+    """Returns a list of problems (strings, first line short) for one
+    connection: the nth of `count` the programs made on its tuple."""
     tup = (rec["client_ip"], rec["client_port"], rec["server_ip"], rec["server_port"])
-    name = "%s:%d -> %s:%d" % tup
+    name = "%s:%d -> %s:%d" % tup + (" (#%d on this tuple)" % (nth + 1) if count > 1 else "")
     exp = rec["expect"]
     probs = []
     if rec["client_recv"] != rec["server_sent"] or rec["server_recv"] != rec["client_sent"]:
@@ -160,12 +170,15 @@ def check_conn(rec, kernel, synfin_by_tuple):
                      % (name, rec["client_sent"], rec["client_recv"], rec["server_sent"],
                         rec["server_recv"]))
     ids = synfin_by_tuple.get(tup, [])
-    if len(ids) != 1:
-        return probs + ["%s: synfin reported %d connections for it (want 1)" % (name, len(ids))]
-    c = ids[0]
-    k = kernel.get(tup, {"client": [], "server": [], "n": collections.Counter()})
-    if k["n"]["client"] != 1:
-        probs.append("%s: tcpstates shows %d client sockets (want 1)" % (name, k["n"]["client"]))
+    if len(ids) != count:
+        return probs + ["%s: synfin reported %d connections on this tuple (want %d)" %
+                        (name, len(ids), count)]
+    c = ids[nth]
+    kl = kernel.get(tup, {"client": [], "server": []})
+    if len(kl["client"]) != count:
+        probs.append("%s: tcpstates shows %d client sockets (want %d)" %
+                     (name, len(kl["client"]), count))
+    k = {side: kl[side][nth] if nth < len(kl[side]) else [] for side in ("client", "server")}
     k = crossed_fins(k)
     for side in ("client", "server"):
         if k[side] != c[side]:
@@ -225,6 +238,8 @@ def main():
     for c in conns.values():
         by_tuple[c["tuple"]].append(c)
 
+    per_tuple = collections.Counter((r["client_ip"], r["client_port"], r["server_ip"],
+                                     r["server_port"]) for r in recs if "client_ip" in r)
     failed = 0
     scen = collections.OrderedDict()
     for r in recs:
@@ -236,8 +251,11 @@ def main():
             failed += 1
             continue
         probs, nbad = [], 0
+        seen = collections.Counter()
         for r in rs:
-            pr = check_conn(r, kernel, by_tuple)
+            tup = (r["client_ip"], r["client_port"], r["server_ip"], r["server_port"])
+            pr = check_conn(r, kernel, by_tuple, seen[tup], per_tuple[tup])
+            seen[tup] += 1
             nbad += bool(pr)
             probs += pr
         if probs:
@@ -252,26 +270,33 @@ def main():
             if any("crossed" in r for r in rs) and not any(r.get("crossed") for r in rs):
                 print("SKIP %s-crossed: the FINs did not cross in %d attempts (the kernel shows "
                       "no CLOSING); the transitions still matched" % (tname, len(rs)))
-            ntr = sum(len(by_tuple[(r["client_ip"], r["client_port"], r["server_ip"],
-                                    r["server_port"])][0]["client"]) +
-                      len(by_tuple[(r["client_ip"], r["client_port"], r["server_ip"],
-                                    r["server_port"])][0]["server"]) for r in rs)
+            tups = {(r["client_ip"], r["client_port"], r["server_ip"], r["server_port"])
+                    for r in rs}
+            ntr = sum(len(c["client"]) + len(c["server"]) for t in tups for c in by_tuple[t])
             print("PASS %s: %d connection(s), %d transitions equal the kernel's, bytes match%s" %
                   (tname, len(rs), ntr, " (%d crossed-FIN closes read from the peer's CLOSING)"
                    % MERGED[0] if MERGED[0] else ""))
         MERGED[0] = 0
     if a.other_end:
         oconns, _, _ = parse_synfin(a.other_end)
-        other = {c["tuple"]: c for c in oconns.values()}
+        other = collections.defaultdict(list)
+        for c in oconns.values():
+            other[c["tuple"]].append(c)
         fields = ("client_pkts", "server_pkts", "client_bytes", "server_bytes", "reason")
         diffs = []
+        nth = collections.Counter()
         for r in recs:
+            if "client_ip" not in r:
+                continue
             tup = (r["client_ip"], r["client_port"], r["server_ip"], r["server_port"])
-            mine = by_tuple.get(tup, [])
-            if not mine or not mine[0]["close"] or tup not in other or not other[tup]["close"]:
+            i = nth[tup]
+            nth[tup] += 1
+            mine, theirs = by_tuple.get(tup, []), other.get(tup, [])
+            if len(mine) <= i or len(theirs) <= i or not mine[i]["close"] or \
+               not theirs[i]["close"]:
                 diffs.append("%s:%d -> %s:%d: no close event at one end" % tup)
                 continue
-            x, y = mine[0]["close"][0], other[tup]["close"][0]
+            x, y = mine[i]["close"][0], theirs[i]["close"][0]
             lossy = any(z.get(f) for z in (x, y) for f in ("client_retrans", "server_retrans"))
             for f in fields:
                 if lossy and f.endswith("_pkts"):

@@ -78,7 +78,7 @@ wait_for() {
 	return 1
 }
 
-ports=$(seq -s, $((BASE + 1)) $((BASE + 13))),$((LO_BASE + 1)),$((LO_BASE + 2))
+ports=$(seq -s, $((BASE + 1)) $((BASE + 14))),$((LO_BASE + 1)),$((LO_BASE + 2))
 # The kernel's view: server sockets (local port) and client sockets (remote port).
 stdbuf -oL tcpstates -T -w -L "$ports" >"$W/k-server.txt" 2>&1 &
 PIDS+=($!)
@@ -114,7 +114,7 @@ if ! { clang -g -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -DDROP_ON
 fi
 
 SCEN="server_close client_close half_close abort_server abort_client refused unanswered
-      simultaneous ipv6 burst http bulk resend"
+      simultaneous ipv6 burst http bulk resend reuse"
 # shellcheck disable=SC2086
 $PY "$E2E/traffic.py" --out "$W/expect.json" --cns $NS_C --sns $NS_S --c4 $C4 --s4 $S4 \
 	--c6 $C6 --s6 $S6 --base-port $BASE $SCEN

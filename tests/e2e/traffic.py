@@ -38,6 +38,7 @@ PORTS = {
     "server_close": 1, "client_close": 2, "half_close": 3, "abort_server": 4,
     "abort_client": 5, "refused": 6, "unanswered": 7, "simultaneous": 8,
     "ipv6": 9, "burst": 10, "http": 11, "bulk": 12, "resend": 13,
+    "reuse": 14,
 }
 
 
@@ -332,6 +333,32 @@ class Driver:
             a.close()
             self.record("simultaneous", socket.AF_INET, cport, self.a.c4, self.a.s4, port, 50,
                         cr, 60, sr, reason="fin", closed_by=None, kind_from_kernel=True)
+
+    def reuse(self):
+        """Port reuse: the same client port connects again while the server's
+        socket of the first connection is in TIME_WAIT (it closed first). The
+        kernel accepts the new SYN (its sequence number is higher); synfin
+        must start a second connection on the tuple."""
+        port = self.port("reuse")
+        ls = self.listen(socket.AF_INET, self.a.s4, port)
+        cport = 0
+        for i in range(2):
+            c = self.client(socket.AF_INET)
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            c.bind((self.a.c4, cport))
+            cport = c.getsockname()[1]
+            c.connect((self.a.s4, port))
+            a, _ = ls.accept()
+            c.sendall(payload(100 + i, 12))
+            sr = recv_exact(a, 100 + i)
+            a.sendall(payload(200 + i, 13))
+            a.close()			# the server closes first: its side ends in TIME_WAIT
+            cr = recv_eof(c)
+            c.close()
+            self.record("reuse", socket.AF_INET, cport, self.a.c4, self.a.s4, port, 100 + i, cr,
+                        200 + i, sr, reason="fin", closed_by="server")
+            time.sleep(0.05)
+        ls.close()
 
     def resend(self):
         """The client's first data segment is dropped after synfin's hook by
