@@ -441,8 +441,17 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		__u32 start = s->seq + ((f & SF_TH_SYN) ? 1 : 0);
 		__u32 end = start + s->len;
 		__s32 fresh = (__s32)(end - P->nxt);
+		__u32 wstart, wnd;
 
-		if (fresh > (__s32)s->len)
+		/*
+		 * A gap before this segment means bytes lost before the hook (or
+		 * overtaken): their retransmission will not be fresh, so count
+		 * them now -- bytes come from sequence numbers. Only inside the
+		 * receiver's window, so a wild sequence number cannot add 2 GB.
+		 */
+		if (fresh > (__s32)s->len &&
+		    !(sf_rcv_window(e, q, &wstart, &wnd) && sf_seq_le(wstart, end) &&
+		      end - wstart <= 2 * (wnd > 65535 ? wnd : 65535)))
 			fresh = s->len;
 		if (fresh > 0) {
 			P->bytes += (__u32)fresh;

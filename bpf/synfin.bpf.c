@@ -3,7 +3,8 @@
  * synfin.bpf.c - XDP (ingress) and tc (egress) entry points: parse, find the
  * connection's entry, step the state machine, emit what changed. Both hooks
  * share one handle_packet() and the same maps, so one interface shows both
- * directions of every connection. synfin observes: every verdict is "pass".
+ * directions of every connection. synfin observes: every verdict is "pass"
+ * (XDP_PASS; on tc "no opinion", so the programs after synfin still run).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -33,8 +34,15 @@ static __always_inline __u32 sf_opaque(__u32 v)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define TC_ACT_OK 0
-#define SF_LOCK_SPINS 512	/* cmpxchg attempts before giving up (counted) */
+/*
+ * The tc verdict: "no opinion". TC_ACT_OK would end tc processing here: as a
+ * tcx program it skips the tcx programs and clsact filters after synfin, as
+ * a clsact filter the filters after it -- an observer must not do that.
+ */
+#define TC_ACT_UNSPEC (-1)
+/* cmpxchg attempts before giving up (counted, shown in the watch summary);
+ * 2048 makes the verifier give up (E2BIG) on this kernel. */
+#define SF_LOCK_SPINS 1024
 
 /* --port filter: set by the loader before load (0 ports = all). */
 const volatile __u16 cfg_ports[SF_MAX_PORTS] = {};
@@ -200,8 +208,12 @@ static __always_inline struct sf_entry *find(const struct sf_key *k, int *in_hal
 	return bpf_map_lookup_elem(&half_open, k);
 }
 
+/*
+ * One packet at a hook. `segs` is how many segments it will be on the wire:
+ * tc egress sees GSO packets before they are cut to MSS size, XDP always 1.
+ */
 static __always_inline int handle_packet(void *ctx, void *data, void *data_end, __u8 hook,
-					 int may_pull)
+					 int may_pull, __u32 segs)
 {
 	struct sf_cursor cur = { .pos = data, .end = data_end, .base = data };
 	struct sf_step_out o = {};
@@ -324,6 +336,9 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		now = e->side[0].state == SF_ESTABLISHED && e->side[1].state == SF_ESTABLISHED ?
 		      bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
 	sf_step(e, &pk.seg, now, &o);
+	/* sf_step counted one packet; a GSO packet is several on the wire. */
+	if (segs > 1 && segs <= 0xffff)
+		e->side[(pk.seg.dir == e->client_dir ? SF_CLIENT : SF_SERVER) & 1].pkts += segs - 1;
 	o.what |= extra;
 	count_step(cs, &o, e);
 	if (o.suspicious)
@@ -357,21 +372,22 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 SEC("xdp")
 int synfin_xdp(struct xdp_md *ctx)
 {
-	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end, 0, 0);
+	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end, 0, 0, 1);
 	return XDP_PASS;
 }
 
 /*
  * tc's packet handler as a global function: the verifier checks it once,
  * not once per call site (two programs, each calling it before and after a
- * pull of headers beyond the skb's linear part).
+ * pull of headers beyond the skb's linear part). A GSO/GRO skb counts as
+ * the gso_segs segments it is on the wire.
  */
 __noinline int sf_handle_tc(struct __sk_buff *skb, int hook, int may_pull)
 {
 	if (!skb)
 		return 0;
 	return handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end,
-			     hook == 4 ? 4 : 1, may_pull);
+			     hook == 4 ? 4 : 1, may_pull, skb->gso_segs);
 }
 
 static __always_inline void handle_skb(struct __sk_buff *skb, int hook)
@@ -387,7 +403,7 @@ SEC("tc")
 int synfin_tc(struct __sk_buff *skb)
 {
 	handle_skb(skb, 1);
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 /*
@@ -398,5 +414,5 @@ SEC("tc")
 int synfin_tc_in(struct __sk_buff *skb)
 {
 	handle_skb(skb, 4);
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }

@@ -10,6 +10,7 @@ PKGS=(
 	iproute2 procps psmisc			# netns/veth, tc, process control
 	libbpf-tools				# tcpstates: the kernel's socket states (test oracle)
 	python3 curl jq				# test drivers, JSON checks
+	nftables util-linux			# e2e: drop SYNs/FINs in a namespace; setpriv
 	tcpdump tshark				# capture + independent decoder (replay tests)
 	prometheus				# promtool + real scrape test
 	iperf3 valgrind time			# benchmarks (/usr/bin/time: max RSS), memory checks

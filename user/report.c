@@ -419,14 +419,18 @@ static void print_close(struct reporter *r, const struct sf_event *ev, struct mi
 	}
 	{
 		char d[16], cb[16], sb[16];
+		const char *why = sf_reason_name(e->reason), *kind = sf_close_kind_name(e);
 
+		/* "fin four-way", but "refused", not "refused refused". */
+		if (!strcmp(kind, why))
+			kind = "";
 		fmt_us(dur_us, d, sizeof(d));
 		fmt_bytes(c->bytes, cb, sizeof(cb));
 		fmt_bytes(s->bytes, sb, sizeof(sb));
 		text_head(r, ev->ts_ns, &ev->key, e, 'x');
-		fprintf(r->o.out, "%sclose%s %s %s by %s  %s %s  %s  > %s %up  < %s %up%s%s\n",
-			r->o.color ? C_RED : "", reset(r), sf_reason_name(e->reason),
-			sf_close_kind_name(e), sf_closed_by(e), sf_zeek_conn_state(e),
+		fprintf(r->o.out, "%sclose%s %s%s%s by %s  %s %s  %s  > %s %up  < %s %up%s%s\n",
+			r->o.color ? C_RED : "", reset(r), why, *kind ? " " : "", kind,
+			sf_closed_by(e), sf_zeek_conn_state(e),
 			e->history[0] ? e->history : "-", d, cb, c->pkts, sb, s->pkts,
 			half ? "  half-close" : "", one_sided ? "  one-sided" : "");
 	}

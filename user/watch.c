@@ -172,7 +172,8 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 	o->max_half = SF_MAX_HALF_OPEN;
 	o->stuck_ns = 60ull * 1000000000ull;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:o:d:p:vh", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own messages, naming the option, exit 2 */
+	while ((c = getopt_long(argc, argv, ":i:o:d:p:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->ifname = optarg;
@@ -266,9 +267,10 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 		case 'h':
 			fputs(watch_usage, stdout);
 			exit(0);
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
-			fprintf(stderr, "Try 'synfin watch --help' for the options.\n");
-			return EXIT_USAGE;
+			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -656,6 +658,11 @@ int cmd_watch(int argc, char **argv)
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
 					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
+	/* Segments never stepped: rare, but they can hide a transition. */
+	if (c[SF_C_LOCK_FAIL] || c[SF_C_MAP_FULL])
+		fprintf(stderr, "synfin: %llu segments skipped (connection entry busy), "
+			"%llu not tracked (connection table full)\n",
+			(unsigned long long)c[SF_C_LOCK_FAIL], (unsigned long long)c[SF_C_MAP_FULL]);
 	if (w.dia && diagram_finish(w.dia))
 		err = -EIO;
 out_rb:
