@@ -107,6 +107,26 @@ SF_HELPER int sf_rcv_window(const struct sf_entry *e, int rcv, __u32 *start, __u
 	return 1;
 }
 
+/*
+ * May the bytes between the sender's highest sequence number `from` and a
+ * segment ending at `end` be counted although not seen (lost before the
+ * hook)? Only when both ends of the gap lie within the receiver's window of
+ * its last ACK: a wild sequence number, or one from another incarnation of
+ * the tuple (a new ISN), must not add gigabytes.
+ */
+SF_HELPER int sf_gap_in_window(const struct sf_entry *e, int rcv, __u32 from, __u32 end)
+{
+	__u32 wstart, wnd, lim, d;
+
+	if (!sf_rcv_window(e, rcv, &wstart, &wnd))
+		return 0;
+	lim = 2 * (wnd > 65535 ? wnd : 65535);
+	d = from - wstart;
+	if ((__s32)d < 0)
+		d = -d;
+	return sf_seq_le(wstart, end) && end - wstart <= lim && d <= lim;
+}
+
 /* Credit `side` with having received the peer's FIN. */
 SF_HELPER void sf_got_fin(struct sf_entry *e, struct sf_step_out *o, int side, __u64 now)
 {
@@ -441,17 +461,13 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		__u32 start = s->seq + ((f & SF_TH_SYN) ? 1 : 0);
 		__u32 end = start + s->len;
 		__s32 fresh = (__s32)(end - P->nxt);
-		__u32 wstart, wnd;
-
 		/*
 		 * A gap before this segment means bytes lost before the hook (or
 		 * overtaken): their retransmission will not be fresh, so count
 		 * them now -- bytes come from sequence numbers. Only inside the
 		 * receiver's window, so a wild sequence number cannot add 2 GB.
 		 */
-		if (fresh > (__s32)s->len &&
-		    !(sf_rcv_window(e, q, &wstart, &wnd) && sf_seq_le(wstart, end) &&
-		      end - wstart <= 2 * (wnd > 65535 ? wnd : 65535)))
+		if (fresh > (__s32)s->len && !sf_gap_in_window(e, q, P->nxt, end))
 			fresh = s->len;
 		if (fresh > 0) {
 			P->bytes += (__u32)fresh;

@@ -70,12 +70,13 @@ KNOWN = {
         "synfin is right: the server's sequence space spans 182525 payload "
         "bytes (ISN to FIN). tshark marks frame 51, a 1448-byte retransmission, "
         "as out-of-order instead of retransmission, so it is summed twice."),
-    ("zeek_reassembly_half-close", 0, "bytes from 63.193.213.194:2564"): (25336, 24664,
-        "neither is the true 33208 (the client's FIN sequence number): this "
-        "evasion trace misses segments (tshark: previous segment not captured) "
-        "and overlaps retransmissions with different content. synfin counts "
-        "bytes beyond the highest sequence seen; tshark flags a segment filling "
-        "an older hole as a retransmission by its own heuristics."),
+    ("zeek_reassembly_half-close", 0, "bytes from 63.193.213.194:2564"): (33208, 24664,
+        "synfin is right: 33208 is what the client's FIN sequence number "
+        "proves it sent. This evasion trace misses segments (tshark: previous "
+        "segment not captured); synfin counts a gap the receiver's window "
+        "covers as bytes lost before the capture point, tshark sums only the "
+        "segments it saw and flags a segment filling an older hole as a "
+        "retransmission by its own heuristics."),
     ("zeek_rst-inject-after-syn", 0, "bytes from 1.2.0.2:2527"): (25, 175,
         "both are right by their definitions: synfin closes the connection at "
         "the server's in-window RST+ACK and its summary counts bytes up to the "
