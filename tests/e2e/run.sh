@@ -78,12 +78,28 @@ wait_for() {
 	return 1
 }
 
-ports=$(seq -s, $((BASE + 1)) $((BASE + 14))),$((LO_BASE + 1)),$((LO_BASE + 2))
+ports=$(seq -s, $((BASE + 1)) $((BASE + 15))),$((LO_BASE + 1)),$((LO_BASE + 2))
 # The kernel's view: server sockets (local port) and client sockets (remote port).
 stdbuf -oL tcpstates -T -w -L "$ports" >"$W/k-server.txt" 2>&1 &
 PIDS+=($!)
 stdbuf -oL tcpstates -T -w -D "$ports" >"$W/k-client.txt" 2>&1 &
 PIDS+=($!)
+for f in k-server.txt k-client.txt; do
+	wait_for "$W/$f" '^TIME' 20 || { echo "FAIL e2e-start: tcpstates did not start"; exit 1; }
+done
+
+# A connection older than the watchers, picked up mid-stream (traffic.py).
+$PY "$E2E/traffic.py" --out "$W/expect-mid.json" --cns $NS_C --sns $NS_S --c4 $C4 --s4 $S4 \
+	--c6 $C6 --s6 $S6 --base-port $BASE --ready-file "$W/mid-ready" --go-file "$W/mid-go" \
+	midstream &
+PID_MID=$!
+wait_for_file() {
+	local i
+	for ((i = 0; i < 100; i++)); do [ -e "$1" ] && return 0; sleep 0.1; done
+	return 1
+}
+wait_for_file "$W/mid-ready" || echo "FAIL e2e-midstream-setup: the old connection did not open"
+
 # synfin, JSON lines: on the client's veth end, on the server's end (there
 # XDP and tc see the opposite directions), and on lo in the root namespace.
 ip netns exec $NS_C "$SYNFIN" watch -i sfe-c0 -o json --syn-timeout 1 >"$W/c.json" 2>"$W/c.err" &
@@ -97,7 +113,6 @@ PID_LO=$!
 PIDS+=($PID_LO)
 
 ready=1
-for f in k-server.txt k-client.txt; do wait_for "$W/$f" '^TIME' 20 || ready=0; done
 for f in c.err s.err lo.err; do wait_for "$W/$f" 'watching' 10 || ready=0; done
 if [ $ready -eq 0 ]; then
 	echo "FAIL e2e-start: a watcher did not start:"
@@ -113,6 +128,9 @@ if ! { clang -g -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -DDROP_ON
 	echo "FAIL e2e-resend-setup: cannot attach tests/e2e/tc_drop.bpf.c to sfe-c0"
 fi
 
+touch "$W/mid-go"		# the old connection goes on, now watched
+wait $PID_MID
+
 SCEN="server_close client_close half_close abort_server abort_client refused unanswered
       simultaneous ipv6 burst http bulk resend reuse"
 # shellcheck disable=SC2086
@@ -122,6 +140,8 @@ $PY "$E2E/traffic.py" --out "$W/expect-lo.json" --cns - --sns - --c4 127.0.0.1 -
 	--c6 ::1 --s6 ::1 --base-port $LO_BASE --tag lo_ server_close client_close
 
 ip netns exec $NS_C tc qdisc del dev sfe-c0 clsact
+
+cat "$W/expect-mid.json" >>"$W/expect.json"
 
 # The unanswered SYN closes when the sweeper sees --syn-timeout pass.
 wait_for "$W/c.json" '"reason": "unanswered"' 8
