@@ -10,7 +10,7 @@
 # Prints "PASS name", "FAIL name: why" or "SKIP name: why" per test.
 # Namespaces and veths are named sfe-*; everything is removed on exit.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 E2E=$ROOT/tests/e2e
 SYNFIN=$ROOT/synfin
@@ -104,13 +104,13 @@ wait_for_file "$W/mid-ready" || echo "FAIL e2e-midstream-setup: the old connecti
 # XDP and tc see the opposite directions), and on lo in the root namespace.
 ip netns exec $NS_C "$SYNFIN" watch -i sfe-c0 -o json --syn-timeout 1 >"$W/c.json" 2>"$W/c.err" &
 PID_C=$!
-PIDS+=($PID_C)
+PIDS+=("$PID_C")
 ip netns exec $NS_S "$SYNFIN" watch -i sfe-s0 -o json --syn-timeout 1 >"$W/s.json" 2>"$W/s.err" &
 PID_S=$!
-PIDS+=($PID_S)
+PIDS+=("$PID_S")
 "$SYNFIN" watch -i lo -o json -p $((LO_BASE + 1)) -p $((LO_BASE + 2)) >"$W/lo.json" 2>"$W/lo.err" &
 PID_LO=$!
-PIDS+=($PID_LO)
+PIDS+=("$PID_LO")
 
 ready=1
 for f in c.err s.err lo.err; do wait_for "$W/$f" 'watching' 10 || ready=0; done
@@ -190,10 +190,10 @@ fi
 # only on a terminal (script(1) gives the watcher on sfe-c0 a pty).
 ip netns exec $NS_S "$SYNFIN" watch -i sfe-s0 >"$W/text.txt" 2>"$W/text.err" &
 PID_T=$!
-PIDS+=($PID_T)
+PIDS+=("$PID_T")
 script -qfec "ip netns exec $NS_C $SYNFIN watch -i sfe-c0" /dev/null >"$W/tty.txt" 2>&1 &
 PID_TTY=$!
-PIDS+=($PID_TTY)
+PIDS+=("$PID_TTY")
 if wait_for "$W/text.err" watching 10 && wait_for "$W/tty.txt" watching 10; then
 	$PY "$E2E/traffic.py" --out "$W/expect-text.json" --cns $NS_C --sns $NS_S --c4 $C4 \
 		--s4 $S4 --c6 $C6 --s6 $S6 --base-port $((BASE + 20)) --tag text_ server_close
