@@ -144,8 +144,15 @@ ip netns exec $NS_C tc qdisc del dev sfe-c0 clsact
 cat "$W/expect-mid.json" >>"$W/expect.json"
 
 # The unanswered SYN closes when the sweeper sees --syn-timeout pass.
-wait_for "$W/c.json" '"reason": "unanswered"' 8
-wait_for "$W/s.json" '"reason": "unanswered"' 3
+# Seen in the files while the watchers still run: JSON is flushed per line.
+live_c=0 live_s=0
+wait_for "$W/c.json" '"reason": "unanswered"' 8 && live_c=1
+wait_for "$W/s.json" '"reason": "unanswered"' 3 && live_s=1
+if [ $live_c -eq 1 ] && [ $live_s -eq 1 ]; then
+	echo "PASS e2e-json-live: close events reach a file while synfin runs (line-buffered)"
+else
+	echo "FAIL e2e-json-live: no unanswered close in the output before stopping (client end $live_c, server end $live_s)"
+fi
 sleep 0.3
 for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
 rc_c=0 rc_s=0 rc_lo=0
