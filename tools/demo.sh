@@ -7,7 +7,7 @@
 # to a closed port, a connection aborted by RST) and shows synfin's live
 # output for each. Everything is removed at the end, also on Ctrl-C.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 SYNFIN=$PWD/synfin
 PY=/usr/bin/python3
 NS_C=sfe-demo-client NS_S=sfe-demo-server

@@ -6,7 +6,7 @@
 # Works in its own namespace sfe-e (veth sfe-e0/sfe-e1 and its lo).
 # Prints "PASS name" / "FAIL name: why" per test. Run by tests/e2e/run.sh.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 SYNFIN=$ROOT/synfin
 NS=sfe-e

@@ -10,7 +10,7 @@
 # Prints "PASS name", "FAIL name: why" or "SKIP name: why" per test.
 # Namespaces and veths are named sfe-*; everything is removed on exit.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 E2E=$ROOT/tests/e2e
 SYNFIN=$ROOT/synfin
@@ -78,26 +78,41 @@ wait_for() {
 	return 1
 }
 
-ports=$(seq -s, $((BASE + 1)) $((BASE + 14))),$((LO_BASE + 1)),$((LO_BASE + 2))
+ports=$(seq -s, $((BASE + 1)) $((BASE + 15))),$((LO_BASE + 1)),$((LO_BASE + 2))
 # The kernel's view: server sockets (local port) and client sockets (remote port).
 stdbuf -oL tcpstates -T -w -L "$ports" >"$W/k-server.txt" 2>&1 &
 PIDS+=($!)
 stdbuf -oL tcpstates -T -w -D "$ports" >"$W/k-client.txt" 2>&1 &
 PIDS+=($!)
+for f in k-server.txt k-client.txt; do
+	wait_for "$W/$f" '^TIME' 20 || { echo "FAIL e2e-start: tcpstates did not start"; exit 1; }
+done
+
+# A connection older than the watchers, picked up mid-stream (traffic.py).
+$PY "$E2E/traffic.py" --out "$W/expect-mid.json" --cns $NS_C --sns $NS_S --c4 $C4 --s4 $S4 \
+	--c6 $C6 --s6 $S6 --base-port $BASE --ready-file "$W/mid-ready" --go-file "$W/mid-go" \
+	midstream &
+PID_MID=$!
+wait_for_file() {
+	local i
+	for ((i = 0; i < 100; i++)); do [ -e "$1" ] && return 0; sleep 0.1; done
+	return 1
+}
+wait_for_file "$W/mid-ready" || echo "FAIL e2e-midstream-setup: the old connection did not open"
+
 # synfin, JSON lines: on the client's veth end, on the server's end (there
 # XDP and tc see the opposite directions), and on lo in the root namespace.
 ip netns exec $NS_C "$SYNFIN" watch -i sfe-c0 -o json --syn-timeout 1 >"$W/c.json" 2>"$W/c.err" &
 PID_C=$!
-PIDS+=($PID_C)
+PIDS+=("$PID_C")
 ip netns exec $NS_S "$SYNFIN" watch -i sfe-s0 -o json --syn-timeout 1 >"$W/s.json" 2>"$W/s.err" &
 PID_S=$!
-PIDS+=($PID_S)
+PIDS+=("$PID_S")
 "$SYNFIN" watch -i lo -o json -p $((LO_BASE + 1)) -p $((LO_BASE + 2)) >"$W/lo.json" 2>"$W/lo.err" &
 PID_LO=$!
-PIDS+=($PID_LO)
+PIDS+=("$PID_LO")
 
 ready=1
-for f in k-server.txt k-client.txt; do wait_for "$W/$f" '^TIME' 20 || ready=0; done
 for f in c.err s.err lo.err; do wait_for "$W/$f" 'watching' 10 || ready=0; done
 if [ $ready -eq 0 ]; then
 	echo "FAIL e2e-start: a watcher did not start:"
@@ -113,6 +128,9 @@ if ! { clang -g -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -DDROP_ON
 	echo "FAIL e2e-resend-setup: cannot attach tests/e2e/tc_drop.bpf.c to sfe-c0"
 fi
 
+touch "$W/mid-go"		# the old connection goes on, now watched
+wait $PID_MID
+
 SCEN="server_close client_close half_close abort_server abort_client refused unanswered
       simultaneous ipv6 burst http bulk resend reuse"
 # shellcheck disable=SC2086
@@ -123,9 +141,18 @@ $PY "$E2E/traffic.py" --out "$W/expect-lo.json" --cns - --sns - --c4 127.0.0.1 -
 
 ip netns exec $NS_C tc qdisc del dev sfe-c0 clsact
 
+cat "$W/expect-mid.json" >>"$W/expect.json"
+
 # The unanswered SYN closes when the sweeper sees --syn-timeout pass.
-wait_for "$W/c.json" '"reason": "unanswered"' 8
-wait_for "$W/s.json" '"reason": "unanswered"' 3
+# Seen in the files while the watchers still run: JSON is flushed per line.
+live_c=0 live_s=0
+wait_for "$W/c.json" '"reason": "unanswered"' 8 && live_c=1
+wait_for "$W/s.json" '"reason": "unanswered"' 3 && live_s=1
+if [ $live_c -eq 1 ] && [ $live_s -eq 1 ]; then
+	echo "PASS e2e-json-live: close events reach a file while synfin runs (line-buffered)"
+else
+	echo "FAIL e2e-json-live: no unanswered close in the output before stopping (client end $live_c, server end $live_s)"
+fi
 sleep 0.3
 for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
 rc_c=0 rc_s=0 rc_lo=0
@@ -170,10 +197,10 @@ fi
 # only on a terminal (script(1) gives the watcher on sfe-c0 a pty).
 ip netns exec $NS_S "$SYNFIN" watch -i sfe-s0 >"$W/text.txt" 2>"$W/text.err" &
 PID_T=$!
-PIDS+=($PID_T)
+PIDS+=("$PID_T")
 script -qfec "ip netns exec $NS_C $SYNFIN watch -i sfe-c0" /dev/null >"$W/tty.txt" 2>&1 &
 PID_TTY=$!
-PIDS+=($PID_TTY)
+PIDS+=("$PID_TTY")
 if wait_for "$W/text.err" watching 10 && wait_for "$W/tty.txt" watching 10; then
 	$PY "$E2E/traffic.py" --out "$W/expect-text.json" --cns $NS_C --sns $NS_S --c4 $C4 \
 		--s4 $S4 --c6 $C6 --s6 $S6 --base-port $((BASE + 20)) --tag text_ server_close

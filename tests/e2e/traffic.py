@@ -38,7 +38,7 @@ PORTS = {
     "server_close": 1, "client_close": 2, "half_close": 3, "abort_server": 4,
     "abort_client": 5, "refused": 6, "unanswered": 7, "simultaneous": 8,
     "ipv6": 9, "burst": 10, "http": 11, "bulk": 12, "resend": 13,
-    "reuse": 14,
+    "reuse": 14, "midstream": 15,
 }
 
 
@@ -334,6 +334,40 @@ class Driver:
             self.record("simultaneous", socket.AF_INET, cport, self.a.c4, self.a.s4, port, 50,
                         cr, 60, sr, reason="fin", closed_by=None, kind_from_kernel=True)
 
+    def midstream(self):
+        """A connection older than the watchers: it opens and moves data,
+        then waits for --go-file (run.sh starts synfin meanwhile), then moves
+        more data and closes. synfin must pick it up mid-stream, count only
+        what it saw, and agree with the kernel from ESTABLISHED on."""
+        port = self.port("midstream")
+        ls = self.listen(socket.AF_INET, self.a.s4, port)
+        c = self.client(socket.AF_INET)
+        c.connect((self.a.s4, port))
+        cport = c.getsockname()[1]
+        a, _ = ls.accept()
+        ls.close()
+        c.sendall(payload(500, 14))
+        recv_exact(a, 500)
+        a.sendall(payload(600, 15))
+        recv_exact(c, 600)
+        open(self.a.ready_file, "w").close()
+        for _ in range(600):
+            if os.path.exists(self.a.go_file):
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("midstream: no go file")
+        c.sendall(payload(700, 16))	# what synfin sees: from here on
+        sr = recv_exact(a, 700)
+        a.sendall(payload(800, 17))
+        cr = recv_exact(c, 800)
+        c.close()
+        if recv_eof(a) != 0:
+            raise RuntimeError("midstream: data after the client's close")
+        a.close()
+        self.record("midstream", socket.AF_INET, cport, self.a.c4, self.a.s4, port, 700, cr,
+                    800, sr, reason="fin", closed_by="client", midstream=True)
+
     def reuse(self):
         """Port reuse: the same client port connects again while the server's
         socket of the first connection is in TIME_WAIT (it closed first). The
@@ -511,6 +545,8 @@ def main():
     p.add_argument("--c6", required=True)
     p.add_argument("--s6", required=True)
     p.add_argument("--base-port", type=int, default=21400)
+    p.add_argument("--ready-file", help="midstream: created once the connection is open")
+    p.add_argument("--go-file", help="midstream: waited for before the rest")
     p.add_argument("--tag", default="", help="prefix for the scenario names recorded")
     p.add_argument("scenarios", nargs="+")
     a = p.parse_args()
