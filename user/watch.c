@@ -516,12 +516,19 @@ int cmd_watch(int argc, char **argv)
 	pins.ustats = w.ustats_fd;
 	pins.hs_fail = w.hs_fd;
 	err = pin_prepare(pin_dir, "watch");
-	if (err)
+	if (err && (o.pin_dir || err == -EBUSY))
 		goto out_maps;
-	pinned = true;
-	err = pin_maps(pin_dir, &pins);
-	if (err)
-		goto out_unpin;
+	if (err) {
+		/* Without bpffs (and no right to mount it) watching still works. */
+		fprintf(stderr, "synfin watch: not pinning the maps: `synfin stats` and "
+			"`synfin conns` will not see this watcher\n");
+		err = 0;
+	} else {
+		pinned = true;
+		err = pin_maps(pin_dir, &pins);
+		if (err)
+			goto out_unpin;
+	}
 	if (o.metrics) {
 		ms = metrics_listen(o.metrics);
 		if (!ms) {

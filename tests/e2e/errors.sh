@@ -106,7 +106,7 @@ unknown format 'xml'|watch -i lo -o xml
 --duration: 'soon' is not a duration|watch -i lo --duration soon
 --port: '0' is not a port|watch -i lo --port 0
 --port: '70000' is not a port|watch -i lo -p 70000
---mode: 'turbo' is not auto, native or generic|watch -i lo --mode turbo
+--mode: 'turbo' is not auto, native, generic or tc|watch -i lo --mode turbo
 needs a value|watch -i
 unexpected argument 'eth0'|watch -i lo eth0
 --syn-timeout: '-1' is not a duration|watch -i lo --syn-timeout -1

@@ -243,7 +243,7 @@ missing=""
 for re in "> .*:$port +\\[S\\] seq 0 len 0 +client CLOSED -> SYN_SENT\$" \
 	  '< .*\[S\.\] seq 0 ack 1 len 0 +server LISTEN -> SYN_RECV$' \
 	  '> .*\[\.\] seq 1 ack 1 len 0 +client SYN_SENT -> ESTABLISHED, server SYN_RECV -> ESTABLISHED$' \
-	  '= .* open +rtt syn [0-9.]+[um]?s ack [0-9.]+[um]?s +mss 1460' \
+	  '= .* open +rtt syn [0-9.]+(us|µs|ms|s) ack [0-9.]+(us|µs|ms|s) +mss 1460' \
 	  '< .*\[F\.\] seq 5001 ack 121 len 0 +server ESTABLISHED -> FIN_WAIT1' \
 	  'x .* close fin .* by server +SF .* > 120B .* < 5000B' ; do
 	grep -qE -- "$re" <<<"$txt" || missing+=" /$re/"
