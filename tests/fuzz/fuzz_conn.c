@@ -49,7 +49,8 @@ static int legal(int from, int to)
 
 static void check_entry(const struct sf_entry *e)
 {
-	int s, i, end = 0;
+	char h[SF_HISTORY_LEN + 1];
+	int s, i, n;
 
 	for (s = 0; s < 2; s++) {
 		CHECK(e->side[s].state < SF_NSTATES, "side state in range");
@@ -60,16 +61,13 @@ static void check_entry(const struct sf_entry *e)
 	CHECK(e->rst_verdict <= SF_RV_UNVERIFIED, "rst_verdict in range");
 	CHECK(e->first_fin <= 2 && e->rst_side <= 2, "first_fin/rst_side in range");
 	CHECK(!(e->flags & SF_EF_CLOSED) || e->reason != SF_R_NONE, "closed has a reason");
-	for (i = 0; i < SF_HISTORY_LEN; i++) {
-		char c = e->history[i];
-
-		if (!c) {
-			end = 1;
-			break;
-		}
-		CHECK(strchr("ShADFRTHsadfrth", c) != NULL, "history letter");
+	/* Letter codes, then only empty nibbles; each letter at most once. */
+	n = (int)strlen(sf_history_str(e, h));
+	CHECK(n < 16 ? !(e->history >> (4 * n)) : 1, "history: nothing after its end");
+	for (i = 0; i < n; i++) {
+		CHECK(strchr("ShADFRTHsadfrth", h[i]) != NULL, "history letter");
+		CHECK(strchr(h + i + 1, h[i]) == NULL, "history letter repeated");
 	}
-	CHECK(end, "history NUL-terminated");
 }
 
 /* FUZZ_CONN_VERBOSE=1: print every segment and transition (to read a crash). */
