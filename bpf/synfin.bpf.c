@@ -133,6 +133,9 @@ static __always_inline int entry_lock(struct sf_entry *e)
 {
 	struct lock_try t = { .e = e, .got = 0 };
 
+	/* Uncontended (nearly always): one attempt, no loop or callback. */
+	if (__sync_val_compare_and_swap(&e->lock, 0, 1) == 0)
+		return 1;
 	bpf_loop(SF_LOCK_SPINS, lock_step, &t, 0);
 	return t.got;
 }

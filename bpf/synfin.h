@@ -90,7 +90,7 @@ enum sf_rst_verdict {
  * "lo". IPv4 addresses sit in the first 4 bytes, the rest zero.
  */
 struct sf_key {
-	__u8 addr_lo[16];
+	__u8 addr_lo[16] __attribute__((aligned(4)));	/* written a word at a time */
 	__u8 addr_hi[16];
 	__be16 port_lo;
 	__be16 port_hi;
@@ -227,6 +227,7 @@ struct sf_entry {
 };
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct sf_key) == 40, "sf_key layout");
 _Static_assert(sizeof(struct sf_side_rec) == 44, "sf_side_rec layout");
 _Static_assert(sizeof(struct sf_entry) == 144, "sf_entry layout: 144 bytes per tracked connection");
 _Static_assert(SF_R_NREASONS <= 16 && SF_RV_UNVERIFIED < 16, "reason/rst_verdict fit 4 bits");

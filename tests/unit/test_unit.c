@@ -577,6 +577,57 @@ static void test_parse_canonical_key(void)
 	ASSERT_EQ(pb.seg.dir, 0, "server: dir 0");
 }
 
+/* sf_canon_key orders endpoints as memcmp on the address bytes, then ports. */
+static void test_canon_key_order(void)
+{
+	static const __u8 diff_at[] = { 0, 1, 3, 4, 7, 9, 12, 15 };
+	__u8 x[16], y[16];
+	unsigned i, v, alen;
+
+	for (alen = 4; alen <= 16; alen += 12)
+		for (i = 0; i < sizeof(diff_at); i++) {
+			if (diff_at[i] >= alen)
+				continue;
+			for (v = 0; v < 4; v++) {
+				struct sf_pkt pk;
+				char what[64];
+				int want;
+
+				memset(x, 0xa5, sizeof(x));
+				memcpy(y, x, sizeof(y));
+				x[diff_at[i]] = (__u8)(v & 1 ? 0x01 : 0xfe);
+				y[diff_at[i]] = (__u8)(v & 2 ? 0x80 : 0x7f);
+				/* The next byte, when in the same word, differs the
+				 * other way: only the first difference may count. */
+				if ((diff_at[i] & 3) != 3) {
+					x[diff_at[i] + 1] = (__u8)(x[diff_at[i]] < y[diff_at[i]] ? 0xff : 0);
+					y[diff_at[i] + 1] = (__u8)(x[diff_at[i]] < y[diff_at[i]] ? 0 : 0xff);
+				}
+				memset(&pk, 0, sizeof(pk));
+				pk.sport = 80;
+				pk.dport = 40000;
+				sf_canon_key(&pk, x, y, (int)alen);
+				want = memcmp(x, y, alen) < 0 ? 0 : 1;
+				snprintf(what, sizeof(what), "IPv%u, byte %u differs, case %u",
+					 alen == 4 ? 4 : 6, diff_at[i], v);
+				ASSERT_EQ(pk.seg.dir, want, what);
+				ASSERT_TRUE(!memcmp(pk.key.addr_lo, want ? y : x, alen), what);
+				ASSERT_TRUE(!memcmp(pk.key.addr_hi, want ? x : y, alen), what);
+			}
+		}
+	/* Equal addresses: the lower port is "lo". */
+	{
+		struct sf_pkt pk;
+
+		memset(&pk, 0, sizeof(pk));
+		pk.sport = 40000;
+		pk.dport = 80;
+		sf_canon_key(&pk, x, x, 16);
+		ASSERT_EQ(pk.seg.dir, 1, "same address: ports decide");
+		ASSERT_EQ(pk.key.port_lo, htons(80), "same address: port_lo");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int i;
@@ -607,5 +658,6 @@ int main(int argc, char **argv)
 	RUN(parse_ipv6_ext);
 	RUN(parse_ipv4_fragments);
 	RUN(parse_canonical_key);
+	RUN(canon_key_order);
 	return TL_EXIT();
 }
