@@ -146,7 +146,17 @@ static __always_inline int entry_lock(struct sf_entry *e)
 
 static __always_inline void entry_unlock(struct sf_entry *e)
 {
+#ifdef __TARGET_ARCH_x86
+	/*
+	 * x86 orders stores (TSO) and the JIT keeps BPF's order: a plain store
+	 * after a compiler barrier is a release, as smp_store_release() is on
+	 * x86. Saves a locked instruction per packet.
+	 */
+	asm volatile("" ::: "memory");
+	*(volatile __u32 *)&e->lock = 0;
+#else
 	__sync_lock_test_and_set(&e->lock, 0);
+#endif
 }
 
 static __always_inline int port_wanted(__u16 sport, __u16 dport)
