@@ -210,7 +210,8 @@ static __always_inline void count_step(struct sf_counters *cs, const struct sf_s
 		count(cs, SF_C_OPENED);
 	if (o->what & SF_W_CLOSE)
 		count(cs, SF_C_CLOSE_FIN + e->reason - SF_R_FIN);
-	cs->c[SF_C_TRANSITIONS] += o->ntrans;
+	if (o->ntrans)
+		cs->c[SF_C_TRANSITIONS] += o->ntrans;
 }
 
 /* Find the entry for a key: the main map first, then the half-open one. */
