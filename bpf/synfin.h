@@ -4,7 +4,7 @@
  *
  * Everything here is read by both sides: fixed-width types, explicit padding,
  * no pointers. Wire-order fields are marked __be; everything else is in host
- * byte order. user/abi_check.c asserts the sizes.
+ * byte order. The _Static_asserts after struct sf_entry pin the layout.
  */
 #ifndef SYNFIN_H
 #define SYNFIN_H
