@@ -27,7 +27,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .PHONY: all deps clean test test-unit demo bench vmlinux fuzz check fuzz-pcap fuzz-conn
-.SECONDARY: $(OUTPUT)/bench_empty.bpf.o $(OUTPUT)/bench_lookup.bpf.o
+.SECONDARY: $(OUTPUT)/bench_empty.bpf.o $(OUTPUT)/bench_lookup.bpf.o \
+	$(OUTPUT)/bench_lookup_clock.bpf.o
 
 all: deps synfin
 
@@ -68,7 +69,8 @@ $(OUTPUT)/bench_%.skel.h: $(OUTPUT)/bench_%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name bench_$* > $@
 
 $(OUTPUT)/sfbench: bench/sfbench.c $(filter-out $(OUTPUT)/main.o,$(USER_OBJS)) \
-		$(OUTPUT)/bench_empty.skel.h $(OUTPUT)/bench_lookup.skel.h
+		$(OUTPUT)/bench_empty.skel.h $(OUTPUT)/bench_lookup.skel.h \
+		$(OUTPUT)/bench_lookup_clock.skel.h
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $(filter %.c %.o,$^) $(LDLIBS) -o $@
 

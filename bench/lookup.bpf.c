@@ -24,6 +24,9 @@ struct lk_key {
 struct lk_val {
 	__u64 pkts;
 	__u64 bytes;
+#ifdef LK_CLOCK
+	__u64 last_ns;		/* latest packet (lookup_clock.bpf.c) */
+#endif
 };
 
 /* The flows, sized by the loader like synfin's conns map. */
@@ -91,9 +94,15 @@ static __always_inline void track(void *data, void *data_end)
 	if (v) {
 		__sync_fetch_and_add(&v->pkts, 1);
 		__sync_fetch_and_add(&v->bytes, len);
+#ifdef LK_CLOCK
+		v->last_ns = bpf_ktime_get_coarse_ns();
+#endif
 		return;
 	}
 	nv.bytes = len;
+#ifdef LK_CLOCK
+	nv.last_ns = bpf_ktime_get_coarse_ns();
+#endif
 	if (bpf_map_update_elem(&flows, &k, &nv, BPF_NOEXIST))
 		miss(1);
 	return;

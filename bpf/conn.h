@@ -42,13 +42,84 @@ struct sf_step_out {
 SF_HELPER int sf_seq_lt(__u32 a, __u32 b) { return (__s32)(a - b) < 0; }
 SF_HELPER int sf_seq_le(__u32 a, __u32 b) { return (__s32)(a - b) <= 0; }
 
+/*
+ * Entry times other than first_ns and last_ns are stored as 32-bit offsets
+ * from first_ns (an entry is paid for in every table slot). State entry
+ * times are milliseconds, saturating at 49 days (never before first_ns).
+ */
+#define SF_NS_PER_MS 1000000ull
+
+SF_HELPER __u32 sf_ms_since_first(const struct sf_entry *e, __u64 now)
+{
+	__u64 ms = now > e->first_ns ? (now - e->first_ns) / SF_NS_PER_MS : 0;
+
+	return ms > 0xffffffffull ? 0xffffffffu : (__u32)ms;
+}
+
+/* When `side` entered its current state, to the millisecond (rounded down). */
+SF_HELPER __u64 sf_state_since_ns(const struct sf_entry *e, int side)
+{
+	return e->first_ns + (__u64)e->side[side & 1].state_ms * SF_NS_PER_MS;
+}
+
+/*
+ * The handshake clock (hs_off, SF_HS_*): the time of the client's latest SYN
+ * until a SYN-ACK is seen, then of the latest SYN-ACK; the RTTs are measured
+ * from it. Nanoseconds after first_ns, exact, for the first 4.29 s; beyond
+ * (or before first_ns) signed microseconds, exact when the clock itself
+ * counts whole microseconds (pcap), saturating at +-35 minutes.
+ */
+SF_HELPER void sf_hs_set(struct sf_entry *e, __u8 what, __u64 now)
+{
+	__s64 d = (__s64)(now - e->first_ns);
+
+	if (d >= 0 && d <= 0xffffffffll) {
+		e->hs_off = (__u32)d;
+	} else {
+		/* Truncated toward zero; BPF has no signed division. */
+		d = d < 0 ? -(__s64)((__u64)-d / 1000) : (__s64)((__u64)d / 1000);
+		e->hs_off = (__u32)(__s32)(d > 0x7fffffffll ? 0x7fffffffll :
+					   d < -0x7fffffffll ? -0x7fffffffll : d);
+		what |= SF_HS_US;
+	}
+	e->hs = what;
+}
+
+SF_HELPER __u64 sf_hs_ns(const struct sf_entry *e)
+{
+	if (e->hs & SF_HS_US)
+		return e->first_ns + (__u64)((__s64)(__s32)e->hs_off * 1000);
+	return e->first_ns + e->hs_off;
+}
+
+/* A client SYN at `now`: the clock holds it until the first SYN-ACK. */
+SF_HELPER void sf_hs_syn(struct sf_entry *e, __u64 now)
+{
+	if (e->hs & SF_HS_SYNACK_PHASE)
+		return;
+	/* A zero time reads as "not seen" (as it always has). */
+	if (now)
+		sf_hs_set(e, SF_HS_SYN, now);
+	else
+		e->hs = 0;
+}
+
+/* A SYN-ACK at `now`. */
+SF_HELPER void sf_hs_synack(struct sf_entry *e, __u64 now)
+{
+	if (now)
+		sf_hs_set(e, SF_HS_SYNACK_PHASE | SF_HS_SYNACK, now);
+	else
+		e->hs = SF_HS_SYNACK_PHASE;
+}
+
 SF_HELPER void sf_set_state(struct sf_entry *e, struct sf_step_out *o, int side,
 			    __u8 from, __u8 to, __u64 now)
 {
 	__u32 n = o->ntrans;
 
 	e->side[side & 1].state = to;
-	e->side[side & 1].state_ns = now;
+	e->side[side & 1].state_ms = sf_ms_since_first(e, now);
 	if (n < SF_MAX_TRANS) {
 		o->trans[n].side = side;
 		o->trans[n].from = from;
@@ -66,26 +137,48 @@ SF_HELPER void sf_go(struct sf_entry *e, struct sf_step_out *o, int side, __u8 t
 		sf_set_state(e, o, side, from, to, now);
 }
 
-/* Append a Zeek history letter the first time it occurs. */
-SF_HELPER void sf_history(struct sf_entry *e, char c)
+#define SF_NIBBLES_1 0x1111111111111111ull
+#define SF_NIBBLES_8 0x8888888888888888ull
+
+/*
+ * Append a Zeek history letter (SF_H_*; the server's are lower case) the
+ * first time it occurs. Most segments repeat a letter: whether `code` is
+ * there already is one word-wide test (is any nibble of history ^ code*0x1..1
+ * zero? Empty nibbles are 0 and codes are not, so only a match can be).
+ */
+SF_HELPER void sf_history(struct sf_entry *e, int side, int letter)
 {
+	__u64 code = (__u64)(letter + (side == SF_CLIENT ? 0 : 7)) & 15;
+	__u64 x = e->history ^ (code * SF_NIBBLES_1);
 	int i;
 
-	for (i = 0; i < SF_HISTORY_LEN - 1; i++) {
-		if (e->history[i] == c)
-			return;
-		if (e->history[i] == 0) {
-			e->history[i] = c;
+	if ((x - SF_NIBBLES_1) & ~x & SF_NIBBLES_8)
+		return;
+	for (i = 0; i < SF_HISTORY_LEN; i++) {
+		if (!((e->history >> (4 * i)) & 15)) {
+			e->history |= code << (4 * i);
 			return;
 		}
 	}
 }
 
-/* Letter for the client (upper case) or the server (lower case). */
-SF_HELPER char sf_letter(int side, char upper)
+#ifndef __VMLINUX_H__
+/* The history as Zeek spells it, NUL-terminated, into out (17 bytes). */
+static inline const char *sf_history_str(const struct sf_entry *e, char out[SF_HISTORY_LEN + 1])
 {
-	return side == SF_CLIENT ? upper : (char)(upper + ('a' - 'A'));
+	int i, n = 0;
+
+	for (i = 0; i < SF_HISTORY_LEN; i++) {
+		unsigned code = (unsigned)(e->history >> (4 * i)) & 15;
+
+		if (!code || code > sizeof(SF_HISTORY_LETTERS) - 1)
+			break;
+		out[n++] = SF_HISTORY_LETTERS[code - 1];
+	}
+	out[n] = 0;
+	return out;
 }
+#endif
 
 /*
  * The receiver's window for validating the sender's RST/FIN: the receiver's
@@ -170,8 +263,6 @@ SF_HELPER void sf_conn_init(struct sf_entry *e, const struct sf_seg *s, __u16 sp
 	e->last_ns = now;
 	e->side[SF_CLIENT].state = SF_CLOSED;
 	e->side[SF_SERVER].state = SF_UNKNOWN;	/* reported as LISTEN when it answers */
-	e->side[SF_CLIENT].state_ns = now;
-	e->side[SF_SERVER].state_ns = now;
 	sender = sender_is_client ? SF_CLIENT : SF_SERVER;
 
 	if ((s->flags & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK)) {
@@ -268,7 +359,7 @@ SF_HELPER int sf_rst(struct sf_entry *e, const struct sf_seg *s, int p, __u64 no
 	e->rst_side = p + 1;
 	P->flags |= SF_SF_RST;
 	P->zstate = SF_Z_RESET;
-	sf_history(e, sf_letter(p, 'R'));
+	sf_history(e, p, SF_H_R);
 	if (P->state != SF_UNKNOWN && P->state != SF_CLOSED && P->state != SF_TIME_WAIT)
 		sf_go(e, o, p, SF_CLOSED, now);
 	if (Q->state != SF_UNKNOWN && Q->state != SF_CLOSED && Q->state != SF_TIME_WAIT)
@@ -360,11 +451,11 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 				o->retrans = (f & SF_TH_ACK) ? SF_C_RETRANS_SYNACK + 1 :
 							       SF_C_RETRANS_SYN + 1;
 				P->retrans++;
-				sf_history(e, sf_letter(p, 'T'));
+				sf_history(e, p, SF_H_T);
 				if (p == SF_CLIENT && !(f & SF_TH_ACK))
-					e->syn_ns = now;
+					sf_hs_syn(e, now);
 				if ((f & SF_TH_ACK) && p == SF_SERVER)
-					e->synack_ns = now;
+					sf_hs_synack(e, now);
 				return 0;
 			}
 		} else if ((e->flags & SF_EF_OPEN) &&
@@ -434,28 +525,33 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		P->flags |= SF_SF_SYN;
 		sf_syn_opts(P, s);
 		if (!(f & SF_TH_ACK)) {
-			sf_history(e, sf_letter(p, 'S'));
+			sf_history(e, p, SF_H_S);
 			P->zstate = SF_Z_SYN_SENT;
 			if (p == SF_SERVER) {	/* simultaneous open */
 				e->flags |= SF_EF_SIM_OPEN;
 				if (P->state == SF_UNKNOWN)
 					P->state = SF_CLOSED;
 			} else {
-				e->syn_ns = now;
+				sf_hs_syn(e, now);
 			}
 			sf_go(e, o, p, SF_SYN_SENT, now);
 		} else {
-			sf_history(e, sf_letter(p, 'H'));
+			sf_history(e, p, SF_H_H);
 			P->zstate = SF_Z_SYN_ACK_SENT;
-			e->synack_ns = now;
-			if (e->syn_ns && p == SF_SERVER)
-				e->syn_rtt_us = (__u32)((now - e->syn_ns) / 1000);
+			/* Only the server's SYN-ACK times the handshake: a client
+			 * sends one first only on a connection picked up
+			 * mid-stream, which is open already. */
+			if (p == SF_SERVER) {
+				if (e->hs & SF_HS_SYN)
+					e->syn_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
+				sf_hs_synack(e, now);
+			}
 		}
 		if (s->len)
 			e->flags |= SF_EF_TFO_DATA;
 	} else if ((f & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK)) {
 		/* The SYN-ACK of a simultaneous open (retransmissions returned above). */
-		sf_history(e, sf_letter(p, 'H'));
+		sf_history(e, p, SF_H_H);
 	}
 	if (s->len) {
 		__u32 start = s->seq + ((f & SF_TH_SYN) ? 1 : 0);
@@ -473,19 +569,19 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 			P->bytes += (__u32)fresh;
 			P->nxt = end;
 			if (Q->flags & SF_SF_FIN)
-				P->bytes_after_fin += (__u32)fresh;
+				e->half_close_bytes += (__u32)fresh;
 		}
 		if (fresh < (__s32)s->len) {
 			P->retrans++;
 			o->retrans = SF_C_RETRANS_DATA + 1;
-			sf_history(e, sf_letter(p, 'T'));
+			sf_history(e, p, SF_H_T);
 		}
 		P->flags |= SF_SF_DATA;
-		sf_history(e, sf_letter(p, 'D'));
+		sf_history(e, p, SF_H_D);
 		if (P->zstate == SF_Z_INACTIVE)
 			P->zstate = SF_Z_PARTIAL;
 	} else if ((f & (SF_TH_SYN | SF_TH_FIN | SF_TH_ACK)) == SF_TH_ACK) {
-		sf_history(e, sf_letter(p, 'A'));
+		sf_history(e, p, SF_H_A);
 		if (P->zstate == SF_Z_INACTIVE)
 			P->zstate = SF_Z_PARTIAL;
 	}
@@ -496,7 +592,7 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 			if (fseq == P->fin_seq) {
 				P->retrans++;
 				o->retrans = SF_C_RETRANS_FIN + 1;
-				sf_history(e, sf_letter(p, 'T'));
+				sf_history(e, p, SF_H_T);
 			}
 		} else {
 			fin_now = 1;
@@ -504,7 +600,7 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 			P->fin_seq = fseq;
 			P->nxt = fseq + 1;
 			P->zstate = SF_Z_CLOSED;
-			sf_history(e, sf_letter(p, 'F'));
+			sf_history(e, p, SF_H_F);
 			if (!e->first_fin) {
 				e->first_fin = p + 1;
 			} else if (!e->close_kind) {
@@ -561,8 +657,8 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 	    e->side[1].state == SF_ESTABLISHED) {
 		e->flags |= SF_EF_OPEN;
 		o->what |= SF_W_OPEN;
-		if (e->synack_ns)
-			e->ack_rtt_us = (__u32)((now - e->synack_ns) / 1000);
+		if (e->hs & SF_HS_SYNACK)
+			e->ack_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
 		if (e->side[0].zstate == SF_Z_SYN_SENT || e->side[0].zstate == SF_Z_SYN_ACK_SENT)
 			e->side[0].zstate = SF_Z_ESTABLISHED;
 		if (e->side[1].zstate == SF_Z_SYN_SENT || e->side[1].zstate == SF_Z_SYN_ACK_SENT)
@@ -577,6 +673,76 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		o->what |= SF_W_CLOSE;
 	}
 	return o->ntrans;
+}
+
+/*
+ * sf_step_fast: sf_step for the segment most connections are made of -- an
+ * ACK, with or without payload, no SYN/FIN/RST, between two sides whose
+ * handshake is proven and where the receiver has sent no FIN. Returns 1
+ * when it applied `s` exactly as sf_step would have, 0 (touching nothing)
+ * when the segment needs the full step. The BPF hooks try it first; the
+ * userspace replay always runs sf_step, so `replay --kernel` against the
+ * userspace replay (tests/replay) and the fuzzer (tests/fuzz/fuzz_conn.c)
+ * check the two agree.
+ */
+SF_CORE int sf_step_fast(struct sf_entry *e, const struct sf_seg *s, __u64 now,
+			   struct sf_step_out *o)
+{
+	const struct sf_side_rec *Q;
+	struct sf_side_rec *P;
+	int p;
+	__u8 f;
+
+	if (!e || !s || !o)	/* a global function in BPF: checked on its own */
+		return 0;
+	p = s->dir == e->client_dir ? SF_CLIENT : SF_SERVER;
+	P = &e->side[p & 1];
+	Q = &e->side[(p ^ 1) & 1];
+	f = s->flags;
+	if ((f & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST | SF_TH_ACK)) != SF_TH_ACK ||
+	    (e->flags & (SF_EF_OPEN | SF_EF_CLOSED)) != SF_EF_OPEN ||
+	    !(P->flags & SF_SF_SEEN) || (Q->flags & SF_SF_FIN))
+		return 0;
+	/* Nothing left for this ACK to prove about the peer's SYN. */
+	if ((Q->flags & SF_SF_SYN) &&
+	    (P->flags & SF_SF_GOT_SYN) + (Q->flags & SF_SF_SYN_ACKED) !=
+	    SF_SF_GOT_SYN + SF_SF_SYN_ACKED)
+		return 0;
+
+	o->ntrans = 0;
+	o->what = 0;
+	o->suspicious = 0;
+	o->retrans = 0;
+	e->last_ns = now;
+	P->pkts++;
+	if (!(P->flags & SF_SF_ACKED) || sf_seq_lt(P->last_ack, s->ack))
+		P->last_ack = s->ack;
+	P->flags = (P->flags | SF_SF_ACKED) & ~SF_SF_WIN_SYN;
+	P->win = s->win;
+	if (s->len) {
+		__u32 end = s->seq + s->len;
+		__s32 fresh = (__s32)(end - P->nxt);
+
+		/* As in sf_step; the peer sent no FIN, so no half-close bytes. */
+		if (fresh > (__s32)s->len && !sf_gap_in_window(e, p ^ 1, P->nxt, end))
+			fresh = s->len;
+		if (fresh > 0) {
+			P->bytes += (__u32)fresh;
+			P->nxt = end;
+		}
+		if (fresh < (__s32)s->len) {
+			P->retrans++;
+			o->retrans = SF_C_RETRANS_DATA + 1;
+			sf_history(e, p, SF_H_T);
+		}
+		P->flags |= SF_SF_DATA;
+		sf_history(e, p, SF_H_D);
+	} else {
+		sf_history(e, p, SF_H_A);
+	}
+	if (P->zstate == SF_Z_INACTIVE)
+		P->zstate = SF_Z_PARTIAL;
+	return 1;
 }
 
 /* Expiry settings, in nanoseconds. */

@@ -227,26 +227,56 @@ SF_INLINE void sf_parse_opts(const struct sf_optbuf *ob, __u32 olen, struct sf_s
 #endif
 }
 
-/* Store an endpoint pair in canonical order and set seg.dir accordingly. */
+/* A 32-bit word from a packet, at any alignment, byte order untouched. */
+SF_INLINE __u32 sf_load32(const __u8 *p)
+{
+#ifdef __VMLINUX_H__
+	return *(const __u32 *)p;	/* packet access: no alignment rule on x86/arm64 */
+#else
+	__u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+#endif
+}
+
+/*
+ * Store an endpoint pair in canonical order and set seg.dir accordingly.
+ * The order is memcmp's on the address bytes, then the ports: compared a
+ * big-endian 32-bit word at a time (alen is 4 or 16), which is the same.
+ */
 SF_INLINE void sf_canon_key(struct sf_pkt *pk, const __u8 *src, const __u8 *dst, int alen)
 {
+	const __u8 *lo, *hi;
 	int i, cmp = 0;
 
 	SF_UNROLL
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < 16; i += 4) {
+		__u32 s, d;
+
 		if (i >= alen)
 			break;
-		if (cmp == 0 && src[i] != dst[i])
-			cmp = src[i] < dst[i] ? -1 : 1;
+		s = sf_load32(src + i);
+		d = sf_load32(dst + i);
+		if (s != d) {
+			cmp = bpf_ntohl(s) < bpf_ntohl(d) ? -1 : 1;
+			break;
+		}
 	}
 	if (cmp == 0 && pk->sport != pk->dport)
 		cmp = pk->sport < pk->dport ? -1 : 1;
+	lo = cmp <= 0 ? src : dst;
+	hi = cmp <= 0 ? dst : src;
 	SF_UNROLL
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < 16; i += 4) {
+		__u32 l, h;
+
 		if (i >= alen)
 			break;
-		pk->key.addr_lo[i] = cmp <= 0 ? src[i] : dst[i];
-		pk->key.addr_hi[i] = cmp <= 0 ? dst[i] : src[i];
+		l = sf_load32(lo + i);
+		h = sf_load32(hi + i);
+		__builtin_memcpy(pk->key.addr_lo + i, &l, 4);
+		__builtin_memcpy(pk->key.addr_hi + i, &h, 4);
 	}
 	pk->key.port_lo = bpf_htons(cmp <= 0 ? pk->sport : pk->dport);
 	pk->key.port_hi = bpf_htons(cmp <= 0 ? pk->dport : pk->sport);

@@ -4,7 +4,7 @@
  *
  * Everything here is read by both sides: fixed-width types, explicit padding,
  * no pointers. Wire-order fields are marked __be; everything else is in host
- * byte order. user/abi_check.c asserts the sizes.
+ * byte order. The _Static_asserts after struct sf_entry pin the layout.
  */
 #ifndef SYNFIN_H
 #define SYNFIN_H
@@ -90,7 +90,7 @@ enum sf_rst_verdict {
  * "lo". IPv4 addresses sit in the first 4 bytes, the rest zero.
  */
 struct sf_key {
-	__u8 addr_lo[16];
+	__u8 addr_lo[16] __attribute__((aligned(4)));	/* written a word at a time */
 	__u8 addr_hi[16];
 	__be16 port_lo;
 	__be16 port_hi;
@@ -140,16 +140,21 @@ enum sf_zstate {
 	SF_Z_RESET,
 };
 
-/* What one side of a connection has done, as far as its segments prove. */
+/*
+ * What one side of a connection has done, as far as its segments prove.
+ * 44 bytes, 4-aligned (`bytes` is packed to 4): every byte of an entry is
+ * paid for in each slot of the connection tables (BENCH.md, scale).
+ */
 struct sf_side_rec {
 	__u32 isn;		/* seq of its SYN */
 	__u32 nxt;		/* highest seq + len (+SYN/FIN) it has sent */
 	__u32 fin_seq;		/* seq of its FIN */
 	__u32 last_ack;		/* highest ack it has sent */
-	__u64 bytes;		/* payload bytes, from sequence numbers (no retransmissions) */
-	__u64 state_ns;		/* when it entered its current state */
+	__u64 bytes __attribute__((packed, aligned(4)));
+				/* payload bytes, from sequence numbers (no retransmissions) */
 	__u32 pkts;		/* segments sent */
-	__u32 bytes_after_fin;	/* payload sent after the peer's FIN (half-close) */
+	__u32 state_ms;		/* when it entered its current state: ms after first_ns,
+				 * saturating; read it with sf_state_since_ns() (conn.h) */
 	__u16 flags;		/* SF_SF_* */
 	__u16 retrans;		/* retransmitted SYN/FIN/data segments */
 	__u16 win;		/* last window, unscaled */
@@ -168,32 +173,65 @@ struct sf_side_rec {
 #define SF_EF_TFO_DATA 0x10	/* payload on the SYN (TCP Fast Open) */
 #define SF_EF_SIM_OPEN 0x20	/* simultaneous open */
 
-#define SF_HISTORY_LEN 16
+/*
+ * Zeek history: the letters in first-occurrence order, one 4-bit code per
+ * letter (sf_entry.history, nibble 0 first, 0 = end). Codes 1-7 are the
+ * client's letters, 8-14 the server's (lower case): 14 letters at most, so
+ * 16 nibbles never run out. sf_history_str() (conn.h) spells it out.
+ */
+#define SF_HISTORY_LEN 16	/* letters the encoding holds */
+#define SF_HISTORY_LETTERS "SHADFRTshadfrt"	/* code - 1 -> letter */
+enum sf_hletter {
+	SF_H_S = 1,		/* SYN */
+	SF_H_H,			/* SYN-ACK */
+	SF_H_A,			/* pure ACK */
+	SF_H_D,			/* payload */
+	SF_H_F,			/* FIN */
+	SF_H_R,			/* RST */
+	SF_H_T,			/* retransmission */
+};
+
+/* sf_entry.hs: what the handshake clock sf_entry.hs_off holds (conn.h). */
+#define SF_HS_SYN 0x01		/* the client's latest SYN */
+#define SF_HS_SYNACK_PHASE 0x02	/* a SYN-ACK was seen: the SYN's time is no longer needed */
+#define SF_HS_SYNACK 0x04	/* the latest SYN-ACK */
+#define SF_HS_US 0x08		/* hs_off is in signed microseconds, not unsigned ns */
 
 /*
- * One tracked connection. Sides are indexed by enum sf_side. The lock word
- * serialises the two directions of one flow running on two CPUs.
+ * One tracked connection: 144 bytes. Sides are indexed by enum sf_side. The
+ * lock word serialises the two directions of one flow running on two CPUs.
+ * Times other than first_ns/last_ns are offsets from first_ns; conn.h has
+ * the helpers that read and write them.
  */
 struct sf_entry {
 	__u64 id;		/* connection id, unique per watcher/replay */
 	__u64 first_ns;		/* first segment */
 	__u64 last_ns;		/* latest segment */
-	__u64 syn_ns;		/* latest client SYN (for the SYN->SYN-ACK RTT) */
-	__u64 synack_ns;	/* latest SYN-ACK */
+	__u32 hs_off;		/* handshake clock (SF_HS_*): the latest client SYN until a
+				 * SYN-ACK is seen, then the latest SYN-ACK; ns after
+				 * first_ns, or signed us when SF_HS_US (beyond 4.29 s) */
 	__u32 syn_rtt_us;	/* SYN -> SYN-ACK at the hook, 0 if not seen */
 	__u32 ack_rtt_us;	/* SYN-ACK -> handshake ACK at the hook */
 	__u32 lock;		/* 0 free, 1 held (cmpxchg) */
-	__u8 client_dir;	/* sf_seg.dir of the client's segments */
+	__u32 half_close_bytes;	/* payload either side sent after the peer's FIN */
 	__u8 flags;		/* SF_EF_* */
-	__u8 reason;		/* enum sf_reason once closed */
-	__u8 close_kind;	/* enum sf_close_kind */
-	__u8 first_fin;		/* 1 + side that sent the first FIN, 0 none */
-	__u8 rst_side;		/* 1 + side that sent the closing RST, 0 none */
-	__u8 rst_verdict;	/* enum sf_rst_verdict */
-	__u8 reserved;
-	char history[SF_HISTORY_LEN]; /* Zeek history letters, first occurrence order */
+	__u8 hs;		/* SF_HS_* */
+	__u8 reason : 4;	/* enum sf_reason once closed */
+	__u8 rst_verdict : 4;	/* enum sf_rst_verdict */
+	__u8 client_dir : 1;	/* sf_seg.dir of the client's segments */
+	__u8 first_fin : 2;	/* 1 + side that sent the first FIN, 0 none */
+	__u8 rst_side : 2;	/* 1 + side that sent the closing RST, 0 none */
+	__u8 close_kind : 3;	/* enum sf_close_kind */
+	__u64 history;		/* Zeek history letters (SF_H_*), 4 bits each */
 	struct sf_side_rec side[2];
 };
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct sf_key) == 40, "sf_key layout");
+_Static_assert(sizeof(struct sf_side_rec) == 44, "sf_side_rec layout");
+_Static_assert(sizeof(struct sf_entry) == 144, "sf_entry layout: 144 bytes per tracked connection");
+_Static_assert(SF_R_NREASONS <= 16 && SF_RV_UNVERIFIED < 16, "reason/rst_verdict fit 4 bits");
+#endif
 
 /* Ring-buffer event types. */
 enum sf_ev_type {

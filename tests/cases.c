@@ -848,6 +848,7 @@ int tc_check(const struct sf_case *c, const struct tc_result *r, char *why, size
 		const struct tc_close *x = &c->closes[i];
 		const struct sf_entry *e = &r->closes[i].entry;
 		const struct sf_side_rec *cs = &e->side[SF_CLIENT], *ss = &e->side[SF_SERVER];
+		char hist[SF_HISTORY_LEN + 1];
 		int conn = 0, k;
 
 		for (k = 0; k < r->nids; k++)
@@ -856,7 +857,7 @@ int tc_check(const struct sf_case *c, const struct tc_result *r, char *why, size
 		DIFF_NUM("connection", conn, x->conn);
 		DIFF_STR("reason", sf_reason_name(e->reason), sf_reason_name(x->reason));
 		DIFF_STR("conn_state", sf_zeek_conn_state(e), x->conn_state);
-		DIFF_STR("history", e->history, x->history);
+		DIFF_STR("history", sf_history_str(e, hist), x->history);
 		DIFF_STR("close_kind", sf_close_kind_name(e), x->close_kind);
 		DIFF_STR("closed_by", sf_closed_by(e), x->closed_by);
 		DIFF_STR("rst_verdict", sf_rst_verdict_name(e->rst_verdict), x->rst_verdict);

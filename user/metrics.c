@@ -126,7 +126,7 @@ void ustats_gauges_add(struct sf_ustats *u, const struct sf_key *k, const struct
 
 		u->live[s][st]++;
 		if ((st != SF_CLOSE_WAIT && st != SF_FIN_WAIT2) || !u->stuck_ns ||
-		    now < e->side[s].state_ns || now - e->side[s].state_ns < u->stuck_ns)
+		    now < sf_state_since_ns(e, s) || now - sf_state_since_ns(e, s) < u->stuck_ns)
 			continue;
 		for (i = 0; i < u->nstuck; i++)
 			if (u->stuck[i].port == port && u->stuck[i].state == st)

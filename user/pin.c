@@ -231,6 +231,22 @@ int pin_open(const char *dir, struct pinned *p, const char *cmd, const char *ifn
 			pin_close(p);
 			return err;
 		}
+		/* The kernel copies value_size bytes into our entry buffers: a
+		 * watcher built with another struct sf_entry must be refused. */
+		if (*slot(p, i) == p->conns || *slot(p, i) == p->half_open) {
+			struct bpf_map_info info = {};
+			__u32 len = sizeof(info);
+
+			if (bpf_obj_get_info_by_fd(*slot(p, i), &info, &len) == 0 &&
+			    info.value_size != sizeof(struct sf_entry)) {
+				fprintf(stderr, "synfin %s: the watcher on %s is another synfin "
+					"version (%u-byte entries, this one reads %zu); use the "
+					"same synfin binary for both\n", cmd, ifname, info.value_size,
+					sizeof(struct sf_entry));
+				pin_close(p);
+				return -EPROTO;
+			}
+		}
 	}
 	return 0;
 }

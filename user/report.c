@@ -367,6 +367,7 @@ static void print_close(struct reporter *r, const struct sf_event *ev, struct mi
 	const struct sf_side_rec *c = &e->side[SF_CLIENT], *s = &e->side[SF_SERVER];
 	uint64_t dur_us = ev->ts_ns > e->first_ns ? (ev->ts_ns - e->first_ns) / 1000 : 0;
 	int half = sf_half_close_bytes(e) > 0;
+	char hist[SF_HISTORY_LEN + 1];
 	int one_sided = sf_one_sided(e);
 	int i, side;
 
@@ -383,7 +384,7 @@ static void print_close(struct reporter *r, const struct sf_event *ev, struct mi
 			"\"syn_rtt_us\": %u, \"ack_rtt_us\": %u, \"client_mss\": %u, \"server_mss\": %u, "
 			"\"client_wscale\": %d, \"server_wscale\": %d, \"sack\": %s, \"timestamps\": %s, "
 			"\"tfo\": %s",
-			sf_reason_name(e->reason), sf_zeek_conn_state(e), e->history,
+			sf_reason_name(e->reason), sf_zeek_conn_state(e), sf_history_str(e, hist),
 			(unsigned long long)dur_us, (unsigned long long)c->bytes,
 			(unsigned long long)s->bytes, c->pkts, s->pkts, sf_closed_by(e),
 			sf_close_kind_name(e), half ? "true" : "false",
@@ -431,7 +432,7 @@ static void print_close(struct reporter *r, const struct sf_event *ev, struct mi
 		fprintf(r->o.out, "%sclose%s %s%s%s by %s  %s %s  %s  > %s %up  < %s %up%s%s\n",
 			r->o.color ? C_RED : "", reset(r), why, *kind ? " " : "", kind,
 			sf_closed_by(e), sf_zeek_conn_state(e),
-			e->history[0] ? e->history : "-", d, cb, c->pkts, sb, s->pkts,
+			e->history ? sf_history_str(e, hist) : "-", d, cb, c->pkts, sb, s->pkts,
 			half ? "  half-close" : "", one_sided ? "  one-sided" : "");
 	}
 }
@@ -596,7 +597,8 @@ int reporter_stuck(struct reporter *r, const struct sf_key *k, const struct sf_e
 {
 	const struct sf_side_rec *sr = &e->side[side & 1];
 	struct mirror *m = mirror_get(r, e);
-	uint64_t for_us = now_ns > sr->state_ns ? (now_ns - sr->state_ns) / 1000 : 0;
+	uint64_t since = sf_state_since_ns(e, side);
+	uint64_t for_us = now_ns > since ? (now_ns - since) / 1000 : 0;
 	char ip[INET6_ADDRSTRLEN];
 	__u16 port;
 

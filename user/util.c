@@ -81,8 +81,11 @@ const char *sf_zeek_conn_state(const struct sf_entry *e)
 			return "RSTO";
 		/* Zeek: RSTOS0 only if history matches /^?S[^HAFGIQ]*R.* /, else OTH. */
 		{
-			const char *h = e->history;
-			int i = h[0] == '^';
+			char h[SF_HISTORY_LEN + 1];
+			int i;
+
+			sf_history_str(e, h);
+			i = h[0] == '^';
 
 			if (h[i++] != 'S')
 				return "OTH";
@@ -135,7 +138,7 @@ int sf_one_sided(const struct sf_entry *e)
 
 __u32 sf_half_close_bytes(const struct sf_entry *e)
 {
-	return e->side[SF_CLIENT].bytes_after_fin + e->side[SF_SERVER].bytes_after_fin;
+	return e->half_close_bytes;
 }
 
 void sf_flags_str(__u8 f, char *buf, size_t n)

@@ -430,9 +430,10 @@ static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry 
 		return;
 	for (s = 0; s < 2; s++) {
 		int st = e->side[s].state;
+		__u64 since = sf_state_since_ns(e, s);
 
-		if ((st == SF_CLOSE_WAIT || st == SF_FIN_WAIT2) && now > e->side[s].state_ns &&
-		    now - e->side[s].state_ns >= w->u.stuck_ns) {
+		if ((st == SF_CLOSE_WAIT || st == SF_FIN_WAIT2) && now > since &&
+		    now - since >= w->u.stuck_ns) {
 			if (reporter_stuck(w->rep, k, e, s, now))
 				w->u.stuck_events++;
 		}

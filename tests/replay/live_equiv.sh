@@ -10,7 +10,9 @@
 set -u
 SYNFIN=$1
 T=$2/live
-NS_C=sfr-cli NS_S=sfr-srv
+# SF_TEST_NS: another name prefix, for parallel runs on one machine.
+X=${SF_TEST_NS:-sfr}
+NS_C=$X-cli NS_S=$X-srv
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP replay-live-equivalence: needs root (namespaces, XDP)"
 	exit 0
@@ -29,9 +31,9 @@ cleanup() {
 trap cleanup EXIT
 cleanup
 ip netns add $NS_C && ip netns add $NS_S &&
-ip link add sfr-c0 netns $NS_C type veth peer name sfr-s0 netns $NS_S &&
-ip -n $NS_C addr add 10.77.0.1/24 dev sfr-c0 && ip -n $NS_S addr add 10.77.0.2/24 dev sfr-s0 &&
-ip -n $NS_C link set sfr-c0 up && ip -n $NS_S link set sfr-s0 up &&
+ip link add $X-c0 netns $NS_C type veth peer name $X-s0 netns $NS_S &&
+ip -n $NS_C addr add 10.77.0.1/24 dev $X-c0 && ip -n $NS_S addr add 10.77.0.2/24 dev $X-s0 &&
+ip -n $NS_C link set $X-c0 up && ip -n $NS_S link set $X-s0 up &&
 ip -n $NS_C link set lo up && ip -n $NS_S link set lo up || {
 	echo "FAIL replay-live-equivalence: cannot set up namespaces"; exit 0; }
 
@@ -50,10 +52,10 @@ while True:
 ' >/dev/null 2>&1 &
 pids+=($!)
 
-ip netns exec $NS_S tcpdump -U -n -i sfr-s0 -w "$T/cap.pcap" tcp >"$T/tcpdump.log" 2>&1 &
+ip netns exec $NS_S tcpdump -U -n -i $X-s0 -w "$T/cap.pcap" tcp >"$T/tcpdump.log" 2>&1 &
 pids+=($!)
 tdpid=$!
-ip netns exec $NS_S "$SYNFIN" watch -i sfr-s0 -o json >"$T/watch.json" 2>"$T/watch.err" &
+ip netns exec $NS_S "$SYNFIN" watch -i $X-s0 -o json >"$T/watch.json" 2>"$T/watch.err" &
 pids+=($!)
 wpid=$!
 for _ in $(seq 150); do

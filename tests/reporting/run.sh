@@ -9,7 +9,9 @@ set -u
 cd "$(dirname "$0")/../.."
 HERE=tests/reporting
 T=$(mktemp -d /tmp/sfp-test.XXXXXX)
-NS=sfpr; V0=sfpr0; V1=sfpr1; CIP=10.78.0.1; SIP=10.78.0.2
+# SF_TEST_NS, SF_TEST_NET: another name prefix and /24 (the client end is in
+# the root namespace), for parallel runs on one machine.
+NS=${SF_TEST_NS:-sfpr}; V0=${NS}0; V1=${NS}1; NET=${SF_TEST_NET:-10.78.0}; CIP=$NET.1; SIP=$NET.2
 PIN=/sys/fs/bpf/synfin/$V0
 WPID=""; PPID_PROM=""; SRVPID=""; HOLDPID=""
 failed=0

@@ -144,13 +144,13 @@ static void test_zeek_conn_state(void)
 		e = zentry(t[i].os, t[i].rs);
 		/* Zeek says RSTOS0 only for a history like S...R (its regex). */
 		if (!strcmp(t[i].want, "RSTOS0"))
-			memcpy(e.history, "SR", 3);
+			sf_history(&e, SF_CLIENT, SF_H_S), sf_history(&e, SF_CLIENT, SF_H_R);
 		snprintf(what, sizeof(what), "zstates %d/%d", t[i].os, t[i].rs);
 		ASSERT_STREQ(sf_zeek_conn_state(&e), t[i].want, what);
 	}
 	/* An originator RST without its SYN first is OTH, not RSTOS0. */
 	e = zentry(SF_Z_RESET, SF_Z_INACTIVE);
-	memcpy(e.history, "R", 2);
+	sf_history(&e, SF_CLIENT, SF_H_R);
 	ASSERT_STREQ(sf_zeek_conn_state(&e), "OTH", "lone RST: OTH");
 	/* Both reset with bytes: the responder's reset wins, RSTR. */
 	e = zentry(SF_Z_RESET, SF_Z_RESET);
@@ -200,9 +200,64 @@ static void test_close_names(void)
 	ASSERT_EQ(sf_one_sided(&e), 1, "server never seen: one-sided");
 	e.side[SF_SERVER].pkts = 1;
 	ASSERT_EQ(sf_one_sided(&e), 0, "both seen");
-	e.side[SF_SERVER].bytes_after_fin = 7;
-	e.side[SF_CLIENT].bytes_after_fin = 5;
-	ASSERT_EQ(sf_half_close_bytes(&e), 12, "half-close bytes add up");
+	e.half_close_bytes = 12;
+	ASSERT_EQ(sf_half_close_bytes(&e), 12, "half-close bytes");
+}
+
+/* The packed history: first-occurrence order, no repeats, 14 letters fit. */
+static void test_history_encoding(void)
+{
+	static const int all[7] = { SF_H_S, SF_H_H, SF_H_A, SF_H_D, SF_H_F, SF_H_R, SF_H_T };
+	char h[SF_HISTORY_LEN + 1];
+	struct sf_entry e;
+	int i;
+
+	memset(&e, 0, sizeof(e));
+	ASSERT_STREQ(sf_history_str(&e, h), "", "empty history");
+	sf_history(&e, SF_CLIENT, SF_H_S);
+	sf_history(&e, SF_SERVER, SF_H_H);
+	sf_history(&e, SF_CLIENT, SF_H_A);
+	sf_history(&e, SF_CLIENT, SF_H_S);	/* repeats add nothing */
+	sf_history(&e, SF_CLIENT, SF_H_D);
+	sf_history(&e, SF_SERVER, SF_H_D);
+	sf_history(&e, SF_CLIENT, SF_H_D);
+	ASSERT_STREQ(sf_history_str(&e, h), "ShADd", "order and repeats");
+	for (i = 6; i >= 0; i--) {
+		sf_history(&e, SF_SERVER, all[i]);
+		sf_history(&e, SF_CLIENT, all[i]);
+	}
+	ASSERT_STREQ(sf_history_str(&e, h), "ShADdtTrRfFaHs", "all 14 letters");
+}
+
+/* Times kept as offsets from first_ns: state entry (ms), handshake (exact). */
+static void test_entry_clocks(void)
+{
+	struct sf_entry e;
+	__u64 t0 = 1700000000123456789ull;
+
+	memset(&e, 0, sizeof(e));
+	e.first_ns = t0;
+	e.side[SF_SERVER].state_ms = sf_ms_since_first(&e, t0 + 2500999999ull);
+	ASSERT_EQ(sf_state_since_ns(&e, SF_SERVER), t0 + 2500000000ull, "state time: whole ms");
+	ASSERT_EQ(sf_ms_since_first(&e, t0 - 5), 0, "state time before first: 0");
+	ASSERT_EQ(sf_ms_since_first(&e, t0 + 60ull * 86400 * 1000000000), 0xffffffffu,
+		  "state time saturates after 49 days");
+	/* Within 4.29 s of the first segment: to the nanosecond. */
+	sf_hs_syn(&e, t0 + 4294967295ull);
+	ASSERT_EQ(sf_hs_ns(&e), t0 + 4294967295ull, "handshake clock exact below 4.29 s");
+	ASSERT_EQ(e.hs, SF_HS_SYN, "clock holds the SYN");
+	/* Beyond, microseconds: exact for a microsecond clock. */
+	e.first_ns = 1700000000123456000ull;
+	sf_hs_syn(&e, e.first_ns + 63000001000ull);
+	ASSERT_EQ(sf_hs_ns(&e), e.first_ns + 63000001000ull, "handshake clock in us beyond 4.29 s");
+	sf_hs_syn(&e, e.first_ns - 3000ull);
+	ASSERT_EQ(sf_hs_ns(&e), e.first_ns - 3000ull, "handshake clock before first_ns");
+	sf_hs_synack(&e, e.first_ns + 5000ull);
+	sf_hs_syn(&e, e.first_ns + 9000ull);	/* a SYN after the SYN-ACK: not kept */
+	ASSERT_EQ(sf_hs_ns(&e), e.first_ns + 5000ull, "SYN-ACK time kept");
+	ASSERT_EQ(e.hs, SF_HS_SYNACK_PHASE | SF_HS_SYNACK, "clock holds the SYN-ACK");
+	sf_hs_synack(&e, 0);
+	ASSERT_EQ(e.hs & (SF_HS_SYN | SF_HS_SYNACK), 0, "time 0 reads as not seen");
 }
 
 static void test_state_and_flag_names(void)
@@ -522,6 +577,57 @@ static void test_parse_canonical_key(void)
 	ASSERT_EQ(pb.seg.dir, 0, "server: dir 0");
 }
 
+/* sf_canon_key orders endpoints as memcmp on the address bytes, then ports. */
+static void test_canon_key_order(void)
+{
+	static const __u8 diff_at[] = { 0, 1, 3, 4, 7, 9, 12, 15 };
+	__u8 x[16], y[16];
+	unsigned i, v, alen;
+
+	for (alen = 4; alen <= 16; alen += 12)
+		for (i = 0; i < sizeof(diff_at); i++) {
+			if (diff_at[i] >= alen)
+				continue;
+			for (v = 0; v < 4; v++) {
+				struct sf_pkt pk;
+				char what[64];
+				int want;
+
+				memset(x, 0xa5, sizeof(x));
+				memcpy(y, x, sizeof(y));
+				x[diff_at[i]] = (__u8)(v & 1 ? 0x01 : 0xfe);
+				y[diff_at[i]] = (__u8)(v & 2 ? 0x80 : 0x7f);
+				/* The next byte, when in the same word, differs the
+				 * other way: only the first difference may count. */
+				if ((diff_at[i] & 3) != 3) {
+					x[diff_at[i] + 1] = (__u8)(x[diff_at[i]] < y[diff_at[i]] ? 0xff : 0);
+					y[diff_at[i] + 1] = (__u8)(x[diff_at[i]] < y[diff_at[i]] ? 0 : 0xff);
+				}
+				memset(&pk, 0, sizeof(pk));
+				pk.sport = 80;
+				pk.dport = 40000;
+				sf_canon_key(&pk, x, y, (int)alen);
+				want = memcmp(x, y, alen) < 0 ? 0 : 1;
+				snprintf(what, sizeof(what), "IPv%u, byte %u differs, case %u",
+					 alen == 4 ? 4 : 6, diff_at[i], v);
+				ASSERT_EQ(pk.seg.dir, want, what);
+				ASSERT_TRUE(!memcmp(pk.key.addr_lo, want ? y : x, alen), what);
+				ASSERT_TRUE(!memcmp(pk.key.addr_hi, want ? x : y, alen), what);
+			}
+		}
+	/* Equal addresses: the lower port is "lo". */
+	{
+		struct sf_pkt pk;
+
+		memset(&pk, 0, sizeof(pk));
+		pk.sport = 40000;
+		pk.dport = 80;
+		sf_canon_key(&pk, x, x, 16);
+		ASSERT_EQ(pk.seg.dir, 1, "same address: ports decide");
+		ASSERT_EQ(pk.key.port_lo, htons(80), "same address: port_lo");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int i;
@@ -541,6 +647,8 @@ int main(int argc, char **argv)
 	RUN(zeek_conn_state);
 	RUN(close_names);
 	RUN(state_and_flag_names);
+	RUN(history_encoding);
+	RUN(entry_clocks);
 	RUN(parse_good_syn);
 	RUN(parse_truncated);
 	RUN(parse_bad_ip);
@@ -550,5 +658,6 @@ int main(int argc, char **argv)
 	RUN(parse_ipv6_ext);
 	RUN(parse_ipv4_fragments);
 	RUN(parse_canonical_key);
+	RUN(canon_key_order);
 	return TL_EXIT();
 }
