@@ -753,28 +753,56 @@ struct sf_timeouts {
 };
 
 /*
- * sf_expire_reason: what, if anything, `e` has timed out for at `now`.
- * SF_R_NONE: still live. For a closed record, SF_R_END means "linger over:
- * drop it silently" (its close was already reported).
+ * sf_expire_limit: the timeout that applies to `e` in its current phase, and
+ * (in *why) the reason it closes for when that runs out. For a closed
+ * record, SF_R_END means "linger over: drop it silently" (its close was
+ * already reported).
  */
-SF_HELPER int sf_expire_reason(const struct sf_entry *e, __u64 now, const struct sf_timeouts *t)
+SF_HELPER __u64 sf_expire_limit(const struct sf_entry *e, const struct sf_timeouts *t, int *why)
 {
-	__u64 idle = now > e->last_ns ? now - e->last_ns : 0;
-
-	if (e->flags & SF_EF_CLOSED)
-		return idle >= t->time_wait_ns ? SF_R_END : SF_R_NONE;
+	*why = SF_R_TIMEOUT;
+	if (e->flags & SF_EF_CLOSED) {
+		*why = SF_R_END;
+		return t->time_wait_ns;
+	}
 	if (!(e->flags & SF_EF_OPEN) && e->side[SF_CLIENT].state == SF_SYN_SENT &&
-	    !(e->side[SF_SERVER].flags & SF_SF_SEEN))
-		return idle >= t->syn_ns ? SF_R_UNANSWERED : SF_R_NONE;
+	    !(e->side[SF_SERVER].flags & SF_SF_SEEN)) {
+		*why = SF_R_UNANSWERED;
+		return t->syn_ns;
+	}
 	/* Answered but never completed (SYN-ACK unacknowledged, e.g. a spoofed
 	 * SYN): the server gives up on it as soon as on its own SYN (~63 s), so
 	 * the SYN timeout applies, not the idle one. */
 	if (!(e->flags & SF_EF_OPEN))
-		return idle >= t->syn_ns ? SF_R_TIMEOUT : SF_R_NONE;
+		return t->syn_ns;
 	/* Both FINs seen, final ACK missing: TIME_WAIT rules apply. */
 	if ((e->side[0].flags & SF_SF_FIN) && (e->side[1].flags & SF_SF_FIN))
-		return idle >= t->time_wait_ns ? SF_R_TIMEOUT : SF_R_NONE;
-	return idle >= t->idle_ns ? SF_R_TIMEOUT : SF_R_NONE;
+		return t->time_wait_ns;
+	return t->idle_ns;
+}
+
+/* sf_expire_reason: what, if anything, `e` has timed out for at `now`. */
+SF_HELPER int sf_expire_reason(const struct sf_entry *e, __u64 now, const struct sf_timeouts *t)
+{
+	__u64 idle = now > e->last_ns ? now - e->last_ns : 0;
+	int why;
+	__u64 limit = sf_expire_limit(e, t, &why);
+
+	return idle >= limit ? why : SF_R_NONE;
+}
+
+/*
+ * sf_expire_at: when `e` timed out -- its last segment plus the timeout that
+ * applied, not the later moment a sweep noticed (at most `now`). Close
+ * events of expired connections carry this time, so their durations do not
+ * grow with the sweep interval or with a gap in a capture.
+ */
+SF_HELPER __u64 sf_expire_at(const struct sf_entry *e, __u64 now, const struct sf_timeouts *t)
+{
+	int why;
+	__u64 at = e->last_ns + sf_expire_limit(e, t, &why);
+
+	return at < now ? at : now;
 }
 
 /*

@@ -113,7 +113,9 @@ int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts 
 			continue;
 		if (cur.flags & SF_EF_CLOSED)
 			continue;	/* linger over: its close was reported already */
-		make_close_event(&ev, &items[i].key, &cur, items[i].why, now, 3);
+		/* A timeout closes at the moment it ran out; end of input at now. */
+		make_close_event(&ev, &items[i].key, &cur, items[i].why,
+				 items[i].why == SF_R_END ? now : sf_expire_at(&cur, now, to), 3);
 		emit(ctx, &ev);
 	}
 	free(items);

@@ -257,8 +257,10 @@ static void close_sorted(struct tracker *tr, struct tnode **v, size_t n, int rea
 	for (i = 0; i < n; i++) {
 		int why = reason >= 0 ? reason : sf_expire_reason(&v[i]->e, now, &tr->to);
 
+		/* A timeout closes at the moment it ran out; end of input at now. */
 		if (!(v[i]->e.flags & SF_EF_CLOSED))
-			close_node(tr, v[i], why, now);
+			close_node(tr, v[i], why,
+				   reason >= 0 ? now : sf_expire_at(&v[i]->e, now, &tr->to));
 		free(v[i]);
 	}
 }
@@ -290,7 +292,8 @@ static size_t unlink_nodes(struct tracker *tr, uint64_t now, int all, struct tno
 					int why = all ? SF_R_END : sf_expire_reason(&n1->e, now, &tr->to);
 
 					if (!(n1->e.flags & SF_EF_CLOSED))
-						close_node(tr, n1, why, now);
+						close_node(tr, n1, why,
+							   all ? now : sf_expire_at(&n1->e, now, &tr->to));
 					free(n1);
 					continue;
 				}

@@ -628,6 +628,49 @@ static void test_canon_key_order(void)
 	}
 }
 
+/* Collects the close events a tracker emits. */
+static struct sf_event expiry_closes[4];
+static int expiry_nclose;
+
+static void expiry_emit(void *ctx, const struct sf_event *ev)
+{
+	(void)ctx;
+	if ((ev->what & SF_W_CLOSE) && expiry_nclose < 4)
+		expiry_closes[expiry_nclose++] = *ev;
+}
+
+/*
+ * A timed-out connection closes at the moment its timeout ran out (last
+ * segment + timeout), not when a sweep or the end of a capture noticed it.
+ */
+static void test_expiry_close_time(void)
+{
+	struct sf_timeouts to = { .syn_ns = 130000000000ull, .time_wait_ns = 60000000000ull,
+				  .idle_ns = 7200000000000ull };
+	struct tracker *tr = tracker_new(1024, &to, expiry_emit, NULL);
+	struct sf_pkt pk;
+	__u64 t0 = 1000000000000ull;
+
+	memset(&pk, 0, sizeof(pk));
+	pk.key.family = 4;
+	pk.key.addr_lo[0] = 10;
+	pk.key.addr_hi[0] = 11;
+	pk.key.port_lo = htons(40000);
+	pk.key.port_hi = htons(80);
+	pk.sport = 40000;
+	pk.dport = 80;
+	pk.seg.flags = SF_TH_SYN;
+	pk.seg.seq = 1000;
+	expiry_nclose = 0;
+	tracker_packet(tr, &pk, t0);
+	/* The capture ends an hour later: the SYN gave up 130 s after it was sent. */
+	tracker_finish(tr, t0 + 3600000000000ull);
+	ASSERT_EQ(expiry_nclose, 1, "one close");
+	ASSERT_EQ(expiry_closes[0].entry.reason, SF_R_UNANSWERED, "reason unanswered");
+	ASSERT_EQ(expiry_closes[0].ts_ns, t0 + to.syn_ns, "closed when the SYN timeout ran out");
+	tracker_free(tr);
+}
+
 int main(int argc, char **argv)
 {
 	int i;
@@ -659,5 +702,6 @@ int main(int argc, char **argv)
 	RUN(parse_ipv4_fragments);
 	RUN(parse_canonical_key);
 	RUN(canon_key_order);
+	RUN(expiry_close_time);
 	return TL_EXIT();
 }
