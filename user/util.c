@@ -220,18 +220,23 @@ uint64_t real_ns(void) { return clock_ns(CLOCK_REALTIME); }
 /* ISO: 2026-01-01T12:00:00.123456Z; otherwise local 12:00:00.123456. */
 void format_ts(uint64_t ns, char *buf, size_t n, bool iso)
 {
+	/* Events come many per second: format each second once (per style). */
+	static time_t cached_sec[2] = { -1, -1 };
+	static char cached[2][32];
 	time_t sec = (time_t)(ns / 1000000000ull);
 	unsigned us = (unsigned)(ns % 1000000000ull / 1000);
-	struct tm tm;
-	char base[32];
+	int k = iso ? 1 : 0;
 
-	if (iso) {
-		gmtime_r(&sec, &tm);
-		strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(buf, n, "%s.%06uZ", base, us);
-	} else {
-		localtime_r(&sec, &tm);
-		strftime(base, sizeof(base), "%H:%M:%S", &tm);
-		snprintf(buf, n, "%s.%06u", base, us);
+	if (cached_sec[k] != sec) {
+		struct tm tm;
+
+		if (iso)
+			gmtime_r(&sec, &tm);
+		else
+			localtime_r(&sec, &tm);
+		strftime(cached[k], sizeof(cached[k]), iso ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S",
+			 &tm);
+		cached_sec[k] = sec;
 	}
+	snprintf(buf, n, iso ? "%s.%06uZ" : "%s.%06u", cached[k], us);
 }
