@@ -36,7 +36,7 @@ deps:
 
 synfin: $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUTPUT):
 	$(Q)mkdir -p $@
@@ -70,11 +70,11 @@ $(OUTPUT)/bench_%.skel.h: $(OUTPUT)/bench_%.bpf.o
 $(OUTPUT)/sfbench: bench/sfbench.c $(filter-out $(OUTPUT)/main.o,$(USER_OBJS)) \
 		$(OUTPUT)/bench_empty.skel.h $(OUTPUT)/bench_lookup.skel.h
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $(filter %.c %.o,$^) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(INCLUDES) $(filter %.c %.o,$^) $(LDLIBS) -o $@
 
 $(OUTPUT)/loadgen: tools/loadgen.c | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
 # Test binaries (tests/unit/run.sh and tests/prog/run.sh build them).
 TEST_SRCS := tests/cases.c user/track.c user/util.c

@@ -522,7 +522,9 @@ uint64_t reporter_evictions(struct reporter *r, uint64_t sweep_start_ns, uint64_
 	uint64_t n = 0;
 	size_t i;
 
-	qsort(ids, nids, sizeof(*ids), cmp_u64);
+	/* ids is NULL when the sweep saw nothing: qsort/bsearch must not see it. */
+	if (nids > 1)
+		qsort(ids, nids, sizeof(*ids), cmp_u64);
 	for (i = 0; i < r->nbuckets; i++) {
 		struct mirror *m = r->tab[i], *next;
 
@@ -531,7 +533,7 @@ uint64_t reporter_evictions(struct reporter *r, uint64_t sweep_start_ns, uint64_
 
 			next = m->next;
 			if (m->last_ts >= sweep_start_ns || !m->last.id ||
-			    bsearch(&m->id, ids, nids, sizeof(*ids), cmp_u64))
+			    (nids && bsearch(&m->id, ids, nids, sizeof(*ids), cmp_u64)))
 				continue;
 			make_close_event(&ev, &m->key, &m->last, SF_R_EVICTED, now_ns, 3);
 			deliver(ctx, &ev);	/* reaches reporter_event, which frees m */
