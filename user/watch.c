@@ -313,6 +313,7 @@ struct watch_ctx {
 	uint64_t events;
 	uint64_t *ids;		/* ids of the records the current sweep saw */
 	size_t nids, cap_ids;
+	bool ids_lost;		/* an id could not be noted: skip the eviction check */
 	struct sf_ustats u;
 	int ustats_fd, hs_fd;
 	struct diagram *dia;
@@ -327,8 +328,10 @@ static void note_id(struct watch_ctx *w, uint64_t id)
 		size_t cap = w->cap_ids ? w->cap_ids * 2 : 4096;
 		uint64_t *n = realloc(w->ids, cap * sizeof(*n));
 
-		if (!n)
+		if (!n) {
+			w->ids_lost = true;
 			return;
+		}
 		w->ids = n;
 		w->cap_ids = cap;
 	}
@@ -380,33 +383,12 @@ static void fill_metrics(void *ctx, FILE *f)
 	snapshot_free(&s);
 }
 
-/* Sum one counter over all CPUs. */
-static int read_counters(struct synfin_bpf *skel, uint64_t *sum)
-{
-	int ncpu = libbpf_num_possible_cpus(), i, j, fd = bpf_map__fd(skel->maps.counters);
-	__u32 zero = 0;
-	uint64_t *vals;
-
-	if (ncpu <= 0)
-		return -1;
-	vals = calloc((size_t)ncpu, SF_NCOUNTERS * sizeof(uint64_t));
-	if (!vals)
-		return -1;
-	memset(sum, 0, SF_NCOUNTERS * sizeof(uint64_t));
-	if (bpf_map_lookup_elem(fd, &zero, vals) == 0)
-		for (i = 0; i < ncpu; i++)
-			for (j = 0; j < SF_NCOUNTERS; j++)
-				sum[j] += vals[(size_t)i * SF_NCOUNTERS + j];
-	free(vals);
-	return 0;
-}
-
 /* Report ring-buffer losses in-band, as soon as the counter moves. */
 static void check_lost(struct watch_ctx *w)
 {
 	uint64_t c[SF_NCOUNTERS];
 
-	if (read_counters(w->skel, c))
+	if (counters_read(bpf_map__fd(w->skel->maps.counters), c))
 		return;
 	if (c[SF_C_RB_DROPS] > w->lost_seen) {
 		reporter_lost(w->rep, c[SF_C_RB_DROPS] - w->lost_seen, mono_ns());
@@ -631,9 +613,12 @@ int cmd_watch(int argc, char **argv)
 				       bpf_map__fd(skel->maps.conns) };
 
 			w.nids = 0;
+			w.ids_lost = false;
 			w.update_due = w.interval_ns && now - w.last_update >= w.interval_ns;
 			ustats_gauges_reset(&w.u);
-			if (!sweep_maps(fds, 2, now, &o.to, false, deliver, sweep_live, &w, &live))
+			/* Evictions are what the sweep did not see: only with every id noted. */
+			if (!sweep_maps(fds, 2, now, &o.to, false, deliver, sweep_live, &w, &live) &&
+			    !w.ids_lost)
 				w.u.evicted += reporter_evictions(w.rep, now, w.ids, w.nids, mono_ns(),
 								  deliver, &w);
 			if (w.update_due)
@@ -650,7 +635,7 @@ int cmd_watch(int argc, char **argv)
 	ring_buffer__consume(rb);
 	check_lost(&w);
 	err = 0;
-	if (!read_counters(skel, c))
+	if (!counters_read(bpf_map__fd(skel->maps.counters), c)) {
 		fprintf(stderr,
 			"synfin: %llu packets (%llu TCP), %llu connections, %llu handshakes, "
 			"%llu closes, %llu still open, %llu evicted, %llu events, %llu lost, "
@@ -665,11 +650,13 @@ int cmd_watch(int argc, char **argv)
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
 					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
-	/* Segments never stepped: rare, but they can hide a transition. */
-	if (c[SF_C_LOCK_FAIL] || c[SF_C_MAP_FULL])
-		fprintf(stderr, "synfin: %llu segments skipped (connection entry busy), "
-			"%llu not tracked (connection table full)\n",
-			(unsigned long long)c[SF_C_LOCK_FAIL], (unsigned long long)c[SF_C_MAP_FULL]);
+		/* Segments never stepped: rare, but they can hide a transition. */
+		if (c[SF_C_LOCK_FAIL] || c[SF_C_MAP_FULL])
+			fprintf(stderr, "synfin: %llu segments skipped (connection entry busy), "
+				"%llu not tracked (connection table full)\n",
+				(unsigned long long)c[SF_C_LOCK_FAIL],
+				(unsigned long long)c[SF_C_MAP_FULL]);
+	}
 	if (w.dia && diagram_finish(w.dia))
 		err = -EIO;
 out_rb:
