@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
 #include <bpf/bpf.h>
 #include "reporting.h"
+#include "cli.h"
 
 static volatile sig_atomic_t stop;
 
@@ -22,13 +24,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static int usage_error(const char *cmd, const char *msg, const char *arg)
-{
-	fprintf(stderr, "synfin %s: %s%s%s\nTry 'synfin %s --help' for the options.\n", cmd, msg,
-		arg ? arg : "", arg ? "'" : "", cmd);
-	return EXIT_USAGE;
 }
 
 /*
@@ -116,36 +111,38 @@ int cmd_stats(int argc, char **argv)
 	enum out_format fmt = OUT_TEXT;
 	struct pinned p;
 	char ifname[256];
-	double interval = 0;
+	__u64 interval_ns = 0;
 	int c, color = 0, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:o:h", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own messages, naming the option, exit 2 */
+	while ((c = getopt_long(argc, argv, ":i:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': ifopt = optarg; break;
 		case 'P': pinopt = optarg; break;
 		case 'o':
 			if (parse_format(optarg, &fmt, true))
-				return usage_error("stats", "-o: use text, json or prometheus, not '", optarg);
+				return cli_usage_error("stats", "-o: use text, json or prometheus, not '%s'",
+						       optarg);
 			break;
 		case 'I':
-			if (parse_duration(optarg, &interval) || interval <= 0)
-				return usage_error("stats", "--interval: not a duration: '", optarg);
+			if ((err = cli_duration("stats", "--interval", optarg, false, &interval_ns)))
+				return err;
 			break;
 		case 'C':
 			if (parse_color(optarg, &color))
-				return usage_error("stats", "--color: use auto, always or never, not '", optarg);
+				return cli_usage_error("stats", "--color: use auto, always or never, not '%s'",
+						       optarg);
 			break;
 		case 'h':
 			fputs(stats_usage, stdout);
 			return 0;
 		default:
-			fprintf(stderr, "Try 'synfin stats --help' for the options.\n");
-			return EXIT_USAGE;
+			return cli_getopt_error("stats", c, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("stats", "unexpected argument '", argv[optind]);
+		return cli_usage_error("stats", "unexpected argument '%s'", argv[optind]);
 	err = open_target("stats", ifopt, pinopt, &p, ifname, sizeof(ifname));
 	if (err)
 		return EXIT_RUNTIME;
@@ -169,13 +166,17 @@ int cmd_stats(int argc, char **argv)
 		else
 			stats_write_text(stdout, &s, color_wanted(color, stdout));
 		snapshot_free(&s);
-		if (interval > 0 && !stop) {
+		if (interval_ns && !stop) {
+			/* nanosleep: usleep's 32-bit microseconds end at 71 minutes. */
+			struct timespec ts = { .tv_sec = (time_t)(interval_ns / 1000000000ull),
+					       .tv_nsec = (long)(interval_ns % 1000000000ull) };
+
 			if (fmt == OUT_TEXT)
 				fputc('\n', stdout);
 			fflush(stdout);
-			usleep((useconds_t)(interval * 1e6));
+			nanosleep(&ts, NULL);	/* a signal ends it early: then stop is set */
 		}
-	} while (interval > 0 && !stop);
+	} while (interval_ns && !stop);
 	pin_close(&p);
 	return err ? EXIT_RUNTIME : 0;
 }
@@ -413,13 +414,14 @@ int cmd_conns(int argc, char **argv)
 	int c, colormode = 0, err = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:o:s:wh", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own messages, naming the option, exit 2 */
+	while ((c = getopt_long(argc, argv, ":i:o:s:wh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': ifopt = optarg; break;
 		case 'P': pinopt = optarg; break;
 		case 'o':
 			if (parse_format(optarg, &fmt, false))
-				return usage_error("conns", "-o: use text or json, not '", optarg);
+				return cli_usage_error("conns", "-o: use text or json, not '%s'", optarg);
 			break;
 		case 's':
 			if (!strcmp(optarg, "age")) sort_by = SORT_AGE;
@@ -427,26 +429,26 @@ int cmd_conns(int argc, char **argv)
 			else if (!strcmp(optarg, "bytes")) sort_by = SORT_BYTES;
 			else if (!strcmp(optarg, "state")) sort_by = SORT_STATE;
 			else
-				return usage_error("conns", "--sort: use age, idle, bytes or state, not '",
-						   optarg);
+				return cli_usage_error("conns", "--sort: use age, idle, bytes or state, "
+						       "not '%s'", optarg);
 			break;
 		case 'w': watch = true; break;
 		case 'C':
 			if (parse_color(optarg, &colormode))
-				return usage_error("conns", "--color: use auto, always or never, not '", optarg);
+				return cli_usage_error("conns", "--color: use auto, always or never, not '%s'",
+						       optarg);
 			break;
 		case 'h':
 			fputs(conns_usage, stdout);
 			return 0;
 		default:
-			fprintf(stderr, "Try 'synfin conns --help' for the options.\n");
-			return EXIT_USAGE;
+			return cli_getopt_error("conns", c, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("conns", "unexpected argument '", argv[optind]);
+		return cli_usage_error("conns", "unexpected argument '%s'", argv[optind]);
 	if (watch && fmt == OUT_JSON)
-		return usage_error("conns", "--watch is a screen view; drop -o json", NULL);
+		return cli_usage_error("conns", "--watch is a screen view; drop -o json");
 	if (open_target("conns", ifopt, pinopt, &p, ifname, sizeof(ifname)))
 		return EXIT_RUNTIME;
 	if (pinopt)
