@@ -77,8 +77,8 @@ $(OUTPUT)/loadgen: tools/loadgen.c | $(OUTPUT)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
 # Test binaries (tests/unit/run.sh and tests/prog/run.sh build them).
-TEST_SRCS := tests/cases.c user/track.c user/util.c
-TEST_DEPS := $(TEST_SRCS) tests/cases.h tests/testlib.h user/synfin_user.h $(BPF_HDRS)
+TEST_SRCS := tests/cases.c user/track.c user/htab.c user/util.c
+TEST_DEPS := $(TEST_SRCS) tests/cases.h tests/testlib.h user/synfin_user.h user/htab.h $(BPF_HDRS)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 $(OUTPUT)/test_unit: tests/unit/test_unit.c $(TEST_DEPS) | $(OUTPUT)
@@ -120,7 +120,8 @@ FUZZ_SECS ?= 60
 PCAPS ?= ../shared/pcaps
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Wextra -std=gnu11 -Ibpf -Iuser
-FUZZ_PCAP_SRCS := tests/fuzz/fuzz_pcap.c user/capture.c user/track.c user/report.c user/util.c
+FUZZ_PCAP_SRCS := tests/fuzz/fuzz_pcap.c user/capture.c user/track.c user/report.c user/htab.c \
+	user/util.c
 
 $(OUTPUT)/fuzz_pcap: $(FUZZ_PCAP_SRCS) $(wildcard user/*.h) $(BPF_HDRS) | $(OUTPUT)
 	$(call msg,FUZZ-CC,$@)
