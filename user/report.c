@@ -172,14 +172,11 @@ static const char *reset(struct reporter *r)
 static void text_head(struct reporter *r, uint64_t ts, const struct sf_key *k,
 		      const struct sf_entry *e, int dir_char)
 {
-	char tbuf[48], cip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN], c[64], s[64];
-	__u16 cport, sport;
+	char tbuf[48], c[64], s[64];
 
 	format_ts(ts + r->o.ts_offset_ns, tbuf, sizeof(tbuf), false);
-	sf_endpoint(k, e, SF_CLIENT, cip, sizeof(cip), &cport);
-	sf_endpoint(k, e, SF_SERVER, sip, sizeof(sip), &sport);
-	snprintf(c, sizeof(c), k->family == 6 ? "[%s]:%u" : "%s:%u", cip, cport);
-	snprintf(s, sizeof(s), k->family == 6 ? "[%s]:%u" : "%s:%u", sip, sport);
+	sf_endpoint_str(k, e, SF_CLIENT, c, sizeof(c));
+	sf_endpoint_str(k, e, SF_SERVER, s, sizeof(s));
 	r->seq++;
 	fprintf(r->o.out, "%s%s%s #%-4llu %21s %c %-21s ", r->o.color ? C_DIM : "", tbuf, reset(r),
 		(unsigned long long)e->id, c, dir_char, s);
@@ -528,9 +525,11 @@ void reporter_lost(struct reporter *r, uint64_t count, uint64_t ts_ns)
 	if (r->o.format == OUT_JSON)
 		fprintf(r->o.out, "{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"lost\", \"count\": %llu}\n",
 			tbuf, (unsigned long long)++r->seq, (unsigned long long)count);
-	else
+	else {
 		fprintf(r->o.out, "%s LOST %llu events (ring buffer full)\n", tbuf,
-			(unsigned long long)count), r->seq++;
+			(unsigned long long)count);
+		r->seq++;
+	}
 }
 
 /* Periodic record of an open connection (watch --interval). */

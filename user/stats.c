@@ -56,10 +56,10 @@ static int pick_iface(const char *cmd, char *ifname, size_t n)
 	return -ENOENT;
 }
 
+/* Open the watcher's maps: ifname and dir (its pin directory) are filled in. */
 static int open_target(const char *cmd, const char *ifname_opt, const char *pin_opt,
-		       struct pinned *p, char *ifname, size_t n)
+		       struct pinned *p, char *ifname, size_t n, char *dir, size_t dirn)
 {
-	char dir[512];
 	int err;
 
 	if (ifname_opt)
@@ -69,9 +69,9 @@ static int open_target(const char *cmd, const char *ifname_opt, const char *pin_
 	else if ((err = pick_iface(cmd, ifname, n)))
 		return err;
 	if (pin_opt)
-		snprintf(dir, sizeof(dir), "%s", pin_opt);
+		snprintf(dir, dirn, "%s", pin_opt);
 	else
-		pin_default_dir(ifname, dir, sizeof(dir));
+		pin_default_dir(ifname, dir, dirn);
 	return pin_open(dir, p, cmd, ifname);
 }
 
@@ -110,7 +110,7 @@ int cmd_stats(int argc, char **argv)
 	const char *ifopt = NULL, *pinopt = NULL;
 	enum out_format fmt = OUT_TEXT;
 	struct pinned p;
-	char ifname[256];
+	char ifname[256], dir[512];
 	__u64 interval_ns = 0;
 	int c, color = 0, err;
 
@@ -143,7 +143,7 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("stats", "unexpected argument '%s'", argv[optind]);
-	err = open_target("stats", ifopt, pinopt, &p, ifname, sizeof(ifname));
+	err = open_target("stats", ifopt, pinopt, &p, ifname, sizeof(ifname), dir, sizeof(dir));
 	if (err)
 		return EXIT_RUNTIME;
 	signal(SIGINT, on_signal);
@@ -247,15 +247,6 @@ static int read_conns(int fd, struct row **rows, size_t *n, size_t *cap)
 	return 0;
 }
 
-static void endpoint_str(const struct row *r, int side, char *buf, size_t n)
-{
-	char ip[INET6_ADDRSTRLEN];
-	__u16 port;
-
-	sf_endpoint(&r->k, &r->e, side, ip, sizeof(ip), &port);
-	snprintf(buf, n, r->k.family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
-}
-
 static void print_json_rows(FILE *f, const struct row *rows, size_t n, uint64_t now)
 {
 	char cip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN];
@@ -306,8 +297,8 @@ static void print_text_rows(FILE *f, const struct row *rows, size_t n, uint64_t 
 	const char *r = color ? "\033[0m" : "", *b = color ? "\033[1m" : "";
 
 	for (i = 0; i < shown; i++) {
-		endpoint_str(&rows[i], SF_CLIENT, c, sizeof(c));
-		endpoint_str(&rows[i], SF_SERVER, s, sizeof(s));
+		sf_endpoint_str(&rows[i].k, &rows[i].e, SF_CLIENT, c, sizeof(c));
+		sf_endpoint_str(&rows[i].k, &rows[i].e, SF_SERVER, s, sizeof(s));
 		if ((int)strlen(c) > cw)
 			cw = (int)strlen(c);
 		if ((int)strlen(s) > sw)
@@ -319,8 +310,8 @@ static void print_text_rows(FILE *f, const struct row *rows, size_t n, uint64_t 
 	for (i = 0; i < shown; i++) {
 		const struct sf_entry *e = &rows[i].e;
 
-		endpoint_str(&rows[i], SF_CLIENT, c, sizeof(c));
-		endpoint_str(&rows[i], SF_SERVER, s, sizeof(s));
+		sf_endpoint_str(&rows[i].k, &rows[i].e, SF_CLIENT, c, sizeof(c));
+		sf_endpoint_str(&rows[i].k, &rows[i].e, SF_SERVER, s, sizeof(s));
 		fmt_us(now > e->first_ns ? (now - e->first_ns) / 1000 : 0, age, sizeof(age));
 		fmt_us(now > e->last_ns ? (now - e->last_ns) / 1000 : 0, idle, sizeof(idle));
 		fmt_bytes(e->side[0].bytes, cb, sizeof(cb));
@@ -409,7 +400,7 @@ int cmd_conns(int argc, char **argv)
 	struct row *rows = NULL;
 	size_t n, cap = 0;
 	struct pinned p;
-	char ifname[256], dir[512];
+	char ifname[256], dir[512], counters[576];
 	bool watch = false, color;
 	int c, colormode = 0, err = 0;
 
@@ -449,12 +440,10 @@ int cmd_conns(int argc, char **argv)
 		return cli_usage_error("conns", "unexpected argument '%s'", argv[optind]);
 	if (watch && fmt == OUT_JSON)
 		return cli_usage_error("conns", "--watch is a screen view; drop -o json");
-	if (open_target("conns", ifopt, pinopt, &p, ifname, sizeof(ifname)))
+	if (open_target("conns", ifopt, pinopt, &p, ifname, sizeof(ifname), dir, sizeof(dir)))
 		return EXIT_RUNTIME;
-	if (pinopt)
-		snprintf(dir, sizeof(dir), "%s/counters", pinopt);
-	else
-		snprintf(dir, sizeof(dir), "%s/%s/counters", SF_PIN_ROOT, ifname);
+	/* The watcher removes its pins when it stops: --watch looks for this one. */
+	snprintf(counters, sizeof(counters), "%s/counters", dir);
 	color = color_wanted(colormode, stdout);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -474,7 +463,8 @@ int cmd_conns(int argc, char **argv)
 		    (err = read_conns(p.conns, &rows, &n, &cap)))
 			break;
 		now = mono_ns();
-		qsort(rows, n, sizeof(*rows), row_cmp);
+		if (n > 1)	/* rows is NULL while there has been nothing to read */
+			qsort(rows, n, sizeof(*rows), row_cmp);
 		if (!watch) {
 			if (fmt == OUT_JSON)
 				print_json_rows(stdout, rows, n, now);
@@ -497,7 +487,7 @@ int cmd_conns(int argc, char **argv)
 			print_text_rows(stdout, rows, n, now, color,
 					ws.ws_row > 5 ? (size_t)ws.ws_row - 4 : 1);
 			fflush(stdout);
-			if (access(dir, F_OK)) {
+			if (access(counters, F_OK)) {
 				term_restore();
 				fprintf(stderr, "synfin conns: the watcher on %s has stopped\n", ifname);
 				watch = false;
