@@ -285,10 +285,8 @@ int cmd_replay(int argc, char **argv)
 		tracker_finish(tr, now);
 		conns = tracker_counters(tr)[SF_C_NEW_CONNS];
 	}
-	if (sink.dia && diagram_finish(sink.dia)) {
-		fprintf(stderr, "synfin replay: cannot write the SVG %s\n", o.t.svg);
-		ret = EXIT_RUNTIME;
-	}
+	if (sink.dia && diagram_finish(sink.dia))
+		ret = EXIT_RUNTIME;	/* it said which file and why */
 	if (o.conn && o.conn > conns) {
 		fprintf(stderr, "synfin replay: %s has no connection #%llu (it has %llu)\n", name,
 			(unsigned long long)o.conn, (unsigned long long)conns);
@@ -342,8 +340,10 @@ int cmd_diagram(int argc, char **argv)
 		}
 	}
 	args = calloc((size_t)argc + 2, sizeof(*args));
-	if (!args)
+	if (!args) {
+		fprintf(stderr, "synfin diagram: out of memory\n");
 		return EXIT_RUNTIME;
+	}
 	args[0] = argv[0];
 	args[1] = "--diagram";
 	for (i = 1; i < argc; i++)
