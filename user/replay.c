@@ -200,7 +200,14 @@ int cmd_replay(int argc, char **argv)
 	errbuf[0] = 0;
 	pc = pcap_open_offline_with_tstamp_precision(o.file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!pc) {
-		fprintf(stderr, "synfin replay: cannot read %s: %s\n", name, errbuf);
+		size_t nl = strlen(o.file);
+		const char *why = errbuf;
+
+		/* libpcap's message may start with the path: say it once. */
+		if (!strncmp(why, o.file, nl) && !strncmp(why + nl, ": ", 2))
+			why += nl + 2;
+		fprintf(stderr, "synfin replay: cannot read %s: %s%s\n", name, why,
+			strstr(why, "format") ? " (replay reads pcap and pcapng captures)" : "");
 		return EXIT_RUNTIME;
 	}
 	dlt = pcap_datalink(pc);
