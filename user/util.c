@@ -160,14 +160,24 @@ void sf_flags_str(__u8 f, char *buf, size_t n)
 		snprintf(buf, n, "none");
 }
 
+/* Whether side's address and port are the key's _lo ones. */
+static int side_is_lo(const struct sf_entry *e, int side)
+{
+	/* The client's segments travel in direction client_dir: 0 = lo -> hi. */
+	return (side == SF_CLIENT) == (e->client_dir == 0);
+}
+
+__u16 sf_endpoint_port(const struct sf_key *k, const struct sf_entry *e, int side)
+{
+	return ntohs(side_is_lo(e, side) ? k->port_lo : k->port_hi);
+}
+
 void sf_endpoint(const struct sf_key *k, const struct sf_entry *e, int side, char *ip,
 		 size_t n, __u16 *port)
 {
-	/* The client's segments travel in direction client_dir: 0 = lo -> hi. */
-	int lo = (side == SF_CLIENT) == (e->client_dir == 0);
-	const __u8 *a = lo ? k->addr_lo : k->addr_hi;
+	const __u8 *a = side_is_lo(e, side) ? k->addr_lo : k->addr_hi;
 
-	*port = ntohs(lo ? k->port_lo : k->port_hi);
+	*port = sf_endpoint_port(k, e, side);
 	if (!inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, a, ip, n))
 		snprintf(ip, n, "?");
 }
