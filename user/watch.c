@@ -494,7 +494,7 @@ int cmd_watch(int argc, char **argv)
 	if (!rb) {
 		err = -errno;
 		fprintf(stderr, "synfin watch: cannot open the ring buffer: %s\n", strerror(-err));
-		goto out_reporter;
+		goto out_rb;	/* frees the diagram too */
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fprintf(stderr, "synfin: watching %s (%s%s%s)%s; Ctrl-C to stop\n", o.ifname,
