@@ -85,9 +85,10 @@ $(OUTPUT)/test_unit: tests/unit/test_unit.c $(TEST_DEPS) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Ibpf -Iuser -Itests tests/unit/test_unit.c $(TEST_SRCS) -o $@
 
-$(OUTPUT)/test_prog: tests/prog/test_prog.c $(TEST_DEPS) $(OUTPUT)/synfin.skel.h | $(OUTPUT)
+$(OUTPUT)/test_prog: tests/prog/test_prog.c $(TEST_DEPS) user/metrics.c $(OUTPUT)/synfin.skel.h \
+		| $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests tests/prog/test_prog.c $(TEST_SRCS) \
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests tests/prog/test_prog.c $(TEST_SRCS) user/metrics.c \
 		-lbpf -lelf -lz -lpthread -o $@
 
 # libFuzzer on the state machine core: make fuzz-conn [FUZZ_SECS=60]
