@@ -6,7 +6,7 @@
 # the same capture (root).
 # Prints PASS/FAIL/SKIP lines. PCAPS overrides the corpus directory.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 SYNFIN=$ROOT/synfin
 PCAPS=${PCAPS:-$ROOT/../shared/pcaps}

@@ -6,7 +6,7 @@
 # scraped by a real Prometheus server.
 # Prints "PASS name" / "FAIL name: why" / "SKIP name: why".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 HERE=tests/reporting
 T=$(mktemp -d /tmp/sfp-test.XXXXXX)
 NS=sfpr; V0=sfpr0; V1=sfpr1; CIP=10.78.0.1; SIP=10.78.0.2
