@@ -28,6 +28,10 @@ int cli_getopt_error(const char *cmd, int c, char *const argv[])
 		arg = shortopt;
 	if (c == ':')
 		return cli_usage_error(cmd, "option '%s' needs a value", arg);
+	/* glibc: optopt is set for a known long option given a value it does not take. */
+	if (!strncmp(arg, "--", 2) && optopt && strchr(arg, '='))
+		return cli_usage_error(cmd, "option '%.*s' takes no value", (int)strcspn(arg, "="),
+				       arg);
 	return cli_usage_error(cmd, "unknown option '%s'", arg);
 }
 
