@@ -37,7 +37,7 @@ deps:
 
 synfin: $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUTPUT):
 	$(Q)mkdir -p $@
@@ -72,24 +72,25 @@ $(OUTPUT)/sfbench: bench/sfbench.c $(filter-out $(OUTPUT)/main.o,$(USER_OBJS)) \
 		$(OUTPUT)/bench_empty.skel.h $(OUTPUT)/bench_lookup.skel.h \
 		$(OUTPUT)/bench_lookup_clock.skel.h
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $(filter %.c %.o,$^) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(INCLUDES) $(filter %.c %.o,$^) $(LDLIBS) -o $@
 
 $(OUTPUT)/loadgen: tools/loadgen.c | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
 # Test binaries (tests/unit/run.sh and tests/prog/run.sh build them).
-TEST_SRCS := tests/cases.c user/track.c user/util.c
-TEST_DEPS := $(TEST_SRCS) tests/cases.h tests/testlib.h user/synfin_user.h $(BPF_HDRS)
+TEST_SRCS := tests/cases.c user/track.c user/htab.c user/util.c
+TEST_DEPS := $(TEST_SRCS) tests/cases.h tests/testlib.h user/synfin_user.h user/htab.h $(BPF_HDRS)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 $(OUTPUT)/test_unit: tests/unit/test_unit.c $(TEST_DEPS) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Ibpf -Iuser -Itests tests/unit/test_unit.c $(TEST_SRCS) -o $@
 
-$(OUTPUT)/test_prog: tests/prog/test_prog.c $(TEST_DEPS) $(OUTPUT)/synfin.skel.h | $(OUTPUT)
+$(OUTPUT)/test_prog: tests/prog/test_prog.c $(TEST_DEPS) user/metrics.c $(OUTPUT)/synfin.skel.h \
+		| $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests tests/prog/test_prog.c $(TEST_SRCS) \
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests tests/prog/test_prog.c $(TEST_SRCS) user/metrics.c \
 		-lbpf -lelf -lz -lpthread -o $@
 
 # libFuzzer on the state machine core: make fuzz-conn [FUZZ_SECS=60]
@@ -122,7 +123,8 @@ FUZZ_SECS ?= 60
 PCAPS ?= ../shared/pcaps
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Wextra -std=gnu11 -Ibpf -Iuser
-FUZZ_PCAP_SRCS := tests/fuzz/fuzz_pcap.c user/capture.c user/track.c user/report.c user/util.c
+FUZZ_PCAP_SRCS := tests/fuzz/fuzz_pcap.c user/capture.c user/track.c user/report.c user/htab.c \
+	user/util.c
 
 $(OUTPUT)/fuzz_pcap: $(FUZZ_PCAP_SRCS) $(wildcard user/*.h) $(BPF_HDRS) | $(OUTPUT)
 	$(call msg,FUZZ-CC,$@)

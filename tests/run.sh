@@ -4,7 +4,7 @@
 # Each suite prints lines "PASS name", "FAIL name: why" or "SKIP name: why".
 # Usage: tests/run.sh [SUITE...]   (suites: unit prog replay e2e reporting; default all)
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(unit prog replay e2e reporting)
 log=$(mktemp)

@@ -32,7 +32,7 @@ static const char *mode_name(int flags)
 	return flags == XDP_FLAGS_DRV_MODE ? "native" : "generic";
 }
 
-/* One line describing the XDP program already on the interface, if any. */
+/* The id of the XDP program already on the interface (0: none); -1 if the query failed. */
 static int xdp_current(int ifindex, __u32 *prog_id)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);

@@ -9,7 +9,6 @@
  * only carry state-changing segments; the data in between is summarised from
  * the entry's packet and byte counters into one folded line.
  */
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include "reporting.h"
@@ -171,8 +170,6 @@ static void remember(struct dconn *c, const struct sf_entry *e)
 static struct dconn *conn_get(struct diagram *d, const struct sf_event *ev, struct dconn ***pp)
 {
 	struct dconn **p = &d->tab[ev->entry.id % D_BUCKETS], *c;
-	char ip[INET6_ADDRSTRLEN];
-	__u16 port;
 
 	for (; (c = *p); p = &c->next)
 		if (c->id == ev->entry.id) {
@@ -184,11 +181,8 @@ static struct dconn *conn_get(struct diagram *d, const struct sf_event *ev, stru
 		return NULL;
 	c->id = ev->entry.id;
 	c->first_ts = ev->ts_ns;
-	sf_endpoint(&ev->key, &ev->entry, SF_CLIENT, ip, sizeof(ip), &port);
-	snprintf(c->client, sizeof(c->client), ev->key.family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
-	sf_endpoint(&ev->key, &ev->entry, SF_SERVER, ip, sizeof(ip), &port);
-	snprintf(c->server, sizeof(c->server), ev->key.family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
-	c->next = NULL;
+	sf_endpoint_str(&ev->key, &ev->entry, SF_CLIENT, c->client, sizeof(c->client));
+	sf_endpoint_str(&ev->key, &ev->entry, SF_SERVER, c->server, sizeof(c->server));
 	*p = c;
 	*pp = p;
 	return c;
@@ -323,12 +317,12 @@ int diagram_finish(struct diagram *d)
 		FILE *f = fopen(d->o.svg_path, "w");
 
 		if (!f) {
-			fprintf(stderr, "synfin: cannot write %s: %m\n", d->o.svg_path);
+			fprintf(stderr, "synfin: cannot write the SVG file %s: %m\n", d->o.svg_path);
 			return -1;
 		}
 		render_svg(d, f);
 		if (fclose(f)) {
-			fprintf(stderr, "synfin: cannot write %s: %m\n", d->o.svg_path);
+			fprintf(stderr, "synfin: cannot write the SVG file %s: %m\n", d->o.svg_path);
 			return -1;
 		}
 	}

@@ -60,7 +60,6 @@ static void hs_count(int hs_fd, __u16 port, int result)
 void ustats_event(struct sf_ustats *u, const struct sf_event *ev, int hs_fd)
 {
 	const struct sf_entry *e = &ev->entry;
-	char ip[64];
 	__u16 port;
 
 	u->events++;
@@ -87,7 +86,7 @@ void ustats_event(struct sf_ustats *u, const struct sf_event *ev, int hs_fd)
 	/* Kernel-side closes are in the BPF counters; the sweeper's only here. */
 	if (ev->hook == 3 && e->reason < SF_R_NREASONS)
 		u->sweep_closes[e->reason]++;
-	sf_endpoint(&ev->key, e, SF_SERVER, ip, sizeof(ip), &port);
+	port = sf_endpoint_port(&ev->key, e, SF_SERVER);
 	if (e->reason == SF_R_UNANSWERED)
 		hs_count(hs_fd, port, SF_HS_UNANSWERED);
 	else if (e->reason == SF_R_REFUSED)
@@ -110,7 +109,6 @@ void ustats_gauges_reset(struct sf_ustats *u)
 void ustats_gauges_add(struct sf_ustats *u, const struct sf_key *k, const struct sf_entry *e,
 		       uint64_t now)
 {
-	char ip[64];
 	__u16 port;
 	int s;
 	__u32 i;
@@ -120,7 +118,7 @@ void ustats_gauges_add(struct sf_ustats *u, const struct sf_key *k, const struct
 	u->live_conns++;
 	if (!(e->flags & SF_EF_OPEN))
 		u->half_open++;
-	sf_endpoint(k, e, SF_SERVER, ip, sizeof(ip), &port);
+	port = sf_endpoint_port(k, e, SF_SERVER);	/* not inet_ntop: every entry, every sweep */
 	for (s = 0; s < 2; s++) {
 		int st = e->side[s].state % SF_NSTATES;
 

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include "synfin_user.h"
 #include "capture.h"
 #include "reporting.h"
+#include "cli.h"
 
 static const char replay_usage[] =
 "Usage: synfin replay FILE [OPTIONS]\n"
@@ -52,6 +52,7 @@ static const char replay_usage[] =
 "  -v, --verbose           print libbpf's messages (with --kernel)\n"
 "  -h, --help              this help\n"
 "\n"
+"Durations take s, ms, m or h suffixes (30, 1.5, 500ms, 2m).\n"
 "A summary line (packets, TCP segments, connections, skipped packets by\n"
 "kind) goes to standard error at the end.\n"
 "\n"
@@ -62,53 +63,19 @@ static const char replay_usage[] =
 "  sudo synfin replay --kernel capture.pcap   # same, through the BPF object\n";
 
 struct replay_opts {
+	struct cli_track_opts t;	/* -o, --port, timeouts, --diagram, --svg, -v */
 	const char *file;
-	bool diagram;
-	const char *svg;
 	uint64_t conn;		/* 0: every connection */
-	enum out_format format;
-	__u16 ports[SF_MAX_PORTS];
-	int nports;
-	struct sf_timeouts to;
 	bool kernel;
 };
 
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "synfin replay: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'synfin replay --help' for the options.\n");
-	return EXIT_USAGE;
-}
-
-static int parse_secs(const char *opt, const char *val, __u64 *ns)
-{
-	double s;
-
-	if (parse_duration(val, &s) || s <= 0)
-		return usage_error("%s: '%s' is not a duration (e.g. 30, 1.5, 2m)", opt, val);
-	*ns = (__u64)(s * 1e9);
-	return 0;
-}
-
 static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 {
-	enum { O_TW = 256, O_SYN, O_IDLE, O_KERNEL, O_DIAGRAM, O_SVG, O_CONN };
+	enum { O_KERNEL = CLI_O_NEXT, O_CONN };
 	static const struct option longopts[] = {
-		{ "diagram", no_argument, 0, O_DIAGRAM },
-		{ "svg", required_argument, 0, O_SVG },
+		CLI_TRACK_LONGOPTS,
 		{ "conn", required_argument, 0, O_CONN },
-		{ "output", required_argument, 0, 'o' },
-		{ "port", required_argument, 0, 'p' },
-		{ "time-wait", required_argument, 0, O_TW },
-		{ "syn-timeout", required_argument, 0, O_SYN },
-		{ "idle-timeout", required_argument, 0, O_IDLE },
 		{ "kernel", no_argument, 0, O_KERNEL },
-		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
@@ -116,81 +83,52 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 	char *end;
 	long v;
 
-	o->to.time_wait_ns = 60ull * 1000000000ull;
-	o->to.syn_ns = 130ull * 1000000000ull;
-	o->to.idle_ns = 7200ull * 1000000000ull;
+	cli_track_defaults(&o->t);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:p:vh", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own messages, naming the option, exit 2 */
+	while ((c = getopt_long(argc, argv, ":o:p:vh", longopts, NULL)) != -1) {
+		rc = cli_track_opt("replay", &o->t, c, optarg);
+		if (rc >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
-		case 'o':
-			if (parse_format(optarg, &o->format, false))
-				return usage_error("-o: unknown format '%s' (use text or json)", optarg);
-			break;
-		case 'p':
-			v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 1 || v > 65535)
-				return usage_error("--port: '%s' is not a port number (1-65535)", optarg);
-			if (o->nports == SF_MAX_PORTS)
-				return usage_error("--port: at most %d ports", SF_MAX_PORTS);
-			o->ports[o->nports++] = (__u16)v;
-			break;
-		case O_TW:
-			if ((rc = parse_secs("--time-wait", optarg, &o->to.time_wait_ns)))
-				return rc;
-			break;
-		case O_SYN:
-			if ((rc = parse_secs("--syn-timeout", optarg, &o->to.syn_ns)))
-				return rc;
-			break;
-		case O_IDLE:
-			if ((rc = parse_secs("--idle-timeout", optarg, &o->to.idle_ns)))
-				return rc;
-			break;
 		case O_KERNEL:
 			o->kernel = true;
-			break;
-		case O_DIAGRAM:
-			o->diagram = true;
-			break;
-		case O_SVG:
-			o->svg = optarg;
 			break;
 		case O_CONN:
 			v = strtol(optarg, &end, 10);
 			if (*end || end == optarg || v < 1)
-				return usage_error("--conn: '%s' is not a connection number (1, 2, ...)",
-						   optarg);
+				return cli_usage_error("replay", "--conn: '%s' is not a connection "
+						       "number (1, 2, ...)", optarg);
 			o->conn = (uint64_t)v;
-			break;
-		case 'v':
-			verbose++;
 			break;
 		case 'h':
 			fputs(replay_usage, stdout);
 			exit(0);
 		default:
-			fprintf(stderr, "Try 'synfin replay --help' for the options.\n");
-			return EXIT_USAGE;
+			return cli_getopt_error("replay", c, argv);
 		}
 	}
 	if (optind == argc)
-		return usage_error("which capture? give FILE (a pcap or pcapng file, or - for stdin)");
+		return cli_usage_error("replay", "which capture? give FILE (a pcap or pcapng file, "
+				       "or - for stdin)");
 	o->file = argv[optind++];
 	if (optind < argc)
-		return usage_error("unexpected argument '%s' (one capture at a time)", argv[optind]);
-	if (o->diagram && o->format == OUT_JSON)
-		return usage_error("--diagram draws pictures; it does not go with -o json");
-	return 0;
+		return cli_usage_error("replay", "unexpected argument '%s' (one capture at a time)",
+				       argv[optind]);
+	return cli_track_check("replay", &o->t);
 }
 
-static int port_wanted(const struct replay_opts *o, __u16 sport, __u16 dport)
+static int port_wanted(const struct cli_track_opts *t, __u16 sport, __u16 dport)
 {
 	int i;
 
-	if (!o->nports)
+	if (!t->nports)
 		return 1;
-	for (i = 0; i < o->nports; i++)
-		if (o->ports[i] == sport || o->ports[i] == dport)
+	for (i = 0; i < t->nports; i++)
+		if (t->ports[i] == sport || t->ports[i] == dport)
 			return 1;
 	return 0;
 }
@@ -262,7 +200,14 @@ int cmd_replay(int argc, char **argv)
 	errbuf[0] = 0;
 	pc = pcap_open_offline_with_tstamp_precision(o.file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!pc) {
-		fprintf(stderr, "synfin replay: cannot read %s: %s\n", name, errbuf);
+		size_t nl = strlen(o.file);
+		const char *why = errbuf;
+
+		/* libpcap's message may start with the path: say it once. */
+		if (!strncmp(why, o.file, nl) && !strncmp(why + nl, ": ", 2))
+			why += nl + 2;
+		fprintf(stderr, "synfin replay: cannot read %s: %s%s\n", name, why,
+			strstr(why, "format") ? " (replay reads pcap and pcapng captures)" : "");
 		return EXIT_RUNTIME;
 	}
 	dlt = pcap_datalink(pc);
@@ -276,21 +221,21 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	ro.format = o.format;
+	ro.format = o.t.format;
 	ro.out = stdout;
 	ro.ts_offset_ns = 0;	/* capture time is wall-clock time */
-	ro.color = o.format == OUT_TEXT && isatty(STDOUT_FILENO);
+	ro.color = o.t.format == OUT_TEXT && isatty(STDOUT_FILENO);
 	rep = reporter_new(&ro);
 	if (!rep)
 		goto out_nomem;
 	sink.rep = rep;
 	sink.conn = o.conn;
-	sink.lines = !o.diagram;
-	if (o.diagram || o.svg) {
+	sink.lines = !o.t.diagram;
+	if (o.t.diagram || o.t.svg) {
 		struct diagram_opts dop = {
-			.out = o.diagram ? stdout : NULL,
+			.out = o.t.diagram ? stdout : NULL,
 			.unicode = terminal_utf8(),
-			.svg_path = o.svg,
+			.svg_path = o.t.svg,
 			.times = true,
 		};
 
@@ -299,11 +244,11 @@ int cmd_replay(int argc, char **argv)
 			goto out_nomem;
 	}
 	if (o.kernel) {
-		k = kreplay_open(o.ports, o.nports, deliver, &sink);
+		k = kreplay_open(o.t.ports, o.t.nports, deliver, &sink);
 		if (!k)
 			goto out_kernel;
 	} else {
-		tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &o.to, deliver, &sink);
+		tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &o.t.to, deliver, &sink);
 		if (!tr)
 			goto out_nomem;
 	}
@@ -312,7 +257,7 @@ int cmd_replay(int argc, char **argv)
 		struct frame_info fi;
 		struct sf_pkt pk;
 		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
-		int prc;
+		int prc, tracked;
 
 		/* The clock never runs backwards: merged or reordered captures. */
 		if (ts > now)
@@ -320,16 +265,16 @@ int cmd_replay(int argc, char **argv)
 		st.pkts++;
 		prc = capture_decode(dlt, data, h->caplen, &pk, &fi);
 		capture_count(&st, prc, &pk);
-		if (prc == SF_P_TCP && !port_wanted(&o, pk.sport, pk.dport))
-			st.filtered++;	/* (the kernel filters by its own copy of the ports) */
-		else if (prc == SF_P_TCP)
+		tracked = prc == SF_P_TCP && port_wanted(&o.t, pk.sport, pk.dport);
+		if (tracked)
 			st.tcp++;
+		else if (prc == SF_P_TCP)
+			st.filtered++;	/* (the kernel filters by its own copy of the ports) */
 		if (k) {
-			if (kreplay_packet(k, dlt == DLT_EN10MB, data, h->caplen, &fi, prc,
-					   prc == SF_P_TCP && port_wanted(&o, pk.sport, pk.dport),
-					   &pk, now, &o.to))
+			if (kreplay_packet(k, dlt == DLT_EN10MB, data, h->caplen, &fi, prc, tracked,
+					   &pk, now, &o.t.to))
 				goto out_kernel;
-		} else if (prc == SF_P_TCP && port_wanted(&o, pk.sport, pk.dport)) {
+		} else if (tracked) {
 			tracker_packet(tr, &pk, now);
 		}
 	}
@@ -341,16 +286,14 @@ int cmd_replay(int argc, char **argv)
 		ret = EXIT_RUNTIME;
 	}
 	if (k) {
-		kreplay_finish(k, now, &o.to);
+		kreplay_finish(k, now, &o.t.to);
 		conns = kreplay_conns(k);
 	} else {
 		tracker_finish(tr, now);
 		conns = tracker_counters(tr)[SF_C_NEW_CONNS];
 	}
-	if (sink.dia && diagram_finish(sink.dia)) {
-		fprintf(stderr, "synfin replay: cannot write the SVG %s\n", o.svg);
-		ret = EXIT_RUNTIME;
-	}
+	if (sink.dia && diagram_finish(sink.dia))
+		ret = EXIT_RUNTIME;	/* it said which file and why */
 	if (o.conn && o.conn > conns) {
 		fprintf(stderr, "synfin replay: %s has no connection #%llu (it has %llu)\n", name,
 			(unsigned long long)o.conn, (unsigned long long)conns);
@@ -404,8 +347,10 @@ int cmd_diagram(int argc, char **argv)
 		}
 	}
 	args = calloc((size_t)argc + 2, sizeof(*args));
-	if (!args)
+	if (!args) {
+		fprintf(stderr, "synfin diagram: out of memory\n");
 		return EXIT_RUNTIME;
+	}
 	args[0] = argv[0];
 	args[1] = "--diagram";
 	for (i = 1; i < argc; i++)

@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include "synfin_user.h"
 #include "capture.h"
+#include "reporting.h"
 #include "synfin.skel.h"
 
 /* What --kernel needs: the loaded object, its ring buffer, the sweep clock. */
@@ -184,16 +185,9 @@ void kreplay_finish(struct kreplay *k, uint64_t now, const struct sf_timeouts *t
 
 uint64_t kreplay_conns(struct kreplay *k)
 {
-	int ncpu = libbpf_num_possible_cpus(), i;
-	uint64_t *vals, n = 0;
-	__u32 zero = 0;
+	uint64_t c[SF_NCOUNTERS];
 
-	if (ncpu <= 0)
+	if (counters_read(bpf_map__fd(k->skel->maps.counters), c))
 		return 0;
-	vals = calloc((size_t)ncpu, SF_NCOUNTERS * sizeof(uint64_t));
-	if (vals && !bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.counters), &zero, vals))
-		for (i = 0; i < ncpu; i++)
-			n += vals[(size_t)i * SF_NCOUNTERS + SF_C_NEW_CONNS];
-	free(vals);
-	return n;
+	return c[SF_C_NEW_CONNS];
 }

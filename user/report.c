@@ -14,9 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "reporting.h"
+#include "htab.h"
 
 struct mirror {
-	struct mirror *next;
+	struct hnode node;		/* in reporter.mirrors, hashed by id */
 	uint64_t id;
 	uint64_t last_ts;		/* ts of its latest event */
 	struct sf_key key;		/* and the key and entry it carried, to */
@@ -29,8 +30,7 @@ struct mirror {
 struct reporter {
 	struct report_opts o;
 	uint64_t seq;
-	struct mirror **tab;
-	size_t nbuckets, n;
+	struct htab mirrors;
 };
 
 #define C_RESET "\033[0m"
@@ -47,79 +47,64 @@ struct reporter *reporter_new(const struct report_opts *o)
 	if (!r)
 		return NULL;
 	r->o = *o;
-	r->nbuckets = 1024;
-	r->tab = calloc(r->nbuckets, sizeof(*r->tab));
-	if (!r->tab) {
+	if (htab_init(&r->mirrors, 1024)) {
 		free(r);
 		return NULL;
 	}
 	return r;
 }
 
-static size_t bucket(const struct reporter *r, uint64_t id)
+static uint64_t id_hash(uint64_t id)
 {
-	return (size_t)((id * 0x9E3779B97F4A7C15ull) >> 20) & (r->nbuckets - 1);
+	return (id * 0x9E3779B97F4A7C15ull) >> 20;
 }
 
-static void grow(struct reporter *r)
+static struct mirror *mirror_of(struct hnode *h)
 {
-	size_t nb = r->nbuckets * 2, i;
-	struct mirror **t = calloc(nb, sizeof(*t));
+	return htab_entry(h, struct mirror, node);
+}
 
-	if (!t)
-		return;
-	for (i = 0; i < r->nbuckets; i++) {
-		struct mirror *m = r->tab[i], *next;
+static void mirror_free(struct hnode *h)
+{
+	free(mirror_of(h));
+}
 
-		for (; m; m = next) {
-			size_t b = (size_t)((m->id * 0x9E3779B97F4A7C15ull) >> 20) & (nb - 1);
+/* The link to connection id's record, or NULL. */
+static struct hnode **mirror_find(struct reporter *r, uint64_t id)
+{
+	struct hnode **pp = htab_bucket(&r->mirrors, id_hash(id));
 
-			next = m->next;
-			m->next = t[b];
-			t[b] = m;
-		}
-	}
-	free(r->tab);
-	r->tab = t;
-	r->nbuckets = nb;
+	for (; *pp; pp = &(*pp)->next)
+		if (mirror_of(*pp)->id == id)
+			return pp;
+	return NULL;
 }
 
 /* The connection's record; created (states entered at first_ns) if absent. */
 static struct mirror *mirror_get(struct reporter *r, const struct sf_entry *e)
 {
+	struct hnode **pp = mirror_find(r, e->id);
 	struct mirror *m;
-	size_t b = bucket(r, e->id);
 
-	for (m = r->tab[b]; m; m = m->next)
-		if (m->id == e->id)
-			return m;
-	if (r->n > r->nbuckets * 2) {
-		grow(r);
-		b = bucket(r, e->id);
-	}
+	if (pp)
+		return mirror_of(*pp);
+	htab_maybe_grow(&r->mirrors);
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
 	m->id = e->id;
+	m->node.hash = id_hash(e->id);
 	m->since[0] = m->since[1] = e->first_ns;
-	m->next = r->tab[b];
-	r->tab[b] = m;
-	r->n++;
+	htab_link(&r->mirrors, htab_bucket(&r->mirrors, m->node.hash), &m->node);
 	return m;
 }
 
 void reporter_forget(struct reporter *r, uint64_t id)
 {
-	struct mirror **pp = &r->tab[bucket(r, id)], *m;
+	struct hnode **pp = mirror_find(r, id);
 
-	for (; (m = *pp); pp = &m->next) {
-		if (m->id == id) {
-			*pp = m->next;
-			free(m);
-			r->n--;
-			return;
-		}
-	}
+	if (pp)
+		mirror_free(htab_unlink(&r->mirrors, pp));
 }
 
 uint64_t reporter_events(const struct reporter *r)
@@ -129,19 +114,9 @@ uint64_t reporter_events(const struct reporter *r)
 
 void reporter_free(struct reporter *r)
 {
-	size_t i;
-
 	if (!r)
 		return;
-	for (i = 0; i < r->nbuckets; i++) {
-		struct mirror *m = r->tab[i], *next;
-
-		for (; m; m = next) {
-			next = m->next;
-			free(m);
-		}
-	}
-	free(r->tab);
+	htab_free(&r->mirrors, mirror_free);
 	free(r);
 }
 
@@ -197,14 +172,11 @@ static const char *reset(struct reporter *r)
 static void text_head(struct reporter *r, uint64_t ts, const struct sf_key *k,
 		      const struct sf_entry *e, int dir_char)
 {
-	char tbuf[48], cip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN], c[64], s[64];
-	__u16 cport, sport;
+	char tbuf[48], c[64], s[64];
 
 	format_ts(ts + r->o.ts_offset_ns, tbuf, sizeof(tbuf), false);
-	sf_endpoint(k, e, SF_CLIENT, cip, sizeof(cip), &cport);
-	sf_endpoint(k, e, SF_SERVER, sip, sizeof(sip), &sport);
-	snprintf(c, sizeof(c), k->family == 6 ? "[%s]:%u" : "%s:%u", cip, cport);
-	snprintf(s, sizeof(s), k->family == 6 ? "[%s]:%u" : "%s:%u", sip, sport);
+	sf_endpoint_str(k, e, SF_CLIENT, c, sizeof(c));
+	sf_endpoint_str(k, e, SF_SERVER, s, sizeof(s));
 	r->seq++;
 	fprintf(r->o.out, "%s%s%s #%-4llu %21s %c %-21s ", r->o.color ? C_DIM : "", tbuf, reset(r),
 		(unsigned long long)e->id, c, dir_char, s);
@@ -523,16 +495,19 @@ uint64_t reporter_evictions(struct reporter *r, uint64_t sweep_start_ns, uint64_
 	uint64_t n = 0;
 	size_t i;
 
-	qsort(ids, nids, sizeof(*ids), cmp_u64);
-	for (i = 0; i < r->nbuckets; i++) {
-		struct mirror *m = r->tab[i], *next;
+	/* ids is NULL when the sweep saw nothing: qsort/bsearch must not see it. */
+	if (nids > 1)
+		qsort(ids, nids, sizeof(*ids), cmp_u64);
+	for (i = 0; i < r->mirrors.nbuckets; i++) {
+		struct hnode *h = r->mirrors.tab[i], *next;
 
-		for (; m; m = next) {
+		for (; h; h = next) {
+			struct mirror *m = mirror_of(h);
 			struct sf_event ev;
 
-			next = m->next;
+			next = h->next;
 			if (m->last_ts >= sweep_start_ns || !m->last.id ||
-			    bsearch(&m->id, ids, nids, sizeof(*ids), cmp_u64))
+			    (nids && bsearch(&m->id, ids, nids, sizeof(*ids), cmp_u64)))
 				continue;
 			make_close_event(&ev, &m->key, &m->last, SF_R_EVICTED, now_ns, 3);
 			deliver(ctx, &ev);	/* reaches reporter_event, which frees m */
@@ -551,9 +526,11 @@ void reporter_lost(struct reporter *r, uint64_t count, uint64_t ts_ns)
 	if (r->o.format == OUT_JSON)
 		fprintf(r->o.out, "{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"lost\", \"count\": %llu}\n",
 			tbuf, (unsigned long long)++r->seq, (unsigned long long)count);
-	else
+	else {
 		fprintf(r->o.out, "%s LOST %llu events (ring buffer full)\n", tbuf,
-			(unsigned long long)count), r->seq++;
+			(unsigned long long)count);
+		r->seq++;
+	}
 }
 
 /* Periodic record of an open connection (watch --interval). */

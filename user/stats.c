@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
 #include <bpf/bpf.h>
 #include "reporting.h"
+#include "cli.h"
 
 static volatile sig_atomic_t stop;
 
@@ -22,13 +24,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static int usage_error(const char *cmd, const char *msg, const char *arg)
-{
-	fprintf(stderr, "synfin %s: %s%s%s\nTry 'synfin %s --help' for the options.\n", cmd, msg,
-		arg ? arg : "", arg ? "'" : "", cmd);
-	return EXIT_USAGE;
 }
 
 /*
@@ -61,10 +56,10 @@ static int pick_iface(const char *cmd, char *ifname, size_t n)
 	return -ENOENT;
 }
 
+/* Open the watcher's maps: ifname and dir (its pin directory) are filled in. */
 static int open_target(const char *cmd, const char *ifname_opt, const char *pin_opt,
-		       struct pinned *p, char *ifname, size_t n)
+		       struct pinned *p, char *ifname, size_t n, char *dir, size_t dirn)
 {
-	char dir[512];
 	int err;
 
 	if (ifname_opt)
@@ -74,9 +69,9 @@ static int open_target(const char *cmd, const char *ifname_opt, const char *pin_
 	else if ((err = pick_iface(cmd, ifname, n)))
 		return err;
 	if (pin_opt)
-		snprintf(dir, sizeof(dir), "%s", pin_opt);
+		snprintf(dir, dirn, "%s", pin_opt);
 	else
-		pin_default_dir(ifname, dir, sizeof(dir));
+		pin_default_dir(ifname, dir, dirn);
 	return pin_open(dir, p, cmd, ifname);
 }
 
@@ -115,38 +110,40 @@ int cmd_stats(int argc, char **argv)
 	const char *ifopt = NULL, *pinopt = NULL;
 	enum out_format fmt = OUT_TEXT;
 	struct pinned p;
-	char ifname[256];
-	double interval = 0;
+	char ifname[256], dir[512];
+	__u64 interval_ns = 0;
 	int c, color = 0, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:o:h", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own messages, naming the option, exit 2 */
+	while ((c = getopt_long(argc, argv, ":i:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': ifopt = optarg; break;
 		case 'P': pinopt = optarg; break;
 		case 'o':
 			if (parse_format(optarg, &fmt, true))
-				return usage_error("stats", "-o: use text, json or prometheus, not '", optarg);
+				return cli_usage_error("stats", "-o: use text, json or prometheus, not '%s'",
+						       optarg);
 			break;
 		case 'I':
-			if (parse_duration(optarg, &interval) || interval <= 0)
-				return usage_error("stats", "--interval: not a duration: '", optarg);
+			if ((err = cli_duration("stats", "--interval", optarg, false, &interval_ns)))
+				return err;
 			break;
 		case 'C':
 			if (parse_color(optarg, &color))
-				return usage_error("stats", "--color: use auto, always or never, not '", optarg);
+				return cli_usage_error("stats", "--color: use auto, always or never, not '%s'",
+						       optarg);
 			break;
 		case 'h':
 			fputs(stats_usage, stdout);
 			return 0;
 		default:
-			fprintf(stderr, "Try 'synfin stats --help' for the options.\n");
-			return EXIT_USAGE;
+			return cli_getopt_error("stats", c, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("stats", "unexpected argument '", argv[optind]);
-	err = open_target("stats", ifopt, pinopt, &p, ifname, sizeof(ifname));
+		return cli_usage_error("stats", "unexpected argument '%s'", argv[optind]);
+	err = open_target("stats", ifopt, pinopt, &p, ifname, sizeof(ifname), dir, sizeof(dir));
 	if (err)
 		return EXIT_RUNTIME;
 	signal(SIGINT, on_signal);
@@ -169,13 +166,17 @@ int cmd_stats(int argc, char **argv)
 		else
 			stats_write_text(stdout, &s, color_wanted(color, stdout));
 		snapshot_free(&s);
-		if (interval > 0 && !stop) {
+		if (interval_ns && !stop) {
+			/* nanosleep: usleep's 32-bit microseconds end at 71 minutes. */
+			struct timespec ts = { .tv_sec = (time_t)(interval_ns / 1000000000ull),
+					       .tv_nsec = (long)(interval_ns % 1000000000ull) };
+
 			if (fmt == OUT_TEXT)
 				fputc('\n', stdout);
 			fflush(stdout);
-			usleep((useconds_t)(interval * 1e6));
+			nanosleep(&ts, NULL);	/* a signal ends it early: then stop is set */
 		}
-	} while (interval > 0 && !stop);
+	} while (interval_ns && !stop);
 	pin_close(&p);
 	return err ? EXIT_RUNTIME : 0;
 }
@@ -246,15 +247,6 @@ static int read_conns(int fd, struct row **rows, size_t *n, size_t *cap)
 	return 0;
 }
 
-static void endpoint_str(const struct row *r, int side, char *buf, size_t n)
-{
-	char ip[INET6_ADDRSTRLEN];
-	__u16 port;
-
-	sf_endpoint(&r->k, &r->e, side, ip, sizeof(ip), &port);
-	snprintf(buf, n, r->k.family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
-}
-
 static void print_json_rows(FILE *f, const struct row *rows, size_t n, uint64_t now)
 {
 	char cip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN];
@@ -305,8 +297,8 @@ static void print_text_rows(FILE *f, const struct row *rows, size_t n, uint64_t 
 	const char *r = color ? "\033[0m" : "", *b = color ? "\033[1m" : "";
 
 	for (i = 0; i < shown; i++) {
-		endpoint_str(&rows[i], SF_CLIENT, c, sizeof(c));
-		endpoint_str(&rows[i], SF_SERVER, s, sizeof(s));
+		sf_endpoint_str(&rows[i].k, &rows[i].e, SF_CLIENT, c, sizeof(c));
+		sf_endpoint_str(&rows[i].k, &rows[i].e, SF_SERVER, s, sizeof(s));
 		if ((int)strlen(c) > cw)
 			cw = (int)strlen(c);
 		if ((int)strlen(s) > sw)
@@ -318,8 +310,8 @@ static void print_text_rows(FILE *f, const struct row *rows, size_t n, uint64_t 
 	for (i = 0; i < shown; i++) {
 		const struct sf_entry *e = &rows[i].e;
 
-		endpoint_str(&rows[i], SF_CLIENT, c, sizeof(c));
-		endpoint_str(&rows[i], SF_SERVER, s, sizeof(s));
+		sf_endpoint_str(&rows[i].k, &rows[i].e, SF_CLIENT, c, sizeof(c));
+		sf_endpoint_str(&rows[i].k, &rows[i].e, SF_SERVER, s, sizeof(s));
 		fmt_us(now > e->first_ns ? (now - e->first_ns) / 1000 : 0, age, sizeof(age));
 		fmt_us(now > e->last_ns ? (now - e->last_ns) / 1000 : 0, idle, sizeof(idle));
 		fmt_bytes(e->side[0].bytes, cb, sizeof(cb));
@@ -408,18 +400,19 @@ int cmd_conns(int argc, char **argv)
 	struct row *rows = NULL;
 	size_t n, cap = 0;
 	struct pinned p;
-	char ifname[256], dir[512];
+	char ifname[256], dir[512], counters[576];
 	bool watch = false, color;
 	int c, colormode = 0, err = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:o:s:wh", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own messages, naming the option, exit 2 */
+	while ((c = getopt_long(argc, argv, ":i:o:s:wh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': ifopt = optarg; break;
 		case 'P': pinopt = optarg; break;
 		case 'o':
 			if (parse_format(optarg, &fmt, false))
-				return usage_error("conns", "-o: use text or json, not '", optarg);
+				return cli_usage_error("conns", "-o: use text or json, not '%s'", optarg);
 			break;
 		case 's':
 			if (!strcmp(optarg, "age")) sort_by = SORT_AGE;
@@ -427,32 +420,30 @@ int cmd_conns(int argc, char **argv)
 			else if (!strcmp(optarg, "bytes")) sort_by = SORT_BYTES;
 			else if (!strcmp(optarg, "state")) sort_by = SORT_STATE;
 			else
-				return usage_error("conns", "--sort: use age, idle, bytes or state, not '",
-						   optarg);
+				return cli_usage_error("conns", "--sort: use age, idle, bytes or state, "
+						       "not '%s'", optarg);
 			break;
 		case 'w': watch = true; break;
 		case 'C':
 			if (parse_color(optarg, &colormode))
-				return usage_error("conns", "--color: use auto, always or never, not '", optarg);
+				return cli_usage_error("conns", "--color: use auto, always or never, not '%s'",
+						       optarg);
 			break;
 		case 'h':
 			fputs(conns_usage, stdout);
 			return 0;
 		default:
-			fprintf(stderr, "Try 'synfin conns --help' for the options.\n");
-			return EXIT_USAGE;
+			return cli_getopt_error("conns", c, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("conns", "unexpected argument '", argv[optind]);
+		return cli_usage_error("conns", "unexpected argument '%s'", argv[optind]);
 	if (watch && fmt == OUT_JSON)
-		return usage_error("conns", "--watch is a screen view; drop -o json", NULL);
-	if (open_target("conns", ifopt, pinopt, &p, ifname, sizeof(ifname)))
+		return cli_usage_error("conns", "--watch is a screen view; drop -o json");
+	if (open_target("conns", ifopt, pinopt, &p, ifname, sizeof(ifname), dir, sizeof(dir)))
 		return EXIT_RUNTIME;
-	if (pinopt)
-		snprintf(dir, sizeof(dir), "%s/counters", pinopt);
-	else
-		snprintf(dir, sizeof(dir), "%s/%s/counters", SF_PIN_ROOT, ifname);
+	/* The watcher removes its pins when it stops: --watch looks for this one. */
+	snprintf(counters, sizeof(counters), "%s/counters", dir);
 	color = color_wanted(colormode, stdout);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -472,7 +463,8 @@ int cmd_conns(int argc, char **argv)
 		    (err = read_conns(p.conns, &rows, &n, &cap)))
 			break;
 		now = mono_ns();
-		qsort(rows, n, sizeof(*rows), row_cmp);
+		if (n > 1)	/* rows is NULL while there has been nothing to read */
+			qsort(rows, n, sizeof(*rows), row_cmp);
 		if (!watch) {
 			if (fmt == OUT_JSON)
 				print_json_rows(stdout, rows, n, now);
@@ -495,7 +487,7 @@ int cmd_conns(int argc, char **argv)
 			print_text_rows(stdout, rows, n, now, color,
 					ws.ws_row > 5 ? (size_t)ws.ws_row - 4 : 1);
 			fflush(stdout);
-			if (access(dir, F_OK)) {
+			if (access(counters, F_OK)) {
 				term_restore();
 				fprintf(stderr, "synfin conns: the watcher on %s has stopped\n", ifname);
 				watch = false;

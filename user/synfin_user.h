@@ -29,6 +29,11 @@ void sf_flags_str(__u8 flags, char *buf, size_t n);	/* tcpdump notation: "S." */
 /* Endpoint text of the client or server side of a key/entry. */
 void sf_endpoint(const struct sf_key *k, const struct sf_entry *e, int side, char *ip,
 		 size_t n, __u16 *port);
+/* Only the port (host order): no address text, for per-entry hot paths. */
+__u16 sf_endpoint_port(const struct sf_key *k, const struct sf_entry *e, int side);
+/* The same as one string: "10.0.0.1:80", "[2001:db8::1]:80". */
+void sf_endpoint_str(const struct sf_key *k, const struct sf_entry *e, int side, char *buf,
+		     size_t n);
 int parse_duration(const char *s, double *secs);	/* "30", "1.5", "2m" */
 int parse_format(const char *s, enum out_format *f, bool allow_prom);
 uint64_t mono_ns(void);

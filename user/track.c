@@ -11,16 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include "synfin_user.h"
+#include "htab.h"
 
 struct tnode {
-	struct tnode *next;
+	struct hnode node;	/* in tracker.conns, hashed by key */
 	struct sf_key key;
 	struct sf_entry e;
 };
 
 struct tracker {
-	struct tnode **tab;
-	size_t nbuckets, n, max;
+	struct htab conns;
+	size_t max;
 	struct sf_timeouts to;
 	emit_fn emit;
 	void *ctx;
@@ -51,9 +52,7 @@ struct tracker *tracker_new(size_t max_conns, const struct sf_timeouts *t, emit_
 
 	if (!tr)
 		return NULL;
-	tr->nbuckets = 4096;
-	tr->tab = calloc(tr->nbuckets, sizeof(*tr->tab));
-	if (!tr->tab) {
+	if (htab_init(&tr->conns, 4096)) {
 		free(tr);
 		return NULL;
 	}
@@ -64,35 +63,23 @@ struct tracker *tracker_new(size_t max_conns, const struct sf_timeouts *t, emit_
 	return tr;
 }
 
-static void grow(struct tracker *tr)
+static struct tnode *tnode_of(struct hnode *h)
 {
-	size_t nb = tr->nbuckets * 2, i;
-	struct tnode **t = calloc(nb, sizeof(*t));
-
-	if (!t)
-		return;
-	for (i = 0; i < tr->nbuckets; i++) {
-		struct tnode *n = tr->tab[i], *next;
-
-		for (; n; n = next) {
-			size_t b = key_hash(&n->key) & (nb - 1);
-
-			next = n->next;
-			n->next = t[b];
-			t[b] = n;
-		}
-	}
-	free(tr->tab);
-	tr->tab = t;
-	tr->nbuckets = nb;
+	return htab_entry(h, struct tnode, node);
 }
 
-static struct tnode **find(struct tracker *tr, const struct sf_key *k)
+static void tnode_free(struct hnode *h)
 {
-	struct tnode **pp = &tr->tab[key_hash(k) & (tr->nbuckets - 1)];
+	free(tnode_of(h));
+}
+
+/* The link to k's node, or the end of its chain (where a new node goes). */
+static struct hnode **find(struct tracker *tr, const struct sf_key *k, uint64_t hash)
+{
+	struct hnode **pp = htab_bucket(&tr->conns, hash);
 
 	for (; *pp; pp = &(*pp)->next)
-		if (!memcmp(&(*pp)->key, k, sizeof(*k)))
+		if ((*pp)->hash == hash && !memcmp(&tnode_of(*pp)->key, k, sizeof(*k)))
 			return pp;
 	return pp;
 }
@@ -160,27 +147,28 @@ static void close_node(struct tracker *tr, struct tnode *n, int reason, uint64_t
 /* Drop the least recently active entry (the map's LRU eviction). */
 static void evict_one(struct tracker *tr, uint64_t now)
 {
-	struct tnode **victim = NULL, **pp, *n;
+	struct hnode **victim = NULL, **pp;
+	struct tnode *n;
 	size_t i;
 
-	for (i = 0; i < tr->nbuckets; i++)
-		for (pp = &tr->tab[i]; *pp; pp = &(*pp)->next)
-			if (!victim || (*pp)->e.last_ns < (*victim)->e.last_ns)
+	for (i = 0; i < tr->conns.nbuckets; i++)
+		for (pp = &tr->conns.tab[i]; *pp; pp = &(*pp)->next)
+			if (!victim || tnode_of(*pp)->e.last_ns < tnode_of(*victim)->e.last_ns)
 				victim = pp;
 	if (!victim)
 		return;
-	n = *victim;
-	*victim = n->next;
+	n = tnode_of(htab_unlink(&tr->conns, victim));
 	if (!(n->e.flags & SF_EF_CLOSED))
 		close_node(tr, n, SF_R_EVICTED, now);
 	free(n);
-	tr->n--;
 }
 
 void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 {
+	uint64_t hash = key_hash(&pk->key);
 	struct sf_step_out o;
-	struct tnode **pp, *n;
+	struct hnode **pp;
+	struct tnode *n;
 	__u8 extra = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -192,8 +180,8 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 		tracker_expire(tr, now);
 		tr->last_sweep_ns = now;
 	}
-	pp = find(tr, &pk->key);
-	n = *pp;
+	pp = find(tr, &pk->key, hash);
+	n = *pp ? tnode_of(*pp) : NULL;
 	if (n && sf_starts_new(&n->e, &pk->seg)) {
 		if (!(n->e.flags & SF_EF_CLOSED)) {
 			sf_close(&n->e, SF_R_REUSED, now, &o);
@@ -201,16 +189,14 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 			emit(tr, SF_EV_STEP, now, pk, &o, &n->e);
 			extra = SF_W_REUSED;
 		}
-		*pp = n->next;
-		free(n);
-		tr->n--;
+		free(tnode_of(htab_unlink(&tr->conns, pp)));
 		n = NULL;
-		pp = find(tr, &pk->key);
+		pp = find(tr, &pk->key, hash);
 	}
 	if (!n) {
-		if (tr->max && tr->n >= tr->max) {
+		if (tr->max && tr->conns.n >= tr->max) {
 			evict_one(tr, now);
-			pp = find(tr, &pk->key);
+			pp = find(tr, &pk->key, hash);
 		}
 		n = calloc(1, sizeof(*n));
 		if (!n) {
@@ -218,14 +204,13 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 			return;
 		}
 		n->key = pk->key;
+		n->node.hash = hash;
 		sf_conn_init(&n->e, &pk->seg, pk->sport, pk->dport, now, ++tr->next_id);
-		*pp = n;
-		tr->n++;
+		htab_link(&tr->conns, pp, &n->node);
 		tr->counters[SF_C_NEW_CONNS]++;
 		tr->counters[(n->e.flags & SF_EF_OPEN) ? SF_C_MIDSTREAM : SF_C_HALF_OPEN]++;
 		extra |= SF_W_NEW;
-		if (tr->n > tr->nbuckets * 2)
-			grow(tr);
+		htab_maybe_grow(&tr->conns);
 	}
 	sf_step(&n->e, &pk->seg, now, &o);
 	o.what |= extra;
@@ -266,24 +251,26 @@ static void close_sorted(struct tracker *tr, struct tnode **v, size_t n, int rea
 }
 
 /*
- * Unlink every node that `pick` selects into a new array (*out, count
- * returned). If the array cannot be had, nodes are closed in bucket order.
+ * Unlink every node that has expired at `now` (with `all`: every node) into
+ * a new array (*out, count returned). A node the array has no room for is
+ * closed at once, in bucket order.
  */
 static size_t unlink_nodes(struct tracker *tr, uint64_t now, int all, struct tnode ***out)
 {
 	struct tnode **v = NULL;
 	size_t i, n = 0, cap = 0;
 
-	for (i = 0; i < tr->nbuckets; i++) {
-		struct tnode **pp = &tr->tab[i], *n1;
+	for (i = 0; i < tr->conns.nbuckets; i++) {
+		struct hnode **pp = &tr->conns.tab[i];
 
-		while ((n1 = *pp)) {
+		while (*pp) {
+			struct tnode *n1 = tnode_of(*pp);
+
 			if (!all && sf_expire_reason(&n1->e, now, &tr->to) == SF_R_NONE) {
-				pp = &n1->next;
+				pp = &(*pp)->next;
 				continue;
 			}
-			*pp = n1->next;
-			tr->n--;
+			htab_unlink(&tr->conns, pp);
 			if (n == cap) {
 				size_t nc = cap ? cap * 2 : 64;
 				struct tnode **nv = realloc(v, nc * sizeof(*v));
@@ -331,7 +318,7 @@ void tracker_finish(struct tracker *tr, uint64_t now)
 
 size_t tracker_live(const struct tracker *tr)
 {
-	return tr->n;
+	return tr->conns.n;
 }
 
 const uint64_t *tracker_counters(const struct tracker *tr)
@@ -341,18 +328,8 @@ const uint64_t *tracker_counters(const struct tracker *tr)
 
 void tracker_free(struct tracker *tr)
 {
-	size_t i;
-
 	if (!tr)
 		return;
-	for (i = 0; i < tr->nbuckets; i++) {
-		struct tnode *n = tr->tab[i], *next;
-
-		for (; n; n = next) {
-			next = n->next;
-			free(n);
-		}
-	}
-	free(tr->tab);
+	htab_free(&tr->conns, tnode_free);
 	free(tr);
 }

@@ -145,8 +145,11 @@ void sf_flags_str(__u8 f, char *buf, size_t n)
 {
 	size_t i = 0;
 
-	if (n < 10)
+	if (n < 10) {	/* room for all eight flags and the NUL: callers pass 16 */
+		if (n)
+			buf[0] = 0;
 		return;
+	}
 	if (f & SF_TH_SYN) buf[i++] = 'S';
 	if (f & SF_TH_FIN) buf[i++] = 'F';
 	if (f & SF_TH_PSH) buf[i++] = 'P';
@@ -160,16 +163,36 @@ void sf_flags_str(__u8 f, char *buf, size_t n)
 		snprintf(buf, n, "none");
 }
 
+/* Whether side's address and port are the key's _lo ones. */
+static int side_is_lo(const struct sf_entry *e, int side)
+{
+	/* The client's segments travel in direction client_dir: 0 = lo -> hi. */
+	return (side == SF_CLIENT) == (e->client_dir == 0);
+}
+
+__u16 sf_endpoint_port(const struct sf_key *k, const struct sf_entry *e, int side)
+{
+	return ntohs(side_is_lo(e, side) ? k->port_lo : k->port_hi);
+}
+
 void sf_endpoint(const struct sf_key *k, const struct sf_entry *e, int side, char *ip,
 		 size_t n, __u16 *port)
 {
-	/* The client's segments travel in direction client_dir: 0 = lo -> hi. */
-	int lo = (side == SF_CLIENT) == (e->client_dir == 0);
-	const __u8 *a = lo ? k->addr_lo : k->addr_hi;
+	const __u8 *a = side_is_lo(e, side) ? k->addr_lo : k->addr_hi;
 
-	*port = ntohs(lo ? k->port_lo : k->port_hi);
+	*port = sf_endpoint_port(k, e, side);
 	if (!inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, a, ip, n))
 		snprintf(ip, n, "?");
+}
+
+void sf_endpoint_str(const struct sf_key *k, const struct sf_entry *e, int side, char *buf,
+		     size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+	__u16 port;
+
+	sf_endpoint(k, e, side, ip, sizeof(ip), &port);
+	snprintf(buf, n, k->family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
 /* Seconds, with an optional unit: 30, 1.5, 500ms, 2m, 1h. */

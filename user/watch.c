@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include "reporting.h"
 #include "attach.h"
+#include "cli.h"
 #include "synfin.skel.h"
 
 static volatile sig_atomic_t stop;
@@ -82,22 +83,17 @@ static const char watch_usage[] =
 "  synfin watch -i eth0 --diagram -p 80   # ladder diagram of each connection\n";
 
 struct watch_opts {
+	struct cli_track_opts t;	/* -o, --port, timeouts, --diagram, --svg, -v */
 	const char *ifname;
-	enum out_format format;
-	double duration;
-	__u16 ports[SF_MAX_PORTS];
-	int nports;
+	__u64 duration_ns;		/* 0: until a signal */
 	enum xdp_mode_opt mode;
 	bool no_egress;
 	bool force;
-	struct sf_timeouts to;
 	__u32 max_conns, max_half;
 	const char *pin_dir;
 	const char *metrics;
 	__u64 interval_ns;
 	__u64 stuck_ns;
-	bool diagram;
-	const char *svg;
 	int color;
 };
 
@@ -110,54 +106,25 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "synfin watch: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'synfin watch --help' for the options.\n");
-	return EXIT_USAGE;
-}
-
-static int parse_secs(const char *opt, const char *val, __u64 *ns)
-{
-	double s;
-
-	if (parse_duration(val, &s) || s <= 0)
-		return usage_error("%s: '%s' is not a duration (e.g. 30, 1.5, 2m)", opt, val);
-	*ns = (__u64)(s * 1e9);
-	return 0;
-}
-
 static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 {
-	enum { O_MODE = 256, O_NO_EGRESS, O_FORCE, O_TW, O_SYN, O_IDLE, O_MAXC, O_MAXH,
-	       O_PIN, O_METRICS, O_INTERVAL, O_STUCK, O_DIAGRAM, O_SVG, O_COLOR };
+	enum { O_MODE = CLI_O_NEXT, O_NO_EGRESS, O_FORCE, O_MAXC, O_MAXH, O_PIN, O_METRICS,
+	       O_INTERVAL, O_STUCK, O_COLOR };
 	static const struct option longopts[] = {
+		CLI_TRACK_LONGOPTS,
 		{ "interface", required_argument, 0, 'i' },
-		{ "output", required_argument, 0, 'o' },
 		{ "duration", required_argument, 0, 'd' },
-		{ "port", required_argument, 0, 'p' },
 		{ "mode", required_argument, 0, O_MODE },
 		{ "no-egress", no_argument, 0, O_NO_EGRESS },
 		{ "force", no_argument, 0, O_FORCE },
-		{ "time-wait", required_argument, 0, O_TW },
-		{ "syn-timeout", required_argument, 0, O_SYN },
-		{ "idle-timeout", required_argument, 0, O_IDLE },
 		{ "max-conns", required_argument, 0, O_MAXC },
 		{ "max-half-open", required_argument, 0, O_MAXH },
 		{ "pin", required_argument, 0, O_PIN },
 		{ "metrics", required_argument, 0, O_METRICS },
 		{ "interval", required_argument, 0, O_INTERVAL },
 		{ "stuck", required_argument, 0, O_STUCK },
-		{ "diagram", no_argument, 0, O_DIAGRAM },
-		{ "svg", required_argument, 0, O_SVG },
 		{ "color", required_argument, 0, O_COLOR },
 		{ "colour", required_argument, 0, O_COLOR },
-		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
@@ -165,34 +132,26 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 	char *end;
 	long v;
 
-	o->to.time_wait_ns = 60ull * 1000000000ull;
-	o->to.syn_ns = 130ull * 1000000000ull;
-	o->to.idle_ns = 7200ull * 1000000000ull;
+	cli_track_defaults(&o->t);
 	o->max_conns = SF_MAX_CONNS;
 	o->max_half = SF_MAX_HALF_OPEN;
 	o->stuck_ns = 60ull * 1000000000ull;
 	optind = 1;
 	opterr = 0;	/* our own messages, naming the option, exit 2 */
 	while ((c = getopt_long(argc, argv, ":i:o:d:p:vh", longopts, NULL)) != -1) {
+		rc = cli_track_opt("watch", &o->t, c, optarg);
+		if (rc >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case 'i':
 			o->ifname = optarg;
 			break;
-		case 'o':
-			if (parse_format(optarg, &o->format, false))
-				return usage_error("-o: unknown format '%s' (use text or json)", optarg);
-			break;
 		case 'd':
-			if (parse_duration(optarg, &o->duration) || o->duration <= 0)
-				return usage_error("--duration: '%s' is not a duration (e.g. 10, 2m)", optarg);
-			break;
-		case 'p':
-			v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 1 || v > 65535)
-				return usage_error("--port: '%s' is not a port number (1-65535)", optarg);
-			if (o->nports == SF_MAX_PORTS)
-				return usage_error("--port: at most %d ports", SF_MAX_PORTS);
-			o->ports[o->nports++] = (__u16)v;
+			if ((rc = cli_duration("watch", "--duration", optarg, false, &o->duration_ns)))
+				return rc;
 			break;
 		case O_MODE:
 			if (!strcmp(optarg, "auto"))
@@ -204,8 +163,8 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 			else if (!strcmp(optarg, "tc"))
 				o->mode = MODE_TC;
 			else
-				return usage_error("--mode: '%s' is not auto, native, generic or tc",
-						   optarg);
+				return cli_usage_error("watch", "--mode: '%s' is not auto, native, "
+						       "generic or tc", optarg);
 			break;
 		case O_NO_EGRESS:
 			o->no_egress = true;
@@ -213,24 +172,13 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 		case O_FORCE:
 			o->force = true;
 			break;
-		case O_TW:
-			if ((rc = parse_secs("--time-wait", optarg, &o->to.time_wait_ns)))
-				return rc;
-			break;
-		case O_SYN:
-			if ((rc = parse_secs("--syn-timeout", optarg, &o->to.syn_ns)))
-				return rc;
-			break;
-		case O_IDLE:
-			if ((rc = parse_secs("--idle-timeout", optarg, &o->to.idle_ns)))
-				return rc;
-			break;
 		case O_MAXC:
 		case O_MAXH:
 			v = strtol(optarg, &end, 10);
 			if (*end || end == optarg || v < 64 || v > (1L << 26))
-				return usage_error("%s: '%s' must be a number from 64 to 67108864",
-						   c == O_MAXC ? "--max-conns" : "--max-half-open", optarg);
+				return cli_usage_error("watch", "%s: '%s' must be a number from 64 to "
+						       "67108864", c == O_MAXC ? "--max-conns" :
+						       "--max-half-open", optarg);
 			*(c == O_MAXC ? &o->max_conns : &o->max_half) = (__u32)v;
 			break;
 		case O_PIN:
@@ -240,46 +188,30 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 			o->metrics = optarg;
 			break;
 		case O_INTERVAL:
-			if ((rc = parse_secs("--interval", optarg, &o->interval_ns)))
+			if ((rc = cli_duration("watch", "--interval", optarg, false, &o->interval_ns)))
 				return rc;
 			break;
-		case O_STUCK: {
-			double sv;
-
-			if (parse_duration(optarg, &sv))
-				return usage_error("--stuck: '%s' is not a duration (e.g. 60, 5m)", optarg);
-			o->stuck_ns = (__u64)(sv * 1e9);
-			break;
-		}
-		case O_DIAGRAM:
-			o->diagram = true;
-			break;
-		case O_SVG:
-			o->svg = optarg;
+		case O_STUCK:
+			if ((rc = cli_duration("watch", "--stuck", optarg, true, &o->stuck_ns)))
+				return rc;
 			break;
 		case O_COLOR:
 			if (parse_color(optarg, &o->color))
-				return usage_error("--color: '%s' is not auto, always or never", optarg);
-			break;
-		case 'v':
-			verbose++;
+				return cli_usage_error("watch", "--color: '%s' is not auto, always or "
+						       "never", optarg);
 			break;
 		case 'h':
 			fputs(watch_usage, stdout);
 			exit(0);
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return cli_getopt_error("watch", c, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("watch", "unexpected argument '%s'", argv[optind]);
 	if (!o->ifname)
-		return usage_error("which interface? give -i IFACE (e.g. -i eth0, -i lo)");
-	if (o->diagram && o->format == OUT_JSON)
-		return usage_error("--diagram draws text; use it without -o json (--svg works with both)");
-	return 0;
+		return cli_usage_error("watch", "which interface? give -i IFACE (e.g. -i eth0, -i lo)");
+	return cli_track_check("watch", &o->t);
 }
 
 /* Root, or the capabilities that loading and attaching need. */
@@ -313,6 +245,7 @@ struct watch_ctx {
 	uint64_t events;
 	uint64_t *ids;		/* ids of the records the current sweep saw */
 	size_t nids, cap_ids;
+	bool ids_lost;		/* an id could not be noted: skip the eviction check */
 	struct sf_ustats u;
 	int ustats_fd, hs_fd;
 	struct diagram *dia;
@@ -327,8 +260,10 @@ static void note_id(struct watch_ctx *w, uint64_t id)
 		size_t cap = w->cap_ids ? w->cap_ids * 2 : 4096;
 		uint64_t *n = realloc(w->ids, cap * sizeof(*n));
 
-		if (!n)
+		if (!n) {
+			w->ids_lost = true;
 			return;
+		}
 		w->ids = n;
 		w->cap_ids = cap;
 	}
@@ -380,33 +315,12 @@ static void fill_metrics(void *ctx, FILE *f)
 	snapshot_free(&s);
 }
 
-/* Sum one counter over all CPUs. */
-static int read_counters(struct synfin_bpf *skel, uint64_t *sum)
-{
-	int ncpu = libbpf_num_possible_cpus(), i, j, fd = bpf_map__fd(skel->maps.counters);
-	__u32 zero = 0;
-	uint64_t *vals;
-
-	if (ncpu <= 0)
-		return -1;
-	vals = calloc((size_t)ncpu, SF_NCOUNTERS * sizeof(uint64_t));
-	if (!vals)
-		return -1;
-	memset(sum, 0, SF_NCOUNTERS * sizeof(uint64_t));
-	if (bpf_map_lookup_elem(fd, &zero, vals) == 0)
-		for (i = 0; i < ncpu; i++)
-			for (j = 0; j < SF_NCOUNTERS; j++)
-				sum[j] += vals[(size_t)i * SF_NCOUNTERS + j];
-	free(vals);
-	return 0;
-}
-
 /* Report ring-buffer losses in-band, as soon as the counter moves. */
 static void check_lost(struct watch_ctx *w)
 {
 	uint64_t c[SF_NCOUNTERS];
 
-	if (read_counters(w->skel, c))
+	if (counters_read(bpf_map__fd(w->skel->maps.counters), c))
 		return;
 	if (c[SF_C_RB_DROPS] > w->lost_seen) {
 		reporter_lost(w->rep, c[SF_C_RB_DROPS] - w->lost_seen, mono_ns());
@@ -480,9 +394,9 @@ int cmd_watch(int argc, char **argv)
 		fprintf(stderr, "synfin watch: cannot open the BPF object: %s\n", strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	for (i = 0; i < o.nports; i++)
-		skel->rodata->cfg_ports[i] = o.ports[i];
-	skel->rodata->cfg_nports = (__u32)o.nports;
+	for (i = 0; i < o.t.nports; i++)
+		skel->rodata->cfg_ports[i] = o.t.ports[i];
+	skel->rodata->cfg_nports = (__u32)o.t.nports;
 	bpf_map__set_max_entries(skel->maps.conns, o.max_conns);
 	bpf_map__set_max_entries(skel->maps.half_open, o.max_half);
 
@@ -551,23 +465,23 @@ int cmd_watch(int argc, char **argv)
 	}
 
 	w.skel = skel;
-	ro.format = o.format;
+	ro.format = o.t.format;
 	ro.out = stdout;
 	ro.ts_offset_ns = (int64_t)(real_ns() - mono_ns());
-	ro.color = o.format == OUT_TEXT && color_wanted(o.color, stdout);
-	ro.quiet = o.diagram;
+	ro.color = o.t.format == OUT_TEXT && color_wanted(o.color, stdout);
+	ro.quiet = o.t.diagram;
 	w.rep = reporter_new(&ro);
 	if (!w.rep) {
 		err = -ENOMEM;
 		goto out_detach;
 	}
-	w.event_lines = !o.diagram;
+	w.event_lines = !o.t.diagram;
 	w.interval_ns = o.interval_ns;
-	if (o.diagram || o.svg) {
+	if (o.t.diagram || o.t.svg) {
 		struct diagram_opts dop = {
-			.out = o.diagram ? stdout : NULL,
+			.out = o.t.diagram ? stdout : NULL,
 			.unicode = terminal_utf8(),
-			.svg_path = o.svg,
+			.svg_path = o.t.svg,
 			.times = true,
 		};
 
@@ -581,7 +495,7 @@ int cmd_watch(int argc, char **argv)
 	if (!rb) {
 		err = -errno;
 		fprintf(stderr, "synfin watch: cannot open the ring buffer: %s\n", strerror(-err));
-		goto out_reporter;
+		goto out_rb;	/* frees the diagram too */
 	}
 	/*
 	 * Whole lines, flushed once per pass of the loop below (every batch the
@@ -594,7 +508,7 @@ int cmd_watch(int argc, char **argv)
 		o.mode == MODE_TC ? "" : attach_mode_name(&at),
 		at.tc_link_fd >= 0 ? ", tc egress via tcx" : at.tc_filter ? ", tc egress via clsact" :
 		is_lo ? "; lo: ingress sees each packet once" : ", no egress",
-		o.nports ? " on selected ports" : "");
+		o.t.nports ? " on selected ports" : "");
 
 	if (o.mode != MODE_TC) {
 		char drv[32];
@@ -637,9 +551,12 @@ int cmd_watch(int argc, char **argv)
 				       bpf_map__fd(skel->maps.conns) };
 
 			w.nids = 0;
+			w.ids_lost = false;
 			w.update_due = w.interval_ns && now - w.last_update >= w.interval_ns;
 			ustats_gauges_reset(&w.u);
-			if (!sweep_maps(fds, 2, now, &o.to, false, deliver, sweep_live, &w, &live))
+			/* Evictions are what the sweep did not see: only with every id noted. */
+			if (!sweep_maps(fds, 2, now, &o.t.to, false, deliver, sweep_live, &w, &live) &&
+			    !w.ids_lost)
 				w.u.evicted += reporter_evictions(w.rep, now, w.ids, w.nids, mono_ns(),
 								  deliver, &w);
 			if (w.update_due)
@@ -650,7 +567,7 @@ int cmd_watch(int argc, char **argv)
 		}
 		fflush(stdout);
 		metrics_serve(ms, fill_metrics, &w);
-		if (o.duration > 0 && now - start >= (uint64_t)(o.duration * 1e9))
+		if (o.duration_ns && now - start >= o.duration_ns)
 			break;
 	}
 	/* Drain what is already in the ring before reporting the totals. */
@@ -658,7 +575,7 @@ int cmd_watch(int argc, char **argv)
 	check_lost(&w);
 	fflush(stdout);
 	err = 0;
-	if (!read_counters(skel, c))
+	if (!counters_read(bpf_map__fd(skel->maps.counters), c)) {
 		fprintf(stderr,
 			"synfin: %llu packets (%llu TCP), %llu connections, %llu handshakes, "
 			"%llu closes, %llu still open, %llu evicted, %llu events, %llu lost, "
@@ -673,11 +590,13 @@ int cmd_watch(int argc, char **argv)
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
 					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
-	/* Segments never stepped: rare, but they can hide a transition. */
-	if (c[SF_C_LOCK_FAIL] || c[SF_C_MAP_FULL])
-		fprintf(stderr, "synfin: %llu segments skipped (connection entry busy), "
-			"%llu not tracked (connection table full)\n",
-			(unsigned long long)c[SF_C_LOCK_FAIL], (unsigned long long)c[SF_C_MAP_FULL]);
+		/* Segments never stepped: rare, but they can hide a transition. */
+		if (c[SF_C_LOCK_FAIL] || c[SF_C_MAP_FULL])
+			fprintf(stderr, "synfin: %llu segments skipped (connection entry busy), "
+				"%llu not tracked (connection table full)\n",
+				(unsigned long long)c[SF_C_LOCK_FAIL],
+				(unsigned long long)c[SF_C_MAP_FULL]);
+	}
 	if (w.dia && diagram_finish(w.dia))
 		err = -EIO;
 out_rb:

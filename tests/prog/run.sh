@@ -4,7 +4,7 @@
 # with the same lifecycle table as the unit suite, a two-CPU concurrency
 # test and the verifier's instruction count.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP prog: needs root for BPF_PROG_TEST_RUN (run: sudo tests/prog/run.sh)"
 	exit 0

@@ -23,6 +23,7 @@
 #include "synfin.skel.h"
 #include "testlib.h"
 #include "cases.h"
+#include "reporting.h"
 
 enum { VIA_XDP, VIA_TC, VIA_SPLIT };
 static const char *const via_name[] = { "xdp", "tc", "split" };
@@ -61,20 +62,16 @@ static int run_frame(int tc, const __u8 *buf, size_t len)
 	return err ? RUN_FAILED : (int)o.retval;
 }
 
+/* The per-CPU counters summed, as watch and stats read them (metrics.c). */
 static void counters_sum(__u64 *out)
 {
-	int ncpu = libbpf_num_possible_cpus(), i, k;
-	__u64 *v = calloc(ncpu, sizeof(__u64) * SF_NCOUNTERS);
-	__u32 zero = 0;
+	uint64_t c[SF_NCOUNTERS];
+	int i;
 
-	memset(out, 0, sizeof(__u64) * SF_NCOUNTERS);
-	if (!v)
-		return;
-	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.counters), &zero, v))
-		for (i = 0; i < ncpu; i++)
-			for (k = 0; k < SF_NCOUNTERS; k++)
-				out[k] += v[i * SF_NCOUNTERS + k];
-	free(v);
+	if (counters_read(bpf_map__fd(skel->maps.counters), c))
+		memset(c, 0, sizeof(c));
+	for (i = 0; i < SF_NCOUNTERS; i++)
+		out[i] = c[i];
 }
 
 static int map_fd(int which)

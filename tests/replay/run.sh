@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Replay suite: the corpus against tshark and the MANIFEST's expected files,
-# bad input, link types, --kernel equivalence on every capture (root), the
-# fuzz regression inputs, and live watch vs replay of the same capture (root).
+# bad input, link types, the fuzz regression inputs, replay under valgrind,
+# --kernel equivalence on every capture (root), and live watch vs replay of
+# the same capture (root).
 # Prints PASS/FAIL/SKIP lines. PCAPS overrides the corpus directory.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 SYNFIN=$ROOT/synfin
 PCAPS=${PCAPS:-$ROOT/../shared/pcaps}
@@ -56,6 +57,42 @@ if make -s .output/fuzz_pcap >/dev/null 2>&1; then
 	fi
 else
 	echo "SKIP fuzz-regress-harness: cannot build the libFuzzer harness (clang/libclang-rt missing)"
+fi
+
+# --- 3b. memory: replay under valgrind, every leak kind an error -----------
+# Output paths (text, JSON, diagrams, SVG, stdin) and error paths (missing
+# file, cut-off file, unsupported link type, usage error, no such --conn).
+if command -v valgrind >/dev/null; then
+	head -c 3000 "$PCAPS/sv_bug-4376_syn-retransmit-vlan.pcap" >"$TMP/cut.pcap"
+	cp "$PCAPS/tcpdump_tcp-handshake-nano_sll.pcap" "$TMP/stdin.pcap"
+	python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 147))' >"$TMP/dlt147.pcap"
+	bad=""; n=0
+	while IFS='|' read -r want args; do
+		n=$((n + 1))
+		# shellcheck disable=SC2086
+		valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
+			--error-exitcode=9 "$SYNFIN" replay $args >/dev/null 2>"$TMP/vg.err" <"$TMP/stdin.pcap"
+		rc=$?
+		[ $rc -eq "$want" ] || bad="$bad [$args] rc $rc: $(grep -m1 -E '==[0-9]+== +[^ ]' "$TMP/vg.err");"
+	done <<EOF_CASES
+0|-o json $PCAPS/arkime_gtp-iphone_timewait-port-reuse.pcap
+0|--diagram --svg $TMP/vg.svg $PCAPS/arkime_v6-ssh_simultaneous-close.pcap
+0|$PCAPS/sv_bug-4376_syn-retransmit-vlan.pcap
+0|-o json --syn-timeout 0.5 --time-wait 1 -p 80 $PCAPS/zeek_web_refused-then-4way-close.pcap
+0|--svg $TMP/vg.svg -o json -
+1|$TMP/missing.pcap
+1|$TMP/cut.pcap
+1|$TMP/dlt147.pcap
+1|--conn 99 $PCAPS/sv_tcp-empty-sack.pcap
+2|--time-wait soon $PCAPS/sv_tcp-empty-sack.pcap
+EOF_CASES
+	if [ -n "$bad" ]; then
+		fail valgrind-replay "$bad"
+	else
+		pass "valgrind-replay ($n runs: no memory errors, no leaks of any kind)"
+	fi
+else
+	fail valgrind-replay "valgrind missing (run tools/deps.sh)"
 fi
 
 # --- 4. --kernel: the real BPF program gives the same stream --------------

@@ -6,7 +6,7 @@
 # scraped by a real Prometheus server.
 # Prints "PASS name" / "FAIL name: why" / "SKIP name: why".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 HERE=tests/reporting
 T=$(mktemp -d /tmp/sfp-test.XXXXXX)
 # SF_TEST_NS, SF_TEST_NET: another name prefix and /24 (the client end is in

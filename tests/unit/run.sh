@@ -3,7 +3,7 @@
 # Unit suite (no root): lifecycle table through the userspace tracker,
 # util.c summary helpers, parser on malformed input. Built with ASan/UBSan.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! make .output/test_unit >"$log" 2>&1; then

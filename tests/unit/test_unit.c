@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include "testlib.h"
 #include "cases.h"
+#include "htab.h"
 
 /* ---- lifecycle cases through the userspace tracker ---- */
 
@@ -101,6 +102,129 @@ static void test_tracker_counters(void)
 out:
 	tracker_free(tr);
 	free(r);
+}
+
+/* ---- htab.c, and the tracker across its table's growth ---- */
+
+struct tnum {
+	struct hnode node;
+	int v;
+};
+
+static int freed;
+
+static void tnum_free(struct hnode *n)
+{
+	freed++;
+	free(htab_entry(n, struct tnum, node));
+}
+
+/* The link to the node holding v, or NULL. */
+static struct hnode **tnum_find(struct htab *h, int v)
+{
+	struct hnode **pp = htab_bucket(h, (uint64_t)v * 0x9E3779B97F4A7C15ull);
+
+	for (; *pp; pp = &(*pp)->next)
+		if (htab_entry(*pp, struct tnum, node)->v == v)
+			return pp;
+	return NULL;
+}
+
+static void test_htab(void)
+{
+	struct htab h;
+	int v, found = 0, gone = 0;
+
+	ASSERT_EQ(htab_init(&h, 4), 0, "htab_init");
+	if (!h.tab)
+		return;
+	for (v = 0; v < 5000; v++) {
+		struct tnum *t = calloc(1, sizeof(*t));
+
+		if (!t)
+			break;
+		t->v = v;
+		t->node.hash = (uint64_t)v * 0x9E3779B97F4A7C15ull;
+		htab_link(&h, htab_bucket(&h, t->node.hash), &t->node);
+		htab_maybe_grow(&h);
+	}
+	ASSERT_EQ(h.n, 5000, "nodes linked");
+	ASSERT_TRUE(h.nbuckets >= 5000 / 2 && h.nbuckets <= 4096, "grown to 2-4 nodes a bucket");
+	for (v = 0; v < 5000; v += 2) {
+		struct hnode **pp = tnum_find(&h, v);
+
+		if (pp)
+			tnum_free(htab_unlink(&h, pp));
+	}
+	for (v = 0; v < 5000; v++) {
+		if (tnum_find(&h, v))
+			found += v & 1;
+		else
+			gone += !(v & 1);
+	}
+	ASSERT_EQ(h.n, 2500, "nodes left after unlinking the even ones");
+	ASSERT_EQ(found, 2500, "every odd node still found after the grows");
+	ASSERT_EQ(gone, 2500, "no even node found");
+	freed = 0;
+	htab_free(&h, tnum_free);
+	ASSERT_EQ(freed, 2500, "htab_free frees what is left");
+	ASSERT_TRUE(!h.tab && !h.n, "htab_free empties the table");
+}
+
+/* Events in arrival order, for the growth test. */
+struct ev_log {
+	uint64_t n, last_id;
+	int out_of_order, not_end;
+};
+
+static void log_cb(void *ctx, const struct sf_event *ev)
+{
+	struct ev_log *l = ctx;
+
+	if (!(ev->what & SF_W_CLOSE))
+		return;
+	l->n++;
+	l->out_of_order += ev->entry.id <= l->last_id;
+	l->not_end += ev->entry.reason != SF_R_END;
+	l->last_id = ev->entry.id;
+}
+
+/* 20000 half-open connections at once: the tracker's table doubles twice. */
+static void test_tracker_many_conns(void)
+{
+	struct ev_log l = {};
+	struct tracker *tr = tracker_new(0, &tc_timeouts, log_cb, &l);
+	uint64_t now = 1000000000ull;
+	int i, n = 20000;
+
+	ASSERT_TRUE(tr, "tracker_new");
+	if (!tr)
+		return;
+	for (i = 0; i < n; i++) {
+		struct sf_pkt pk;
+
+		memset(&pk, 0, sizeof(pk));
+		pk.key.family = 4;
+		pk.key.addr_lo[0] = 10;
+		pk.key.addr_lo[2] = (__u8)(i >> 8);
+		pk.key.addr_lo[3] = (__u8)i;
+		pk.key.addr_hi[0] = 192;
+		pk.key.port_lo = htons((__u16)(1024 + i));
+		pk.key.port_hi = htons(80);
+		pk.sport = (__u16)(1024 + i);
+		pk.dport = 80;
+		pk.seg.flags = SF_TH_SYN;
+		pk.seg.seq = (__u32)i;
+		tracker_packet(tr, &pk, now + (uint64_t)i);
+	}
+	ASSERT_EQ(tracker_live(tr), n, "every connection tracked");
+	ASSERT_EQ(tracker_counters(tr)[SF_C_NEW_CONNS], n, "SF_C_NEW_CONNS");
+	tracker_finish(tr, now + n);
+	ASSERT_EQ(l.n, n, "one close per connection at the end");
+	ASSERT_EQ(l.not_end, 0, "closed as end of input");
+	ASSERT_EQ(l.out_of_order, 0, "closes in connection-id order");
+	ASSERT_EQ(tracker_live(tr), 0, "nothing left");
+	tracker_free(tr);
 }
 
 /* ---- util.c summary helpers ---- */
@@ -687,6 +811,8 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		return TL_EXIT();
 	RUN(tracker_counters);
+	RUN(htab);
+	RUN(tracker_many_conns);
 	RUN(zeek_conn_state);
 	RUN(close_names);
 	RUN(state_and_flag_names);

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * htab.h - the chained hash table the tracker (connections by key) and the
+ * reporter (connections by id) keep (htab.c). Nodes are embedded in the
+ * caller's records and carry their hash, so growing needs no callback;
+ * lookups stay in the caller, which knows its key.
+ */
+#ifndef SYNFIN_HTAB_H
+#define SYNFIN_HTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hnode {
+	struct hnode *next;
+	uint64_t hash;
+};
+
+struct htab {
+	struct hnode **tab;
+	size_t nbuckets;	/* a power of two */
+	size_t n;		/* nodes linked */
+};
+
+/* The record holding node p: htab_entry(p, struct tnode, node). */
+#define htab_entry(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+/* nbuckets must be a power of two. 0 or -ENOMEM. */
+int htab_init(struct htab *h, size_t nbuckets);
+
+/* The head of the chain where nodes with this hash live. */
+static inline struct hnode **htab_bucket(const struct htab *h, uint64_t hash)
+{
+	return &h->tab[hash & (h->nbuckets - 1)];
+}
+
+/* Link n (its hash set) at *pp: a bucket head or a next field in its chain. */
+static inline void htab_link(struct htab *h, struct hnode **pp, struct hnode *n)
+{
+	n->next = *pp;
+	*pp = n;
+	h->n++;
+}
+
+/* Unlink the node at *pp and return it. */
+static inline struct hnode *htab_unlink(struct htab *h, struct hnode **pp)
+{
+	struct hnode *n = *pp;
+
+	*pp = n->next;
+	h->n--;
+	return n;
+}
+
+/*
+ * Double the buckets once there are more than two nodes per bucket. If the
+ * memory cannot be had the table stays as it is: longer chains, still right.
+ * Growing changes the order in which a walk over the buckets meets the nodes.
+ */
+void htab_maybe_grow(struct htab *h);
+
+/* Free every node with node_free, then the buckets. */
+void htab_free(struct htab *h, void (*node_free)(struct hnode *n));
+
+#endif
