@@ -304,7 +304,6 @@ enum sf_counter {
 	SF_C_CLOSE_REUSED,
 	SF_C_CLOSE_EVICTED,
 	SF_C_CLOSE_END,
-	SF_C_LOOP_SKIP,		/* lo egress copy skipped (each packet counted once) */
 	SF_NCOUNTERS,
 };
 
