@@ -220,6 +220,39 @@ SF_HELPER int sf_gap_in_window(const struct sf_entry *e, int rcv, __u32 from, __
 	return sf_seq_le(wstart, end) && end - wstart <= lim && d <= lim;
 }
 
+/*
+ * sf_payload: side p sent `len` payload bytes starting at sequence `start`.
+ * Bytes come from sequence numbers: only what lies beyond the highest byte
+ * the side already sent is new, the rest is a retransmission. A gap before
+ * the segment means bytes lost before the hook (or overtaken): their
+ * retransmission will not be new, so they count now -- but only inside the
+ * receiver's window, so a wild sequence number cannot add 2 GB. Shared by
+ * sf_step and sf_step_fast.
+ */
+SF_HELPER void sf_payload(struct sf_entry *e, int p, __u32 start, __u32 len,
+			  struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p & 1];
+	__u32 end = start + len;
+	__s32 fresh = (__s32)(end - P->nxt);
+
+	if (fresh > (__s32)len && !sf_gap_in_window(e, p ^ 1, P->nxt, end))
+		fresh = len;
+	if (fresh > 0) {
+		P->bytes += (__u32)fresh;
+		P->nxt = end;
+		if (e->side[(p ^ 1) & 1].flags & SF_SF_FIN)
+			e->half_close_bytes += (__u32)fresh;
+	}
+	if (fresh < (__s32)len) {
+		P->retrans++;
+		o->retrans = SF_C_RETRANS_DATA + 1;
+		sf_history(e, p, SF_H_T);
+	}
+	P->flags |= SF_SF_DATA;
+	sf_history(e, p, SF_H_D);
+}
+
 /* Credit `side` with having received the peer's FIN. */
 SF_HELPER void sf_got_fin(struct sf_entry *e, struct sf_step_out *o, int side, __u64 now)
 {
@@ -554,30 +587,7 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		sf_history(e, p, SF_H_H);
 	}
 	if (s->len) {
-		__u32 start = s->seq + ((f & SF_TH_SYN) ? 1 : 0);
-		__u32 end = start + s->len;
-		__s32 fresh = (__s32)(end - P->nxt);
-		/*
-		 * A gap before this segment means bytes lost before the hook (or
-		 * overtaken): their retransmission will not be fresh, so count
-		 * them now -- bytes come from sequence numbers. Only inside the
-		 * receiver's window, so a wild sequence number cannot add 2 GB.
-		 */
-		if (fresh > (__s32)s->len && !sf_gap_in_window(e, q, P->nxt, end))
-			fresh = s->len;
-		if (fresh > 0) {
-			P->bytes += (__u32)fresh;
-			P->nxt = end;
-			if (Q->flags & SF_SF_FIN)
-				e->half_close_bytes += (__u32)fresh;
-		}
-		if (fresh < (__s32)s->len) {
-			P->retrans++;
-			o->retrans = SF_C_RETRANS_DATA + 1;
-			sf_history(e, p, SF_H_T);
-		}
-		P->flags |= SF_SF_DATA;
-		sf_history(e, p, SF_H_D);
+		sf_payload(e, p, s->seq + ((f & SF_TH_SYN) ? 1 : 0), s->len, o);
 		if (P->zstate == SF_Z_INACTIVE)
 			P->zstate = SF_Z_PARTIAL;
 	} else if ((f & (SF_TH_SYN | SF_TH_FIN | SF_TH_ACK)) == SF_TH_ACK) {
@@ -720,23 +730,7 @@ SF_CORE int sf_step_fast(struct sf_entry *e, const struct sf_seg *s, __u64 now,
 	P->flags = (P->flags | SF_SF_ACKED) & ~SF_SF_WIN_SYN;
 	P->win = s->win;
 	if (s->len) {
-		__u32 end = s->seq + s->len;
-		__s32 fresh = (__s32)(end - P->nxt);
-
-		/* As in sf_step; the peer sent no FIN, so no half-close bytes. */
-		if (fresh > (__s32)s->len && !sf_gap_in_window(e, p ^ 1, P->nxt, end))
-			fresh = s->len;
-		if (fresh > 0) {
-			P->bytes += (__u32)fresh;
-			P->nxt = end;
-		}
-		if (fresh < (__s32)s->len) {
-			P->retrans++;
-			o->retrans = SF_C_RETRANS_DATA + 1;
-			sf_history(e, p, SF_H_T);
-		}
-		P->flags |= SF_SF_DATA;
-		sf_history(e, p, SF_H_D);
+		sf_payload(e, p, s->seq, s->len, o);
 	} else {
 		sf_history(e, p, SF_H_A);
 	}
