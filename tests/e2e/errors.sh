@@ -84,15 +84,7 @@ check() {
 	return 0
 }
 
-# wait_for FILE REGEX SECONDS
-wait_for() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. tests/e2e/lib.sh	# wait_for
 
 # --- bad usage: exit 2, a message naming the problem -----------------------
 ok=1

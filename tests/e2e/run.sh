@@ -68,15 +68,7 @@ ip -n $NS_C addr add $C4/24 dev sfe-c0 && ip -n $NS_S addr add $S4/24 dev sfe-s0
 ip -n $NS_C addr add $C6/64 dev sfe-c0 nodad && ip -n $NS_S addr add $S6/64 dev sfe-s0 nodad ||
 	{ echo "FAIL e2e-setup: cannot create namespaces and veth"; exit 1; }
 
-# wait_for FILE REGEX SECONDS: until a line of FILE matches.
-wait_for() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. tests/e2e/lib.sh	# wait_for
 
 ports=$(seq -s, $((BASE + 1)) $((BASE + 15))),$((LO_BASE + 1)),$((LO_BASE + 2))
 # The kernel's view: server sockets (local port) and client sockets (remote port).
