@@ -4,7 +4,7 @@
  * The input is decoded into segments of one connection tuple (direction,
  * flags, seq/ack near or far from what each side has sent, length, window,
  * SYN options, time gaps) run through sf_conn_init / sf_starts_new / sf_step
- * / sf_expire_reason / sf_close, the way user/track.c does. Checked after
+ * / sf_expire_reason / sf_close, the way lib/track.c does. Checked after
  * every call:
  *  - states, zstates, reasons, kinds, verdicts are valid enum values;
  *  - ntrans <= SF_MAX_TRANS, equals sf_step's return value;

@@ -23,7 +23,9 @@
 #include "synfin.skel.h"
 #include "testlib.h"
 #include "cases.h"
-#include "reporting.h"
+#include "lib/event.h"
+#include "lib/util.h"
+#include "kern/maps.h"
 
 enum { VIA_XDP, VIA_TC, VIA_SPLIT };
 static const char *const via_name[] = { "xdp", "tc", "split" };
@@ -62,7 +64,7 @@ static int run_frame(int tc, const __u8 *buf, size_t len)
 	return err ? RUN_FAILED : (int)o.retval;
 }
 
-/* The per-CPU counters summed, as watch and stats read them (metrics.c). */
+/* The per-CPU counters summed, as watch and stats read them (kern/maps.c). */
 static void counters_sum(__u64 *out)
 {
 	uint64_t c[SF_NCOUNTERS];
@@ -104,7 +106,7 @@ static void maps_clear(void)
 }
 
 /*
- * The watcher's sweep (user/watch.c sweep_map) at clock `now`: close what
+ * The watcher's sweep (kern/sweep.c sweep_maps) at clock `now`: close what
  * timed out (reporting it), drop closed records past their linger.
  */
 static void sweep(uint64_t now)

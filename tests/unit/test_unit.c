@@ -2,13 +2,13 @@
 /*
  * test_unit.c - the userspace path (no root): every lifecycle case of
  * tests/cases.c as Ethernet frames -> parse.h -> track.c -> conn.h, the
- * summary helpers of util.c, and the parser on malformed input.
+ * summary helpers of lib/names.c, and the parser on malformed input.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include "testlib.h"
 #include "cases.h"
-#include "htab.h"
+#include "lib/htab.h"
 
 /* ---- lifecycle cases through the userspace tracker ---- */
 
@@ -227,7 +227,7 @@ static void test_tracker_many_conns(void)
 	tracker_free(tr);
 }
 
-/* ---- util.c summary helpers ---- */
+/* ---- lib/names.c summary helpers ---- */
 
 static struct sf_entry zentry(int os, int rs)
 {
