@@ -206,9 +206,9 @@ static __always_inline void count_step(struct sf_counters *cs, const struct sf_s
 		count(cs, o->suspicious - 1);
 	if (o->retrans)
 		count(cs, o->retrans - 1);
-	if (o->what & SF_W_OPEN)
+	if (o->what & SF_WHAT_OPEN)
 		count(cs, SF_C_OPENED);
-	if (o->what & SF_W_CLOSE)
+	if (o->what & SF_WHAT_CLOSE)
 		count(cs, SF_C_CLOSE_FIN + e->reason - SF_R_FIN);
 	if (o->ntrans)
 		cs->c[SF_C_TRANSITIONS] += o->ntrans;
@@ -239,7 +239,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	struct sf_counters *cs;
 	struct sf_entry *e, *tmp;
 	__u32 zero = 0;
-	__u8 extra = 0;		/* SF_W_NEW / SF_W_REUSED for this segment */
+	__u8 extra = 0;		/* SF_WHAT_NEW / SF_WHAT_REUSED for this segment */
 	__u64 now;
 	int rc, in_half, tries;
 
@@ -292,20 +292,20 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 			count(cs, SF_C_LOCK_FAIL);
 			return 0;
 		}
-		if (e->flags & SF_EF_MOVED) {	/* moved to conns meanwhile: look again */
+		if (e->flags & SF_ENTRY_MOVED) {	/* moved to conns meanwhile: look again */
 			entry_unlock(e);
 			e = NULL;
 			continue;
 		}
 		if (sf_starts_new(e, &pk.seg)) {
 			/* Port reuse: report the old connection, start afresh. */
-			if (!(e->flags & SF_EF_CLOSED)) {
+			if (!(e->flags & SF_ENTRY_CLOSED)) {
 				sf_close(e, SF_R_REUSED, now, &o);
 				count_step(cs, &o, e);
 				emit(cs, SF_EV_STEP, hook, now, &pk, &o, e);
-				extra = SF_W_REUSED;
+				extra = SF_WHAT_REUSED;
 			}
-			e->flags |= SF_EF_MOVED;	/* others must not step the old record */
+			e->flags |= SF_ENTRY_MOVED;	/* others must not step the old record */
 			entry_unlock(e);
 			bpf_map_delete_elem(in_half ? (void *)&half_open : (void *)&conns, &pk.key);
 			e = NULL;
@@ -321,7 +321,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 			now = bpf_ktime_get_ns();
 		sf_conn_init(tmp, &pk.seg, pk.sport, pk.dport, now,
 			     __sync_fetch_and_add(&next_conn_id, 1) + 1);
-		in_half = !(tmp->flags & SF_EF_OPEN);
+		in_half = !(tmp->flags & SF_ENTRY_OPEN);
 		if (bpf_map_update_elem(in_half ? (void *)&half_open : (void *)&conns, &pk.key, tmp,
 					BPF_NOEXIST)) {
 			/* Lost a race with the other direction's CPU, or full. */
@@ -333,7 +333,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		} else {
 			count(cs, SF_C_NEW_CONNS);
 			count(cs, in_half ? SF_C_HALF_OPEN : SF_C_MIDSTREAM);
-			extra |= SF_W_NEW;
+			extra |= SF_WHAT_NEW;
 			e = bpf_map_lookup_elem(in_half ? (void *)&half_open : (void *)&conns,
 						&pk.key);
 			if (!e)
@@ -362,16 +362,16 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	count_step(cs, &o, e);
 	if (o.suspicious)
 		emit(cs, SF_EV_SUSPICIOUS, hook, now, &pk, &o, e);
-	else if (o.ntrans || (o.what & (SF_W_OPEN | SF_W_CLOSE | SF_W_NEW)))
+	else if (o.ntrans || (o.what & (SF_WHAT_OPEN | SF_WHAT_CLOSE | SF_WHAT_NEW)))
 		emit(cs, SF_EV_STEP, hook, now, &pk, &o, e);
 
-	if (in_half && (e->flags & SF_EF_OPEN)) {
+	if (in_half && (e->flags & SF_ENTRY_OPEN)) {
 		/* Handshake done: move to the main map so floods cannot evict it. */
 		tmp = bpf_map_lookup_elem(&scratch, &zero);
 		if (tmp) {
 			__builtin_memcpy(tmp, e, sizeof(*tmp));
 			tmp->lock = 0;
-			e->flags |= SF_EF_MOVED;
+			e->flags |= SF_ENTRY_MOVED;
 			if (bpf_map_update_elem(&conns, &pk.key, tmp, BPF_ANY) == 0) {
 				/* Unlock before deleting: a deleted LRU element can be
 				 * reused at once by another CPU, whose lock we would
@@ -381,7 +381,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 				return 0;
 			}
 			count(cs, SF_C_MAP_FULL);
-			e->flags &= ~SF_EF_MOVED;
+			e->flags &= ~SF_ENTRY_MOVED;
 		}
 	}
 	entry_unlock(e);

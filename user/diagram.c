@@ -278,7 +278,7 @@ void diagram_event(struct diagram *d, const struct sf_event *ev)
 		place_states(c, ev, &row);
 	}
 	remember(c, e);
-	if (ev->what & SF_W_CLOSE) {
+	if (ev->what & SF_WHAT_CLOSE) {
 		char dur[24];
 
 		r = add_row(c, ROW_NOTE, ev->ts_ns);

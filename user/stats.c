@@ -237,7 +237,7 @@ static int read_conns(int fd, struct row **rows, size_t *n, size_t *cap)
 			*cap = nc;
 		}
 		if (bpf_map_lookup_elem(fd, &next, &(*rows)[*n].e) == 0 &&
-		    !((*rows)[*n].e.flags & SF_EF_CLOSED)) {
+		    !((*rows)[*n].e.flags & SF_ENTRY_CLOSED)) {
 			(*rows)[*n].k = next;
 			(*n)++;
 		}
@@ -270,8 +270,8 @@ static void print_json_rows(FILE *f, const struct row *rows, size_t n, uint64_t 
 			(unsigned long long)(now > e->last_ns ? (now - e->last_ns) / 1000 : 0),
 			(unsigned long long)e->side[0].bytes, (unsigned long long)e->side[1].bytes,
 			e->side[0].pkts, e->side[1].pkts, e->syn_rtt_us, e->ack_rtt_us,
-			(e->flags & SF_EF_OPEN) ? "true" : "false",
-			(e->flags & SF_EF_MIDSTREAM) ? "true" : "false");
+			(e->flags & SF_ENTRY_OPEN) ? "true" : "false",
+			(e->flags & SF_ENTRY_MIDSTREAM) ? "true" : "false");
 	}
 }
 

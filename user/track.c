@@ -90,9 +90,9 @@ static void count_step(struct tracker *tr, const struct sf_step_out *o, const st
 		tr->counters[o->suspicious - 1]++;
 	if (o->retrans)
 		tr->counters[o->retrans - 1]++;
-	if (o->what & SF_W_OPEN)
+	if (o->what & SF_WHAT_OPEN)
 		tr->counters[SF_C_OPENED]++;
-	if (o->what & SF_W_CLOSE)
+	if (o->what & SF_WHAT_CLOSE)
 		tr->counters[SF_C_CLOSE_FIN + e->reason - SF_R_FIN]++;
 	tr->counters[SF_C_TRANSITIONS] += o->ntrans;
 }
@@ -158,7 +158,7 @@ static void evict_one(struct tracker *tr, uint64_t now)
 	if (!victim)
 		return;
 	n = tnode_of(htab_unlink(&tr->conns, victim));
-	if (!(n->e.flags & SF_EF_CLOSED))
+	if (!(n->e.flags & SF_ENTRY_CLOSED))
 		close_node(tr, n, SF_R_EVICTED, now);
 	free(n);
 }
@@ -183,11 +183,11 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 	pp = find(tr, &pk->key, hash);
 	n = *pp ? tnode_of(*pp) : NULL;
 	if (n && sf_starts_new(&n->e, &pk->seg)) {
-		if (!(n->e.flags & SF_EF_CLOSED)) {
+		if (!(n->e.flags & SF_ENTRY_CLOSED)) {
 			sf_close(&n->e, SF_R_REUSED, now, &o);
 			count_step(tr, &o, &n->e);
 			emit(tr, SF_EV_STEP, now, pk, &o, &n->e);
-			extra = SF_W_REUSED;
+			extra = SF_WHAT_REUSED;
 		}
 		free(tnode_of(htab_unlink(&tr->conns, pp)));
 		n = NULL;
@@ -208,8 +208,8 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 		sf_conn_init(&n->e, &pk->seg, pk->sport, pk->dport, now, ++tr->next_id);
 		htab_link(&tr->conns, pp, &n->node);
 		tr->counters[SF_C_NEW_CONNS]++;
-		tr->counters[(n->e.flags & SF_EF_OPEN) ? SF_C_MIDSTREAM : SF_C_HALF_OPEN]++;
-		extra |= SF_W_NEW;
+		tr->counters[(n->e.flags & SF_ENTRY_OPEN) ? SF_C_MIDSTREAM : SF_C_HALF_OPEN]++;
+		extra |= SF_WHAT_NEW;
 		htab_maybe_grow(&tr->conns);
 	}
 	sf_step(&n->e, &pk->seg, now, &o);
@@ -217,7 +217,7 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 	count_step(tr, &o, &n->e);
 	if (o.suspicious)
 		emit(tr, SF_EV_SUSPICIOUS, now, pk, &o, &n->e);
-	else if (o.ntrans || (o.what & (SF_W_OPEN | SF_W_CLOSE | SF_W_NEW)))
+	else if (o.ntrans || (o.what & (SF_WHAT_OPEN | SF_WHAT_CLOSE | SF_WHAT_NEW)))
 		emit(tr, SF_EV_STEP, now, pk, &o, &n->e);
 }
 
@@ -243,7 +243,7 @@ static void close_sorted(struct tracker *tr, struct tnode **v, size_t n, int rea
 		int why = reason >= 0 ? reason : sf_expire_reason(&v[i]->e, now, &tr->to);
 
 		/* A timeout closes at the moment it ran out; end of input at now. */
-		if (!(v[i]->e.flags & SF_EF_CLOSED))
+		if (!(v[i]->e.flags & SF_ENTRY_CLOSED))
 			close_node(tr, v[i], why,
 				   reason >= 0 ? now : sf_expire_at(&v[i]->e, now, &tr->to));
 		free(v[i]);
@@ -278,7 +278,7 @@ static size_t unlink_nodes(struct tracker *tr, uint64_t now, int all, struct tno
 				if (!nv) {	/* no memory to sort: close it now */
 					int why = all ? SF_R_END : sf_expire_reason(&n1->e, now, &tr->to);
 
-					if (!(n1->e.flags & SF_EF_CLOSED))
+					if (!(n1->e.flags & SF_ENTRY_CLOSED))
 						close_node(tr, n1, why,
 							   all ? now : sf_expire_at(&n1->e, now, &tr->to));
 					free(n1);
