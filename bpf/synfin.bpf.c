@@ -248,7 +248,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	/* tc may see headers outside the linear area: the caller pulls, retries. */
 	if (rc == SF_P_TRUNC && may_pull)
 		return rc;
-	count(cs, hook == 1 ? SF_C_PKTS_EGRESS : SF_C_PKTS_INGRESS);
+	count(cs, hook == SF_HOOK_TC_EGRESS ? SF_C_PKTS_EGRESS : SF_C_PKTS_INGRESS);
 	switch (rc) {
 	case SF_P_TCP: break;
 	case SF_P_NOT_TCP: count(cs, SF_C_NON_TCP); return rc;
@@ -267,7 +267,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 			n = SF_MAX_OPT_BYTES;
 		if (n == 0)
 			n = 1;
-		if ((hook == 0 ? bpf_xdp_load_bytes(ctx, pk.opt_off, &ob, n) :
+		if ((hook == SF_HOOK_XDP ? bpf_xdp_load_bytes(ctx, pk.opt_off, &ob, n) :
 				 bpf_skb_load_bytes(ctx, pk.opt_off, &ob, n)) == 0)
 			sf_parse_opts(&ob, pk.opt_len, &pk.seg);
 		if (pk.seg.opts & SF_OPT_BAD)
@@ -391,7 +391,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 SEC("xdp")
 int synfin_xdp(struct xdp_md *ctx)
 {
-	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end, 0, 0, 1);
+	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end, SF_HOOK_XDP, 0, 1);
 	return XDP_PASS;
 }
 
@@ -406,7 +406,8 @@ __noinline int sf_handle_tc(struct __sk_buff *skb, int hook, int may_pull)
 	if (!skb)
 		return 0;
 	return handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end,
-			     hook == 4 ? 4 : 1, may_pull, skb->gso_segs);
+			     hook == SF_HOOK_TC_INGRESS ? SF_HOOK_TC_INGRESS : SF_HOOK_TC_EGRESS,
+			     may_pull, skb->gso_segs);
 }
 
 static __always_inline void handle_skb(struct __sk_buff *skb, int hook)
@@ -421,7 +422,7 @@ static __always_inline void handle_skb(struct __sk_buff *skb, int hook)
 SEC("tc")
 int synfin_tc(struct __sk_buff *skb)
 {
-	handle_skb(skb, 1);
+	handle_skb(skb, SF_HOOK_TC_EGRESS);
 	return TC_ACT_UNSPEC;
 }
 
@@ -432,6 +433,6 @@ int synfin_tc(struct __sk_buff *skb)
 SEC("tc")
 int synfin_tc_in(struct __sk_buff *skb)
 {
-	handle_skb(skb, 4);
+	handle_skb(skb, SF_HOOK_TC_INGRESS);
 	return TC_ACT_UNSPEC;
 }

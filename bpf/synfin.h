@@ -248,6 +248,15 @@ struct sf_trans {
 	__u8 reserved;
 };
 
+/* Where an event came from (sf_event.hook). */
+enum sf_hook {
+	SF_HOOK_XDP = 0,	/* XDP ingress */
+	SF_HOOK_TC_EGRESS = 1,	/* tc egress */
+	SF_HOOK_REPLAY = 2,	/* the userspace tracker (replay, tests) */
+	SF_HOOK_SWEEP = 3,	/* the sweeper: a timeout or end, no segment */
+	SF_HOOK_TC_INGRESS = 4,	/* tc ingress (--mode tc) */
+};
+
 /* sf_event.what bits. */
 #define SF_WHAT_OPEN 0x01		/* handshake completed with this segment */
 #define SF_WHAT_CLOSE 0x02		/* connection closed (entry.reason says why) */
@@ -259,7 +268,7 @@ struct sf_event {
 	__u8 type;		/* enum sf_ev_type */
 	__u8 what;		/* SF_WHAT_* */
 	__u8 ntrans;		/* valid entries in trans[] */
-	__u8 hook;		/* 0 XDP ingress, 1 tc egress, 2 replay, 3 sweeper, 4 tc ingress */
+	__u8 hook;		/* enum sf_hook */
 	__u32 reserved;
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (live) or capture time (replay) */
 	struct sf_key key;

@@ -84,7 +84,7 @@ void ustats_event(struct sf_ustats *u, const struct sf_event *ev, int hs_fd)
 		u->dur_sum_us += us;
 	}
 	/* Kernel-side closes are in the BPF counters; the sweeper's only here. */
-	if (ev->hook == 3 && e->reason < SF_R_NREASONS)
+	if (ev->hook == SF_HOOK_SWEEP && e->reason < SF_R_NREASONS)
 		u->sweep_closes[e->reason]++;
 	port = sf_endpoint_port(&ev->key, e, SF_SERVER);
 	if (e->reason == SF_R_UNANSWERED)

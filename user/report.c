@@ -254,7 +254,7 @@ static void print_segment_text(struct reporter *r, const struct sf_event *ev)
 
 	sf_flags_str(ev->seg.flags, fl, sizeof(fl));
 	rel_seq_ack(ev, &rseq, &rack);
-	if (ev->hook == 3) {	/* sweeper: no segment, a timeout */
+	if (ev->hook == SF_HOOK_SWEEP) {	/* no segment, a timeout */
 		text_head(r, ev->ts_ns, &ev->key, e, ' ');
 		fprintf(r->o.out, "%-26s", "(timeout)");
 	} else {
@@ -459,7 +459,7 @@ void reporter_event(struct reporter *r, const struct sf_event *ev)
 			json_head(r, "transition", ev->ts_ns, &ev->key, e);
 			fprintf(r->o.out, ", \"side\": \"%s\", \"from\": \"%s\", \"to\": \"%s\"",
 				side_name(t->side), sf_state_name(t->from), sf_state_name(t->to));
-			if (ev->hook != 3)
+			if (ev->hook != SF_HOOK_SWEEP)
 				json_segment_fields(r, ev);
 			fprintf(r->o.out, "}\n");
 		}
@@ -509,7 +509,7 @@ uint64_t reporter_evictions(struct reporter *r, uint64_t sweep_start_ns, uint64_
 			if (m->last_ts >= sweep_start_ns || !m->last.id ||
 			    (nids && bsearch(&m->id, ids, nids, sizeof(*ids), cmp_u64)))
 				continue;
-			make_close_event(&ev, &m->key, &m->last, SF_R_EVICTED, now_ns, 3);
+			make_close_event(&ev, &m->key, &m->last, SF_R_EVICTED, now_ns, SF_HOOK_SWEEP);
 			deliver(ctx, &ev);	/* reaches reporter_event, which frees m */
 			reporter_forget(r, ev.entry.id);	/* in case it did not */
 			n++;

@@ -106,7 +106,7 @@ static void emit(struct tracker *tr, __u8 type, uint64_t now, const struct sf_pk
 	ev.type = type;
 	ev.what = o->what;
 	ev.ntrans = o->ntrans;
-	ev.hook = 2;
+	ev.hook = SF_HOOK_REPLAY;
 	ev.ts_ns = now;
 	ev.key = pk->key;
 	ev.seg = pk->seg;
@@ -138,7 +138,7 @@ static void close_node(struct tracker *tr, struct tnode *n, int reason, uint64_t
 {
 	struct sf_event ev;
 
-	make_close_event(&ev, &n->key, &n->e, reason, now, 3);
+	make_close_event(&ev, &n->key, &n->e, reason, now, SF_HOOK_SWEEP);
 	tr->counters[SF_C_CLOSE_FIN + reason - SF_R_FIN]++;
 	tr->counters[SF_C_TRANSITIONS] += ev.ntrans;
 	tr->emit(tr->ctx, &ev);

@@ -125,7 +125,7 @@ static void sweep(uint64_t now)
 			if (why == SF_R_NONE || bpf_map_delete_elem(map_fd(m), &keys[i]))
 				continue;
 			if (!(e.flags & SF_ENTRY_CLOSED)) {
-				make_close_event(&ev, &keys[i], &e, why, now, 3);
+				make_close_event(&ev, &keys[i], &e, why, now, SF_HOOK_SWEEP);
 				tc_collect(res, &ev);
 			}
 		}
@@ -147,7 +147,7 @@ static int finish(uint64_t now)
 			if (bpf_map_lookup_elem(map_fd(m), &keys[i], &e))
 				continue;
 			if (!(e.flags & SF_ENTRY_CLOSED)) {
-				make_close_event(&ev, &keys[i], &e, SF_R_END, now, 3);
+				make_close_event(&ev, &keys[i], &e, SF_R_END, now, SF_HOOK_SWEEP);
 				tc_collect(res, &ev);
 			}
 		}
