@@ -16,7 +16,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
-BPF_HDRS := bpf/synfin.h bpf/parse.h bpf/conn.h
+BPF_HDRS := $(wildcard bpf/*.h)
 
 ifeq ($(V),1)
 Q =

@@ -20,7 +20,7 @@
 
 #include "synfin.h"
 
-#ifdef __VMLINUX_H__
+#ifdef __bpf__
 /* BPF: the step is a global function, verified once, shared by XDP and tc. */
 #define SF_CORE __attribute__((noinline))
 #define SF_HELPER static __always_inline
@@ -162,7 +162,7 @@ SF_HELPER void sf_history(struct sf_entry *e, int side, int letter)
 	}
 }
 
-#ifndef __VMLINUX_H__
+#ifndef __bpf__
 /* The history as Zeek spells it, NUL-terminated, into out (17 bytes). */
 static inline const char *sf_history_str(const struct sf_entry *e, char out[SF_HISTORY_LEN + 1])
 {

@@ -31,6 +31,7 @@ static __always_inline __u32 sf_opaque(__u32 v)
 #define SF_OPAQUE(v) sf_opaque(v)
 #include "parse.h"
 #include "conn.h"
+#include "glue.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -182,17 +183,7 @@ static __always_inline void emit(struct sf_counters *cs, __u8 type, __u8 hook, _
 		count(cs, SF_C_RB_DROPS);
 		return;
 	}
-	ev->type = type;
-	ev->what = o->what;
-	ev->ntrans = o->ntrans;
-	ev->hook = hook;
-	ev->reserved = 0;
-	ev->ts_ns = now;
-	__builtin_memcpy(&ev->key, &pk->key, sizeof(ev->key));
-	__builtin_memcpy(&ev->seg, &pk->seg, sizeof(ev->seg));
-	__builtin_memcpy(ev->trans, o->trans, sizeof(ev->trans));
-	__builtin_memcpy(&ev->entry, e, sizeof(ev->entry));
-	ev->entry.lock = 0;
+	sf_event_fill(ev, type, hook, now, &pk->key, &pk->seg, o, e);
 	bpf_ringbuf_submit(ev, 0);
 }
 

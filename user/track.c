@@ -12,6 +12,7 @@
 #include <string.h>
 #include "synfin_user.h"
 #include "htab.h"
+#include "glue.h"
 
 struct tnode {
 	struct hnode node;	/* in tracker.conns, hashed by key */
@@ -102,16 +103,7 @@ static void emit(struct tracker *tr, __u8 type, uint64_t now, const struct sf_pk
 {
 	struct sf_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.what = o->what;
-	ev.ntrans = o->ntrans;
-	ev.hook = SF_HOOK_REPLAY;
-	ev.ts_ns = now;
-	ev.key = pk->key;
-	ev.seg = pk->seg;
-	memcpy(ev.trans, o->trans, sizeof(ev.trans));
-	ev.entry = *e;
+	sf_event_fill(&ev, type, SF_HOOK_REPLAY, now, &pk->key, &pk->seg, o, e);
 	tr->emit(tr->ctx, &ev);
 }
 
@@ -122,16 +114,7 @@ void make_close_event(struct sf_event *ev, const struct sf_key *k, struct sf_ent
 
 	memset(&o, 0, sizeof(o));
 	sf_close(e, reason, now_ns, &o);
-	memset(ev, 0, sizeof(*ev));
-	ev->type = SF_EV_STEP;
-	ev->what = o.what;
-	ev->ntrans = o.ntrans;
-	ev->hook = hook;
-	ev->ts_ns = now_ns;
-	ev->key = *k;
-	memcpy(ev->trans, o.trans, sizeof(ev->trans));
-	ev->entry = *e;
-	ev->entry.lock = 0;
+	sf_event_fill(ev, SF_EV_STEP, hook, now_ns, k, NULL, &o, e);
 }
 
 static void close_node(struct tracker *tr, struct tnode *n, int reason, uint64_t now)
