@@ -29,12 +29,29 @@
 #define SF_HELPER static inline
 #endif
 
+/* Why a step ignored its segment (sf_step_out.suspicious). */
+enum sf_suspicious {
+	SF_SUSP_NONE = 0,
+	SF_SUSP_RST,		/* RST outside the receiver's window */
+	SF_SUSP_FIN,		/* FIN outside the receiver's window */
+	SF_SUSP_SYN,		/* SYN conflicting with what the connection is */
+};
+
+/* What a step found retransmitted (sf_step_out.retrans). */
+enum sf_retrans {
+	SF_RETRANS_NONE = 0,
+	SF_RETRANS_SYN,
+	SF_RETRANS_SYNACK,
+	SF_RETRANS_FIN,
+	SF_RETRANS_DATA,
+};
+
 /* What one step did, beyond the entry itself. */
 struct sf_step_out {
 	__u8 ntrans;
 	__u8 what;		/* SF_WHAT_* */
-	__u8 suspicious;	/* SF_C_SUSP_* counter index + 1, 0 if none */
-	__u8 retrans;		/* SF_C_RETRANS_* counter index + 1, 0 if none */
+	__u8 suspicious;	/* enum sf_suspicious */
+	__u8 retrans;		/* enum sf_retrans */
 	struct sf_trans trans[SF_MAX_TRANS];
 };
 
@@ -246,7 +263,7 @@ SF_HELPER void sf_payload(struct sf_entry *e, int p, __u32 start, __u32 len,
 	}
 	if (fresh < (__s32)len) {
 		P->retrans++;
-		o->retrans = SF_C_RETRANS_DATA + 1;
+		o->retrans = SF_RETRANS_DATA;
 		sf_history(e, p, SF_HIST_T);
 	}
 	P->flags |= SF_SIDE_DATA;
@@ -452,7 +469,7 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		int was_closed = e->flags & SF_ENTRY_CLOSED;
 
 		if (!sf_rst(e, s, p, now, o)) {
-			o->suspicious = SF_C_SUSP_RST + 1;
+			o->suspicious = SF_SUSP_RST;
 			P->suspicious += P->suspicious < 255;
 			return o->ntrans;
 		}
@@ -473,7 +490,7 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 	if (f & SF_TH_SYN) {
 		if (P->flags & SF_SIDE_SYN) {
 			if (s->seq != P->isn) {
-				o->suspicious = SF_C_SUSP_SYN + 1;
+				o->suspicious = SF_SUSP_SYN;
 				P->suspicious += P->suspicious < 255;
 				return 0;
 			}
@@ -481,8 +498,7 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 			 * simultaneous open (a SYN with a new ACK of the peer's SYN). */
 			if (!((f & SF_TH_ACK) && !(P->flags & SF_SIDE_GOT_SYN) &&
 			      (Q->flags & SF_SIDE_SYN) && s->ack == Q->isn + 1)) {
-				o->retrans = (f & SF_TH_ACK) ? SF_C_RETRANS_SYNACK + 1 :
-							       SF_C_RETRANS_SYN + 1;
+				o->retrans = (f & SF_TH_ACK) ? SF_RETRANS_SYNACK : SF_RETRANS_SYN;
 				P->retrans++;
 				sf_history(e, p, SF_HIST_T);
 				if (p == SF_CLIENT && !(f & SF_TH_ACK))
@@ -496,14 +512,14 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 			/* A SYN on an open connection. Picked up mid-stream, a late
 			 * SYN-ACK only teaches us the ISN; a bare SYN would drag an
 			 * ESTABLISHED side back to SYN_SENT. */
-			o->suspicious = SF_C_SUSP_SYN + 1;
+			o->suspicious = SF_SUSP_SYN;
 			P->suspicious += P->suspicious < 255;
 			return 0;
 		} else if (!(f & SF_TH_ACK) && p == SF_SERVER && P->state != SF_UNKNOWN) {
 			/* A bare SYN is a simultaneous open only from a server that
 			 * has not acted yet; one that already acknowledged the
 			 * client's SYN cannot be back in SYN_SENT. */
-			o->suspicious = SF_C_SUSP_SYN + 1;
+			o->suspicious = SF_SUSP_SYN;
 			P->suspicious += P->suspicious < 255;
 			return 0;
 		}
@@ -515,7 +531,7 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 
 		if (sf_rcv_window(e, q, &start, &wnd) &&
 		    (sf_seq_lt(end, start) || end - start > (wnd > 65535 ? wnd : 65535))) {
-			o->suspicious = SF_C_SUSP_FIN + 1;
+			o->suspicious = SF_SUSP_FIN;
 			P->suspicious += P->suspicious < 255;
 			return 0;
 		}
@@ -601,7 +617,7 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		if (P->flags & SF_SIDE_FIN) {
 			if (fseq == P->fin_seq) {
 				P->retrans++;
-				o->retrans = SF_C_RETRANS_FIN + 1;
+				o->retrans = SF_RETRANS_FIN;
 				sf_history(e, p, SF_HIST_T);
 			}
 		} else {

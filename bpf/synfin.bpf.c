@@ -104,8 +104,8 @@ __u64 clock_override_ns = 0;
 
 static __always_inline void count(struct sf_counters *cs, __u32 idx)
 {
-	if (cs && idx < SF_NCOUNTERS)
-		cs->c[idx]++;
+	if (cs)
+		sf_count(cs->c, idx);
 }
 
 struct lock_try {
@@ -187,22 +187,12 @@ static __always_inline void emit(struct sf_counters *cs, __u8 type, __u8 hook, _
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* Counters for what one step did. */
+/* Counters for what one step did (glue.h, shared with user/track.c). */
 static __always_inline void count_step(struct sf_counters *cs, const struct sf_step_out *o,
 				       const struct sf_entry *e)
 {
-	if (!cs)
-		return;
-	if (o->suspicious)
-		count(cs, o->suspicious - 1);
-	if (o->retrans)
-		count(cs, o->retrans - 1);
-	if (o->what & SF_WHAT_OPEN)
-		count(cs, SF_C_OPENED);
-	if (o->what & SF_WHAT_CLOSE)
-		count(cs, SF_C_CLOSE_FIN + e->reason - SF_R_FIN);
-	if (o->ntrans)
-		cs->c[SF_C_TRANSITIONS] += o->ntrans;
+	if (cs)
+		sf_count_step(cs->c, o, e);
 }
 
 /* Find the entry for a key: the main map first, then the half-open one. */

@@ -28,7 +28,7 @@ struct tracker {
 	void *ctx;
 	uint64_t next_id;
 	uint64_t last_sweep_ns;
-	uint64_t counters[SF_NCOUNTERS];
+	__u64 counters[SF_NCOUNTERS];	/* enum sf_counter, as the BPF side's */
 };
 
 /* Word-at-a-time multiply-xorshift: the per-packet hot path (replay). */
@@ -85,19 +85,6 @@ static struct hnode **find(struct tracker *tr, const struct sf_key *k, uint64_t 
 	return pp;
 }
 
-static void count_step(struct tracker *tr, const struct sf_step_out *o, const struct sf_entry *e)
-{
-	if (o->suspicious)
-		tr->counters[o->suspicious - 1]++;
-	if (o->retrans)
-		tr->counters[o->retrans - 1]++;
-	if (o->what & SF_WHAT_OPEN)
-		tr->counters[SF_C_OPENED]++;
-	if (o->what & SF_WHAT_CLOSE)
-		tr->counters[SF_C_CLOSE_FIN + e->reason - SF_R_FIN]++;
-	tr->counters[SF_C_TRANSITIONS] += o->ntrans;
-}
-
 static void emit(struct tracker *tr, __u8 type, uint64_t now, const struct sf_pkt *pk,
 		 const struct sf_step_out *o, const struct sf_entry *e)
 {
@@ -122,7 +109,7 @@ static void close_node(struct tracker *tr, struct tnode *n, int reason, uint64_t
 	struct sf_event ev;
 
 	make_close_event(&ev, &n->key, &n->e, reason, now, SF_HOOK_SWEEP);
-	tr->counters[SF_C_CLOSE_FIN + reason - SF_R_FIN]++;
+	tr->counters[SF_C_CLOSE(reason)]++;
 	tr->counters[SF_C_TRANSITIONS] += ev.ntrans;
 	tr->emit(tr->ctx, &ev);
 }
@@ -168,7 +155,7 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 	if (n && sf_starts_new(&n->e, &pk->seg)) {
 		if (!(n->e.flags & SF_ENTRY_CLOSED)) {
 			sf_close(&n->e, SF_R_REUSED, now, &o);
-			count_step(tr, &o, &n->e);
+			sf_count_step(tr->counters, &o, &n->e);
 			emit(tr, SF_EV_STEP, now, pk, &o, &n->e);
 			extra = SF_WHAT_REUSED;
 		}
@@ -197,7 +184,7 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 	}
 	sf_step(&n->e, &pk->seg, now, &o);
 	o.what |= extra;
-	count_step(tr, &o, &n->e);
+	sf_count_step(tr->counters, &o, &n->e);
 	if (o.suspicious)
 		emit(tr, SF_EV_SUSPICIOUS, now, pk, &o, &n->e);
 	else if (o.ntrans || (o.what & (SF_WHAT_OPEN | SF_WHAT_CLOSE | SF_WHAT_NEW)))
@@ -304,7 +291,7 @@ size_t tracker_live(const struct tracker *tr)
 	return tr->conns.n;
 }
 
-const uint64_t *tracker_counters(const struct tracker *tr)
+const __u64 *tracker_counters(const struct tracker *tr)
 {
 	return tr->counters;
 }
