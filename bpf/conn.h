@@ -437,171 +437,187 @@ SF_HELPER void sf_syn_opts(struct sf_side_rec *X, const struct sf_seg *s)
 		X->flags |= SF_SIDE_TFO;
 }
 
-/*
- * sf_step: apply segment `s` (sent by one side of `e`) at time `now`.
- * Fills `o` with the per-side transitions, in the order they happened, and
- * what else the segment did. Returns the number of transitions, or -1 if the
- * arguments are missing.
- */
-SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struct sf_step_out *o)
+/* A step's output before anything happened. */
+SF_HELPER void sf_out_reset(struct sf_step_out *o)
 {
-	struct sf_side_rec *P, *Q;
-	int p, q, fin_now = 0;
-	__u8 f;
-
-	if (!e || !s || !o)
-		return -1;
-	f = s->flags;
-	p = s->dir == e->client_dir ? SF_CLIENT : SF_SERVER;
-	q = p ^ 1;
-	P = &e->side[p];
-	Q = &e->side[q];
 	o->ntrans = 0;
 	o->what = 0;
 	o->suspicious = 0;
 	o->retrans = 0;
-	if (!(P->flags & SF_SIDE_SEEN) && !(P->flags & SF_SIDE_SYN) && !(f & SF_TH_SYN))
-		P->nxt = s->seq;	/* first segment from this side, mid-stream */
-	e->last_ns = now;
-	P->pkts++;
+}
 
-	if (f & SF_TH_RST) {
-		int was_closed = e->flags & SF_ENTRY_CLOSED;
+/*
+ * Side P sent a segment the step ignores as suspicious (`kind`, enum
+ * sf_suspicious): only the counters change. Returns 0, the transitions made.
+ */
+SF_HELPER int sf_ignore(struct sf_side_rec *P, struct sf_step_out *o, __u8 kind)
+{
+	o->suspicious = kind;
+	P->suspicious += P->suspicious < 255;
+	return 0;
+}
 
-		if (!sf_rst(e, s, p, now, o)) {
-			o->suspicious = SF_SUSP_RST;
-			P->suspicious += P->suspicious < 255;
-			return o->ntrans;
-		}
-		P->flags |= SF_SIDE_SEEN;
-		if (!was_closed) {
-			e->flags |= SF_ENTRY_CLOSED;
-			o->what |= SF_WHAT_CLOSE;
-		}
-		return o->ntrans;
-	}
+/*
+ * An RST from side p: accepted, it closes the connection (reported once);
+ * outside the receiver's window it is ignored. Returns the transitions.
+ */
+SF_HELPER int sf_step_rst(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+			  struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	int was_closed = e->flags & SF_ENTRY_CLOSED;
 
-	/* A closed record only lingers to catch late segments and port reuse:
-	 * they are counted, but no side moves any more. */
-	if (e->flags & SF_ENTRY_CLOSED)
-		return 0;
-
-	/* SYN checks first: a conflicting SYN must change nothing at all. */
-	if (f & SF_TH_SYN) {
-		if (P->flags & SF_SIDE_SYN) {
-			if (s->seq != P->isn) {
-				o->suspicious = SF_SUSP_SYN;
-				P->suspicious += P->suspicious < 255;
-				return 0;
-			}
-			/* Same ISN: a retransmission, unless it is the SYN-ACK of a
-			 * simultaneous open (a SYN with a new ACK of the peer's SYN). */
-			if (!((f & SF_TH_ACK) && !(P->flags & SF_SIDE_GOT_SYN) &&
-			      (Q->flags & SF_SIDE_SYN) && s->ack == Q->isn + 1)) {
-				o->retrans = (f & SF_TH_ACK) ? SF_RETRANS_SYNACK : SF_RETRANS_SYN;
-				P->retrans++;
-				sf_history(e, p, SF_HIST_T);
-				if (p == SF_CLIENT && !(f & SF_TH_ACK))
-					sf_hs_syn(e, now);
-				if ((f & SF_TH_ACK) && p == SF_SERVER)
-					sf_hs_synack(e, now);
-				return 0;
-			}
-		} else if ((e->flags & SF_ENTRY_OPEN) &&
-			   (!(e->flags & SF_ENTRY_MIDSTREAM) || !(f & SF_TH_ACK))) {
-			/* A SYN on an open connection. Picked up mid-stream, a late
-			 * SYN-ACK only teaches us the ISN; a bare SYN would drag an
-			 * ESTABLISHED side back to SYN_SENT. */
-			o->suspicious = SF_SUSP_SYN;
-			P->suspicious += P->suspicious < 255;
-			return 0;
-		} else if (!(f & SF_TH_ACK) && p == SF_SERVER && P->state != SF_UNKNOWN) {
-			/* A bare SYN is a simultaneous open only from a server that
-			 * has not acted yet; one that already acknowledged the
-			 * client's SYN cannot be back in SYN_SENT. */
-			o->suspicious = SF_SUSP_SYN;
-			P->suspicious += P->suspicious < 255;
-			return 0;
-		}
-	}
-
-	/* A FIN outside the receiver's window is ignored as suspicious. */
-	if ((f & SF_TH_FIN) && !(P->flags & SF_SIDE_FIN)) {
-		__u32 start, wnd, end = s->seq + s->len + ((f & SF_TH_SYN) ? 1 : 0);
-
-		if (sf_rcv_window(e, q, &start, &wnd) &&
-		    (sf_seq_lt(end, start) || end - start > (wnd > 65535 ? wnd : 65535))) {
-			o->suspicious = SF_SUSP_FIN;
-			P->suspicious += P->suspicious < 255;
-			return 0;
-		}
-	}
+	if (!sf_rst(e, s, p, now, o))
+		return sf_ignore(P, o, SF_SUSP_RST);
 	P->flags |= SF_SIDE_SEEN;
-
-	/* (a) What P's ACK proves P has received. */
-	if (f & SF_TH_ACK) {
-		if ((Q->flags & SF_SIDE_SYN) && !(P->flags & SF_SIDE_GOT_SYN) &&
-		    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
-			P->flags |= SF_SIDE_GOT_SYN;
-			if (P->state == SF_SYN_SENT) {
-				if (f & SF_TH_SYN)	/* simultaneous open */
-					sf_go(e, o, p, SF_SYN_RECV, now);
-				if (P->flags & SF_SIDE_SYN_ACKED)
-					sf_go(e, o, p, SF_ESTABLISHED, now);
-				else if (!(f & SF_TH_SYN))
-					sf_go(e, o, p, SF_SYN_RECV, now);
-			} else if (P->state == SF_UNKNOWN) {
-				sf_set_state(e, o, p, SF_LISTEN, SF_SYN_RECV, now);
-			}
-		}
-		if ((Q->flags & SF_SIDE_FIN) && !(P->flags & SF_SIDE_GOT_FIN) &&
-		    sf_seq_le(Q->fin_seq + 1, s->ack))
-			sf_got_fin(e, o, p, now);
-		if (!(P->flags & SF_SIDE_ACKED) || sf_seq_lt(P->last_ack, s->ack))
-			P->last_ack = s->ack;
-		P->flags |= SF_SIDE_ACKED;
+	if (!was_closed) {
+		e->flags |= SF_ENTRY_CLOSED;
+		o->what |= SF_WHAT_CLOSE;
 	}
-	P->win = s->win;
-	if (f & SF_TH_SYN)
-		P->flags |= SF_SIDE_WIN_SYN;
-	else
-		P->flags &= ~SF_SIDE_WIN_SYN;
+	return o->ntrans;
+}
 
-	/* (b) What P sends: SYN, payload, FIN. */
-	if ((f & SF_TH_SYN) && !(P->flags & SF_SIDE_SYN)) {
-		P->isn = s->seq;
-		P->nxt = s->seq + 1;
-		P->flags |= SF_SIDE_SYN;
-		sf_syn_opts(P, s);
-		if (!(f & SF_TH_ACK)) {
-			sf_history(e, p, SF_HIST_S);
-			P->zstate = SF_Z_SYN_SENT;
-			if (p == SF_SERVER) {	/* simultaneous open */
-				e->flags |= SF_ENTRY_SIM_OPEN;
-				if (P->state == SF_UNKNOWN)
-					P->state = SF_CLOSED;
-			} else {
-				sf_hs_syn(e, now);
-			}
-			sf_go(e, o, p, SF_SYN_SENT, now);
-		} else {
-			sf_history(e, p, SF_HIST_H);
-			P->zstate = SF_Z_SYN_ACK_SENT;
-			/* Only the server's SYN-ACK times the handshake: a client
-			 * sends one first only on a connection picked up
-			 * mid-stream, which is open already. */
-			if (p == SF_SERVER) {
-				if (e->hs & SF_HSCLK_SYN)
-					e->syn_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
-				sf_hs_synack(e, now);
-			}
+/*
+ * A SYN from side p, checked before anything changes: a conflicting SYN must
+ * change nothing at all. Returns 1 when the step goes on; 0 when it ends
+ * here, the SYN ignored as suspicious or counted as a retransmission (which
+ * restarts the handshake clock).
+ */
+SF_HELPER int sf_syn_check(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+			   struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	const struct sf_side_rec *Q = &e->side[p ^ 1];
+	__u8 f = s->flags;
+
+	if (P->flags & SF_SIDE_SYN) {
+		if (s->seq != P->isn)
+			return sf_ignore(P, o, SF_SUSP_SYN);
+		/* Same ISN: a retransmission, unless it is the SYN-ACK of a
+		 * simultaneous open (a SYN with a new ACK of the peer's SYN). */
+		if ((f & SF_TH_ACK) && !(P->flags & SF_SIDE_GOT_SYN) &&
+		    (Q->flags & SF_SIDE_SYN) && s->ack == Q->isn + 1)
+			return 1;
+		o->retrans = (f & SF_TH_ACK) ? SF_RETRANS_SYNACK : SF_RETRANS_SYN;
+		P->retrans++;
+		sf_history(e, p, SF_HIST_T);
+		if (p == SF_CLIENT && !(f & SF_TH_ACK))
+			sf_hs_syn(e, now);
+		if ((f & SF_TH_ACK) && p == SF_SERVER)
+			sf_hs_synack(e, now);
+		return 0;
+	}
+	/* A SYN on an open connection. Picked up mid-stream, a late SYN-ACK
+	 * only teaches us the ISN; a bare SYN would drag an ESTABLISHED side
+	 * back to SYN_SENT. */
+	if ((e->flags & SF_ENTRY_OPEN) &&
+	    (!(e->flags & SF_ENTRY_MIDSTREAM) || !(f & SF_TH_ACK)))
+		return sf_ignore(P, o, SF_SUSP_SYN);
+	/* A bare SYN is a simultaneous open only from a server that has not
+	 * acted yet; one that already acknowledged the client's SYN cannot be
+	 * back in SYN_SENT. */
+	if (!(f & SF_TH_ACK) && p == SF_SERVER && P->state != SF_UNKNOWN)
+		return sf_ignore(P, o, SF_SUSP_SYN);
+	return 1;
+}
+
+/*
+ * Side p's first FIN, checked against the receiver's window: outside it,
+ * the segment is ignored as suspicious (returns 0). 1: the step goes on.
+ */
+SF_HELPER int sf_fin_check(struct sf_entry *e, const struct sf_seg *s, int p,
+			   struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	__u32 start, wnd, end = s->seq + s->len + ((s->flags & SF_TH_SYN) ? 1 : 0);
+
+	if ((s->flags & SF_TH_FIN) && !(P->flags & SF_SIDE_FIN) &&
+	    sf_rcv_window(e, p ^ 1, &start, &wnd) &&
+	    (sf_seq_lt(end, start) || end - start > (wnd > 65535 ? wnd : 65535)))
+		return sf_ignore(P, o, SF_SUSP_FIN);
+	return 1;
+}
+
+/* What side p's ACK proves it has received: the peer's SYN, the peer's FIN. */
+SF_HELPER void sf_own_ack(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+			  struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	const struct sf_side_rec *Q = &e->side[p ^ 1];
+
+	if ((Q->flags & SF_SIDE_SYN) && !(P->flags & SF_SIDE_GOT_SYN) &&
+	    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
+		P->flags |= SF_SIDE_GOT_SYN;
+		if (P->state == SF_SYN_SENT) {
+			if (s->flags & SF_TH_SYN)	/* simultaneous open */
+				sf_go(e, o, p, SF_SYN_RECV, now);
+			if (P->flags & SF_SIDE_SYN_ACKED)
+				sf_go(e, o, p, SF_ESTABLISHED, now);
+			else if (!(s->flags & SF_TH_SYN))
+				sf_go(e, o, p, SF_SYN_RECV, now);
+		} else if (P->state == SF_UNKNOWN) {
+			sf_set_state(e, o, p, SF_LISTEN, SF_SYN_RECV, now);
 		}
-		if (s->len)
-			e->flags |= SF_ENTRY_TFO_DATA;
-	} else if ((f & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK)) {
+	}
+	if ((Q->flags & SF_SIDE_FIN) && !(P->flags & SF_SIDE_GOT_FIN) &&
+	    sf_seq_le(Q->fin_seq + 1, s->ack))
+		sf_got_fin(e, o, p, now);
+	if (!(P->flags & SF_SIDE_ACKED) || sf_seq_lt(P->last_ack, s->ack))
+		P->last_ack = s->ack;
+	P->flags |= SF_SIDE_ACKED;
+}
+
+/* Side p sends its SYN (a first one: retransmissions ended the step) or SYN-ACK. */
+SF_HELPER void sf_send_syn(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+			   struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	__u8 f = s->flags;
+
+	if (P->flags & SF_SIDE_SYN) {
 		/* The SYN-ACK of a simultaneous open (retransmissions returned above). */
-		sf_history(e, p, SF_HIST_H);
+		if (f & SF_TH_ACK)
+			sf_history(e, p, SF_HIST_H);
+		return;
 	}
+	P->isn = s->seq;
+	P->nxt = s->seq + 1;
+	P->flags |= SF_SIDE_SYN;
+	sf_syn_opts(P, s);
+	if (!(f & SF_TH_ACK)) {
+		sf_history(e, p, SF_HIST_S);
+		P->zstate = SF_Z_SYN_SENT;
+		if (p == SF_SERVER) {	/* simultaneous open */
+			e->flags |= SF_ENTRY_SIM_OPEN;
+			if (P->state == SF_UNKNOWN)
+				P->state = SF_CLOSED;
+		} else {
+			sf_hs_syn(e, now);
+		}
+		sf_go(e, o, p, SF_SYN_SENT, now);
+	} else {
+		sf_history(e, p, SF_HIST_H);
+		P->zstate = SF_Z_SYN_ACK_SENT;
+		/* Only the server's SYN-ACK times the handshake: a client sends
+		 * one first only on a connection picked up mid-stream, which is
+		 * open already. */
+		if (p == SF_SERVER) {
+			if (e->hs & SF_HSCLK_SYN)
+				e->syn_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
+			sf_hs_synack(e, now);
+		}
+	}
+	if (s->len)
+		e->flags |= SF_ENTRY_TFO_DATA;
+}
+
+/* Side p's payload, or the history letter of its pure ACK. */
+SF_HELPER void sf_send_payload(struct sf_entry *e, const struct sf_seg *s, int p,
+			       struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	__u8 f = s->flags;
+
 	if (s->len) {
 		sf_payload(e, p, s->seq + ((f & SF_TH_SYN) ? 1 : 0), s->len, o);
 		if (P->zstate == SF_Z_INACTIVE)
@@ -611,93 +627,174 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		if (P->zstate == SF_Z_INACTIVE)
 			P->zstate = SF_Z_PARTIAL;
 	}
-	if (f & SF_TH_FIN) {
-		__u32 fseq = s->seq + s->len + ((f & SF_TH_SYN) ? 1 : 0);
+}
 
-		if (P->flags & SF_SIDE_FIN) {
-			if (fseq == P->fin_seq) {
-				P->retrans++;
-				o->retrans = SF_RETRANS_FIN;
-				sf_history(e, p, SF_HIST_T);
-			}
-		} else {
-			fin_now = 1;
-			P->flags |= SF_SIDE_FIN;
-			P->fin_seq = fseq;
-			P->nxt = fseq + 1;
-			P->zstate = SF_Z_CLOSED;
-			sf_history(e, p, SF_HIST_F);
-			if (!e->first_fin) {
-				e->first_fin = p + 1;
-			} else if (!e->close_kind) {
-				/* Second FIN: had the first been acknowledged? */
-				if (Q->flags & SF_SIDE_FIN_ACKED)
-					e->close_kind = SF_CK_FOUR_WAY;
-				else if ((f & SF_TH_ACK) && sf_seq_le(Q->fin_seq + 1, s->ack))
-					e->close_kind = SF_CK_THREE_WAY;
-				else
-					e->close_kind = SF_CK_SIMULTANEOUS;
-			}
-			switch (P->state) {
-			case SF_ESTABLISHED:
-			case SF_SYN_RECV:
-				sf_go(e, o, p, SF_FIN_WAIT1, now);
-				break;
-			case SF_CLOSE_WAIT:
-				sf_go(e, o, p, SF_LAST_ACK, now);
-				break;
-			}
+/*
+ * Side p sends a FIN: its first moves it (FIN_WAIT1, LAST_ACK) and decides
+ * the close kind when it is the second FIN; the same FIN again is a
+ * retransmission. Returns 1 for a first FIN.
+ */
+SF_HELPER int sf_send_fin(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+			  struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	const struct sf_side_rec *Q = &e->side[p ^ 1];
+	__u32 fseq = s->seq + s->len + ((s->flags & SF_TH_SYN) ? 1 : 0);
+
+	if (P->flags & SF_SIDE_FIN) {
+		if (fseq == P->fin_seq) {
+			P->retrans++;
+			o->retrans = SF_RETRANS_FIN;
+			sf_history(e, p, SF_HIST_T);
+		}
+		return 0;
+	}
+	P->flags |= SF_SIDE_FIN;
+	P->fin_seq = fseq;
+	P->nxt = fseq + 1;
+	P->zstate = SF_Z_CLOSED;
+	sf_history(e, p, SF_HIST_F);
+	if (!e->first_fin) {
+		e->first_fin = p + 1;
+	} else if (!e->close_kind) {
+		/* Second FIN: had the first been acknowledged? */
+		if (Q->flags & SF_SIDE_FIN_ACKED)
+			e->close_kind = SF_CK_FOUR_WAY;
+		else if ((s->flags & SF_TH_ACK) && sf_seq_le(Q->fin_seq + 1, s->ack))
+			e->close_kind = SF_CK_THREE_WAY;
+		else
+			e->close_kind = SF_CK_SIMULTANEOUS;
+	}
+	switch (P->state) {
+	case SF_ESTABLISHED:
+	case SF_SYN_RECV:
+		sf_go(e, o, p, SF_FIN_WAIT1, now);
+		break;
+	case SF_CLOSE_WAIT:
+		sf_go(e, o, p, SF_LAST_ACK, now);
+		break;
+	}
+	return 1;
+}
+
+/*
+ * What side p's ACK does to the peer, which receives it: acknowledges its
+ * SYN, its FIN. `fin_now`: p sent its first FIN on this very segment.
+ */
+SF_HELPER void sf_peer_ack(struct sf_entry *e, const struct sf_seg *s, int p, int fin_now,
+			   __u64 now, struct sf_step_out *o)
+{
+	const struct sf_side_rec *P = &e->side[p];
+	struct sf_side_rec *Q = &e->side[p ^ 1];
+	int q = p ^ 1;
+
+	if ((Q->flags & SF_SIDE_SYN) && !(Q->flags & SF_SIDE_SYN_ACKED) &&
+	    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
+		Q->flags |= SF_SIDE_SYN_ACKED;
+		if (Q->state == SF_SYN_RECV)
+			sf_go(e, o, q, SF_ESTABLISHED, now);
+	}
+	if ((Q->flags & SF_SIDE_FIN) && !(Q->flags & SF_SIDE_FIN_ACKED) &&
+	    sf_seq_le(Q->fin_seq + 1, s->ack)) {
+		/* P's earlier FIN reached Q before this ACK did. */
+		if ((P->flags & SF_SIDE_FIN) && !fin_now && !(Q->flags & SF_SIDE_GOT_FIN))
+			sf_got_fin(e, o, q, now);
+		Q->flags |= SF_SIDE_FIN_ACKED;
+		switch (Q->state) {
+		case SF_FIN_WAIT1:
+			sf_go(e, o, q, SF_FIN_WAIT2, now);
+			break;
+		case SF_CLOSING:
+			sf_go(e, o, q, SF_TIME_WAIT, now);
+			break;
+		case SF_LAST_ACK:
+			sf_go(e, o, q, SF_CLOSED, now);
+			break;
 		}
 	}
+}
 
-	/* (c) What the ACK does to Q, which receives it. */
-	if (f & SF_TH_ACK) {
-		if ((Q->flags & SF_SIDE_SYN) && !(Q->flags & SF_SIDE_SYN_ACKED) &&
-		    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
-			Q->flags |= SF_SIDE_SYN_ACKED;
-			if (Q->state == SF_SYN_RECV)
-				sf_go(e, o, q, SF_ESTABLISHED, now);
-		}
-		if ((Q->flags & SF_SIDE_FIN) && !(Q->flags & SF_SIDE_FIN_ACKED) &&
-		    sf_seq_le(Q->fin_seq + 1, s->ack)) {
-			/* P's earlier FIN reached Q before this ACK did. */
-			if ((P->flags & SF_SIDE_FIN) && !fin_now && !(Q->flags & SF_SIDE_GOT_FIN))
-				sf_got_fin(e, o, q, now);
-			Q->flags |= SF_SIDE_FIN_ACKED;
-			switch (Q->state) {
-			case SF_FIN_WAIT1:
-				sf_go(e, o, q, SF_FIN_WAIT2, now);
-				break;
-			case SF_CLOSING:
-				sf_go(e, o, q, SF_TIME_WAIT, now);
-				break;
-			case SF_LAST_ACK:
-				sf_go(e, o, q, SF_CLOSED, now);
-				break;
-			}
-		}
-	}
+/* Handshake complete: both sides established for the first time. */
+SF_HELPER void sf_open_check(struct sf_entry *e, __u64 now, struct sf_step_out *o)
+{
+	if ((e->flags & SF_ENTRY_OPEN) || e->side[0].state != SF_ESTABLISHED ||
+	    e->side[1].state != SF_ESTABLISHED)
+		return;
+	e->flags |= SF_ENTRY_OPEN;
+	o->what |= SF_WHAT_OPEN;
+	if (e->hs & SF_HSCLK_SYNACK)
+		e->ack_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
+	if (e->side[0].zstate == SF_Z_SYN_SENT || e->side[0].zstate == SF_Z_SYN_ACK_SENT)
+		e->side[0].zstate = SF_Z_ESTABLISHED;
+	if (e->side[1].zstate == SF_Z_SYN_SENT || e->side[1].zstate == SF_Z_SYN_ACK_SENT)
+		e->side[1].zstate = SF_Z_ESTABLISHED;
+}
 
-	/* Handshake complete: both sides established for the first time. */
-	if (!(e->flags & SF_ENTRY_OPEN) && e->side[0].state == SF_ESTABLISHED &&
-	    e->side[1].state == SF_ESTABLISHED) {
-		e->flags |= SF_ENTRY_OPEN;
-		o->what |= SF_WHAT_OPEN;
-		if (e->hs & SF_HSCLK_SYNACK)
-			e->ack_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
-		if (e->side[0].zstate == SF_Z_SYN_SENT || e->side[0].zstate == SF_Z_SYN_ACK_SENT)
-			e->side[0].zstate = SF_Z_ESTABLISHED;
-		if (e->side[1].zstate == SF_Z_SYN_SENT || e->side[1].zstate == SF_Z_SYN_ACK_SENT)
-			e->side[1].zstate = SF_Z_ESTABLISHED;
-	}
-
-	/* Both FINs sent and acknowledged: a clean close. */
-	if (!(e->flags & SF_ENTRY_CLOSED) && (P->flags & SF_SIDE_FIN_ACKED) &&
-	    (Q->flags & SF_SIDE_FIN_ACKED)) {
+/* Both FINs sent and acknowledged: a clean close. */
+SF_HELPER void sf_close_check(struct sf_entry *e, struct sf_step_out *o)
+{
+	if (!(e->flags & SF_ENTRY_CLOSED) && (e->side[0].flags & SF_SIDE_FIN_ACKED) &&
+	    (e->side[1].flags & SF_SIDE_FIN_ACKED)) {
 		e->flags |= SF_ENTRY_CLOSED;
 		e->reason = SF_R_FIN;
 		o->what |= SF_WHAT_CLOSE;
 	}
+}
+
+/*
+ * sf_step: apply segment `s` (sent by one side of `e`) at time `now`.
+ * Fills `o` with the per-side transitions, in the order they happened, and
+ * what else the segment did. Returns the number of transitions, or -1 if the
+ * arguments are missing. The phases: RST; SYN and FIN checks (a suspicious
+ * segment changes nothing); what the sender's ACK proves it received; what
+ * it sends (SYN, payload, FIN); what its ACK does to the peer; open/close.
+ */
+SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struct sf_step_out *o)
+{
+	struct sf_side_rec *P;
+	int p, fin_now;
+	__u8 f;
+
+	if (!e || !s || !o)
+		return -1;
+	f = s->flags;
+	p = s->dir == e->client_dir ? SF_CLIENT : SF_SERVER;
+	P = &e->side[p];
+	sf_out_reset(o);
+	if (!(P->flags & SF_SIDE_SEEN) && !(P->flags & SF_SIDE_SYN) && !(f & SF_TH_SYN))
+		P->nxt = s->seq;	/* first segment from this side, mid-stream */
+	e->last_ns = now;
+	P->pkts++;
+
+	if (f & SF_TH_RST)
+		return sf_step_rst(e, s, p, now, o);
+	/* A closed record only lingers to catch late segments and port reuse:
+	 * they are counted, but no side moves any more. */
+	if (e->flags & SF_ENTRY_CLOSED)
+		return 0;
+	if ((f & SF_TH_SYN) && !sf_syn_check(e, s, p, now, o))
+		return 0;
+	if (!sf_fin_check(e, s, p, o))
+		return 0;
+	P->flags |= SF_SIDE_SEEN;
+
+	if (f & SF_TH_ACK)
+		sf_own_ack(e, s, p, now, o);
+	P->win = s->win;
+	if (f & SF_TH_SYN)
+		P->flags |= SF_SIDE_WIN_SYN;
+	else
+		P->flags &= ~SF_SIDE_WIN_SYN;
+
+	if (f & SF_TH_SYN)
+		sf_send_syn(e, s, p, now, o);
+	sf_send_payload(e, s, p, o);
+	fin_now = (f & SF_TH_FIN) && sf_send_fin(e, s, p, now, o);
+
+	if (f & SF_TH_ACK)
+		sf_peer_ack(e, s, p, fin_now, now, o);
+	sf_open_check(e, now, o);
+	sf_close_check(e, o);
 	return o->ntrans;
 }
 
@@ -735,10 +832,7 @@ SF_CORE int sf_step_fast(struct sf_entry *e, const struct sf_seg *s, __u64 now,
 	    SF_SIDE_GOT_SYN + SF_SIDE_SYN_ACKED)
 		return 0;
 
-	o->ntrans = 0;
-	o->what = 0;
-	o->suspicious = 0;
-	o->retrans = 0;
+	sf_out_reset(o);
 	e->last_ns = now;
 	P->pkts++;
 	if (!(P->flags & SF_SIDE_ACKED) || sf_seq_lt(P->last_ack, s->ack))
@@ -824,10 +918,8 @@ SF_HELPER __u64 sf_expire_at(const struct sf_entry *e, __u64 now, const struct s
  */
 SF_HELPER void sf_close(struct sf_entry *e, int reason, __u64 now, struct sf_step_out *o)
 {
-	o->ntrans = 0;
+	sf_out_reset(o);
 	o->what = SF_WHAT_CLOSE;
-	o->suspicious = 0;
-	o->retrans = 0;
 	if (reason == SF_R_UNANSWERED ||
 	    (reason == SF_R_REUSED && e->side[SF_CLIENT].state == SF_SYN_SENT))
 		sf_go(e, o, SF_CLIENT, SF_CLOSED, now);
