@@ -317,7 +317,7 @@ static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry 
 	int s;
 
 	note_id(w, e->id);
-	if (e->flags & SF_EF_CLOSED)
+	if (e->flags & SF_ENTRY_CLOSED)
 		return;
 	ustats_gauges_add(&w->u, k, e, now);
 	if (w->update_due && w->event_lines)

@@ -133,7 +133,7 @@ int conns_read(int fd, struct sf_row **rows, size_t *n, size_t *cap)
 			*cap = nc;
 		}
 		if (bpf_map_lookup_elem(fd, &next, &(*rows)[*n].e) == 0 &&
-		    !((*rows)[*n].e.flags & SF_EF_CLOSED)) {
+		    !((*rows)[*n].e.flags & SF_ENTRY_CLOSED)) {
 			(*rows)[*n].k = next;
 			(*n)++;
 		}

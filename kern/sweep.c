@@ -78,10 +78,10 @@ int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts 
 			for (j = 0; j < count; j++) {
 				int why = sf_expire_reason(&vals[j], now, to);
 
-				if (why == SF_R_NONE && finish && !(vals[j].flags & SF_EF_CLOSED))
+				if (why == SF_R_NONE && finish && !(vals[j].flags & SF_ENTRY_CLOSED))
 					why = SF_R_END;
 				if (why == SF_R_NONE) {
-					if (!(vals[j].flags & SF_EF_CLOSED))
+					if (!(vals[j].flags & SF_ENTRY_CLOSED))
 						(*live)++;
 					if (live_cb)
 						live_cb(ctx, &keys[j], &vals[j], now);
@@ -111,11 +111,11 @@ int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts 
 			continue;
 		if (bpf_map_delete_elem(items[i].fd, &items[i].key))
 			continue;
-		if (cur.flags & SF_EF_CLOSED)
+		if (cur.flags & SF_ENTRY_CLOSED)
 			continue;	/* linger over: its close was reported already */
 		/* A timeout closes at the moment it ran out; end of input at now. */
 		make_close_event(&ev, &items[i].key, &cur, items[i].why,
-				 items[i].why == SF_R_END ? now : sf_expire_at(&cur, now, to), 3);
+				 items[i].why == SF_R_END ? now : sf_expire_at(&cur, now, to), SF_HOOK_SWEEP);
 		emit(ctx, &ev);
 	}
 	free(items);

@@ -2,6 +2,7 @@
 /* event.c - building events in user space. */
 #include <string.h>
 #include "conn.h"
+#include "glue.h"
 #include "lib/event.h"
 
 void make_close_event(struct sf_event *ev, const struct sf_key *k, struct sf_entry *e,
@@ -11,14 +12,5 @@ void make_close_event(struct sf_event *ev, const struct sf_key *k, struct sf_ent
 
 	memset(&o, 0, sizeof(o));
 	sf_close(e, reason, now_ns, &o);
-	memset(ev, 0, sizeof(*ev));
-	ev->type = SF_EV_STEP;
-	ev->what = o.what;
-	ev->ntrans = o.ntrans;
-	ev->hook = hook;
-	ev->ts_ns = now_ns;
-	ev->key = *k;
-	memcpy(ev->trans, o.trans, sizeof(ev->trans));
-	ev->entry = *e;
-	ev->entry.lock = 0;
+	sf_event_fill(ev, SF_EV_STEP, hook, now_ns, k, NULL, &o, e);
 }

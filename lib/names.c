@@ -127,7 +127,7 @@ const char *sf_closed_by(const struct sf_entry *e)
 		return "client";
 	case SF_R_REUSED:
 		/* A new SYN replaced an attempt that never opened: the client moved on. */
-		if (!(e->flags & SF_EF_OPEN))
+		if (!(e->flags & SF_ENTRY_OPEN))
 			return "client";
 		break;
 	}

@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "glue.h"
 #include "lib/track.h"
 #include "lib/htab.h"
 
@@ -27,7 +28,7 @@ struct tracker {
 	void *ctx;
 	uint64_t next_id;
 	uint64_t last_sweep_ns;
-	uint64_t counters[SF_NCOUNTERS];
+	__u64 counters[SF_NCOUNTERS];	/* enum sf_counter, as the BPF side's */
 };
 
 /* Word-at-a-time multiply-xorshift: the per-packet hot path (replay). */
@@ -84,34 +85,12 @@ static struct hnode **find(struct tracker *tr, const struct sf_key *k, uint64_t 
 	return pp;
 }
 
-static void count_step(struct tracker *tr, const struct sf_step_out *o, const struct sf_entry *e)
-{
-	if (o->suspicious)
-		tr->counters[o->suspicious - 1]++;
-	if (o->retrans)
-		tr->counters[o->retrans - 1]++;
-	if (o->what & SF_W_OPEN)
-		tr->counters[SF_C_OPENED]++;
-	if (o->what & SF_W_CLOSE)
-		tr->counters[SF_C_CLOSE_FIN + e->reason - SF_R_FIN]++;
-	tr->counters[SF_C_TRANSITIONS] += o->ntrans;
-}
-
 static void emit(struct tracker *tr, __u8 type, uint64_t now, const struct sf_pkt *pk,
 		 const struct sf_step_out *o, const struct sf_entry *e)
 {
 	struct sf_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.what = o->what;
-	ev.ntrans = o->ntrans;
-	ev.hook = 2;
-	ev.ts_ns = now;
-	ev.key = pk->key;
-	ev.seg = pk->seg;
-	memcpy(ev.trans, o->trans, sizeof(ev.trans));
-	ev.entry = *e;
+	sf_event_fill(&ev, type, SF_HOOK_REPLAY, now, &pk->key, &pk->seg, o, e);
 	tr->emit(tr->ctx, &ev);
 }
 
@@ -119,8 +98,8 @@ static void close_node(struct tracker *tr, struct tnode *n, int reason, uint64_t
 {
 	struct sf_event ev;
 
-	make_close_event(&ev, &n->key, &n->e, reason, now, 3);
-	tr->counters[SF_C_CLOSE_FIN + reason - SF_R_FIN]++;
+	make_close_event(&ev, &n->key, &n->e, reason, now, SF_HOOK_SWEEP);
+	tr->counters[SF_C_CLOSE(reason)]++;
 	tr->counters[SF_C_TRANSITIONS] += ev.ntrans;
 	tr->emit(tr->ctx, &ev);
 }
@@ -139,7 +118,7 @@ static void evict_one(struct tracker *tr, uint64_t now)
 	if (!victim)
 		return;
 	n = tnode_of(htab_unlink(&tr->conns, victim));
-	if (!(n->e.flags & SF_EF_CLOSED))
+	if (!(n->e.flags & SF_ENTRY_CLOSED))
 		close_node(tr, n, SF_R_EVICTED, now);
 	free(n);
 }
@@ -164,11 +143,11 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 	pp = find(tr, &pk->key, hash);
 	n = *pp ? tnode_of(*pp) : NULL;
 	if (n && sf_starts_new(&n->e, &pk->seg)) {
-		if (!(n->e.flags & SF_EF_CLOSED)) {
+		if (!(n->e.flags & SF_ENTRY_CLOSED)) {
 			sf_close(&n->e, SF_R_REUSED, now, &o);
-			count_step(tr, &o, &n->e);
+			sf_count_step(tr->counters, &o, &n->e);
 			emit(tr, SF_EV_STEP, now, pk, &o, &n->e);
-			extra = SF_W_REUSED;
+			extra = SF_WHAT_REUSED;
 		}
 		free(tnode_of(htab_unlink(&tr->conns, pp)));
 		n = NULL;
@@ -189,16 +168,16 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 		sf_conn_init(&n->e, &pk->seg, pk->sport, pk->dport, now, ++tr->next_id);
 		htab_link(&tr->conns, pp, &n->node);
 		tr->counters[SF_C_NEW_CONNS]++;
-		tr->counters[(n->e.flags & SF_EF_OPEN) ? SF_C_MIDSTREAM : SF_C_HALF_OPEN]++;
-		extra |= SF_W_NEW;
+		tr->counters[(n->e.flags & SF_ENTRY_OPEN) ? SF_C_MIDSTREAM : SF_C_HALF_OPEN]++;
+		extra |= SF_WHAT_NEW;
 		htab_maybe_grow(&tr->conns);
 	}
 	sf_step(&n->e, &pk->seg, now, &o);
 	o.what |= extra;
-	count_step(tr, &o, &n->e);
+	sf_count_step(tr->counters, &o, &n->e);
 	if (o.suspicious)
 		emit(tr, SF_EV_SUSPICIOUS, now, pk, &o, &n->e);
-	else if (o.ntrans || (o.what & (SF_W_OPEN | SF_W_CLOSE | SF_W_NEW)))
+	else if (o.ntrans || (o.what & (SF_WHAT_OPEN | SF_WHAT_CLOSE | SF_WHAT_NEW)))
 		emit(tr, SF_EV_STEP, now, pk, &o, &n->e);
 }
 
@@ -211,7 +190,7 @@ static int node_id_cmp(const void *a, const void *b)
 
 /*
  * Close (and free) the unlinked nodes v[0..n) in connection-id order, so the
- * output does not depend on hash-bucket order (kern/sweep.c does the same
+ * output does not depend on hash-bucket order (user/sweep.c does the same
  * for the BPF maps). `reason` < 0: each node's own expiry reason.
  */
 static void close_sorted(struct tracker *tr, struct tnode **v, size_t n, int reason, uint64_t now)
@@ -224,7 +203,7 @@ static void close_sorted(struct tracker *tr, struct tnode **v, size_t n, int rea
 		int why = reason >= 0 ? reason : sf_expire_reason(&v[i]->e, now, &tr->to);
 
 		/* A timeout closes at the moment it ran out; end of input at now. */
-		if (!(v[i]->e.flags & SF_EF_CLOSED))
+		if (!(v[i]->e.flags & SF_ENTRY_CLOSED))
 			close_node(tr, v[i], why,
 				   reason >= 0 ? now : sf_expire_at(&v[i]->e, now, &tr->to));
 		free(v[i]);
@@ -259,7 +238,7 @@ static size_t unlink_nodes(struct tracker *tr, uint64_t now, int all, struct tno
 				if (!nv) {	/* no memory to sort: close it now */
 					int why = all ? SF_R_END : sf_expire_reason(&n1->e, now, &tr->to);
 
-					if (!(n1->e.flags & SF_EF_CLOSED))
+					if (!(n1->e.flags & SF_ENTRY_CLOSED))
 						close_node(tr, n1, why,
 							   all ? now : sf_expire_at(&n1->e, now, &tr->to));
 					free(n1);
@@ -302,7 +281,7 @@ size_t tracker_live(const struct tracker *tr)
 	return tr->conns.n;
 }
 
-const uint64_t *tracker_counters(const struct tracker *tr)
+const __u64 *tracker_counters(const struct tracker *tr)
 {
 	return tr->counters;
 }

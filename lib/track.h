@@ -22,7 +22,7 @@ void tracker_packet(struct tracker *t, const struct sf_pkt *pk, uint64_t now_ns)
 void tracker_expire(struct tracker *t, uint64_t now_ns);
 void tracker_finish(struct tracker *t, uint64_t now_ns);
 size_t tracker_live(const struct tracker *t);
-const uint64_t *tracker_counters(const struct tracker *t);	/* [SF_NCOUNTERS] */
+const __u64 *tracker_counters(const struct tracker *t);	/* [SF_NCOUNTERS] */
 void tracker_free(struct tracker *t);
 
 #endif

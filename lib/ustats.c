@@ -16,11 +16,11 @@ const double sf_dur_bounds[SF_DUR_BUCKETS] = {
 	0.001, 0.01, 0.1, 1, 5, 10, 30, 60, 300, 1800, 3600, 86400,
 };
 
-static const char *const hs_names[SF_HS_NRESULTS] = { "unanswered", "refused", "reset" };
+static const char *const hs_names[SF_HSFAIL_NRESULTS] = { "unanswered", "refused", "reset" };
 
 const char *sf_hs_result_name(int r)
 {
-	return r >= 0 && r < SF_HS_NRESULTS ? hs_names[r] : "?";
+	return r >= 0 && r < SF_HSFAIL_NRESULTS ? hs_names[r] : "?";
 }
 
 static int bucket_of(const double *bounds, int n, double v)
@@ -45,7 +45,7 @@ int ustats_event(struct sf_ustats *u, const struct sf_event *ev, struct sf_hs_ke
 	u->events++;
 	if (ev->type != SF_EV_STEP)
 		return 0;
-	if (ev->what & SF_W_OPEN) {
+	if (ev->what & SF_WHAT_OPEN) {
 		if (e->syn_rtt_us) {
 			u->rtt[0][bucket_of(sf_rtt_bounds, SF_RTT_BUCKETS, e->syn_rtt_us / 1e6)]++;
 			u->rtt_sum_us[0] += e->syn_rtt_us;
@@ -55,7 +55,7 @@ int ustats_event(struct sf_ustats *u, const struct sf_event *ev, struct sf_hs_ke
 			u->rtt_sum_us[1] += e->ack_rtt_us;
 		}
 	}
-	if (!(ev->what & SF_W_CLOSE))
+	if (!(ev->what & SF_WHAT_CLOSE))
 		return 0;
 	{
 		uint64_t us = ev->ts_ns > e->first_ns ? (ev->ts_ns - e->first_ns) / 1000 : 0;
@@ -64,17 +64,17 @@ int ustats_event(struct sf_ustats *u, const struct sf_event *ev, struct sf_hs_ke
 		u->dur_sum_us += us;
 	}
 	/* Kernel-side closes are in the BPF counters; the sweeper's only here. */
-	if (ev->hook == 3 && e->reason < SF_R_NREASONS)
+	if (ev->hook == SF_HOOK_SWEEP && e->reason < SF_R_NREASONS)
 		u->sweep_closes[e->reason]++;
 	if (e->reason == SF_R_UNANSWERED)
-		result = SF_HS_UNANSWERED;
+		result = SF_HSFAIL_UNANSWERED;
 	else if (e->reason == SF_R_REFUSED)
-		result = SF_HS_REFUSED;
-	else if (e->reason == SF_R_RST && !(e->flags & SF_EF_OPEN))
-		result = SF_HS_RESET;
+		result = SF_HSFAIL_REFUSED;
+	else if (e->reason == SF_R_RST && !(e->flags & SF_ENTRY_OPEN))
+		result = SF_HSFAIL_RESET;
 	else
 		return 0;
-	if (result == SF_HS_RESET)
+	if (result == SF_HSFAIL_RESET)
 		u->hs_reset++;
 	*fail = (struct sf_hs_key){ .port = sf_endpoint_port(&ev->key, e, SF_SERVER),
 				    .result = (__u8)result };
@@ -97,10 +97,10 @@ void ustats_gauges_add(struct sf_ustats *u, const struct sf_key *k, const struct
 	int s;
 	__u32 i;
 
-	if (e->flags & SF_EF_CLOSED)
+	if (e->flags & SF_ENTRY_CLOSED)
 		return;
 	u->live_conns++;
-	if (!(e->flags & SF_EF_OPEN))
+	if (!(e->flags & SF_ENTRY_OPEN))
 		u->half_open++;
 	port = sf_endpoint_port(k, e, SF_SERVER);	/* not inet_ntop: every entry, every sweep */
 	for (s = 0; s < 2; s++) {

@@ -55,7 +55,7 @@ struct sf_ustats {
 };
 
 /* Key of the per-port handshake failure map ("hs_fail"). */
-enum sf_hs_result { SF_HS_UNANSWERED = 0, SF_HS_REFUSED, SF_HS_RESET, SF_HS_NRESULTS };
+enum sf_hs_result { SF_HSFAIL_UNANSWERED = 0, SF_HSFAIL_REFUSED, SF_HSFAIL_RESET, SF_HSFAIL_NRESULTS };
 struct sf_hs_key {
 	__u16 port;		/* server port, host order */
 	__u8 result;		/* enum sf_hs_result */

@@ -29,8 +29,8 @@ void conns_write_json(FILE *f, const struct sf_row *rows, size_t n, uint64_t now
 			(unsigned long long)(now > e->last_ns ? (now - e->last_ns) / 1000 : 0),
 			(unsigned long long)e->side[0].bytes, (unsigned long long)e->side[1].bytes,
 			e->side[0].pkts, e->side[1].pkts, e->syn_rtt_us, e->ack_rtt_us,
-			(e->flags & SF_EF_OPEN) ? "true" : "false",
-			(e->flags & SF_EF_MIDSTREAM) ? "true" : "false");
+			(e->flags & SF_ENTRY_OPEN) ? "true" : "false",
+			(e->flags & SF_ENTRY_MIDSTREAM) ? "true" : "false");
 	}
 }
 

@@ -252,7 +252,7 @@ void diagram_event(struct diagram *d, const struct sf_event *ev)
 	if (!c)
 		return;
 	row.t_ns = ev->ts_ns > c->first_ts ? ev->ts_ns - c->first_ts : 0;
-	if (ev->hook == 3) {	/* the sweeper: no segment */
+	if (ev->hook == SF_HOOK_SWEEP) {	/* no segment */
 		fold(d, c, e, -1, 0, ev->ts_ns);
 		if (ev->ntrans) {
 			row.kind = ROW_NOTE;
@@ -280,7 +280,7 @@ void diagram_event(struct diagram *d, const struct sf_event *ev)
 		place_states(c, ev, &row);
 	}
 	remember(c, e);
-	if (ev->what & SF_W_CLOSE) {
+	if (ev->what & SF_WHAT_CLOSE) {
 		char dur[24];
 
 		r = add_row(c, ROW_NOTE, ev->ts_ns);

@@ -193,7 +193,7 @@ static void print_segment_text(struct reporter *r, const struct sf_event *ev)
 
 	sf_flags_str(ev->seg.flags, fl, sizeof(fl));
 	rel_seq_ack(ev, &rseq, &rack);
-	if (ev->hook == 3) {	/* sweeper: no segment, a timeout */
+	if (ev->hook == SF_HOOK_SWEEP) {	/* no segment, a timeout */
 		text_head(r, ev->ts_ns, &ev->key, e, ' ');
 		fprintf(r->o.out, "%-26s", "(timeout)");
 	} else {
@@ -216,7 +216,7 @@ static void print_segment_text(struct reporter *r, const struct sf_event *ev)
 			state_color(r, t->from), sf_state_name(t->from), reset(r),
 			state_color(r, t->to), sf_state_name(t->to), reset(r));
 	}
-	if (!ev->ntrans && (ev->what & SF_W_NEW) && (e->flags & SF_EF_MIDSTREAM))
+	if (!ev->ntrans && (ev->what & SF_WHAT_NEW) && (e->flags & SF_ENTRY_MIDSTREAM))
 		fprintf(r->o.out, " picked up mid-stream");
 	fputc('\n', r->o.out);
 }
@@ -237,9 +237,9 @@ static void print_open(struct reporter *r, const struct sf_event *ev)
 	const struct sf_entry *e = &ev->entry;
 	const struct sf_side_rec *c = &e->side[SF_CLIENT], *s = &e->side[SF_SERVER];
 	unsigned mss = c->mss && s->mss ? (c->mss < s->mss ? c->mss : s->mss) : (c->mss | s->mss);
-	int ws = (c->flags & SF_SF_WS) && (s->flags & SF_SF_WS);
-	int sack = (c->flags & SF_SF_SACK_OK) && (s->flags & SF_SF_SACK_OK);
-	int ts = (c->flags & SF_SF_TS) && (s->flags & SF_SF_TS);
+	int ws = (c->flags & SF_SIDE_WS) && (s->flags & SF_SIDE_WS);
+	int sack = (c->flags & SF_SIDE_SACK_OK) && (s->flags & SF_SIDE_SACK_OK);
+	int ts = (c->flags & SF_SIDE_TS) && (s->flags & SF_SIDE_TS);
 
 	if (r->o.format == OUT_JSON) {
 		json_head(r, "open", ev->ts_ns, &ev->key, e);
@@ -249,11 +249,11 @@ static void print_open(struct reporter *r, const struct sf_event *ev)
 			"\"sack\": %s, \"timestamps\": %s, \"tfo\": %s, \"midstream\": %s, "
 			"\"simultaneous_open\": %s}\n",
 			e->syn_rtt_us, e->ack_rtt_us, mss, c->mss, s->mss, ws ? "true" : "false",
-			(c->flags & SF_SF_WS) ? c->wscale : -1, (s->flags & SF_SF_WS) ? s->wscale : -1,
+			(c->flags & SF_SIDE_WS) ? c->wscale : -1, (s->flags & SF_SIDE_WS) ? s->wscale : -1,
 			sack ? "true" : "false", ts ? "true" : "false",
-			(e->flags & SF_EF_TFO_DATA) || (c->flags & SF_SF_TFO) ? "true" : "false",
-			(e->flags & SF_EF_MIDSTREAM) ? "true" : "false",
-			(e->flags & SF_EF_SIM_OPEN) ? "true" : "false");
+			(e->flags & SF_ENTRY_TFO_DATA) || (c->flags & SF_SIDE_TFO) ? "true" : "false",
+			(e->flags & SF_ENTRY_MIDSTREAM) ? "true" : "false",
+			(e->flags & SF_ENTRY_SIM_OPEN) ? "true" : "false");
 		return;
 	}
 	{
@@ -267,8 +267,8 @@ static void print_open(struct reporter *r, const struct sf_event *ev)
 		if (ws)
 			fprintf(r->o.out, " ws %u/%u", c->wscale, s->wscale);
 		fprintf(r->o.out, "%s%s%s%s\n", sack ? " sack" : "", ts ? " ts" : "",
-			(e->flags & SF_EF_TFO_DATA) ? " tfo-data" : "",
-			(e->flags & SF_EF_SIM_OPEN) ? " simultaneous-open" : "");
+			(e->flags & SF_ENTRY_TFO_DATA) ? " tfo-data" : "",
+			(e->flags & SF_ENTRY_SIM_OPEN) ? " simultaneous-open" : "");
 	}
 }
 
@@ -300,14 +300,14 @@ static void print_close(struct reporter *r, const struct sf_event *ev, struct mi
 			(unsigned long long)s->bytes, c->pkts, s->pkts, sf_closed_by(e),
 			sf_close_kind_name(e), half ? "true" : "false",
 			sf_half_close_bytes(e), one_sided ? "true" : "false",
-			(e->flags & SF_EF_MIDSTREAM) ? "true" : "false",
+			(e->flags & SF_ENTRY_MIDSTREAM) ? "true" : "false",
 			sf_rst_verdict_name(e->rst_verdict), sf_state_name(c->state),
 			sf_state_name(s->state), c->retrans, s->retrans,
 			c->suspicious + s->suspicious, e->syn_rtt_us, e->ack_rtt_us, c->mss, s->mss,
-			(c->flags & SF_SF_WS) ? c->wscale : -1, (s->flags & SF_SF_WS) ? s->wscale : -1,
-			(c->flags & SF_SF_SACK_OK) && (s->flags & SF_SF_SACK_OK) ? "true" : "false",
-			(c->flags & SF_SF_TS) && (s->flags & SF_SF_TS) ? "true" : "false",
-			(e->flags & SF_EF_TFO_DATA) || (c->flags & SF_SF_TFO) ? "true" : "false");
+			(c->flags & SF_SIDE_WS) ? c->wscale : -1, (s->flags & SF_SIDE_WS) ? s->wscale : -1,
+			(c->flags & SF_SIDE_SACK_OK) && (s->flags & SF_SIDE_SACK_OK) ? "true" : "false",
+			(c->flags & SF_SIDE_TS) && (s->flags & SF_SIDE_TS) ? "true" : "false",
+			(e->flags & SF_ENTRY_TFO_DATA) || (c->flags & SF_SIDE_TFO) ? "true" : "false");
 		if (m) {
 			fprintf(r->o.out, ", \"state_us\": {");
 			for (side = 0; side < 2; side++) {
@@ -360,7 +360,7 @@ void reporter_event(struct reporter *r, const struct sf_event *ev)
 			m->key = ev->key;
 			m->last = *e;
 		}
-		if (ev->what & SF_W_CLOSE)
+		if (ev->what & SF_WHAT_CLOSE)
 			reporter_forget(r, e->id);
 		return;
 	}
@@ -398,16 +398,16 @@ void reporter_event(struct reporter *r, const struct sf_event *ev)
 			json_head(r, "transition", ev->ts_ns, &ev->key, e);
 			fprintf(r->o.out, ", \"side\": \"%s\", \"from\": \"%s\", \"to\": \"%s\"",
 				side_name(t->side), sf_state_name(t->from), sf_state_name(t->to));
-			if (ev->hook != 3)
+			if (ev->hook != SF_HOOK_SWEEP)
 				json_segment_fields(r, ev);
 			fprintf(r->o.out, "}\n");
 		}
-	} else if (ev->ntrans || ((ev->what & SF_W_NEW) && (e->flags & SF_EF_MIDSTREAM))) {
+	} else if (ev->ntrans || ((ev->what & SF_WHAT_NEW) && (e->flags & SF_ENTRY_MIDSTREAM))) {
 		print_segment_text(r, ev);
 	}
-	if (ev->what & SF_W_OPEN)
+	if (ev->what & SF_WHAT_OPEN)
 		print_open(r, ev);
-	if (ev->what & SF_W_CLOSE) {
+	if (ev->what & SF_WHAT_CLOSE) {
 		for (i = 0; m && i < 2; i++)
 			if (ev->ts_ns > m->since[i])
 				m->acc[i][e->side[i].state % SF_NSTATES] += ev->ts_ns - m->since[i];
@@ -448,7 +448,7 @@ uint64_t reporter_evictions(struct reporter *r, uint64_t sweep_start_ns, uint64_
 			if (m->last_ts >= sweep_start_ns || !m->last.id ||
 			    (nids && bsearch(&m->id, ids, nids, sizeof(*ids), cmp_u64)))
 				continue;
-			make_close_event(&ev, &m->key, &m->last, SF_R_EVICTED, now_ns, 3);
+			make_close_event(&ev, &m->key, &m->last, SF_R_EVICTED, now_ns, SF_HOOK_SWEEP);
 			deliver(ctx, &ev);	/* reaches reporter_event, which frees m */
 			reporter_forget(r, ev.entry.id);	/* in case it did not */
 			n++;
@@ -490,7 +490,7 @@ void reporter_update(struct reporter *r, const struct sf_key *k, const struct sf
 			sf_state_name(c->state), sf_state_name(s->state), (unsigned long long)age_us,
 			(unsigned long long)idle_us, (unsigned long long)c->bytes,
 			(unsigned long long)s->bytes, c->pkts, s->pkts, e->syn_rtt_us, e->ack_rtt_us,
-			(e->flags & SF_EF_MIDSTREAM) ? "true" : "false");
+			(e->flags & SF_ENTRY_MIDSTREAM) ? "true" : "false");
 		return;
 	}
 	{

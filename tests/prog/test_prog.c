@@ -126,8 +126,8 @@ static void sweep(uint64_t now)
 			why = sf_expire_reason(&e, now, &tc_timeouts);
 			if (why == SF_R_NONE || bpf_map_delete_elem(map_fd(m), &keys[i]))
 				continue;
-			if (!(e.flags & SF_EF_CLOSED)) {
-				make_close_event(&ev, &keys[i], &e, why, now, 3);
+			if (!(e.flags & SF_ENTRY_CLOSED)) {
+				make_close_event(&ev, &keys[i], &e, why, now, SF_HOOK_SWEEP);
 				tc_collect(res, &ev);
 			}
 		}
@@ -148,8 +148,8 @@ static int finish(uint64_t now)
 		for (i = 0; i < n; i++) {
 			if (bpf_map_lookup_elem(map_fd(m), &keys[i], &e))
 				continue;
-			if (!(e.flags & SF_EF_CLOSED)) {
-				make_close_event(&ev, &keys[i], &e, SF_R_END, now, 3);
+			if (!(e.flags & SF_ENTRY_CLOSED)) {
+				make_close_event(&ev, &keys[i], &e, SF_R_END, now, SF_HOOK_SWEEP);
 				tc_collect(res, &ev);
 			}
 		}
