@@ -208,9 +208,9 @@ static __always_inline struct sf_entry *find(const struct sf_key *k, int *in_hal
 }
 
 /*
- * Parse phase: headers, the SYN's options, the --port filter, with their
- * counters. Returns SF_P_TCP for a segment to track, else what
- * handle_packet() returns (SF_P_TRUNC with may_pull: pull and call again).
+ * Parse phase: headers and the SYN's options, with their counters. Returns
+ * SF_P_TCP for a TCP segment, else what handle_packet() returns (SF_P_TRUNC
+ * with may_pull: pull and call again).
  */
 static __always_inline int parse(void *ctx, void *data, void *data_end, __u8 hook, int may_pull,
 				 struct sf_counters *cs, struct sf_pkt *pk)
@@ -245,10 +245,6 @@ static __always_inline int parse(void *ctx, void *data, void *data_end, __u8 hoo
 			sf_parse_opts(&ob, pk->opt_len, &pk->seg);
 		if (pk->seg.opts & SF_OPT_BAD)
 			count(cs, SF_C_ERR_OPTS);
-	}
-	if (!port_wanted(pk->sport, pk->dport)) {
-		count(cs, SF_C_FILTERED);
-		return 0;
 	}
 	return SF_P_TCP;
 }
@@ -394,7 +390,8 @@ static __always_inline void release(struct sf_counters *cs, const struct sf_key 
 }
 
 /*
- * One packet at a hook: parse -> lookup/create -> step -> report -> release.
+ * One packet at a hook: parse (and --port filter) -> lookup/create -> step
+ * -> report -> release.
  * `segs` is how many segments it will be on the wire: tc egress sees GSO
  * packets before they are cut to MSS size, XDP always 1.
  */
@@ -414,6 +411,10 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	rc = parse(ctx, data, data_end, hook, may_pull, cs, &pk);
 	if (rc != SF_P_TCP)
 		return rc;
+	if (!port_wanted(pk.sport, pk.dport)) {
+		count(cs, SF_C_FILTERED);
+		return 0;
+	}
 	/*
 	 * Control segments get the precise clock now; the rest decide below.
 	 * replay --kernel sets clock_override_ns to the capture time.
