@@ -48,6 +48,14 @@ static int on_ring_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* The sweeper's closes: sweep_maps hands its one ctx (the watcher) to both callbacks. */
+static void sweep_emit(void *ctx, const struct sf_event *ev)
+{
+	struct watcher *w = ctx;
+
+	w->emit(w->ectx, ev);
+}
+
 /* Userspace numbers live in maps too, so `synfin stats` finds everything pinned. */
 static int create_user_maps(struct watcher *w)
 {
@@ -195,7 +203,7 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 	w->ids_lost = false;
 	w->live_cb = live_cb;
 	w->live_ctx = ctx;
-	err = sweep_maps(fds, 2, now, to, false, w->emit, sweep_seen, w, live);
+	err = sweep_maps(fds, 2, now, to, false, sweep_emit, sweep_seen, w, live);
 	if (err)
 		w->ids_lost = true;
 	return err;
