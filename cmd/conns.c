@@ -82,7 +82,28 @@ static const char conns_usage[] =
 "  synfin conns -i eth0 -o json | jq 'select(.server_state == \"CLOSE_WAIT\")'\n"
 "  synfin conns -i eth0 --watch\n";
 
-int cmd_conns(int argc, char **argv)
+struct conns_opts {
+	const char *ifopt, *pinopt;
+	enum out_format fmt;
+	bool watch;
+	int colormode;
+};
+
+static int parse_sort(const char *s)
+{
+	static const char *const names[] = { "age", "idle", "bytes", "state" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			sort_by = (enum sort_key)i;
+			return 0;
+		}
+	return cli_usage_error("conns", "--sort: use age, idle, bytes or state, not '%s'", s);
+}
+
+/* 0, EXIT_USAGE (said why), or -1 after --help. */
+static int parse_conns_args(int argc, char **argv, struct conns_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "interface", required_argument, 0, 'i' },
@@ -94,114 +115,135 @@ int cmd_conns(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
-	const char *ifopt = NULL, *pinopt = NULL;
-	enum out_format fmt = OUT_TEXT;
-	struct sf_row *rows = NULL;
-	size_t n, cap = 0;
-	struct pinned p;
-	char ifname[256], dir[512], counters[576];
-	bool watch = false, color;
-	int c, colormode = 0, err = 0;
+	int c;
 
 	optind = 1;
 	opterr = 0;	/* our own messages, naming the option, exit 2 */
 	while ((c = getopt_long(argc, argv, ":i:o:s:wh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'i': ifopt = optarg; break;
-		case 'P': pinopt = optarg; break;
+		case 'i': o->ifopt = optarg; break;
+		case 'P': o->pinopt = optarg; break;
 		case 'o':
-			if (parse_format(optarg, &fmt, false))
+			if (parse_format(optarg, &o->fmt, false))
 				return cli_usage_error("conns", "-o: use text or json, not '%s'", optarg);
 			break;
 		case 's':
-			if (!strcmp(optarg, "age")) sort_by = SORT_AGE;
-			else if (!strcmp(optarg, "idle")) sort_by = SORT_IDLE;
-			else if (!strcmp(optarg, "bytes")) sort_by = SORT_BYTES;
-			else if (!strcmp(optarg, "state")) sort_by = SORT_STATE;
-			else
-				return cli_usage_error("conns", "--sort: use age, idle, bytes or state, "
-						       "not '%s'", optarg);
+			if (parse_sort(optarg))
+				return EXIT_USAGE;
 			break;
-		case 'w': watch = true; break;
+		case 'w': o->watch = true; break;
 		case 'C':
-			if (parse_color(optarg, &colormode))
+			if (parse_color(optarg, &o->colormode))
 				return cli_usage_error("conns", "--color: use auto, always or never, not '%s'",
 						       optarg);
 			break;
 		case 'h':
 			fputs(conns_usage, stdout);
-			return 0;
+			return -1;
 		default:
 			return cli_getopt_error("conns", c, argv);
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("conns", "unexpected argument '%s'", argv[optind]);
-	if (watch && fmt == OUT_JSON)
+	if (o->watch && o->fmt == OUT_JSON)
 		return cli_usage_error("conns", "--watch is a screen view; drop -o json");
-	if (pin_find("conns", ifopt, pinopt, &p, ifname, sizeof(ifname), dir, sizeof(dir)))
-		return EXIT_RUNTIME;
-	/* The watcher removes its pins when it stops: --watch looks for this one. */
+	return 0;
+}
+
+/* Both tables' open connections into *rows, sorted. 0 or -errno. */
+static int read_rows(const struct pinned *p, struct sf_row **rows, size_t *n, size_t *cap)
+{
+	int err;
+
+	*n = 0;
+	if ((err = conns_read(p->half_open, rows, n, cap)) ||
+	    (err = conns_read(p->conns, rows, n, cap)))
+		return err;
+	if (*n > 1)	/* rows is NULL while there has been nothing to read */
+		qsort(*rows, *n, sizeof(**rows), row_cmp);
+	return 0;
+}
+
+/* One screen of --watch: a title, as many rows as fit. */
+static void draw_screen(const char *ifname, const struct sf_row *rows, size_t n, bool color)
+{
+	struct winsize ws = { .ws_row = 24 };
+	char tbuf[48];
+
+	ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
+	format_ts(real_ns(), tbuf, sizeof(tbuf), false);
+	printf("\033[H\033[2J%ssynfin conns on %s  %s  %zu open  sort: %s  (q quits)%s\n\n",
+	       color ? "\033[1m" : "", ifname, tbuf, n,
+	       (const char *[]){ "age", "idle", "bytes", "state" }[sort_by],
+	       color ? "\033[0m" : "");
+	conns_write_text(stdout, rows, n, mono_ns(), color,
+			 ws.ws_row > 5 ? (size_t)ws.ws_row - 4 : 1);
+	fflush(stdout);
+}
+
+/* --watch: redraw every second until q, a signal, or the watcher stops. */
+static int watch_screen(const struct pinned *p, const char *ifname, const char *dir, bool color)
+{
+	struct pollfd pf = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct sf_row *rows = NULL;
+	size_t n, cap = 0;
+	char counters[576], ch;
+	int err;
+
+	/* The watcher removes its pins when it stops: look for this one. */
 	snprintf(counters, sizeof(counters), "%s/counters", dir);
-	color = color_wanted(colormode, stdout);
+	if (term_raw()) {
+		fprintf(stderr, "synfin conns: cannot set up the terminal\n");
+		return -EIO;
+	}
+	fputs("\033[?1049h\033[?25l", stdout);	/* alternate screen, no cursor */
+	while (!(err = read_rows(p, &rows, &n, &cap))) {
+		draw_screen(ifname, rows, n, color);
+		if (access(counters, F_OK)) {
+			term_restore();
+			fprintf(stderr, "synfin conns: the watcher on %s has stopped\n", ifname);
+			free(rows);
+			return 0;
+		}
+		if (poll(&pf, 1, 1000) > 0 && read(STDIN_FILENO, &ch, 1) == 1 &&
+		    (ch == 'q' || ch == 'Q' || ch == 3))
+			break;
+		if (stop)
+			break;
+	}
+	term_restore();
+	free(rows);
+	return err;
+}
+
+int cmd_conns(int argc, char **argv)
+{
+	struct conns_opts o = { .fmt = OUT_TEXT };
+	struct sf_row *rows = NULL;
+	size_t n, cap = 0;
+	struct pinned p;
+	char ifname[256], dir[512];
+	bool color;
+	int err;
+
+	err = parse_conns_args(argc, argv, &o);
+	if (err)
+		return err < 0 ? 0 : err;
+	if (pin_find("conns", o.ifopt, o.pinopt, &p, ifname, sizeof(ifname), dir, sizeof(dir)))
+		return EXIT_RUNTIME;
+	color = color_wanted(o.colormode, stdout);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (watch) {
-		if (term_raw()) {
-			fprintf(stderr, "synfin conns: cannot set up the terminal\n");
-			pin_close(&p);
-			return EXIT_RUNTIME;
-		}
-		fputs("\033[?1049h\033[?25l", stdout);	/* alternate screen, no cursor */
+	if (o.watch) {
+		err = watch_screen(&p, ifname, dir, color);
+	} else if (!(err = read_rows(&p, &rows, &n, &cap))) {
+		if (o.fmt == OUT_JSON)
+			conns_write_json(stdout, rows, n, mono_ns());
+		else
+			conns_write_text(stdout, rows, n, mono_ns(), color, 0);
 	}
-	for (;;) {
-		uint64_t now;
-
-		n = 0;
-		if ((err = conns_read(p.half_open, &rows, &n, &cap)) ||
-		    (err = conns_read(p.conns, &rows, &n, &cap)))
-			break;
-		now = mono_ns();
-		if (n > 1)	/* rows is NULL while there has been nothing to read */
-			qsort(rows, n, sizeof(*rows), row_cmp);
-		if (!watch) {
-			if (fmt == OUT_JSON)
-				conns_write_json(stdout, rows, n, now);
-			else
-				conns_write_text(stdout, rows, n, now, color, 0);
-			break;
-		}
-		{
-			struct winsize ws = { .ws_row = 24 };
-			char tbuf[48];
-			struct pollfd pf = { .fd = STDIN_FILENO, .events = POLLIN };
-			char ch;
-
-			ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
-			format_ts(real_ns(), tbuf, sizeof(tbuf), false);
-			printf("\033[H\033[2J%ssynfin conns on %s  %s  %zu open  sort: %s  (q quits)%s\n\n",
-			       color ? "\033[1m" : "", ifname, tbuf, n,
-			       (const char *[]){ "age", "idle", "bytes", "state" }[sort_by],
-			       color ? "\033[0m" : "");
-			conns_write_text(stdout, rows, n, now, color,
-					ws.ws_row > 5 ? (size_t)ws.ws_row - 4 : 1);
-			fflush(stdout);
-			if (access(counters, F_OK)) {
-				term_restore();
-				fprintf(stderr, "synfin conns: the watcher on %s has stopped\n", ifname);
-				watch = false;
-				break;
-			}
-			if (poll(&pf, 1, 1000) > 0 && read(STDIN_FILENO, &ch, 1) == 1 &&
-			    (ch == 'q' || ch == 'Q' || ch == 3))
-				break;
-			if (stop)
-				break;
-		}
-	}
-	if (watch)
-		term_restore();
-	if (err)
+	if (err && err != -EIO)
 		fprintf(stderr, "synfin conns: cannot read the connection maps: %s\n", strerror(-err));
 	free(rows);
 	pin_close(&p);

@@ -180,187 +180,184 @@ static void print_summary(const struct capture_stats *st, uint64_t conns, uint64
 		(unsigned long long)st->filtered, (unsigned long long)st->bad_opts, secs);
 }
 
-int cmd_replay(int argc, char **argv)
-{
-	struct replay_opts o = {};
-	struct report_opts ro = {};
-	struct capture_stats st = {};
-	struct kreplay *k = NULL;
-	struct tracker *tr = NULL;
-	struct reporter *rep = NULL;
-	struct sink sink = {};
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const __u8 *data;
-	const char *name;
-	uint64_t now = 0, conns = 0, t0 = mono_ns();
-	static char outbuf[1 << 16];
+/* One replay: the capture, where its events go, and what steps them. */
+struct replay {
+	struct replay_opts o;
 	pcap_t *pc;
-	int dlt, rc, ret = EXIT_RUNTIME;
+	int dlt;
+	const char *name;	/* the file, or "standard input" */
+	struct sink sink;
+	struct kreplay *k;	/* --kernel */
+	struct tracker *tr;	/* otherwise */
+	struct capture_stats st;
+	uint64_t now;		/* capture clock: the latest timestamp read */
+};
 
-	rc = parse_replay_args(argc, argv, &o);
-	if (rc)
-		return rc;
-	name = strcmp(o.file, "-") ? o.file : "standard input";
-	errbuf[0] = 0;
-	pc = pcap_open_offline_with_tstamp_precision(o.file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!pc) {
-		size_t nl = strlen(o.file);
+static int open_capture(struct replay *r)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	const char *file = r->o.file, *dn;
+
+	r->name = strcmp(file, "-") ? file : "standard input";
+	r->pc = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!r->pc) {
+		size_t nl = strlen(file);
 		const char *why = errbuf;
 
 		/* libpcap's message may start with the path: say it once. */
-		if (!strncmp(why, o.file, nl) && !strncmp(why + nl, ": ", 2))
+		if (!strncmp(why, file, nl) && !strncmp(why + nl, ": ", 2))
 			why += nl + 2;
-		fprintf(stderr, "synfin replay: cannot read %s: %s%s\n", name, why,
+		fprintf(stderr, "synfin replay: cannot read %s: %s%s\n", r->name, why,
 			strstr(why, "format") ? " (replay reads pcap and pcapng captures)" : "");
 		return EXIT_RUNTIME;
 	}
-	dlt = pcap_datalink(pc);
-	if (!capture_link_supported(dlt)) {
-		const char *dn = pcap_datalink_val_to_name(dlt);
+	r->dlt = pcap_datalink(r->pc);
+	if (capture_link_supported(r->dlt))
+		return 0;
+	dn = pcap_datalink_val_to_name(r->dlt);
+	fprintf(stderr, "synfin replay: %s: link type %s (%d) is not supported; synfin reads "
+		"Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback captures\n",
+		r->name, dn ? dn : "unknown", r->dlt);
+	return EXIT_RUNTIME;
+}
 
-		fprintf(stderr, "synfin replay: %s: link type %s (%d) is not supported; synfin reads "
-			"Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback captures\n",
-			name, dn ? dn : "unknown", dlt);
-		goto out_pcap;
-	}
+/* Event lines or diagrams, and the state machine: the tracker or the kernel's. */
+static int open_sink(struct replay *r)
+{
+	static char outbuf[1 << 16];
+	const struct cli_track_opts *t = &r->o.t;
+	struct report_opts ro = {
+		.format = t->format,
+		.out = stdout,
+		.ts_offset_ns = 0,	/* capture time is wall-clock time */
+		.color = t->format == OUT_TEXT && isatty(STDOUT_FILENO),
+	};
+	struct diagram_opts dop = {
+		.out = t->diagram ? stdout : NULL,
+		.unicode = terminal_utf8(),
+		.svg_path = t->svg,
+		.times = true,
+	};
+
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	ro.format = o.t.format;
-	ro.out = stdout;
-	ro.ts_offset_ns = 0;	/* capture time is wall-clock time */
-	ro.color = o.t.format == OUT_TEXT && isatty(STDOUT_FILENO);
-	rep = reporter_new(&ro);
-	if (!rep)
-		goto out_nomem;
-	sink.rep = rep;
-	sink.conn = o.conn;
-	sink.lines = !o.t.diagram;
-	if (o.t.diagram || o.t.svg) {
-		struct diagram_opts dop = {
-			.out = o.t.diagram ? stdout : NULL,
-			.unicode = terminal_utf8(),
-			.svg_path = o.t.svg,
-			.times = true,
-		};
-
-		sink.dia = diagram_new(&dop);
-		if (!sink.dia)
-			goto out_nomem;
+	r->sink.conn = r->o.conn;
+	r->sink.lines = !t->diagram;
+	r->sink.rep = reporter_new(&ro);
+	if (r->sink.rep && (t->diagram || t->svg))
+		r->sink.dia = diagram_new(&dop);
+	if (!r->sink.rep || ((t->diagram || t->svg) && !r->sink.dia))
+		goto nomem;
+	if (r->o.kernel) {
+		r->k = kreplay_open(t->ports, t->nports, deliver, &r->sink);
+		return r->k ? 0 : EXIT_RUNTIME;
 	}
-	if (o.kernel) {
-		k = kreplay_open(o.t.ports, o.t.nports, deliver, &sink);
-		if (!k)
-			goto out_kernel;
-	} else {
-		tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &o.t.to, deliver, &sink);
-		if (!tr)
-			goto out_nomem;
-	}
+	r->tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &t->to, deliver, &r->sink);
+	if (r->tr)
+		return 0;
+nomem:
+	fprintf(stderr, "synfin replay: out of memory\n");
+	return EXIT_RUNTIME;
+}
 
-	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+/*
+ * Every frame through the decoder and the state machine. *pcap_rc gets
+ * pcap's last word (PCAP_ERROR_BREAK at the end of the file). Returns 0, or
+ * EXIT_RUNTIME when the kernel path failed (it said why).
+ */
+static int feed(struct replay *r, int *pcap_rc)
+{
+	struct pcap_pkthdr *h;
+	const __u8 *data;
+	int rc;
+
+	while ((rc = pcap_next_ex(r->pc, &h, &data)) == 1) {
 		struct frame_info fi;
 		struct sf_pkt pk;
 		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
 		int prc, tracked;
 
 		/* The clock never runs backwards: merged or reordered captures. */
-		if (ts > now)
-			now = ts;
-		st.pkts++;
-		prc = capture_decode(dlt, data, h->caplen, &pk, &fi);
-		capture_count(&st, prc, &pk);
-		tracked = prc == SF_P_TCP && port_wanted(&o.t, pk.sport, pk.dport);
+		if (ts > r->now)
+			r->now = ts;
+		r->st.pkts++;
+		prc = capture_decode(r->dlt, data, h->caplen, &pk, &fi);
+		capture_count(&r->st, prc, &pk);
+		tracked = prc == SF_P_TCP && port_wanted(&r->o.t, pk.sport, pk.dport);
 		if (tracked)
-			st.tcp++;
+			r->st.tcp++;
 		else if (prc == SF_P_TCP)
-			st.filtered++;	/* (the kernel filters by its own copy of the ports) */
-		if (k) {
-			if (kreplay_packet(k, dlt == DLT_EN10MB, data, h->caplen, &fi, prc, tracked,
-					   &pk, now, &o.t.to))
-				goto out_kernel;
+			r->st.filtered++;	/* (the kernel filters by its own copy of the ports) */
+		if (r->k) {
+			if (kreplay_packet(r->k, r->dlt == DLT_EN10MB, data, h->caplen, &fi, prc,
+					   tracked, &pk, r->now, &r->o.t.to))
+				return EXIT_RUNTIME;
 		} else if (tracked) {
-			tracker_packet(tr, &pk, now);
+			tracker_packet(r->tr, &pk, r->now);
 		}
 	}
-	ret = 0;
+	*pcap_rc = rc;
+	return 0;
+}
+
+/* Close what is still open at the end of the capture; the summary. */
+static int finish(struct replay *r, int rc, uint64_t t0)
+{
+	uint64_t conns;
+	int ret = 0;
+
 	if (rc != PCAP_ERROR_BREAK) {
 		/* A cut-off file: report what was read, then fail. */
-		fprintf(stderr, "synfin replay: %s: read error after %llu packets: %s\n", name,
-			(unsigned long long)st.pkts, pcap_geterr(pc));
+		fprintf(stderr, "synfin replay: %s: read error after %llu packets: %s\n", r->name,
+			(unsigned long long)r->st.pkts, pcap_geterr(r->pc));
 		ret = EXIT_RUNTIME;
 	}
-	if (k) {
-		kreplay_finish(k, now, &o.t.to);
-		conns = kreplay_conns(k);
+	if (r->k) {
+		kreplay_finish(r->k, r->now, &r->o.t.to);
+		conns = kreplay_conns(r->k);
 	} else {
-		tracker_finish(tr, now);
-		conns = tracker_counters(tr)[SF_C_NEW_CONNS];
+		tracker_finish(r->tr, r->now);
+		conns = tracker_counters(r->tr)[SF_C_NEW_CONNS];
 	}
-	if (sink.dia && diagram_finish(sink.dia))
+	if (r->sink.dia && diagram_finish(r->sink.dia))
 		ret = EXIT_RUNTIME;	/* it said which file and why */
-	if (o.conn && o.conn > conns) {
-		fprintf(stderr, "synfin replay: %s has no connection #%llu (it has %llu)\n", name,
-			(unsigned long long)o.conn, (unsigned long long)conns);
+	if (r->o.conn && r->o.conn > conns) {
+		fprintf(stderr, "synfin replay: %s has no connection #%llu (it has %llu)\n", r->name,
+			(unsigned long long)r->o.conn, (unsigned long long)conns);
 		ret = EXIT_RUNTIME;
 	}
 	fflush(stdout);
-	print_summary(&st, conns, sink.events, (mono_ns() - t0) / 1e9);
-	goto out_kernel;
-
-out_nomem:
-	fprintf(stderr, "synfin replay: out of memory\n");
-out_kernel:
-	kreplay_close(k);
-	tracker_free(tr);
-	diagram_free(sink.dia);
-	reporter_free(rep);
-	fflush(stdout);
-out_pcap:
-	pcap_close(pc);
+	print_summary(&r->st, conns, r->sink.events, (mono_ns() - t0) / 1e9);
 	return ret;
 }
 
-static const char diagram_usage[] =
-"Usage: synfin diagram FILE [--conn N] [--svg OUT.svg] [OPTIONS]\n"
-"\n"
-"Draw the ladder diagram of each connection in a pcap/pcapng capture (or of\n"
-"connection N only): client on the left, server on the right, one arrow per\n"
-"control segment with its flags and relative seq/ack/len, each side's new\n"
-"state beside the arrow where it changed, data phases folded into one line.\n"
-"Same as `synfin replay FILE --diagram`; every replay option applies\n"
-"(--port, --svg, --conn, --kernel, timeouts).\n"
-"\n"
-"Examples:\n"
-"  synfin diagram capture.pcap\n"
-"  synfin diagram capture.pcap --conn 2 --svg conn2.svg\n";
-
-int cmd_diagram(int argc, char **argv)
+static void replay_close(struct replay *r)
 {
-	char **args;
-	int i, rc;
+	kreplay_close(r->k);
+	tracker_free(r->tr);
+	diagram_free(r->sink.dia);
+	reporter_free(r->sink.rep);
+	fflush(stdout);
+	if (r->pc)
+		pcap_close(r->pc);
+}
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(diagram_usage, stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "-o") || !strncmp(argv[i], "--output", 8)) {
-			fprintf(stderr, "synfin diagram: draws pictures only (no -o); "
-				"try 'synfin diagram --help'\n");
-			return EXIT_USAGE;
-		}
-	}
-	args = calloc((size_t)argc + 2, sizeof(*args));
-	if (!args) {
-		fprintf(stderr, "synfin diagram: out of memory\n");
-		return EXIT_RUNTIME;
-	}
-	args[0] = argv[0];
-	args[1] = "--diagram";
-	for (i = 1; i < argc; i++)
-		args[i + 1] = argv[i];
-	rc = cmd_replay(argc + 1, args);
-	free(args);
+int cmd_replay(int argc, char **argv)
+{
+	struct replay r = {};
+	uint64_t t0 = mono_ns();
+	int rc, pcap_rc;
+
+	rc = parse_replay_args(argc, argv, &r.o);
+	if (rc)
+		return rc;
+	rc = open_capture(&r);
+	if (!rc)
+		rc = open_sink(&r);
+	if (!rc)
+		rc = feed(&r, &pcap_rc);
+	if (!rc)
+		rc = finish(&r, pcap_rc, t0);
+	replay_close(&r);
 	return rc;
 }

@@ -45,7 +45,15 @@ static const char stats_usage[] =
 "  synfin stats -i eth0 -o json | jq .handshakes\n"
 "  synfin stats -i eth0 -o prometheus > /var/lib/node_exporter/synfin.prom\n";
 
-int cmd_stats(int argc, char **argv)
+struct stats_opts {
+	const char *ifopt, *pinopt;
+	enum out_format fmt;
+	__u64 interval_ns;	/* 0: once */
+	int colormode;
+};
+
+/* 0, EXIT_USAGE (said why), or -1 after --help. */
+static int parse_stats_args(int argc, char **argv, struct stats_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "interface", required_argument, 0, 'i' },
@@ -56,79 +64,85 @@ int cmd_stats(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
-	const char *ifopt = NULL, *pinopt = NULL;
-	enum out_format fmt = OUT_TEXT;
-	struct pinned p;
-	char ifname[256], dir[512];
-	__u64 interval_ns = 0;
-	int c, color = 0, err;
+	int c, err;
 
 	optind = 1;
 	opterr = 0;	/* our own messages, naming the option, exit 2 */
 	while ((c = getopt_long(argc, argv, ":i:o:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'i': ifopt = optarg; break;
-		case 'P': pinopt = optarg; break;
+		case 'i': o->ifopt = optarg; break;
+		case 'P': o->pinopt = optarg; break;
 		case 'o':
-			if (parse_format(optarg, &fmt, true))
+			if (parse_format(optarg, &o->fmt, true))
 				return cli_usage_error("stats", "-o: use text, json or prometheus, not '%s'",
 						       optarg);
 			break;
 		case 'I':
-			if ((err = cli_duration("stats", "--interval", optarg, false, &interval_ns)))
+			if ((err = cli_duration("stats", "--interval", optarg, false, &o->interval_ns)))
 				return err;
 			break;
 		case 'C':
-			if (parse_color(optarg, &color))
+			if (parse_color(optarg, &o->colormode))
 				return cli_usage_error("stats", "--color: use auto, always or never, not '%s'",
 						       optarg);
 			break;
 		case 'h':
 			fputs(stats_usage, stdout);
-			return 0;
+			return -1;
 		default:
 			return cli_getopt_error("stats", c, argv);
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("stats", "unexpected argument '%s'", argv[optind]);
-	err = pin_find("stats", ifopt, pinopt, &p, ifname, sizeof(ifname), dir, sizeof(dir));
+	return 0;
+}
+
+/* One snapshot of the watcher's maps, in the format asked for. 0 or -errno. */
+static int print_once(const struct stats_opts *o, const struct pinned *p, const char *ifname)
+{
+	struct sf_snapshot s;
+	int err = snapshot_read(&s, p->counters, p->ustats, p->hs_fail);
+
 	if (err)
+		fprintf(stderr, "synfin stats: cannot read the watcher's maps: %s\n", strerror(-err));
+	else if (o->fmt == OUT_JSON)
+		stats_write_json(stdout, &s, ifname);
+	else if (o->fmt == OUT_PROM)
+		metrics_write(stdout, &s);
+	else
+		stats_write_text(stdout, &s, color_wanted(o->colormode, stdout));
+	snapshot_free(&s);
+	return err;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	struct stats_opts o = { .fmt = OUT_TEXT };
+	/* nanosleep: usleep's 32-bit microseconds end at 71 minutes. */
+	struct timespec ts;
+	struct pinned p;
+	char ifname[256], dir[512];
+	int err;
+
+	err = parse_stats_args(argc, argv, &o);
+	if (err)
+		return err < 0 ? 0 : err;
+	if (pin_find("stats", o.ifopt, o.pinopt, &p, ifname, sizeof(ifname), dir, sizeof(dir)))
 		return EXIT_RUNTIME;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	do {
-		struct sf_snapshot s;
-
-		err = snapshot_read(&s, p.counters, p.ustats, p.hs_fail);
-		if (err) {
-			fprintf(stderr, "synfin stats: cannot read the watcher's maps: %s\n",
-				strerror(-err));
-			snapshot_free(&s);
+	ts.tv_sec = (time_t)(o.interval_ns / 1000000000ull);
+	ts.tv_nsec = (long)(o.interval_ns % 1000000000ull);
+	while (!(err = print_once(&o, &p, ifname)) && o.interval_ns && !stop) {
+		if (o.fmt == OUT_TEXT)
+			fputc('\n', stdout);
+		fflush(stdout);
+		nanosleep(&ts, NULL);	/* a signal ends it early: then stop is set */
+		if (stop)
 			break;
-		}
-		if (fmt == OUT_JSON)
-			stats_write_json(stdout, &s, ifname);
-		else if (fmt == OUT_PROM)
-			metrics_write(stdout, &s);
-		else
-			stats_write_text(stdout, &s, color_wanted(color, stdout));
-		snapshot_free(&s);
-		if (interval_ns && !stop) {
-			/* nanosleep: usleep's 32-bit microseconds end at 71 minutes. */
-			struct timespec ts = { .tv_sec = (time_t)(interval_ns / 1000000000ull),
-					       .tv_nsec = (long)(interval_ns % 1000000000ull) };
-
-			if (fmt == OUT_TEXT)
-				fputc('\n', stdout);
-			fflush(stdout);
-			nanosleep(&ts, NULL);	/* a signal ends it early: then stop is set */
-		}
-	} while (interval_ns && !stop);
+	}
 	pin_close(&p);
 	return err ? EXIT_RUNTIME : 0;
 }
-
-/* ---- conns ---- */
-

@@ -1,32 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * watch.c - `synfin watch`: load, attach, print lifecycle events live, sweep
- * timed-out connections, detach cleanly.
+ * watch.c - `synfin watch`: attach to an interface (kern/watcher.c), print
+ * lifecycle events live, sweep timed-out connections, count for `stats` and
+ * /metrics, detach cleanly.
  *
- * Lifecycle: parse args -> libbpf print -> signal handlers -> open -> rodata
- * -> load -> attach -> poll. Errors unwind a goto ladder whose labels name
- * what they undo.
+ * Lifecycle: parse args -> signal handlers -> watch_open (outputs, metrics
+ * socket, then the watcher: load, pin, attach) -> watch_run (poll, consume,
+ * sweep once a second) -> watch_summary -> watch_close (undoes whatever
+ * open did; safe after a failure at any step).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
-#include <linux/if_link.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include "lib/names.h"
 #include "lib/ustats.h"
 #include "lib/util.h"
-#include "kern/attach.h"
-#include "kern/loader.h"
-#include "kern/maps.h"
-#include "kern/pin.h"
-#include "kern/sweep.h"
+#include "kern/watcher.h"
 #include "out/counters.h"
 #include "out/diagram.h"
 #include "out/http.h"
@@ -34,7 +28,6 @@
 #include "out/term.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
-#include "synfin.skel.h"
 
 static volatile sig_atomic_t stop;
 
@@ -109,6 +102,7 @@ struct watch_opts {
 	int color;
 };
 
+/* Long on purpose: the option table and a case per option read best whole. */
 static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 {
 	enum { O_MODE = CLI_O_NEXT, O_NO_EGRESS, O_FORCE, O_MAXC, O_MAXH, O_PIN, O_METRICS,
@@ -217,106 +211,61 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 	return cli_track_check("watch", &o->t);
 }
 
-struct watch_ctx {
+/* One watch: the kernel side, and what user space does with its events. */
+struct watch {
+	struct watch_opts o;
+	struct watcher *kw;
 	struct reporter *rep;
-	struct synfin_bpf *skel;
-	uint64_t lost_seen;
-	uint64_t events;
-	uint64_t *ids;		/* ids of the records the current sweep saw */
-	size_t nids, cap_ids;
-	bool ids_lost;		/* an id could not be noted: skip the eviction check */
-	struct sf_ustats u;
-	int ustats_fd, hs_fd;
 	struct diagram *dia;
-	bool event_lines;	/* print events (not with --diagram) */
-	uint64_t interval_ns, last_update;
-	bool update_due;
+	struct metrics_server *ms;
+	struct sf_ustats u;		/* published for `synfin stats` */
+	bool event_lines;		/* print events (not with --diagram) */
+	bool update_due;		/* this sweep writes `update` records */
+	uint64_t last_update, live;
 };
-
-static void note_id(struct watch_ctx *w, uint64_t id)
-{
-	if (w->nids == w->cap_ids) {
-		size_t cap = w->cap_ids ? w->cap_ids * 2 : 4096;
-		uint64_t *n = realloc(w->ids, cap * sizeof(*n));
-
-		if (!n) {
-			w->ids_lost = true;
-			return;
-		}
-		w->ids = n;
-		w->cap_ids = cap;
-	}
-	w->ids[w->nids++] = id;
-}
 
 /* Every event, from the ring, the sweeper or the eviction check, goes here. */
 static void deliver(void *ctx, const struct sf_event *ev)
 {
-	struct watch_ctx *w = ctx;
-
-	/* The reporter also tracks live connections (for evictions): with
-	 * --diagram it runs silent (out == NULL) but still sees everything. */
-	reporter_event(w->rep, ev);
+	struct watch *w = ctx;
 	struct sf_hs_key fail;
 
+	/* The reporter also tracks live connections (for evictions): with
+	 * --diagram it runs silent but still sees everything. */
+	reporter_event(w->rep, ev);
 	if (ustats_event(&w->u, ev, &fail))
-		hs_map_add(w->hs_fd, &fail);
+		watcher_count_failure(w->kw, &fail);
 	if (w->dia)
 		diagram_event(w->dia, ev);
-}
-
-static int on_event(void *ctx, void *data, size_t len)
-{
-	struct watch_ctx *w = ctx;
-
-	if (len < sizeof(struct sf_event))
-		return 0;
-	w->events++;
-	deliver(w, data);
-	return 0;
-}
-
-/* Publish the userspace numbers for `synfin stats` (pinned ustats map). */
-static void ustats_publish(struct watch_ctx *w)
-{
-	__u32 zero = 0;
-
-	if (w->ustats_fd >= 0)
-		bpf_map_update_elem(w->ustats_fd, &zero, &w->u, BPF_ANY);
 }
 
 /* The exposition for one scrape: fresh kernel counters, the sweep's gauges. */
 static void fill_metrics(void *ctx, FILE *f)
 {
-	struct watch_ctx *w = ctx;
+	struct watch *w = ctx;
 	struct sf_snapshot s;
 
-	ustats_publish(w);
-	if (snapshot_read(&s, bpf_map__fd(w->skel->maps.counters), w->ustats_fd, w->hs_fd) == 0)
+	watcher_publish(w->kw, &w->u);
+	if (watcher_snapshot(w->kw, &s) == 0)
 		metrics_write(f, &s);
 	snapshot_free(&s);
 }
 
 /* Report ring-buffer losses in-band, as soon as the counter moves. */
-static void check_lost(struct watch_ctx *w)
+static void check_lost(struct watch *w)
 {
-	uint64_t c[SF_NCOUNTERS];
+	uint64_t n = watcher_new_losses(w->kw);
 
-	if (counters_read(bpf_map__fd(w->skel->maps.counters), c))
-		return;
-	if (c[SF_C_RB_DROPS] > w->lost_seen) {
-		reporter_lost(w->rep, c[SF_C_RB_DROPS] - w->lost_seen, mono_ns());
-		w->lost_seen = c[SF_C_RB_DROPS];
-	}
+	if (n)
+		reporter_lost(w->rep, n, mono_ns());
 }
 
 /* A live entry seen by the sweep: gauges, `update` records, `stuck` sides. */
 static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry *e, uint64_t now)
 {
-	struct watch_ctx *w = ctx;
+	struct watch *w = ctx;
 	int s;
 
-	note_id(w, e->id);
 	if (e->flags & SF_ENTRY_CLOSED)
 		return;
 	ustats_gauges_add(&w->u, k, e, now);
@@ -336,212 +285,157 @@ static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry 
 	}
 }
 
-int cmd_watch(int argc, char **argv)
+/* Once a second: timeouts, gauges, updates, stuck sides, evictions. */
+static void watch_sweep(struct watch *w, uint64_t now)
 {
-	struct watch_opts o = {};
-	struct watch_ctx w = {};
-	struct attach at = { .xdp_link_fd = -1, .tc_link_fd = -1, .tc_in_link_fd = -1 };
-	struct report_opts ro = {};
-	struct ring_buffer *rb = NULL;
-	struct synfin_bpf *skel;
-	uint64_t start, last_sweep = 0, live = 0, c[SF_NCOUNTERS];
-	struct metrics_server *ms = NULL;
-	struct pinned pins;
-	char pin_dir[256];
-	bool is_lo, pinned = false;
-	int err;
+	uint64_t *ids;
+	size_t nids;
 
-	err = parse_watch_args(argc, argv, &o);
-	if (err)
-		return err;
+	w->update_due = w->o.interval_ns && now - w->last_update >= w->o.interval_ns;
+	ustats_gauges_reset(&w->u);
+	/* Evictions are what the sweep did not see: only with every id noted. */
+	if (!watcher_sweep(w->kw, now, &w->o.t.to, sweep_live, w, &w->live) &&
+	    watcher_swept_ids(w->kw, &ids, &nids))
+		w->u.evicted += reporter_evictions(w->rep, now, ids, nids, mono_ns(), deliver, w);
+	if (w->update_due)
+		w->last_update = now;
+	w->u.sweep_real_ns = real_ns();
+	watcher_publish(w->kw, &w->u);
+}
 
-	at.ifindex = (int)if_nametoindex(o.ifname);
-	if (!at.ifindex) {
-		fprintf(stderr, "synfin watch: no such interface '%s' (list them with: ip link)\n",
-			o.ifname);
+/* Reporter, diagrams, the metrics socket: what the watcher's events go to. */
+static int open_outputs(struct watch *w)
+{
+	const struct watch_opts *o = &w->o;
+	struct report_opts ro = {
+		.format = o->t.format,
+		.out = stdout,
+		.ts_offset_ns = (int64_t)(real_ns() - mono_ns()),
+		.color = o->t.format == OUT_TEXT && color_wanted(o->color, stdout),
+		.quiet = o->t.diagram,
+	};
+	struct diagram_opts dop = {
+		.out = o->t.diagram ? stdout : NULL,
+		.unicode = terminal_utf8(),
+		.svg_path = o->t.svg,
+		.times = true,
+	};
+
+	w->event_lines = !o->t.diagram;
+	w->rep = reporter_new(&ro);
+	if ((o->t.diagram || o->t.svg) && w->rep)
+		w->dia = diagram_new(&dop);
+	if (!w->rep || ((o->t.diagram || o->t.svg) && !w->dia)) {
+		fprintf(stderr, "synfin watch: out of memory\n");
 		return EXIT_RUNTIME;
 	}
-	snprintf(at.ifname, sizeof(at.ifname), "%s", o.ifname);
-	is_lo = !strcmp(o.ifname, "lo");
-
-	/* Signal handlers before anything is attached. */
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-
-	w.ustats_fd = w.hs_fd = -1;
-	skel = loader_open("watch", &(struct loader_cfg){ .ports = o.t.ports, .nports = o.t.nports,
-				.max_conns = o.max_conns, .max_half = o.max_half });
-	if (!skel)
+	if (o->metrics && !(w->ms = metrics_listen(o->metrics)))
 		return EXIT_RUNTIME;
-	/* Userspace numbers live in maps too, so `synfin stats` finds everything pinned. */
-	w.ustats_fd = ustats_map_create();
-	w.hs_fd = hs_map_create();
-	if (w.ustats_fd < 0 || w.hs_fd < 0) {
-		err = -errno;
-		fprintf(stderr, "synfin watch: cannot create the stats maps: %s\n", strerror(-err));
-		goto out_maps;
-	}
-	w.u.version = SF_USTATS_VERSION;
-	w.u.pid = (__u32)getpid();
-	w.u.start_real_ns = real_ns();
-	w.u.stuck_ns = o.stuck_ns;
-	w.u.ts_offset_ns = (__u64)(real_ns() - mono_ns());
-	ustats_publish(&w);
-	if (o.pin_dir)
-		snprintf(pin_dir, sizeof(pin_dir), "%s", o.pin_dir);
-	else
-		pin_default_dir(o.ifname, pin_dir, sizeof(pin_dir));
-	pins.counters = bpf_map__fd(skel->maps.counters);
-	pins.conns = bpf_map__fd(skel->maps.conns);
-	pins.half_open = bpf_map__fd(skel->maps.half_open);
-	pins.ustats = w.ustats_fd;
-	pins.hs_fail = w.hs_fd;
-	err = pin_prepare(pin_dir, "watch");
-	if (err && (o.pin_dir || err == -EBUSY))
-		goto out_maps;
-	if (err) {
-		/* Without bpffs (and no right to mount it) watching still works. */
-		fprintf(stderr, "synfin watch: not pinning the maps: `synfin stats` and "
-			"`synfin conns` will not see this watcher\n");
-		err = 0;
-	} else {
-		pinned = true;
-		err = pin_maps(pin_dir, &pins);
-		if (err)
-			goto out_unpin;
-	}
-	if (o.metrics) {
-		ms = metrics_listen(o.metrics);
-		if (!ms) {
-			err = -EINVAL;
-			goto out_unpin;
-		}
-	}
-	if (o.mode == MODE_TC)
-		err = attach_tc(&at, bpf_program__fd(skel->progs.synfin_tc_in), true);
-	else
-		err = attach_xdp(&at, bpf_program__fd(skel->progs.synfin_xdp), o.mode, o.force);
-	if (err)
-		goto out_detach;
-	/* On lo every packet passes egress and then ingress: ingress alone sees it once. */
-	if (!o.no_egress && !is_lo) {
-		err = attach_tc(&at, bpf_program__fd(skel->progs.synfin_tc), false);
-		if (err)
-			goto out_detach;
-	}
+	return 0;
+}
 
-	w.skel = skel;
-	ro.format = o.t.format;
-	ro.out = stdout;
-	ro.ts_offset_ns = (int64_t)(real_ns() - mono_ns());
-	ro.color = o.t.format == OUT_TEXT && color_wanted(o.color, stdout);
-	ro.quiet = o.t.diagram;
-	w.rep = reporter_new(&ro);
-	if (!w.rep) {
-		err = -ENOMEM;
-		goto out_detach;
-	}
-	w.event_lines = !o.t.diagram;
-	w.interval_ns = o.interval_ns;
-	if (o.t.diagram || o.t.svg) {
-		struct diagram_opts dop = {
-			.out = o.t.diagram ? stdout : NULL,
-			.unicode = terminal_utf8(),
-			.svg_path = o.t.svg,
-			.times = true,
-		};
+static void say_started(const struct watch *w)
+{
+	const struct watch_opts *o = &w->o;
+	const struct attach *at = watcher_attach(w->kw);
 
-		w.dia = diagram_new(&dop);
-		if (!w.dia) {
-			err = -ENOMEM;
-			goto out_reporter;
-		}
-	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &w, NULL);
-	if (!rb) {
-		err = -errno;
-		fprintf(stderr, "synfin watch: cannot open the ring buffer: %s\n", strerror(-err));
-		goto out_rb;	/* frees the diagram too */
-	}
-	/*
-	 * Whole lines, flushed once per pass of the loop below (every batch the
-	 * ring buffer hands over): pipes see each event at once, without one
-	 * write() per line.
-	 */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	fprintf(stderr, "synfin: watching %s (%s%s%s)%s; Ctrl-C to stop\n", o.ifname,
-		o.mode == MODE_TC ? "tc ingress" : "XDP ",
-		o.mode == MODE_TC ? "" : attach_mode_name(&at),
-		at.tc_link_fd >= 0 ? ", tc egress via tcx" : at.tc_filter ? ", tc egress via clsact" :
-		is_lo ? "; lo: ingress sees each packet once" : ", no egress",
-		o.t.nports ? " on selected ports" : "");
-
-	if (o.mode != MODE_TC) {
+	fprintf(stderr, "synfin: watching %s (%s%s%s)%s; Ctrl-C to stop\n", o->ifname,
+		o->mode == MODE_TC ? "tc ingress" : "XDP ",
+		o->mode == MODE_TC ? "" : attach_mode_name(at),
+		at->tc_link_fd >= 0 ? ", tc egress via tcx" : at->tc_filter ? ", tc egress via clsact" :
+		!strcmp(o->ifname, "lo") ? "; lo: ingress sees each packet once" : ", no egress",
+		o->t.nports ? " on selected ports" : "");
+	if (o->mode != MODE_TC) {
 		char drv[32];
 
-		iface_driver(o.ifname, drv, sizeof(drv));
+		iface_driver(o->ifname, drv, sizeof(drv));
 		if (!strcmp(drv, "veth"))
 			fprintf(stderr, "synfin: note: XDP on a veth costs GRO/GSO (native) or a copy "
 				"per packet (generic); --mode tc keeps bulk throughput\n");
 	}
-	if (ms)
+	if (w->ms)
 		fprintf(stderr, "synfin: metrics on http://%s%s/metrics\n",
-			o.metrics[0] == ':' ? "127.0.0.1" : "", o.metrics);
-	start = mono_ns();
-	w.last_update = start;
-	while (!stop) {
-		struct pollfd pfd[16];
-		int npfd = 1;
-		uint64_t now;
+			o->metrics[0] == ':' ? "127.0.0.1" : "", o->metrics);
+}
 
-		/* One poll for the ring buffer and the metrics sockets. */
-		pfd[0].fd = ring_buffer__epoll_fd(rb);
-		pfd[0].events = POLLIN;
-		npfd += metrics_pollfds(ms, pfd + 1, 15);
+static int watch_open(struct watch *w)
+{
+	const struct watch_opts *o = &w->o;
+	struct watcher_cfg cfg = {
+		.ifname = o->ifname, .mode = o->mode, .no_egress = o->no_egress,
+		.force = o->force, .ports = o->t.ports, .nports = o->t.nports,
+		.max_conns = o->max_conns, .max_half = o->max_half, .pin_dir = o->pin_dir,
+	};
+	int err;
+
+	if (!if_nametoindex(o->ifname)) {
+		fprintf(stderr, "synfin watch: no such interface '%s' (list them with: ip link)\n",
+			o->ifname);
+		return EXIT_RUNTIME;
+	}
+	w->u.version = SF_USTATS_VERSION;
+	w->u.pid = (__u32)getpid();
+	w->u.start_real_ns = real_ns();
+	w->u.stuck_ns = o->stuck_ns;
+	w->u.ts_offset_ns = (__u64)(real_ns() - mono_ns());
+	err = open_outputs(w);
+	if (!err)
+		err = watcher_open(&w->kw, &cfg, deliver, w);
+	if (err)
+		return err;
+	watcher_publish(w->kw, &w->u);
+	/*
+	 * Whole lines, flushed once per pass of the loop (every batch the ring
+	 * buffer hands over): pipes see each event at once, without one write()
+	 * per line.
+	 */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	say_started(w);
+	return 0;
+}
+
+/* Until a signal or --duration: events as they come, a sweep a second, scrapes. */
+static int watch_run(struct watch *w)
+{
+	uint64_t start = mono_ns(), last_sweep = 0, now;
+	int err = 0;
+
+	w->last_update = start;
+	while (!stop && !err) {
+		struct pollfd pfd[16] = { { .fd = watcher_ring_fd(w->kw), .events = POLLIN } };
+		int npfd = 1 + metrics_pollfds(w->ms, pfd + 1, 15);
+
 		if (poll(pfd, (nfds_t)npfd, 100) < 0 && errno != EINTR) {
-			err = -errno;
 			fprintf(stderr, "synfin watch: poll failed: %s\n", strerror(errno));
-			goto out_rb;
+			return EXIT_RUNTIME;
 		}
-		err = ring_buffer__consume(rb);
-		if (err < 0 && err != -EINTR) {
+		err = watcher_consume(w->kw);
+		if (err)
 			fprintf(stderr, "synfin watch: ring buffer read failed: %s\n", strerror(-err));
-			goto out_rb;
-		}
-		check_lost(&w);
+		check_lost(w);
 		now = mono_ns();
 		if (now - last_sweep >= 1000000000ull) {
-			/* half_open before conns: an entry moving between them
-			 * during the sweep is then seen in one or the other. */
-			int fds[2] = { bpf_map__fd(skel->maps.half_open),
-				       bpf_map__fd(skel->maps.conns) };
-
-			w.nids = 0;
-			w.ids_lost = false;
-			w.update_due = w.interval_ns && now - w.last_update >= w.interval_ns;
-			ustats_gauges_reset(&w.u);
-			/* Evictions are what the sweep did not see: only with every id noted. */
-			if (!sweep_maps(fds, 2, now, &o.t.to, false, deliver, sweep_live, &w, &live) &&
-			    !w.ids_lost)
-				w.u.evicted += reporter_evictions(w.rep, now, w.ids, w.nids, mono_ns(),
-								  deliver, &w);
-			if (w.update_due)
-				w.last_update = now;
-			w.u.sweep_real_ns = real_ns();
-			ustats_publish(&w);
+			watch_sweep(w, now);
 			last_sweep = now;
 		}
 		fflush(stdout);
-		metrics_serve(ms, fill_metrics, &w);
-		if (o.duration_ns && now - start >= o.duration_ns)
+		metrics_serve(w->ms, fill_metrics, w);
+		if (w->o.duration_ns && now - start >= w->o.duration_ns)
 			break;
 	}
 	/* Drain what is already in the ring before reporting the totals. */
-	ring_buffer__consume(rb);
-	check_lost(&w);
+	watcher_consume(w->kw);
+	check_lost(w);
 	fflush(stdout);
-	err = 0;
-	if (!counters_read(bpf_map__fd(skel->maps.counters), c)) {
+	return err ? EXIT_RUNTIME : 0;
+}
+
+/* The totals on stderr; the SVG file. */
+static int watch_summary(struct watch *w)
+{
+	uint64_t c[SF_NCOUNTERS];
+
+	if (!watcher_counters(w->kw, c)) {
 		fprintf(stderr,
 			"synfin: %llu packets (%llu TCP), %llu connections, %llu handshakes, "
 			"%llu closes, %llu still open, %llu evicted, %llu events, %llu lost, "
@@ -551,8 +445,8 @@ int cmd_watch(int argc, char **argv)
 			(unsigned long long)c[SF_C_OPENED],
 			(unsigned long long)(c[SF_C_CLOSE_FIN] + c[SF_C_CLOSE_RST] +
 					     c[SF_C_CLOSE_REFUSED] + c[SF_C_CLOSE_REUSED]),
-			(unsigned long long)live, (unsigned long long)w.u.evicted,
-			(unsigned long long)(w.event_lines ? reporter_events(w.rep) : w.u.events),
+			(unsigned long long)w->live, (unsigned long long)w->u.evicted,
+			(unsigned long long)(w->event_lines ? reporter_events(w->rep) : w->u.events),
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
 					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
@@ -563,25 +457,39 @@ int cmd_watch(int argc, char **argv)
 				(unsigned long long)c[SF_C_LOCK_FAIL],
 				(unsigned long long)c[SF_C_MAP_FULL]);
 	}
-	if (w.dia && diagram_finish(w.dia))
-		err = -EIO;
-out_rb:
-	ring_buffer__free(rb);
-	diagram_free(w.dia);
-out_reporter:
-	reporter_free(w.rep);
-	free(w.ids);
-out_detach:
-	detach_all(&at);
-	metrics_close(ms);
-out_unpin:
-	if (pinned)
-		pin_remove(pin_dir);
-out_maps:
-	if (w.ustats_fd >= 0)
-		close(w.ustats_fd);
-	if (w.hs_fd >= 0)
-		close(w.hs_fd);
-	synfin_bpf__destroy(skel);
-	return err ? EXIT_RUNTIME : 0;
+	return w->dia && diagram_finish(w->dia) ? EXIT_RUNTIME : 0;
+}
+
+/* Undo whatever watch_open did; safe to call after a failure at any step. */
+static void watch_close(struct watch *w)
+{
+	watcher_close(&w->kw);
+	metrics_close(w->ms);
+	w->ms = NULL;
+	diagram_free(w->dia);
+	w->dia = NULL;
+	reporter_free(w->rep);
+	w->rep = NULL;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct watch w = {};
+	int err;
+
+	err = parse_watch_args(argc, argv, &w.o);
+	if (err)
+		return err;
+	/* Signal handlers before anything is attached. */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	err = watch_open(&w);
+	if (err)
+		goto out;
+	err = watch_run(&w);
+	if (watch_summary(&w))
+		err = EXIT_RUNTIME;
+out:
+	watch_close(&w);
+	return err;
 }

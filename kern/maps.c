@@ -109,15 +109,6 @@ int snapshot_read(struct sf_snapshot *s, int counters_fd, int ustats_fd, int hs_
 	return 0;
 }
 
-void snapshot_free(struct sf_snapshot *s)
-{
-	free(s->hs_keys);
-	free(s->hs_vals);
-	s->hs_keys = NULL;
-	s->hs_vals = NULL;
-	s->nhs = 0;
-}
-
 int conns_read(int fd, struct sf_row **rows, size_t *n, size_t *cap)
 {
 	struct sf_key k, next, *pk = NULL;

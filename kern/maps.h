@@ -16,7 +16,6 @@
 int counters_read(int fd, uint64_t *sum);
 /* Counters, the watcher's ustats and its handshake failures; fds may be -1. */
 int snapshot_read(struct sf_snapshot *s, int counters_fd, int ustats_fd, int hs_fd);
-void snapshot_free(struct sf_snapshot *s);
 /* Append the open (not closed) connections of one map to *rows. 0 or -errno. */
 int conns_read(int fd, struct sf_row **rows, size_t *n, size_t *cap);
 

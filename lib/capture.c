@@ -72,92 +72,109 @@ static __be16 proto_of_family(__u32 fam)
 #define HDR_COPY 256		/* enough for all but deep IPv6 extension chains */
 static __u8 abuf[ALIGN_BUF] __attribute__((aligned(8)));
 
-int capture_decode(int dlt, const __u8 *data, __u32 caplen, struct sf_pkt *pk,
-		   struct frame_info *fi)
+/*
+ * The link header of a frame of link type dlt: where it ends (*off) and
+ * the ethertype of what follows (*proto, network order; 0 if unknown).
+ * Returns 0, SF_P_TRUNC or SF_P_BAD_LINK.
+ */
+static int link_header(int dlt, const __u8 *data, __u32 caplen, __u32 *off, __be16 *proto)
 {
-	struct sf_cursor c;
-	__be16 proto = 0;
-	__u32 off = 0, fam;
-	int rc;
+	__u32 fam;
 
-	memset(pk, 0, sizeof(*pk));
-	fi->l3_off = 0;
-	fi->proto = 0;
 	switch (dlt) {
 	case DLT_EN10MB:
 		if (caplen < 14)
 			return SF_P_TRUNC;
-		memcpy(&proto, data + 12, 2);
-		off = 14;
-		break;
+		memcpy(proto, data + 12, 2);
+		*off = 14;
+		return 0;
 	case DLT_LINUX_SLL:
 		if (caplen < SLL_HDR_LEN)
 			return SF_P_BAD_LINK;
-		memcpy(&proto, data + 14, 2);
-		off = SLL_HDR_LEN;
-		break;
+		memcpy(proto, data + 14, 2);
+		*off = SLL_HDR_LEN;
+		return 0;
 	case DLT_LINUX_SLL2:
 		if (caplen < SLL2_HDR_LEN)
 			return SF_P_BAD_LINK;
-		memcpy(&proto, data, 2);
-		off = SLL2_HDR_LEN;
-		break;
+		memcpy(proto, data, 2);
+		*off = SLL2_HDR_LEN;
+		return 0;
 	case DLT_RAW:
-		proto = proto_of_version(data, caplen);
-		break;
+		*proto = proto_of_version(data, caplen);
+		return 0;
 	case DLT_IPV4:
-		proto = bpf_htons(SF_ETH_P_IP);
-		break;
+		*proto = bpf_htons(SF_ETH_P_IP);
+		return 0;
 	case DLT_IPV6:
-		proto = bpf_htons(SF_ETH_P_IPV6);
-		break;
+		*proto = bpf_htons(SF_ETH_P_IPV6);
+		return 0;
 	case DLT_NULL:
 	case DLT_LOOP:
 		if (caplen < 4)
 			return SF_P_BAD_LINK;
 		memcpy(&fam, data, 4);
-		proto = proto_of_family(fam);	/* either byte order */
-		off = 4;
-		break;
-	default:
-		return SF_P_BAD_LINK;
+		*proto = proto_of_family(fam);	/* either byte order */
+		*off = 4;
+		return 0;
 	}
+	return SF_P_BAD_LINK;
+}
+
+/*
+ * Headers only, for speed: parse a copy of the first HDR_COPY bytes, and
+ * again with the whole frame when that turns out to be too short. The copy
+ * starts so that the bytes after the link header (at off) are 8-aligned.
+ */
+static int parse_aligned(const __u8 *data, __u32 caplen, __u32 off, __be16 proto,
+			 struct sf_pkt *pk)
+{
+	__u32 pad = (8 - off % 8) % 8, len = caplen < HDR_COPY ? caplen : HDR_COPY;
+	__u8 *d = abuf + pad;
+	struct sf_cursor c;
+	__be16 p;
+	int rc;
+
+	for (;;) {
+		memcpy(d, data, len);
+		c.base = d;
+		c.end = d + len;
+		c.pos = d + off;
+		p = proto;
+		rc = sf_skip_vlans(&c, &p);
+		if (!rc)
+			rc = sf_parse_l3(&c, p, pk);
+		if (len == caplen || (rc != SF_P_TRUNC && (rc || pk->opt_off + pk->opt_len <= len)))
+			break;
+		len = caplen;	/* cut short by the copy, not the capture */
+		memset(pk, 0, sizeof(*pk));
+	}
+	if (!rc)
+		sf_read_opts(pk, d, d + len);
+	return rc;
+}
+
+int capture_decode(int dlt, const __u8 *data, __u32 caplen, struct sf_pkt *pk,
+		   struct frame_info *fi)
+{
+	__be16 proto = 0;
+	__u32 off = 0;
+	int rc;
+
+	memset(pk, 0, sizeof(*pk));
+	fi->l3_off = 0;
+	fi->proto = 0;
+	rc = link_header(dlt, data, caplen, &off, &proto);
+	if (rc)
+		return rc;
 	fi->l3_off = off;
 	fi->proto = proto;
 	if (!proto)
 		return (dlt == DLT_NULL || dlt == DLT_LOOP) ? SF_P_BAD_LINK : SF_P_NOT_TCP;
 	if (caplen > ALIGN_BUF - 8)
 		caplen = ALIGN_BUF - 8;
-	/*
-	 * Headers only, for speed: parse a copy of the first HDR_COPY bytes,
-	 * and again with the whole frame when that turns out to be too short.
-	 */
-	{
-		__u32 pad = (8 - off % 8) % 8, len = caplen < HDR_COPY ? caplen : HDR_COPY;
-		const __u8 *src = data;
-
-		for (;;) {
-			__u8 *d = abuf + pad;
-
-			memcpy(d, src, len);
-			c.base = d;
-			c.end = d + len;
-			c.pos = d + off;
-			rc = sf_skip_vlans(&c, &proto);
-			if (!rc)
-				rc = sf_parse_l3(&c, proto, pk);
-			if (len == caplen || (rc != SF_P_TRUNC &&
-			    (rc || pk->opt_off + pk->opt_len <= len)))
-				break;
-			len = caplen;	/* cut short by the copy, not the capture */
-			proto = fi->proto;
-			memset(pk, 0, sizeof(*pk));
-		}
-		if (rc)
-			return rc;
-		sf_read_opts(pk, abuf + pad, abuf + pad + len);
-	}
-	return SF_P_TCP;
+	rc = parse_aligned(data, caplen, off, proto, pk);
+	return rc ? rc : SF_P_TCP;
 }
 
 void capture_count(struct capture_stats *st, int rc, const struct sf_pkt *pk)

@@ -4,6 +4,7 @@
  * reports (histograms, sweeper closes, handshake failures) and from each
  * sweep (gauges), into the struct sf_ustats that `synfin stats` reads.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "lib/names.h"
 #include "lib/ustats.h"
@@ -126,3 +127,11 @@ void ustats_gauges_add(struct sf_ustats *u, const struct sf_key *k, const struct
 	}
 }
 
+void snapshot_free(struct sf_snapshot *s)
+{
+	free(s->hs_keys);
+	free(s->hs_vals);
+	s->hs_keys = NULL;
+	s->hs_vals = NULL;
+	s->nhs = 0;
+}

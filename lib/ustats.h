@@ -81,5 +81,7 @@ int ustats_event(struct sf_ustats *u, const struct sf_event *ev, struct sf_hs_ke
 void ustats_gauges_reset(struct sf_ustats *u);
 void ustats_gauges_add(struct sf_ustats *u, const struct sf_key *k, const struct sf_entry *e,
 		       uint64_t now);
+/* Free what snapshot_read (kern/maps.c) allocated in s. */
+void snapshot_free(struct sf_snapshot *s);
 
 #endif

@@ -88,7 +88,10 @@ static void histogram(FILE *f, const char *name, const char *labels, const doubl
 		(unsigned long long)cum);
 }
 
-/* The Prometheus text exposition format (version 0.0.4). */
+/*
+ * The Prometheus text exposition format (version 0.0.4). Long on purpose:
+ * one block per metric family, in the order a scrape shows them.
+ */
 void metrics_write(FILE *f, const struct sf_snapshot *s)
 {
 	const struct sf_ustats *u = &s->u;
