@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * glue.h - what the BPF glue (synfin.bpf.c) and its userspace twin
- * (user/track.c) share around the conn.h core: filling an event and counting
+ * (lib/track.c) share around the conn.h core: filling an event and counting
  * what a step did. The core itself knows neither the event nor the counters:
  * its step output says what kind of thing happened, the counters are here.
  */

@@ -12,7 +12,7 @@
 /* Closes by reason: the kernel's counters plus the sweeper's. */
 static uint64_t closes(const struct sf_snapshot *s, int reason)
 {
-	return s->c[SF_C_CLOSE_FIN + reason - SF_R_FIN] + s->u.sweep_closes[reason];
+	return s->c[SF_C_CLOSE(reason)] + s->u.sweep_closes[reason];
 }
 
 static uint64_t handshakes(const struct sf_snapshot *s, int which)
