@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* cli.c - command-line parsing shared by the subcommands (see cli.h). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "out/term.h"
 #include "cmd/cli.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -101,4 +103,63 @@ int cli_track_check(const char *cmd, const struct cli_track_opts *t)
 		return cli_usage_error(cmd, "--diagram draws text; use it without -o json "
 				       "(--svg works with both)");
 	return 0;
+}
+
+/* -o, --color, -i, --pin of stats and conns: as cli_track_opt. */
+static int reader_opt(const char *cmd, struct cli_reader_opts *r, int c, const char *arg)
+{
+	switch (c) {
+	case 'i':
+		r->ifname = arg;
+		return 0;
+	case CLI_O_PIN:
+		r->pin_dir = arg;
+		return 0;
+	case 'o':
+		if (parse_format(arg, &r->format, r->allow_prom))
+			return cli_usage_error(cmd, r->allow_prom ? "-o: use text, json or "
+					       "prometheus, not '%s'" : "-o: use text or json, not '%s'",
+					       arg);
+		return 0;
+	case CLI_O_COLOR:
+		if (parse_color(arg, &r->colormode))
+			return cli_usage_error(cmd, "--color: use auto, always or never, not '%s'",
+					       arg);
+		return 0;
+	}
+	return -1;
+}
+
+int cli_next(const char *cmd, int argc, char **argv, const char *optstring,
+	     const struct option *longopts, struct cli_track_opts *t, struct cli_reader_opts *r)
+{
+	int c, rc;
+
+	opterr = 0;	/* our own messages, naming the option, exit 2 */
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		if (c == ':' || c == '?') {
+			cli_getopt_error(cmd, c, argv);
+			return CLI_BAD;
+		}
+		rc = t ? cli_track_opt(cmd, t, c, optarg) : r ? reader_opt(cmd, r, c, optarg) : -1;
+		if (rc < 0)
+			return c;
+		if (rc)
+			return CLI_BAD;
+	}
+	return -1;
+}
+
+volatile sig_atomic_t cli_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	cli_stop = 1;
+}
+
+void cli_catch_stop(void)
+{
+	signal(SIGINT, on_stop_signal);
+	signal(SIGTERM, on_stop_signal);
 }
