@@ -52,6 +52,22 @@ int cli_duration(const char *cmd, const char *opt, const char *val, bool allow_z
 	return 0;
 }
 
+int cli_format(const char *cmd, const char *arg, enum out_format *f, bool allow_prom)
+{
+	if (parse_format(arg, f, allow_prom))
+		return cli_usage_error(cmd, allow_prom ? "-o: unknown format '%s' (use text, json "
+				       "or prometheus)" : "-o: unknown format '%s' (use text or json)",
+				       arg);
+	return 0;
+}
+
+int cli_color(const char *cmd, const char *arg, int *mode)
+{
+	if (parse_color(arg, mode))
+		return cli_usage_error(cmd, "--color: '%s' is not auto, always or never", arg);
+	return 0;
+}
+
 void cli_track_defaults(struct cli_track_opts *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -67,9 +83,7 @@ int cli_track_opt(const char *cmd, struct cli_track_opts *t, int c, const char *
 
 	switch (c) {
 	case 'o':
-		if (parse_format(arg, &t->format, false))
-			return cli_usage_error(cmd, "-o: unknown format '%s' (use text or json)", arg);
-		return 0;
+		return cli_format(cmd, arg, &t->format, false);
 	case 'p':
 		v = strtol(arg, &end, 10);
 		if (*end || end == arg || v < 1 || v > 65535)
@@ -116,16 +130,9 @@ static int reader_opt(const char *cmd, struct cli_reader_opts *r, int c, const c
 		r->pin_dir = arg;
 		return 0;
 	case 'o':
-		if (parse_format(arg, &r->format, r->allow_prom))
-			return cli_usage_error(cmd, r->allow_prom ? "-o: use text, json or "
-					       "prometheus, not '%s'" : "-o: use text or json, not '%s'",
-					       arg);
-		return 0;
+		return cli_format(cmd, arg, &r->format, r->allow_prom);
 	case CLI_O_COLOR:
-		if (parse_color(arg, &r->colormode))
-			return cli_usage_error(cmd, "--color: use auto, always or never, not '%s'",
-					       arg);
-		return 0;
+		return cli_color(cmd, arg, &r->colormode);
 	}
 	return -1;
 }

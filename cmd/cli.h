@@ -88,6 +88,10 @@ int cli_next(const char *cmd, int argc, char **argv, const char *optstring,
 extern volatile sig_atomic_t cli_stop;
 void cli_catch_stop(void);
 
+/* -o and --color values: 0, or EXIT_USAGE having said what was wrong. */
+int cli_format(const char *cmd, const char *arg, enum out_format *f, bool allow_prom);
+int cli_color(const char *cmd, const char *arg, int *mode);
+
 void cli_track_defaults(struct cli_track_opts *t);
 /*
  * Take getopt's option c if it is a shared one: 0 taken, EXIT_USAGE its

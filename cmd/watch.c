@@ -176,9 +176,8 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 				return rc;
 			break;
 		case O_COLOR:
-			if (parse_color(optarg, &o->color))
-				return cli_usage_error("watch", "--color: '%s' is not auto, always or "
-						       "never", optarg);
+			if (cli_color("watch", optarg, &o->color))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(watch_usage, stdout);
