@@ -191,10 +191,4 @@ static inline int tl_main(int argc, char **argv, const struct tl_test *t, size_t
 	snprintf(tl.skip_why, sizeof(tl.skip_why), "%s", (why)); \
 	return; } while (0)
 
-/* The old runner, until every suite uses tl_main(). */
-#define RUN_NAMED(fn, name) do { tl_begin((name), false); fn(); tl_end(); } while (0)
-#define RUN(name) RUN_NAMED(test_##name, #name)
-#define TL_EXIT() (tl.fail ? 1 : 0)
-#define tl_failed_now (tl.failed)
-
 #endif
