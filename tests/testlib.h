@@ -158,7 +158,8 @@ static inline int tl_main(int argc, char **argv, const struct tl_test *t, size_t
 #define ASSERT_OK(res, what) ({ \
 	long long tl_g = (long long)(res); \
 	tl_check(tl_g == 0, __FILE__, __LINE__, "%s: got %lld%s%s%s, want 0", (what), tl_g, \
-		 tl_g < 0 ? " (" : "", tl_g < 0 ? strerror((int)-tl_g) : "", tl_g < 0 ? ")" : ""); })
+		 tl_g < 0 ? " (" : "", tl_g < 0 ? strerror((int)-tl_g) : "", \
+		 tl_g < 0 ? ")" : ""); })
 
 #define ASSERT_ERR(res, what) ({ \
 	long long tl_g = (long long)(res); \

@@ -345,7 +345,8 @@ static bool cc_check_flow(int f, const struct cc_thread *t, int mode)
 	memset(&pk, 0, sizeof(pk));
 	cur = (struct sf_cursor){ .pos = kbuf + 2, .end = kbuf + 2 + len, .base = kbuf + 2 };
 	if (!ASSERT_EQ(sf_parse_eth(&cur, &pk), SF_P_TCP, "flow frame parses") ||
-	    !flow_eq(f, "lookup in the connection map", bpf_map_lookup_elem(map_fd(1), &pk.key, &e), 0))
+	    !flow_eq(f, "lookup in the connection map",
+		     bpf_map_lookup_elem(map_fd(1), &pk.key, &e), 0))
 		return false;
 	if (mode == CC_SAME) {
 		cpkts = 2 + (__u32)(t[0].sent + t[1].sent) / CC_FLOWS;

@@ -749,8 +749,10 @@ static void test_canon_key_order(void)
 				snprintf(what, sizeof(what), "IPv%u, byte %u differs, case %u",
 					 alen == 4 ? 4 : 6, diff_at[i], v);
 				if (!ASSERT_EQ(pk.seg.dir, want, what) ||
-				    !ASSERT_TRUE(!memcmp(pk.key.addr_lo, want ? y : x, alen), what) ||
-				    !ASSERT_TRUE(!memcmp(pk.key.addr_hi, want ? x : y, alen), what))
+				    !ASSERT_TRUE(!memcmp(pk.key.addr_lo, want ? y : x, alen),
+						 what) ||
+				    !ASSERT_TRUE(!memcmp(pk.key.addr_hi, want ? x : y, alen),
+						 what))
 					return;
 			}
 	/* Equal addresses: the lower port is "lo". */
