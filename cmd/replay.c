@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <pcap/pcap.h>
 #include "lib/capture.h"
+#include "lib/conntab.h"
 #include "lib/names.h"
 #include "lib/track.h"
 #include "lib/util.h"
@@ -140,6 +141,7 @@ static int port_wanted(const struct cli_track_opts *t, __u16 sport, __u16 dport)
 
 /* Where events go: event lines, or diagrams (and/or SVG), maybe one conn. */
 struct sink {
+	struct conntab *tab;
 	struct reporter *rep;
 	struct diagram *dia;
 	bool lines;
@@ -150,14 +152,16 @@ struct sink {
 static void deliver(void *ctx, const struct sf_event *ev)
 {
 	struct sink *k = ctx;
+	struct sf_record rec;
 
 	if (k->conn && ev->entry.id != k->conn)
 		return;
 	k->events++;
+	conntab_resolve(k->tab, ev, 0, &rec);	/* capture time is wall-clock time */
 	if (k->lines)
-		reporter_event(k->rep, ev);
+		reporter_write(k->rep, &rec);
 	if (k->dia)
-		diagram_event(k->dia, ev);
+		diagram_record(k->dia, &rec);
 }
 
 static void print_summary(const struct capture_stats *st, uint64_t conns, uint64_t events,
@@ -228,10 +232,10 @@ int cmd_replay(int argc, char **argv)
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	ro.format = o.t.format;
 	ro.out = stdout;
-	ro.ts_offset_ns = 0;	/* capture time is wall-clock time */
 	ro.color = o.t.format == OUT_TEXT && isatty(STDOUT_FILENO);
 	rep = reporter_new(&ro);
-	if (!rep)
+	sink.tab = conntab_new();
+	if (!rep || !sink.tab)
 		goto out_nomem;
 	sink.rep = rep;
 	sink.conn = o.conn;
@@ -315,6 +319,7 @@ out_kernel:
 	tracker_free(tr);
 	diagram_free(sink.dia);
 	reporter_free(rep);
+	conntab_free(sink.tab);
 	fflush(stdout);
 out_pcap:
 	pcap_close(pc);

@@ -19,6 +19,7 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "lib/conntab.h"
 #include "lib/names.h"
 #include "lib/ustats.h"
 #include "lib/util.h"
@@ -218,6 +219,8 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 }
 
 struct watch_ctx {
+	struct conntab *tab;	/* what user space remembers of open connections */
+	int64_t ts_offset_ns;	/* event clock (monotonic) to wall clock */
 	struct reporter *rep;
 	struct synfin_bpf *skel;
 	uint64_t lost_seen;
@@ -253,16 +256,16 @@ static void note_id(struct watch_ctx *w, uint64_t id)
 static void deliver(void *ctx, const struct sf_event *ev)
 {
 	struct watch_ctx *w = ctx;
-
-	/* The reporter also tracks live connections (for evictions): with
-	 * --diagram it runs silent (out == NULL) but still sees everything. */
-	reporter_event(w->rep, ev);
+	struct sf_record rec;
 	struct sf_hs_key fail;
 
+	conntab_resolve(w->tab, ev, w->ts_offset_ns, &rec);
+	if (w->event_lines)
+		reporter_write(w->rep, &rec);
 	if (ustats_event(&w->u, ev, &fail))
 		hs_map_add(w->hs_fd, &fail);
 	if (w->dia)
-		diagram_event(w->dia, ev);
+		diagram_record(w->dia, &rec);
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -305,7 +308,10 @@ static void check_lost(struct watch_ctx *w)
 	if (counters_read(bpf_map__fd(w->skel->maps.counters), c))
 		return;
 	if (c[SF_C_RB_DROPS] > w->lost_seen) {
-		reporter_lost(w->rep, c[SF_C_RB_DROPS] - w->lost_seen, mono_ns());
+		struct sf_record rec;
+
+		record_lost(&rec, c[SF_C_RB_DROPS] - w->lost_seen, mono_ns(), w->ts_offset_ns);
+		reporter_write(w->rep, &rec);
 		w->lost_seen = c[SF_C_RB_DROPS];
 	}
 }
@@ -314,14 +320,17 @@ static void check_lost(struct watch_ctx *w)
 static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry *e, uint64_t now)
 {
 	struct watch_ctx *w = ctx;
+	struct sf_record rec;
 	int s;
 
 	note_id(w, e->id);
 	if (e->flags & SF_ENTRY_CLOSED)
 		return;
 	ustats_gauges_add(&w->u, k, e, now);
-	if (w->update_due && w->event_lines)
-		reporter_update(w->rep, k, e, now);
+	if (w->update_due && w->event_lines) {
+		record_update(&rec, k, e, now, w->ts_offset_ns);
+		reporter_write(w->rep, &rec);
+	}
 	if (!w->u.stuck_ns || !w->event_lines)
 		return;
 	for (s = 0; s < 2; s++) {
@@ -330,8 +339,11 @@ static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry 
 
 		if ((st == SF_CLOSE_WAIT || st == SF_FIN_WAIT2) && now > since &&
 		    now - since >= w->u.stuck_ns) {
-			if (reporter_stuck(w->rep, k, e, s, now))
+			if (conntab_stuck_first(w->tab, e, s)) {
+				record_stuck(&rec, k, e, s, now, w->ts_offset_ns);
+				reporter_write(w->rep, &rec);
 				w->u.stuck_events++;
+			}
 		}
 	}
 }
@@ -433,13 +445,13 @@ int cmd_watch(int argc, char **argv)
 	w.skel = skel;
 	ro.format = o.t.format;
 	ro.out = stdout;
-	ro.ts_offset_ns = (int64_t)(real_ns() - mono_ns());
+	w.ts_offset_ns = (int64_t)(real_ns() - mono_ns());
 	ro.color = o.t.format == OUT_TEXT && color_wanted(o.color, stdout);
-	ro.quiet = o.t.diagram;
 	w.rep = reporter_new(&ro);
-	if (!w.rep) {
+	w.tab = conntab_new();
+	if (!w.rep || !w.tab) {
 		err = -ENOMEM;
-		goto out_detach;
+		goto out_reporter;
 	}
 	w.event_lines = !o.t.diagram;
 	w.interval_ns = o.interval_ns;
@@ -523,8 +535,8 @@ int cmd_watch(int argc, char **argv)
 			/* Evictions are what the sweep did not see: only with every id noted. */
 			if (!sweep_maps(fds, 2, now, &o.t.to, false, deliver, sweep_live, &w, &live) &&
 			    !w.ids_lost)
-				w.u.evicted += reporter_evictions(w.rep, now, w.ids, w.nids, mono_ns(),
-								  deliver, &w);
+				w.u.evicted += conntab_evictions(w.tab, now, w.ids, w.nids, mono_ns(),
+								 deliver, &w);
 			if (w.update_due)
 				w.last_update = now;
 			w.u.sweep_real_ns = real_ns();
@@ -570,6 +582,7 @@ out_rb:
 	diagram_free(w.dia);
 out_reporter:
 	reporter_free(w.rep);
+	conntab_free(w.tab);
 	free(w.ids);
 out_detach:
 	detach_all(&at);
