@@ -17,12 +17,12 @@
 #include <pcap/pcap.h>
 #include "lib/capture.h"
 #include "lib/conntab.h"
-#include "lib/names.h"
 #include "lib/track.h"
 #include "lib/util.h"
 #include "kern/kreplay.h"
 #include "out/diagram.h"
 #include "out/report.h"
+#include "out/term.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 

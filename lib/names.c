@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* names.c - the words and numbers synfin prints: state, reason and flag names,
- * endpoints, Zeek summaries, human units. */
+ * endpoints, Zeek summaries. */
 #include <arpa/inet.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "lib/names.h"
 
 static const char *const state_names[SF_NSTATES] = {
@@ -197,41 +194,4 @@ void sf_endpoint_str(const struct sf_key *k, const struct sf_entry *e, int side,
 
 	sf_endpoint(k, e, side, ip, sizeof(ip), &port);
 	snprintf(buf, n, k->family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
-}
-
-/* Whether the locale's charset is UTF-8 (µs, box drawing, arrows). */
-bool terminal_utf8(void)
-{
-	static int cached = -1;
-
-	if (cached < 0) {
-		setlocale(LC_CTYPE, "");
-		cached = !strcmp(nl_langinfo(CODESET), "UTF-8");
-	}
-	return cached;
-}
-
-/* Human units: 375µs, 12.3ms, 4.20s (us where the terminal lacks UTF-8). */
-void fmt_us(uint64_t us, char *buf, size_t n)
-{
-	if (us < 1000)
-		snprintf(buf, n, "%llu%s", (unsigned long long)us, terminal_utf8() ? "µs" : "us");
-	else if (us < 1000000)
-		snprintf(buf, n, "%.1fms", us / 1e3);
-	else if (us < 600000000ull)
-		snprintf(buf, n, "%.2fs", us / 1e6);
-	else
-		snprintf(buf, n, "%.0fm", us / 6e7);
-}
-
-void fmt_bytes(uint64_t b, char *buf, size_t n)
-{
-	if (b < 10000)
-		snprintf(buf, n, "%lluB", (unsigned long long)b);
-	else if (b < 10000000)
-		snprintf(buf, n, "%.1fKB", b / 1e3);
-	else if (b < 10000000000ull)
-		snprintf(buf, n, "%.1fMB", b / 1e6);
-	else
-		snprintf(buf, n, "%.1fGB", b / 1e9);
 }

@@ -7,8 +7,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "lib/names.h"
 #include "out/report.h"
+#include "out/term.h"
 
 struct reporter {
 	struct report_opts o;
