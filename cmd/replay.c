@@ -184,83 +184,94 @@ static void print_summary(const struct capture_stats *st, uint64_t conns, uint64
 		(unsigned long long)st->filtered, (unsigned long long)st->bad_opts, secs);
 }
 
-int cmd_replay(int argc, char **argv)
+/* Open the capture; NULL after saying why (unreadable, not a capture, a link type not decoded). */
+static pcap_t *open_capture(const char *file, const char *name)
 {
-	struct replay_opts o = {};
-	struct report_opts ro = {};
-	struct capture_stats st = {};
-	struct kreplay *k = NULL;
-	struct tracker *tr = NULL;
-	struct reporter *rep = NULL;
-	struct sink sink = {};
 	char errbuf[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const __u8 *data;
-	const char *name;
-	uint64_t now = 0, conns = 0, t0 = mono_ns();
-	static char outbuf[1 << 16];
+	const char *dn;
 	pcap_t *pc;
-	int dlt, rc, ret = EXIT_RUNTIME;
+	int dlt;
 
-	rc = parse_replay_args(argc, argv, &o);
-	if (rc)
-		return rc;
-	name = strcmp(o.file, "-") ? o.file : "standard input";
 	errbuf[0] = 0;
-	pc = pcap_open_offline_with_tstamp_precision(o.file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	pc = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!pc) {
-		size_t nl = strlen(o.file);
+		size_t nl = strlen(file);
 		const char *why = errbuf;
 
 		/* libpcap's message may start with the path: say it once. */
-		if (!strncmp(why, o.file, nl) && !strncmp(why + nl, ": ", 2))
+		if (!strncmp(why, file, nl) && !strncmp(why + nl, ": ", 2))
 			why += nl + 2;
 		fprintf(stderr, "synfin replay: cannot read %s: %s%s\n", name, why,
 			strstr(why, "format") ? " (replay reads pcap and pcapng captures)" : "");
-		return EXIT_RUNTIME;
+		return NULL;
 	}
 	dlt = pcap_datalink(pc);
-	if (!capture_link_supported(dlt)) {
-		const char *dn = pcap_datalink_val_to_name(dlt);
+	if (capture_link_supported(dlt))
+		return pc;
+	dn = pcap_datalink_val_to_name(dlt);
+	fprintf(stderr, "synfin replay: %s: link type %s (%d) is not supported; synfin reads "
+		"Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback captures\n",
+		name, dn ? dn : "unknown", dlt);
+	pcap_close(pc);
+	return NULL;
+}
 
-		fprintf(stderr, "synfin replay: %s: link type %s (%d) is not supported; synfin reads "
-			"Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback captures\n",
-			name, dn ? dn : "unknown", dlt);
-		goto out_pcap;
-	}
-	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	ro.format = o.t.format;
-	ro.out = stdout;
-	ro.color = o.t.format == OUT_TEXT && isatty(STDOUT_FILENO);
-	rep = reporter_new(&ro);
-	sink.tab = conntab_new();
-	if (!rep || !sink.tab)
-		goto out_nomem;
-	sink.rep = rep;
-	sink.conn = o.conn;
-	sink.lines = !o.t.diagram;
-	if (o.t.diagram || o.t.svg) {
+/* The sink's writers: event lines or diagrams (and/or SVG). -1: out of memory. */
+static int sink_open(struct sink *k, const struct replay_opts *o)
+{
+	struct report_opts ro = {
+		.format = o->t.format,
+		.out = stdout,
+		.color = o->t.format == OUT_TEXT && isatty(STDOUT_FILENO),
+	};
+
+	k->rep = reporter_new(&ro);
+	k->tab = conntab_new();
+	if (!k->rep || !k->tab)
+		return -1;
+	k->conn = o->conn;
+	k->lines = !o->t.diagram;
+	if (o->t.diagram || o->t.svg) {
 		struct diagram_opts dop = {
-			.out = o.t.diagram ? stdout : NULL,
+			.out = o->t.diagram ? stdout : NULL,
 			.unicode = terminal_utf8(),
-			.svg_path = o.t.svg,
+			.svg_path = o->t.svg,
 			.times = true,
 		};
 
-		sink.dia = diagram_new(&dop);
-		if (!sink.dia)
-			goto out_nomem;
+		k->dia = diagram_new(&dop);
+		if (!k->dia)
+			return -1;
 	}
-	if (o.kernel) {
-		k = kreplay_open(o.t.ports, o.t.nports, deliver, &sink);
-		if (!k)
-			goto out_kernel;
-	} else {
-		tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &o.t.to, deliver, &sink);
-		if (!tr)
-			goto out_nomem;
-	}
+	return 0;
+}
+
+static void sink_close(struct sink *k)
+{
+	diagram_free(k->dia);
+	reporter_free(k->rep);
+	conntab_free(k->tab);
+}
+
+/* What steps the segments: the userspace tracker, or the BPF program (--kernel). */
+struct stepper {
+	struct tracker *tr;
+	struct kreplay *k;
+};
+
+#define REPLAY_KERNEL_FAILED 1	/* replay_frames: not a pcap_next_ex result once it ends */
+
+/*
+ * Every frame of pc through the stepper, the capture's time as the clock
+ * (*now, never running backwards). Returns pcap_next_ex's last result, or
+ * REPLAY_KERNEL_FAILED.
+ */
+static int replay_frames(pcap_t *pc, const struct replay_opts *o, struct stepper *sp,
+			 struct capture_stats *st, uint64_t *now)
+{
+	int dlt = pcap_datalink(pc), rc;
+	struct pcap_pkthdr *h;
+	const __u8 *data;
 
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		struct frame_info fi;
@@ -269,59 +280,104 @@ int cmd_replay(int argc, char **argv)
 		int prc, tracked;
 
 		/* The clock never runs backwards: merged or reordered captures. */
-		if (ts > now)
-			now = ts;
-		st.pkts++;
+		if (ts > *now)
+			*now = ts;
+		st->pkts++;
 		prc = capture_decode(dlt, data, h->caplen, &pk, &fi);
-		capture_count(&st, prc, &pk);
-		tracked = prc == SF_P_TCP && port_wanted(&o.t, pk.sport, pk.dport);
+		capture_count(st, prc, &pk);
+		tracked = prc == SF_P_TCP && port_wanted(&o->t, pk.sport, pk.dport);
 		if (tracked)
-			st.tcp++;
+			st->tcp++;
 		else if (prc == SF_P_TCP)
-			st.filtered++;	/* (the kernel filters by its own copy of the ports) */
-		if (k) {
-			if (kreplay_packet(k, dlt == DLT_EN10MB, data, h->caplen, &fi, prc, tracked,
-					   &pk, now, &o.t.to))
-				goto out_kernel;
+			st->filtered++;	/* (the kernel filters by its own copy of the ports) */
+		if (sp->k) {
+			if (kreplay_packet(sp->k, dlt == DLT_EN10MB, data, h->caplen, &fi, prc,
+					   tracked, &pk, *now, &o->t.to))
+				return REPLAY_KERNEL_FAILED;
 		} else if (tracked) {
-			tracker_packet(tr, &pk, now);
+			tracker_packet(sp->tr, &pk, *now);
 		}
 	}
-	ret = 0;
+	return rc;
+}
+
+/* The end of the capture: close what is open, draw, say what was done. Exit status. */
+static int replay_finish(pcap_t *pc, const struct replay_opts *o, const char *name, int rc,
+			 struct stepper *sp, struct sink *sink, const struct capture_stats *st,
+			 uint64_t now, uint64_t t0)
+{
+	uint64_t conns;
+	int ret = 0;
+
 	if (rc != PCAP_ERROR_BREAK) {
 		/* A cut-off file: report what was read, then fail. */
 		fprintf(stderr, "synfin replay: %s: read error after %llu packets: %s\n", name,
-			(unsigned long long)st.pkts, pcap_geterr(pc));
+			(unsigned long long)st->pkts, pcap_geterr(pc));
 		ret = EXIT_RUNTIME;
 	}
-	if (k) {
-		kreplay_finish(k, now, &o.t.to);
-		conns = kreplay_conns(k);
+	if (sp->k) {
+		kreplay_finish(sp->k, now, &o->t.to);
+		conns = kreplay_conns(sp->k);
 	} else {
-		tracker_finish(tr, now);
-		conns = tracker_counters(tr)[SF_C_NEW_CONNS];
+		tracker_finish(sp->tr, now);
+		conns = tracker_counters(sp->tr)[SF_C_NEW_CONNS];
 	}
-	if (sink.dia && diagram_finish(sink.dia))
+	if (sink->dia && diagram_finish(sink->dia))
 		ret = EXIT_RUNTIME;	/* it said which file and why */
-	if (o.conn && o.conn > conns) {
+	if (o->conn && o->conn > conns) {
 		fprintf(stderr, "synfin replay: %s has no connection #%llu (it has %llu)\n", name,
-			(unsigned long long)o.conn, (unsigned long long)conns);
+			(unsigned long long)o->conn, (unsigned long long)conns);
 		ret = EXIT_RUNTIME;
 	}
 	fflush(stdout);
-	print_summary(&st, conns, sink.events, (mono_ns() - t0) / 1e9);
+	print_summary(st, conns, sink->events, (mono_ns() - t0) / 1e9);
+	return ret;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay_opts o = {};
+	struct capture_stats st = {};
+	struct stepper sp = {};
+	struct sink sink = {};
+	const char *name;
+	uint64_t now = 0, t0 = mono_ns();
+	static char outbuf[1 << 16];
+	pcap_t *pc;
+	int rc, ret = EXIT_RUNTIME;
+
+	rc = parse_replay_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	name = strcmp(o.file, "-") ? o.file : "standard input";
+	pc = open_capture(o.file, name);
+	if (!pc)
+		return EXIT_RUNTIME;
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	if (sink_open(&sink, &o))
+		goto out_nomem;
+	if (o.kernel) {
+		sp.k = kreplay_open(o.t.ports, o.t.nports, deliver, &sink);
+		if (!sp.k)
+			goto out_kernel;
+	} else {
+		sp.tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &o.t.to, deliver, &sink);
+		if (!sp.tr)
+			goto out_nomem;
+	}
+	rc = replay_frames(pc, &o, &sp, &st, &now);
+	if (rc != REPLAY_KERNEL_FAILED)
+		ret = replay_finish(pc, &o, name, rc, &sp, &sink, &st, now, t0);
 	goto out_kernel;
 
 out_nomem:
 	fprintf(stderr, "synfin replay: out of memory\n");
 out_kernel:
-	kreplay_close(k);
-	tracker_free(tr);
-	diagram_free(sink.dia);
-	reporter_free(rep);
-	conntab_free(sink.tab);
+	kreplay_close(sp.k);
+	tracker_free(sp.tr);
+	sink_close(&sink);
 	fflush(stdout);
-out_pcap:
 	pcap_close(pc);
 	return ret;
 }
