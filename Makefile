@@ -120,7 +120,7 @@ bench: deps synfin $(OUTPUT)/sfbench $(OUTPUT)/loadgen
 # libFuzzer + ASan/UBSan harness for the capture reader and packet parser.
 # Run it: make fuzz-pcap FUZZ_SECS=600 (crashers go to tests/fuzz/corpus-regress/).
 FUZZ_SECS ?= 60
-PCAPS ?= ../shared/pcaps
+PCAPS ?= tests/corpus
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Wextra -std=gnu11 -Ibpf -Iuser
 FUZZ_PCAP_SRCS := tests/fuzz/fuzz_pcap.c user/capture.c user/track.c user/report.c user/htab.c \
