@@ -30,10 +30,10 @@ endif
 .SECONDARY: $(OUTPUT)/bench_empty.bpf.o $(OUTPUT)/bench_lookup.bpf.o \
 	$(OUTPUT)/bench_lookup_clock.bpf.o
 
-all: deps synfin
+all: deps-build synfin
 
 deps:
-	$(Q)tools/deps.sh
+	$(Q)tools/deps.sh all
 
 synfin: $(USER_OBJS)
 	$(call msg,LINK,$@)
@@ -108,13 +108,13 @@ fuzz-conn: $(OUTPUT)/fuzz_conn
 # Both fuzzers, FUZZ_SECS each: make fuzz [FUZZ_SECS=300]
 fuzz: fuzz-conn fuzz-pcap
 
-test: deps synfin
+test: deps-test synfin
 	$(Q)tests/run.sh
 
-demo: deps synfin
+demo: deps-demo synfin
 	$(Q)tools/demo.sh
 
-bench: deps synfin $(OUTPUT)/sfbench $(OUTPUT)/loadgen
+bench: deps-bench synfin $(OUTPUT)/sfbench $(OUTPUT)/loadgen
 	$(Q)tools/bench.sh
 
 # libFuzzer + ASan/UBSan harness for the capture reader and packet parser.
@@ -138,3 +138,56 @@ fuzz-pcap: $(OUTPUT)/fuzz_pcap
 
 clean:
 	rm -rf $(OUTPUT) synfin
+
+# --- per-purpose dependencies: each target asks only for what it needs ------
+.PHONY: deps-build deps-test deps-demo deps-bench deps-fuzz
+deps-build deps-test deps-demo deps-bench deps-fuzz:
+	$(Q)tools/deps.sh $(patsubst deps-%,%,$@)
+fuzz-conn fuzz-pcap: deps-fuzz
+
+# --- version: `git describe` in a git checkout, else the VERSION file --------
+SYNFIN_VERSION := $(shell tools/version.sh)
+$(OUTPUT)/main.o: CFLAGS += -DSYNFIN_VERSION='"$(SYNFIN_VERSION)"'
+$(OUTPUT)/main.o: $(OUTPUT)/version.stamp
+# Rewritten only when the version changes, so main.o is rebuilt only then.
+$(OUTPUT)/version.stamp: FORCE | $(OUTPUT)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = "$(SYNFIN_VERSION)" ] || echo "$(SYNFIN_VERSION)" > $@
+.PHONY: FORCE
+FORCE:
+
+# --- install / uninstall (GNU conventions: PREFIX, DESTDIR) ------------------
+# make install DESTDIR="$PWD/stage" PREFIX=/usr
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/synfin
+INSTALL ?= install
+INSTALL_FILES := $(SBINDIR)/synfin $(MANDIR)/man8/synfin.8 $(BASHCOMPDIR)/synfin \
+	$(UNITDIR)/synfin@.service $(DOCDIR)/synfin.default $(DOCDIR)/synfin-alerts.yml \
+	$(DOCDIR)/synfin-dashboard.json
+
+.PHONY: install uninstall man
+install: synfin
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	$(Q)$(INSTALL) -m 0755 synfin $(DESTDIR)$(SBINDIR)/synfin
+	$(Q)$(INSTALL) -m 0644 man/synfin.8 $(DESTDIR)$(MANDIR)/man8/synfin.8
+	$(Q)$(INSTALL) -m 0644 contrib/bash-completion/synfin $(DESTDIR)$(BASHCOMPDIR)/synfin
+	$(Q)sed 's|/usr/sbin/synfin|$(SBINDIR)/synfin|g' contrib/systemd/synfin@.service \
+		> $(DESTDIR)$(UNITDIR)/synfin@.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/synfin@.service
+	$(Q)$(INSTALL) -m 0644 contrib/systemd/synfin.default $(DESTDIR)$(DOCDIR)/synfin.default
+	$(Q)$(INSTALL) -m 0644 contrib/prometheus/synfin-alerts.yml $(DESTDIR)$(DOCDIR)/synfin-alerts.yml
+	$(Q)$(INSTALL) -m 0644 contrib/grafana/synfin-dashboard.json \
+		$(DESTDIR)$(DOCDIR)/synfin-dashboard.json
+	$(Q)$(foreach f,$(INSTALL_FILES),echo "  INSTALL  $(DESTDIR)$(f)";)
+
+uninstall:
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES))
+	$(Q)rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# The man page as the terminal shows it: make man
+man:
+	$(Q)man -l man/synfin.8
