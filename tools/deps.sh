@@ -16,7 +16,7 @@ BUILD=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev l
 TEST=(
 	iproute2 procps psmisc			# netns/veth, tc, process control
 	libbpf-tools				# tcpstates: the kernel's socket states (e2e oracle)
-	python3 curl jq				# test drivers, JSON checks
+	python3 python3-yaml curl jq		# test drivers, JSON and YAML checks
 	nftables util-linux			# e2e: drop SYNs/FINs in a namespace; setpriv
 	tcpdump tshark				# capture + independent decoder (replay tests)
 	valgrind libclang-rt-14-dev		# replay under valgrind; sanitizer build of the fuzz harness
