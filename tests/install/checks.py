@@ -91,7 +91,7 @@ def fields(mantxt, events):
         o = json.loads(line)
         seen.setdefault(o.get("event", "?"), set()).update(o.keys())
     for ev, keys in sorted(seen.items()):
-        if not re.search(r"^\s+" + re.escape(ev) + r"\b", text, re.M):
+        if ev != "?" and not re.search(r"^\s+" + re.escape(ev) + r"\b", text, re.M):
             bad(f"event {ev}")
         for k in sorted(keys):
             if not re.search(r"(?<![\w-])" + re.escape(k) + r"(?![\w-])", text):
