@@ -181,7 +181,7 @@ out=$(python3 $HERE/checks.py licenses 2>&1)
 check licenses "$out" test -z "$out"
 
 # --- 10. README and docs -----------------------------------------------------
-out=$(tools/readme_examples.sh --check 2>&1); rc=$?
+out=$(python3 tools/readme_examples.py --check 2>&1); rc=$?
 check readme_examples "$(head -20 <<<"$out")" test $rc -eq 0
 n=$(wc -l <README.md)
 check readme_length "README has $n lines (keep it under 350)" test "$n" -le 350

@@ -8,7 +8,8 @@
 # against the man page and the README, every metric the Grafana dashboard
 # and the alerting rules name against the live /metrics, every dashboard
 # query and the rules evaluated by a real Prometheus scraping the watcher,
-# each capability shown necessary, and a clean stop on SIGTERM.
+# each capability shown necessary, a clean stop on SIGTERM, and the README's
+# live examples against what synfin prints now.
 # Prints "PASS name" / "FAIL name: why" / "SKIP name: why".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -186,4 +187,8 @@ for c in $caps; do
 	out=$(setpriv --bounding-set="$b" --no-new-privs ./synfin watch -i $V0 --duration 1 2>&1); rc=$?
 	check "unit_needs_${c,,}" "without $c: rc=$rc: $out" test $rc -eq 1
 done
+# The README's live examples (make demo, stats, conns, /metrics, errors) are
+# what synfin prints now: times, ports and durations normalised.
+out=$(timeout 300 python3 tools/readme_examples.py --check --live 2>&1); rc=$?
+check readme_live_examples "$(head -12 <<<"$out")" test $rc -eq 0
 exit 0
