@@ -169,8 +169,7 @@ def normalise(text):
     t = re.sub(r"\bid \d+\b", "id <n>", t)
     t = re.sub(r"^synfin_start_time_seconds \d+$", "synfin_start_time_seconds <n>", t, flags=re.M)
     t = "\n".join(l for l in t.splitlines()
-                  if not (re.search(r"\[(F\.?|\.)\] seq", l) and
-                          re.search(r"FIN_WAIT|CLOSE_WAIT|CLOSING|LAST_ACK|TIME_WAIT", l)))
+                  if not (re.search(r"\[(F\.?|\.|P\.)\] seq", l) and "SYN_" not in l))
     t = re.sub(r"close fin \S+ by \S+(\s+)SF \S+(.*?)\d+p(.*?)\d+p", r"close fin <kind>\1SF <history>\2<n>p\3<n>p", t)
     t = re.sub(r"\d+ packets \(\d+ TCP\)", "<n> packets (<n> TCP)", t)
     t = re.sub(r"\d+ events", "<n> events", t)

@@ -2,7 +2,7 @@
 /*
  * fuzz_pcap.c - libFuzzer harness for replay's input side: the bytes are
  * read as a pcap/pcapng file (fmemopen + pcap_fopen_offline), every frame is
- * decoded (user/capture.c -> bpf/parse.h) and stepped through the tracker
+ * decoded (lib/capture.c -> bpf/parse.h) and stepped through the tracker
  * and the JSON reporter; the same bytes are also parsed as one raw frame of
  * every supported link type. Build: make fuzz-pcap. Any crash, hang or
  * sanitizer report is a bug.
@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
-#include "synfin_user.h"
-#include "capture.h"
+#include "lib/capture.h"
+#include "lib/track.h"
+#include "out/report.h"
 
-int verbose;
 
 static const int dlts[] = { DLT_EN10MB, DLT_LINUX_SLL, 276 /* SLL2 */, DLT_RAW,
 			    228 /* IPV4 */, 229 /* IPV6 */, DLT_NULL, DLT_LOOP };

@@ -6,7 +6,7 @@ item per line, and nothing when all is well.
   checks.py corpus DIR                  every file of DIR/index.json, same sha256
   checks.py man MAN.txt HELPDIR         every option of `synfin CMD --help` in its section
   checks.py fields MAN.txt EVENTS.json  every event type and key of JSON lines in the page
-  checks.py metrics-src MAN.txt USERDIR every metric family metrics.c writes in the page
+  checks.py metrics-src MAN.txt SRC.c   every metric family SRC.c writes in the page
   checks.py metrics-live DOC METRICS    every family of a live /metrics in DOC (page, README)
   checks.py completion SCRIPT HELPDIR   completion offers exactly each command's options
   checks.py alerts-tested RULES TESTS   every alert fires in at least one test
@@ -98,10 +98,12 @@ def fields(mantxt, events):
                 bad(f"{ev}.{k}")
 
 
-def metrics_src(mantxt, userdir):
+def metrics_src(mantxt, srcfile):
     text = open(mantxt).read()
-    src = open(os.path.join(userdir, "metrics.c")).read()
+    src = open(srcfile).read()
     names = set(re.findall(r'"(synfin_[a-z0-9_]+)"', src))
+    if len(names) < 20:
+        bad(f"{srcfile}: only {len(names)} metric names found")
     for n in sorted(names):
         if n not in text:
             bad(n)

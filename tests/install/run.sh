@@ -113,7 +113,7 @@ check man_options "not in synfin.8: $out" test -z "$out"
 for f in tests/corpus/*.pcap; do ./synfin replay -o json "$f" 2>/dev/null; done >"$T/events.json"
 out=$(python3 $HERE/checks.py fields "$T/man.txt" "$T/events.json" 2>&1)
 check man_json_fields "JSON fields not in synfin.8: $out" test -z "$out"
-out=$(python3 $HERE/checks.py metrics-src "$T/man.txt" user 2>&1)
+out=$(python3 $HERE/checks.py metrics-src "$T/man.txt" out/counters.c 2>&1)
 check man_metrics "metrics not in synfin.8: $out" test -z "$out"
 check man_exit_status "no EXIT STATUS with 0, 1 and 2" python3 -c "
 import re,sys; t=open('$T/man.txt').read(); s=t[t.index('EXIT STATUS'):t.index('ENVIRONMENT')]

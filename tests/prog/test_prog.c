@@ -23,7 +23,9 @@
 #include "synfin.skel.h"
 #include "testlib.h"
 #include "cases.h"
-#include "reporting.h"
+#include "lib/event.h"
+#include "lib/util.h"
+#include "kern/maps.h"
 
 enum { VIA_XDP, VIA_TC, VIA_SPLIT };
 static const char *const via_name[] = { "xdp", "tc", "split" };
@@ -62,7 +64,7 @@ static int run_frame(int tc, const __u8 *buf, size_t len)
 	return err ? RUN_FAILED : (int)o.retval;
 }
 
-/* The per-CPU counters summed, as watch and stats read them (metrics.c). */
+/* The per-CPU counters summed, as watch and stats read them (kern/maps.c). */
 static void counters_sum(__u64 *out)
 {
 	uint64_t c[SF_NCOUNTERS];
@@ -104,7 +106,7 @@ static void maps_clear(void)
 }
 
 /*
- * The watcher's sweep (user/watch.c sweep_map) at clock `now`: close what
+ * The watcher's sweep (kern/sweep.c sweep_maps) at clock `now`: close what
  * timed out (reporting it), drop closed records past their linger.
  */
 static void sweep(uint64_t now)
@@ -124,8 +126,8 @@ static void sweep(uint64_t now)
 			why = sf_expire_reason(&e, now, &tc_timeouts);
 			if (why == SF_R_NONE || bpf_map_delete_elem(map_fd(m), &keys[i]))
 				continue;
-			if (!(e.flags & SF_EF_CLOSED)) {
-				make_close_event(&ev, &keys[i], &e, why, now, 3);
+			if (!(e.flags & SF_ENTRY_CLOSED)) {
+				make_close_event(&ev, &keys[i], &e, why, now, SF_HOOK_SWEEP);
 				tc_collect(res, &ev);
 			}
 		}
@@ -146,8 +148,8 @@ static int finish(uint64_t now)
 		for (i = 0; i < n; i++) {
 			if (bpf_map_lookup_elem(map_fd(m), &keys[i], &e))
 				continue;
-			if (!(e.flags & SF_EF_CLOSED)) {
-				make_close_event(&ev, &keys[i], &e, SF_R_END, now, 3);
+			if (!(e.flags & SF_ENTRY_CLOSED)) {
+				make_close_event(&ev, &keys[i], &e, SF_R_END, now, SF_HOOK_SWEEP);
 				tc_collect(res, &ev);
 			}
 		}

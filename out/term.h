@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* term.h - the terminal (term.c): colour or not, raw keyboard mode. */
+#ifndef SYNFIN_OUT_TERM_H
+#define SYNFIN_OUT_TERM_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* --color auto|always|never -> mode 0|1|2; -1 for another word. */
+int parse_color(const char *s, int *mode);
+/* Whether to colour stream f in mode (auto: a terminal, and no NO_COLOR). */
+bool color_wanted(int mode, FILE *f);
+/* Keys one at a time without echo (stdin a terminal; else nothing); undo. */
+int term_raw(void);
+void term_restore(void);
+
+#endif
