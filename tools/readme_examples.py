@@ -175,7 +175,11 @@ def normalise(text):
     t = re.sub(r"\d+ events", "<n> events", t)
     t = re.sub(r"^packets .*$", "packets <n>", t, flags=re.M)    # ARP, IPv6 ND
     t = re.sub(r"[ \t]+", " ", t)
-    return t
+    # synfin's lines and the demo's own (curl, headings) come from two
+    # processes: compare each stream in its order, not their interleaving.
+    lines = t.splitlines()
+    ours = [l for l in lines if l.startswith("<time>")]
+    return "\n".join(ours + ["--"] + [l for l in lines if not l.startswith("<time>")]) + "\n"
 
 
 def diff(a, b):
@@ -229,6 +233,11 @@ def main():
         open(readme_path, "w").write(BLOCK.sub(repl, readme))
         print(f"README.md: wrote {', '.join(sorted(fresh))}")
         return 0
+    if problems and live:
+        with open("/tmp/readme_examples.fresh.txt", "w") as f:
+            for n, text in fresh.items():
+                f.write(f"== {n}\n{text}")
+        problems.append("(what synfin printed: /tmp/readme_examples.fresh.txt)")
     for p in problems:
         print(p)
     if problems:
