@@ -65,6 +65,7 @@ def ex_diagram():
 STATIC = {
     "help": ex_help,
     "replay": ex_replay,
+    "replay-json": ex_replay_json,
     "diagram": ex_diagram,
 }
 
