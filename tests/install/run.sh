@@ -64,7 +64,7 @@ fi
 mkdir -p "$T/src"
 git ls-files -z | grep -zv '^tests/corpus/' | xargs -0 cp --parents -t "$T/src"
 if [ "$(id -u)" -eq 0 ]; then
-	chown -R nobody "$T/src"
+	chown -R nobody "$T/src" "$T/fakebin"
 	out=$(cd "$T/src" && setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$T" \
 		make -s 2>&1); rc=$?
 else
@@ -72,6 +72,13 @@ else
 fi
 check build_nonroot "make as $( [ "$(id -u)" -eq 0 ] && echo nobody || id -un) failed (rc=$rc): $(tail -3 <<<"$out")" \
 	test $rc -eq 0 -a -x "$T/src/synfin"
+# ... and with a build package missing, make stops on deps.sh's one line.
+if [ "$(id -u)" -eq 0 ]; then
+	out=$(cd "$T/src" && setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		env HOME="$T" PATH="$T/fakebin:$PATH" make -s 2>&1); rc=$?
+	check make_missing_nonroot "rc=$rc: $out" bash -c "[ $rc -ne 0 ] &&
+		[ \"\$(grep -c '^deps.sh' <<<'$out')\" = 1 ] && grep -q 'missing packages for build: libpcap-dev;' <<<'$out'"
+fi
 v=$("$T/src/synfin" --version 2>&1)
 check version_fallback "without git: '$v', want 'synfin $(cat VERSION)'" test "$v" = "synfin $(cat VERSION)"
 v=$(./synfin --version 2>&1); want="synfin $(tools/version.sh)"
