@@ -36,11 +36,12 @@ struct cli_track_opts {
 	struct sf_timeouts to;
 	bool diagram;
 	const char *svg;
+	bool no_vlan;		/* --no-vlan: VLAN ids not in the connection key */
 };
 
 /* getopt values of the shared long options; a command numbers its own from CLI_O_NEXT. */
 enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGRAM, CLI_O_SVG,
-       CLI_O_NEXT };
+       CLI_O_NO_VLAN, CLI_O_NEXT };
 
 /* The shared entries of a struct option table (short options "o:p:v"). */
 #define CLI_TRACK_LONGOPTS \
@@ -51,6 +52,7 @@ enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGR
 	{ "idle-timeout", required_argument, 0, CLI_O_IDLE_TIMEOUT }, \
 	{ "diagram", no_argument, 0, CLI_O_DIAGRAM }, \
 	{ "svg", required_argument, 0, CLI_O_SVG }, \
+	{ "no-vlan", no_argument, 0, CLI_O_NO_VLAN }, \
 	{ "verbose", no_argument, 0, 'v' }
 
 void cli_track_defaults(struct cli_track_opts *t);

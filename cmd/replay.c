@@ -47,6 +47,8 @@ static const char replay_usage[] =
 "                          (default 60)\n"
 "      --syn-timeout S     close an unanswered SYN after S seconds (default 130)\n"
 "      --idle-timeout S    close a connection idle for S seconds (default 7200)\n"
+"      --no-vlan           one connection across VLANs: leave VLAN ids out of the\n"
+"                          key (captures that tag only one direction)\n"
 "      --diagram           draw each connection's ladder diagram instead of\n"
 "                          event lines (Unicode on UTF-8 terminals, else ASCII)\n"
 "      --svg FILE          also write the diagrams as one SVG picture\n"
@@ -164,12 +166,13 @@ static void print_summary(const struct capture_stats *st, uint64_t conns, uint64
 			  double secs)
 {
 	uint64_t skipped = st->not_tcp + st->fragments + st->trunc + st->bad_ip + st->bad_tcp +
-			   st->too_deep + st->bad_link;
+			   st->too_deep + st->bad_link + st->bad_flags;
 
 	fprintf(stderr,
 		"synfin: %llu packets, %llu TCP segments, %llu connections, %llu events; "
 		"skipped %llu: %llu not TCP, %llu fragments, %llu truncated, %llu bad IP, "
-		"%llu bad TCP, %llu too deep, %llu bad link header, %llu other ports; "
+		"%llu bad TCP, %llu too deep, %llu bad link header, %llu invalid flags, "
+		"%llu other ports; "
 		"%llu bad TCP option lists; %.3fs\n",
 		(unsigned long long)st->pkts, (unsigned long long)st->tcp,
 		(unsigned long long)conns, (unsigned long long)events,
@@ -177,7 +180,7 @@ static void print_summary(const struct capture_stats *st, uint64_t conns, uint64
 		(unsigned long long)st->fragments, (unsigned long long)st->trunc,
 		(unsigned long long)st->bad_ip, (unsigned long long)st->bad_tcp,
 		(unsigned long long)st->too_deep, (unsigned long long)st->bad_link,
-		(unsigned long long)st->filtered, (unsigned long long)st->bad_opts, secs);
+		(unsigned long long)st->bad_flags, (unsigned long long)st->filtered, (unsigned long long)st->bad_opts, secs);
 }
 
 /* One replay: the capture, where its events go, and what steps them. */
@@ -249,7 +252,7 @@ static int open_sink(struct replay *r)
 	if (!r->sink.rep || ((t->diagram || t->svg) && !r->sink.dia))
 		goto nomem;
 	if (r->o.kernel) {
-		r->k = kreplay_open(t->ports, t->nports, deliver, &r->sink);
+		r->k = kreplay_open(t->ports, t->nports, t->no_vlan, deliver, &r->sink);
 		return r->k ? 0 : EXIT_RUNTIME;
 	}
 	r->tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &t->to, deliver, &r->sink);
@@ -281,15 +284,17 @@ static int feed(struct replay *r, int *pcap_rc)
 		if (ts > r->now)
 			r->now = ts;
 		r->st.pkts++;
-		prc = capture_decode(r->dlt, data, h->caplen, &pk, &fi);
+		prc = capture_decode(r->dlt, data, h->caplen, h->len, &pk, &fi);
 		capture_count(&r->st, prc, &pk);
+		if (r->o.t.no_vlan)
+			memset(pk.key.vlan, 0, sizeof(pk.key.vlan));
 		tracked = prc == SF_P_TCP && port_wanted(&r->o.t, pk.sport, pk.dport);
 		if (tracked)
 			r->st.tcp++;
 		else if (prc == SF_P_TCP)
 			r->st.filtered++;	/* (the kernel filters by its own copy of the ports) */
 		if (r->k) {
-			if (kreplay_packet(r->k, r->dlt == DLT_EN10MB, data, h->caplen, &fi, prc,
+			if (kreplay_packet(r->k, r->dlt == DLT_EN10MB, data, h->caplen, h->len, &fi, prc,
 					   tracked, &pk, r->now, &r->o.t.to))
 				return EXIT_RUNTIME;
 		} else if (tracked) {

@@ -136,6 +136,11 @@ static void json_head(struct reporter *r, const char *event, uint64_t ts, const 
 		"\"client_ip\": \"%s\", \"client_port\": %u, \"server_ip\": \"%s\", \"server_port\": %u",
 		tbuf, (unsigned long long)++r->seq, event, (unsigned long long)e->id, k->family,
 		cip, cport, sip, sport);
+	/* Tagged only: the VLAN ids are part of the connection's key. */
+	if (sf_key_vlan(k, 0))
+		fprintf(r->o.out, ", \"vlan\": %u", sf_key_vlan(k, 0));
+	if (sf_key_vlan(k, 1))
+		fprintf(r->o.out, ", \"inner_vlan\": %u", sf_key_vlan(k, 1));
 }
 
 /* Relative seq/ack of the event's segment, as Wireshark shows them. */
@@ -205,7 +210,8 @@ static void print_segment_text(struct reporter *r, const struct sf_event *ev)
 	}
 	if (ev->type == SF_EV_SUSPICIOUS) {
 		fprintf(r->o.out, " %ssuspicious %s from %s ignored%s\n", r->o.color ? C_RED : "",
-			ev->seg.flags & SF_TH_RST ? "RST" : ev->seg.flags & SF_TH_SYN ? "SYN" : "FIN",
+			ev->seg.flags & SF_TH_RST ? "RST" : ev->seg.flags & SF_TH_SYN ? "SYN" :
+			ev->seg.flags & SF_TH_FIN ? "FIN" : "ACK of unsent data",
 			side_name(p), reset(r));
 		return;
 	}
@@ -287,7 +293,7 @@ static void print_close(struct reporter *r, const struct sf_event *ev, struct mi
 		fprintf(r->o.out,
 			", \"reason\": \"%s\", \"conn_state\": \"%s\", \"history\": \"%s\", "
 			"\"duration_us\": %llu, \"client_bytes\": %llu, \"server_bytes\": %llu, "
-			"\"client_pkts\": %u, \"server_pkts\": %u, \"closed_by\": \"%s\", "
+			"\"client_missed_bytes\": %u, \"server_missed_bytes\": %u, \"client_pkts\": %u, \"server_pkts\": %u, \"closed_by\": \"%s\", "
 			"\"close_kind\": \"%s\", \"half_close\": %s, \"half_close_bytes\": %u, "
 			"\"one_sided\": %s, \"midstream\": %s, \"rst_verdict\": \"%s\", "
 			"\"client_state\": \"%s\", \"server_state\": \"%s\", "
@@ -297,7 +303,8 @@ static void print_close(struct reporter *r, const struct sf_event *ev, struct mi
 			"\"tfo\": %s",
 			sf_reason_name(e->reason), sf_zeek_conn_state(e), sf_history_str(e, hist),
 			(unsigned long long)dur_us, (unsigned long long)c->bytes,
-			(unsigned long long)s->bytes, c->pkts, s->pkts, sf_closed_by(e),
+			(unsigned long long)s->bytes, c->missed, s->missed, c->pkts, s->pkts,
+			sf_closed_by(e),
 			sf_close_kind_name(e), half ? "true" : "false",
 			sf_half_close_bytes(e), one_sided ? "true" : "false",
 			(e->flags & SF_ENTRY_MIDSTREAM) ? "true" : "false",
@@ -371,7 +378,8 @@ void reporter_event(struct reporter *r, const struct sf_event *ev)
 			json_head(r, "suspicious", ev->ts_ns, &ev->key, e);
 			fprintf(r->o.out, ", \"side\": \"%s\", \"kind\": \"%s\"", side_name(p),
 				ev->seg.flags & SF_TH_RST ? "rst" :
-				ev->seg.flags & SF_TH_SYN ? "syn" : "fin");
+				ev->seg.flags & SF_TH_SYN ? "syn" :
+				ev->seg.flags & SF_TH_FIN ? "fin" : "ack");
 			json_segment_fields(r, ev);
 			fprintf(r->o.out, "}\n");
 		} else {

@@ -23,11 +23,11 @@ static const struct sf_case *cur_case;
  * Parse a frame the way a NIC hands it over: copied 2 bytes into an aligned
  * buffer (NET_IP_ALIGN), so the IP header is 4-byte aligned.
  */
-static int parse_frame(const __u8 *frame, size_t len, struct sf_pkt *pk)
+static int parse_frame_wire(const __u8 *frame, size_t len, size_t wire, struct sf_pkt *pk)
 {
 	static __u8 mem[TC_MAX_FRAME + 8] __attribute__((aligned(8)));
 	__u8 *buf = mem + 2;
-	struct sf_cursor cur = { .pos = buf, .end = buf + len, .base = buf };
+	struct sf_cursor cur = { .pos = buf, .end = buf + len, .base = buf, .wire = wire };
 	int rc;
 
 	memcpy(buf, frame, len);
@@ -36,6 +36,11 @@ static int parse_frame(const __u8 *frame, size_t len, struct sf_pkt *pk)
 	if (rc == SF_P_TCP)
 		sf_read_opts(pk, buf, buf + len);
 	return rc;
+}
+
+static int parse_frame(const __u8 *frame, size_t len, struct sf_pkt *pk)
+{
+	return parse_frame_wire(frame, len, len, pk);
 }
 
 static void test_case(void)
@@ -454,6 +459,14 @@ static int parse_len(const __u8 *buf, size_t len)
 	return parse_frame(buf, len, &pk);
 }
 
+/* The first `len` bytes of a `wire`-byte frame, as a capture cut by its snap length. */
+static int parse_cut(const __u8 *buf, size_t len, size_t wire)
+{
+	struct sf_pkt pk;
+
+	return parse_frame_wire(buf, len, wire, &pk);
+}
+
 static void test_parse_good_syn(void)
 {
 	__u8 buf[TC_MAX_FRAME];
@@ -488,7 +501,7 @@ static void check_truncations(__u8 *buf, size_t len, size_t hdr_end, const char 
 
 	for (k = 0; k <= len; k++) {
 		snprintf(msg, sizeof(msg), "%s cut at %zu", what, k);
-		ASSERT_EQ(parse_len(buf, k), k < hdr_end ? SF_P_TRUNC : SF_P_TCP, msg);
+		ASSERT_EQ(parse_cut(buf, k, len), k < hdr_end ? SF_P_TRUNC : SF_P_TCP, msg);
 	}
 }
 
@@ -665,7 +678,7 @@ static void test_parse_ipv6_ext(void)
 	buf[14 + 40 + 16] = 17;	/* routing header says UDP follows */
 	ASSERT_EQ(parse_len(buf, len), SF_P_NOT_TCP, "UDP after extension headers");
 	len = v6_chain(buf, three, 3);
-	ASSERT_EQ(parse_len(buf, 14 + 40 + 12), SF_P_TRUNC, "cut inside the second header");
+	ASSERT_EQ(parse_cut(buf, 14 + 40 + 12, len), SF_P_TRUNC, "cut inside the second header");
 }
 
 static void test_parse_ipv4_fragments(void)
