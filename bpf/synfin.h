@@ -17,17 +17,17 @@
 /* Per-side TCP states, numbered and spelled as Linux (ss, tcpstates) does. */
 enum sf_state {
 	SF_UNKNOWN = 0,		/* not used on the wire; "no state yet" */
-	SF_ESTABLISHED = 1,
-	SF_SYN_SENT = 2,
-	SF_SYN_RECV = 3,
-	SF_FIN_WAIT1 = 4,
-	SF_FIN_WAIT2 = 5,
-	SF_TIME_WAIT = 6,
-	SF_CLOSED = 7,
-	SF_CLOSE_WAIT = 8,
-	SF_LAST_ACK = 9,
-	SF_LISTEN = 10,
-	SF_CLOSING = 11,
+	SF_ESTABLISHED = 1,	/* handshake done, data may flow both ways */
+	SF_SYN_SENT = 2,	/* sent a SYN, waiting for the SYN-ACK */
+	SF_SYN_RECV = 3,	/* answered a SYN, waiting for the handshake's ACK */
+	SF_FIN_WAIT1 = 4,	/* sent its FIN, not yet acknowledged */
+	SF_FIN_WAIT2 = 5,	/* its FIN acknowledged, the peer's not yet sent */
+	SF_TIME_WAIT = 6,	/* both FINs done; absorbs late segments for 2 MSL */
+	SF_CLOSED = 7,		/* no connection (after an RST, or before a SYN) */
+	SF_CLOSE_WAIT = 8,	/* got the peer's FIN; its application has not closed */
+	SF_LAST_ACK = 9,	/* closed after the peer; its FIN awaits the ACK */
+	SF_LISTEN = 10,		/* a server side that has not answered yet */
+	SF_CLOSING = 11,	/* FINs crossed: each sent one before the other's ACK */
 	SF_NSTATES = 12,
 };
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* cli.c - command-line parsing shared by the subcommands (see cli.h). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "out/term.h"
 #include "cmd/cli.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -50,6 +52,22 @@ int cli_duration(const char *cmd, const char *opt, const char *val, bool allow_z
 	return 0;
 }
 
+int cli_format(const char *cmd, const char *arg, enum out_format *f, bool allow_prom)
+{
+	if (parse_format(arg, f, allow_prom))
+		return cli_usage_error(cmd, allow_prom ? "-o: unknown format '%s' (use text, json "
+				       "or prometheus)" : "-o: unknown format '%s' (use text or json)",
+				       arg);
+	return 0;
+}
+
+int cli_color(const char *cmd, const char *arg, int *mode)
+{
+	if (parse_color(arg, mode))
+		return cli_usage_error(cmd, "--color: '%s' is not auto, always or never", arg);
+	return 0;
+}
+
 void cli_track_defaults(struct cli_track_opts *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -65,9 +83,7 @@ int cli_track_opt(const char *cmd, struct cli_track_opts *t, int c, const char *
 
 	switch (c) {
 	case 'o':
-		if (parse_format(arg, &t->format, false))
-			return cli_usage_error(cmd, "-o: unknown format '%s' (use text or json)", arg);
-		return 0;
+		return cli_format(cmd, arg, &t->format, false);
 	case 'p':
 		v = strtol(arg, &end, 10);
 		if (*end || end == arg || v < 1 || v > 65535)
@@ -104,4 +120,56 @@ int cli_track_check(const char *cmd, const struct cli_track_opts *t)
 		return cli_usage_error(cmd, "--diagram draws text; use it without -o json "
 				       "(--svg works with both)");
 	return 0;
+}
+
+/* -o, --color, -i, --pin of stats and conns: as cli_track_opt. */
+static int reader_opt(const char *cmd, struct cli_reader_opts *r, int c, const char *arg)
+{
+	switch (c) {
+	case 'i':
+		r->ifname = arg;
+		return 0;
+	case CLI_O_PIN:
+		r->pin_dir = arg;
+		return 0;
+	case 'o':
+		return cli_format(cmd, arg, &r->format, r->allow_prom);
+	case CLI_O_COLOR:
+		return cli_color(cmd, arg, &r->colormode);
+	}
+	return -1;
+}
+
+int cli_next(const char *cmd, int argc, char **argv, const char *optstring,
+	     const struct option *longopts, struct cli_track_opts *t, struct cli_reader_opts *r)
+{
+	int c, rc;
+
+	opterr = 0;	/* our own messages, naming the option, exit 2 */
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		if (c == ':' || c == '?') {
+			cli_getopt_error(cmd, c, argv);
+			return CLI_BAD;
+		}
+		rc = t ? cli_track_opt(cmd, t, c, optarg) : r ? reader_opt(cmd, r, c, optarg) : -1;
+		if (rc < 0)
+			return c;
+		if (rc)
+			return CLI_BAD;
+	}
+	return -1;
+}
+
+volatile sig_atomic_t cli_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	cli_stop = 1;
+}
+
+void cli_catch_stop(void)
+{
+	signal(SIGINT, on_stop_signal);
+	signal(SIGTERM, on_stop_signal);
 }

@@ -7,6 +7,8 @@
 #ifndef SYNFIN_CLI_H
 #define SYNFIN_CLI_H
 
+#include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include "synfin.h"
 #include "conn.h"
@@ -39,9 +41,18 @@ struct cli_track_opts {
 	bool no_vlan;		/* --no-vlan: VLAN ids not in the connection key */
 };
 
+/* What `stats` and `conns` (readers of a running watcher) both take. */
+struct cli_reader_opts {
+	const char *ifname;		/* -i: the watcher's interface */
+	const char *pin_dir;		/* --pin */
+	enum out_format format;		/* -o */
+	int colormode;			/* --color (parse_color) */
+	bool allow_prom;		/* -o prometheus is one of this command's formats */
+};
+
 /* getopt values of the shared long options; a command numbers its own from CLI_O_NEXT. */
 enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGRAM, CLI_O_SVG,
-       CLI_O_NO_VLAN, CLI_O_NEXT };
+       CLI_O_PIN, CLI_O_COLOR, CLI_O_NO_VLAN, CLI_O_NEXT };
 
 /* The shared entries of a struct option table (short options "o:p:v"). */
 #define CLI_TRACK_LONGOPTS \
@@ -54,6 +65,34 @@ enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGR
 	{ "svg", required_argument, 0, CLI_O_SVG }, \
 	{ "no-vlan", no_argument, 0, CLI_O_NO_VLAN }, \
 	{ "verbose", no_argument, 0, 'v' }
+
+/* The shared entries of a reader's option table (short options "i:o:"). */
+#define CLI_READER_LONGOPTS \
+	{ "interface", required_argument, 0, 'i' }, \
+	{ "pin", required_argument, 0, CLI_O_PIN }, \
+	{ "output", required_argument, 0, 'o' }, \
+	{ "color", required_argument, 0, CLI_O_COLOR }
+
+/* What cli_next returns for an option that was wrong (it said why). */
+#define CLI_BAD (-2)
+
+/*
+ * The next option of argv that is cmd's own, as getopt_long returns it
+ * (optstring starts with ':'), taking the shared ones on the way: the track
+ * options into t, or the reader options into r (either may be NULL). -1
+ * after the last option; CLI_BAD for an unknown option, a missing value or
+ * a bad one (said on stderr: the command exits EXIT_USAGE).
+ */
+int cli_next(const char *cmd, int argc, char **argv, const char *optstring,
+	     const struct option *longopts, struct cli_track_opts *t, struct cli_reader_opts *r);
+
+/* SIGINT and SIGTERM set cli_stop (commands that run until told to stop). */
+extern volatile sig_atomic_t cli_stop;
+void cli_catch_stop(void);
+
+/* -o and --color values: 0, or EXIT_USAGE having said what was wrong. */
+int cli_format(const char *cmd, const char *arg, enum out_format *f, bool allow_prom);
+int cli_color(const char *cmd, const char *arg, int *mode);
 
 void cli_track_defaults(struct cli_track_opts *t);
 /*

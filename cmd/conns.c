@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,14 +17,6 @@
 #include "out/term.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 enum sort_key { SORT_AGE, SORT_IDLE, SORT_BYTES, SORT_STATE };
 static enum sort_key sort_by;
@@ -83,10 +74,8 @@ static const char conns_usage[] =
 "  synfin conns -i eth0 --watch\n";
 
 struct conns_opts {
-	const char *ifopt, *pinopt;
-	enum out_format fmt;
+	struct cli_reader_opts r;	/* -i, --pin, -o, --color */
 	bool watch;
-	int colormode;
 };
 
 static int parse_sort(const char *s)
@@ -106,47 +95,33 @@ static int parse_sort(const char *s)
 static int parse_conns_args(int argc, char **argv, struct conns_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "interface", required_argument, 0, 'i' },
-		{ "pin", required_argument, 0, 'P' },
-		{ "output", required_argument, 0, 'o' },
+		CLI_READER_LONGOPTS,
 		{ "sort", required_argument, 0, 's' },
 		{ "watch", no_argument, 0, 'w' },
-		{ "color", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
 	int c;
 
-	optind = 1;
-	opterr = 0;	/* our own messages, naming the option, exit 2 */
-	while ((c = getopt_long(argc, argv, ":i:o:s:wh", longopts, NULL)) != -1) {
+	while ((c = cli_next("conns", argc, argv, ":i:o:s:wh", longopts, NULL, &o->r)) != -1) {
 		switch (c) {
-		case 'i': o->ifopt = optarg; break;
-		case 'P': o->pinopt = optarg; break;
-		case 'o':
-			if (parse_format(optarg, &o->fmt, false))
-				return cli_usage_error("conns", "-o: use text or json, not '%s'", optarg);
-			break;
 		case 's':
 			if (parse_sort(optarg))
 				return EXIT_USAGE;
 			break;
-		case 'w': o->watch = true; break;
-		case 'C':
-			if (parse_color(optarg, &o->colormode))
-				return cli_usage_error("conns", "--color: use auto, always or never, not '%s'",
-						       optarg);
+		case 'w':
+			o->watch = true;
 			break;
 		case 'h':
 			fputs(conns_usage, stdout);
 			return -1;
 		default:
-			return cli_getopt_error("conns", c, argv);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("conns", "unexpected argument '%s'", argv[optind]);
-	if (o->watch && o->fmt == OUT_JSON)
+	if (o->watch && o->r.format == OUT_JSON)
 		return cli_usage_error("conns", "--watch is a screen view; drop -o json");
 	return 0;
 }
@@ -209,7 +184,7 @@ static int watch_screen(const struct pinned *p, const char *ifname, const char *
 		if (poll(&pf, 1, 1000) > 0 && read(STDIN_FILENO, &ch, 1) == 1 &&
 		    (ch == 'q' || ch == 'Q' || ch == 3))
 			break;
-		if (stop)
+		if (cli_stop)
 			break;
 	}
 	term_restore();
@@ -219,7 +194,7 @@ static int watch_screen(const struct pinned *p, const char *ifname, const char *
 
 int cmd_conns(int argc, char **argv)
 {
-	struct conns_opts o = { .fmt = OUT_TEXT };
+	struct conns_opts o = {};
 	struct sf_row *rows = NULL;
 	size_t n, cap = 0;
 	struct pinned p;
@@ -230,15 +205,15 @@ int cmd_conns(int argc, char **argv)
 	err = parse_conns_args(argc, argv, &o);
 	if (err)
 		return err < 0 ? 0 : err;
-	if (pin_find("conns", o.ifopt, o.pinopt, &p, ifname, sizeof(ifname), dir, sizeof(dir)))
+	if (pin_find("conns", o.r.ifname, o.r.pin_dir, &p, ifname, sizeof(ifname), dir,
+		     sizeof(dir)))
 		return EXIT_RUNTIME;
-	color = color_wanted(o.colormode, stdout);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	color = color_wanted(o.r.colormode, stdout);
+	cli_catch_stop();
 	if (o.watch) {
 		err = watch_screen(&p, ifname, dir, color);
 	} else if (!(err = read_rows(&p, &rows, &n, &cap))) {
-		if (o.fmt == OUT_JSON)
+		if (o.r.format == OUT_JSON)
 			conns_write_json(stdout, rows, n, mono_ns());
 		else
 			conns_write_text(stdout, rows, n, mono_ns(), color, 0);

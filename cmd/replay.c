@@ -86,20 +86,12 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
-	int c, rc;
 	char *end;
 	long v;
+	int c;
 
 	cli_track_defaults(&o->t);
-	optind = 1;
-	opterr = 0;	/* our own messages, naming the option, exit 2 */
-	while ((c = getopt_long(argc, argv, ":o:p:vh", longopts, NULL)) != -1) {
-		rc = cli_track_opt("replay", &o->t, c, optarg);
-		if (rc >= 0) {
-			if (rc)
-				return rc;
-			continue;
-		}
+	while ((c = cli_next("replay", argc, argv, ":o:p:vh", longopts, &o->t, NULL)) != -1) {
 		switch (c) {
 		case O_KERNEL:
 			o->kernel = true;
@@ -115,7 +107,7 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 			fputs(replay_usage, stdout);
 			exit(0);
 		default:
-			return cli_getopt_error("replay", c, argv);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind == argc)

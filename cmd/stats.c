@@ -4,7 +4,6 @@
  * pinned maps (never attaches anything), for scripts, cron jobs and humans.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,14 +14,6 @@
 #include "out/term.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static const char stats_usage[] =
 "Usage: synfin stats [-i IFACE] [OPTIONS]\n"
@@ -46,51 +37,33 @@ static const char stats_usage[] =
 "  synfin stats -i eth0 -o prometheus > /var/lib/node_exporter/synfin.prom\n";
 
 struct stats_opts {
-	const char *ifopt, *pinopt;
-	enum out_format fmt;
-	__u64 interval_ns;	/* 0: once */
-	int colormode;
+	struct cli_reader_opts r;	/* -i, --pin, -o, --color */
+	__u64 interval_ns;		/* 0: once */
 };
 
 /* 0, EXIT_USAGE (said why), or -1 after --help. */
 static int parse_stats_args(int argc, char **argv, struct stats_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "interface", required_argument, 0, 'i' },
-		{ "pin", required_argument, 0, 'P' },
-		{ "output", required_argument, 0, 'o' },
+		CLI_READER_LONGOPTS,
 		{ "interval", required_argument, 0, 'I' },
-		{ "color", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
-	int c, err;
+	int c;
 
-	optind = 1;
-	opterr = 0;	/* our own messages, naming the option, exit 2 */
-	while ((c = getopt_long(argc, argv, ":i:o:h", longopts, NULL)) != -1) {
+	o->r.allow_prom = true;
+	while ((c = cli_next("stats", argc, argv, ":i:o:h", longopts, NULL, &o->r)) != -1) {
 		switch (c) {
-		case 'i': o->ifopt = optarg; break;
-		case 'P': o->pinopt = optarg; break;
-		case 'o':
-			if (parse_format(optarg, &o->fmt, true))
-				return cli_usage_error("stats", "-o: use text, json or prometheus, not '%s'",
-						       optarg);
-			break;
 		case 'I':
-			if ((err = cli_duration("stats", "--interval", optarg, false, &o->interval_ns)))
-				return err;
-			break;
-		case 'C':
-			if (parse_color(optarg, &o->colormode))
-				return cli_usage_error("stats", "--color: use auto, always or never, not '%s'",
-						       optarg);
+			if (cli_duration("stats", "--interval", optarg, false, &o->interval_ns))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(stats_usage, stdout);
 			return -1;
 		default:
-			return cli_getopt_error("stats", c, argv);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
@@ -106,19 +79,19 @@ static int print_once(const struct stats_opts *o, const struct pinned *p, const 
 
 	if (err)
 		fprintf(stderr, "synfin stats: cannot read the watcher's maps: %s\n", strerror(-err));
-	else if (o->fmt == OUT_JSON)
+	else if (o->r.format == OUT_JSON)
 		stats_write_json(stdout, &s, ifname);
-	else if (o->fmt == OUT_PROM)
+	else if (o->r.format == OUT_PROM)
 		metrics_write(stdout, &s);
 	else
-		stats_write_text(stdout, &s, color_wanted(o->colormode, stdout));
+		stats_write_text(stdout, &s, color_wanted(o->r.colormode, stdout));
 	snapshot_free(&s);
 	return err;
 }
 
 int cmd_stats(int argc, char **argv)
 {
-	struct stats_opts o = { .fmt = OUT_TEXT };
+	struct stats_opts o = {};
 	/* nanosleep: usleep's 32-bit microseconds end at 71 minutes. */
 	struct timespec ts;
 	struct pinned p;
@@ -128,19 +101,19 @@ int cmd_stats(int argc, char **argv)
 	err = parse_stats_args(argc, argv, &o);
 	if (err)
 		return err < 0 ? 0 : err;
-	if (pin_find("stats", o.ifopt, o.pinopt, &p, ifname, sizeof(ifname), dir, sizeof(dir)))
+	if (pin_find("stats", o.r.ifname, o.r.pin_dir, &p, ifname, sizeof(ifname), dir,
+		     sizeof(dir)))
 		return EXIT_RUNTIME;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	cli_catch_stop();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ts.tv_sec = (time_t)(o.interval_ns / 1000000000ull);
 	ts.tv_nsec = (long)(o.interval_ns % 1000000000ull);
-	while (!(err = print_once(&o, &p, ifname)) && o.interval_ns && !stop) {
-		if (o.fmt == OUT_TEXT)
+	while (!(err = print_once(&o, &p, ifname)) && o.interval_ns && !cli_stop) {
+		if (o.r.format == OUT_TEXT)
 			fputc('\n', stdout);
 		fflush(stdout);
-		nanosleep(&ts, NULL);	/* a signal ends it early: then stop is set */
-		if (stop)
+		nanosleep(&ts, NULL);	/* a signal ends it early: then cli_stop is set */
+		if (cli_stop)
 			break;
 	}
 	pin_close(&p);

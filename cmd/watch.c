@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,14 +27,6 @@
 #include "out/term.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static const char watch_usage[] =
 "Usage: synfin watch -i IFACE [OPTIONS]\n"
@@ -135,15 +126,7 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 	o->max_conns = SF_MAX_CONNS;
 	o->max_half = SF_MAX_HALF_OPEN;
 	o->stuck_ns = 60ull * 1000000000ull;
-	optind = 1;
-	opterr = 0;	/* our own messages, naming the option, exit 2 */
-	while ((c = getopt_long(argc, argv, ":i:o:d:p:vh", longopts, NULL)) != -1) {
-		rc = cli_track_opt("watch", &o->t, c, optarg);
-		if (rc >= 0) {
-			if (rc)
-				return rc;
-			continue;
-		}
+	while ((c = cli_next("watch", argc, argv, ":i:o:d:p:vh", longopts, &o->t, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->ifname = optarg;
@@ -195,15 +178,14 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 				return rc;
 			break;
 		case O_COLOR:
-			if (parse_color(optarg, &o->color))
-				return cli_usage_error("watch", "--color: '%s' is not auto, always or "
-						       "never", optarg);
+			if (cli_color("watch", optarg, &o->color))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(watch_usage, stdout);
 			exit(0);
 		default:
-			return cli_getopt_error("watch", c, argv);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
@@ -403,7 +385,7 @@ static int watch_run(struct watch *w)
 	int err = 0;
 
 	w->last_update = start;
-	while (!stop && !err) {
+	while (!cli_stop && !err) {
 		struct pollfd pfd[16] = { { .fd = watcher_ring_fd(w->kw), .events = POLLIN } };
 		int npfd = 1 + metrics_pollfds(w->ms, pfd + 1, 15);
 
@@ -482,9 +464,7 @@ int cmd_watch(int argc, char **argv)
 	err = parse_watch_args(argc, argv, &w.o);
 	if (err)
 		return err;
-	/* Signal handlers before anything is attached. */
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	cli_catch_stop();	/* before anything is attached */
 	err = watch_open(&w);
 	if (err)
 		goto out;

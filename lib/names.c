@@ -212,27 +212,42 @@ bool terminal_utf8(void)
 	return cached;
 }
 
+/* v / div with the unit of the first limit above v (the last one otherwise). */
+struct unit {
+	double below;		/* applies while v is below this */
+	double div;
+	const char *fmt;	/* takes one double */
+};
+
+static void fmt_scaled(double v, const struct unit *u, size_t n_units, char *buf, size_t n)
+{
+	size_t i = 0;
+
+	while (i + 1 < n_units && v >= u[i].below)
+		i++;
+	snprintf(buf, n, u[i].fmt, v / u[i].div);
+}
+
 /* Human units: 375µs, 12.3ms, 4.20s (us where the terminal lacks UTF-8). */
 void fmt_us(uint64_t us, char *buf, size_t n)
 {
-	if (us < 1000)
-		snprintf(buf, n, "%llu%s", (unsigned long long)us, terminal_utf8() ? "µs" : "us");
-	else if (us < 1000000)
-		snprintf(buf, n, "%.1fms", us / 1e3);
-	else if (us < 600000000ull)
-		snprintf(buf, n, "%.2fs", us / 1e6);
+	static const struct unit units[] = {
+		{ 1e3, 1, "%.0fµs" }, { 1e6, 1e3, "%.1fms" }, { 6e8, 1e6, "%.2fs" },
+		{ 0, 6e7, "%.0fm" },
+	};
+
+	if (us < 1000 && !terminal_utf8())
+		snprintf(buf, n, "%lluus", (unsigned long long)us);
 	else
-		snprintf(buf, n, "%.0fm", us / 6e7);
+		fmt_scaled((double)us, units, sizeof(units) / sizeof(units[0]), buf, n);
 }
 
 void fmt_bytes(uint64_t b, char *buf, size_t n)
 {
-	if (b < 10000)
-		snprintf(buf, n, "%lluB", (unsigned long long)b);
-	else if (b < 10000000)
-		snprintf(buf, n, "%.1fKB", b / 1e3);
-	else if (b < 10000000000ull)
-		snprintf(buf, n, "%.1fMB", b / 1e6);
-	else
-		snprintf(buf, n, "%.1fGB", b / 1e9);
+	static const struct unit units[] = {
+		{ 1e4, 1, "%.0fB" }, { 1e7, 1e3, "%.1fKB" }, { 1e10, 1e6, "%.1fMB" },
+		{ 0, 1e9, "%.1fGB" },
+	};
+
+	fmt_scaled((double)b, units, sizeof(units) / sizeof(units[0]), buf, n);
 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * diagram_test.c - ladder diagrams of the standard lifecycles, built from
+ * test_diagram.c - ladder diagrams of the standard lifecycles, built from
  * crafted segments run through the tracker (the same conn.h core as the
  * kernel), compared with golden files in tests/reporting/golden/.
  *
- * Usage: diagram_test GOLDEN_DIR SVG_OUT   (UPDATE_GOLDEN=1 rewrites goldens)
+ * Usage: test_diagram GOLDEN_DIR SVG_OUT [FILTER]   (UPDATE_GOLDEN=1 rewrites goldens)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -107,48 +107,68 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* Run steps through a tracker into a diagram; compare with NAME[.ascii].txt. */
-static void check(const char *name, const struct step *steps, size_t n, bool unicode,
-		  const char *svg)
+/* Run steps through a tracker into a diagram; the text it drew, or NULL. */
+static char *render(const struct step *steps, size_t n, bool unicode, const char *svg)
 {
 	struct sf_timeouts to = { .syn_ns = 130000000000ull, .time_wait_ns = 60000000000ull,
 				  .idle_ns = 7200000000000ull };
 	struct diagram_opts o = { .unicode = unicode, .times = true, .svg_path = svg };
-	char *got = NULL, path[512], *want;
-	size_t glen = 0, i;
-	struct tracker *t;
+	struct tracker *t = NULL;
 	uint64_t now = 1000000000ull;
-	FILE *f = open_memstream(&got, &glen);
+	char *text = NULL;
+	size_t len = 0, i;
+	bool ok = false;
 
-	ASSERT_TRUE(f != NULL, "open_memstream");
-	if (!f)
-		return;
-	o.out = f;
+	o.out = open_memstream(&text, &len);
+	if (!ASSERT_OK_PTR(o.out, "open_memstream"))
+		return NULL;
 	cur = diagram_new(&o);
 	t = tracker_new(1024, &to, to_diagram, NULL);
+	if (!ASSERT_OK_PTR(cur, "diagram_new") || !ASSERT_OK_PTR(t, "tracker_new"))
+		goto out;
 	for (i = 0; i < n; i++) {
 		feed(t, &steps[i], now);
 		now += (i % 3 == 0) ? 250000 : 40000;	/* 250µs or 40µs apart */
 	}
 	tracker_finish(t, now);
-	ASSERT_EQ(diagram_finish(cur), 0, "diagram_finish");
-	diagram_free(cur);
+	ok = ASSERT_OK(diagram_finish(cur), "diagram_finish");
+out:
 	tracker_free(t);
-	fclose(f);
+	diagram_free(cur);
+	cur = NULL;
+	fclose(o.out);
+	if (!ok) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Draw steps and compare with GOLDEN_DIR/NAME[.ascii].txt. */
+static void check(const char *name, const struct step *steps, size_t n, bool unicode,
+		  const char *svg)
+{
+	char *got, *want = NULL, path[512], what[600];
+	FILE *f;
+
+	got = render(steps, n, unicode, svg);
+	if (!got)
+		return;
 	snprintf(path, sizeof(path), "%s/%s%s.txt", golden_dir, name, unicode ? "" : ".ascii");
 	if (getenv("UPDATE_GOLDEN")) {
 		f = fopen(path, "w");
-		if (f) {
+		if (ASSERT_OK_PTR(f, path)) {
 			fputs(got, f);
 			fclose(f);
 		}
 	}
 	want = slurp(path);
-	ASSERT_TRUE(want != NULL, "golden file missing (UPDATE_GOLDEN=1 creates it)");
-	if (want && strcmp(got, want)) {
+	if (!ASSERT_OK_PTR(want, "golden file (UPDATE_GOLDEN=1 creates it)"))
+		goto out;
+	snprintf(what, sizeof(what), "diagram matches %s (diff on stderr)", path);
+	if (!ASSERT_TRUE(!strcmp(got, want), what))
 		fprintf(stderr, "--- got (%s)\n%s--- want\n%s", path, got, want);
-		ASSERT_TRUE(0, "diagram differs from golden file");
-	}
+out:
 	free(want);
 	free(got);
 }
@@ -170,19 +190,22 @@ static void test_diagram_svg_written(void)
 	      svg_out);
 }
 
+static const struct tl_test tests[] = {
+	TL_TEST(diagram_open_close4),
+	TL_TEST(diagram_close3),
+	TL_TEST(diagram_refused),
+	TL_TEST(diagram_rst_abort),
+	TL_TEST(diagram_simultaneous),
+	TL_TEST(diagram_svg_written),
+};
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s GOLDEN_DIR SVG_OUT\n", argv[0]);
+		fprintf(stderr, "usage: %s GOLDEN_DIR SVG_OUT [FILTER]\n", argv[0]);
 		return 2;
 	}
 	golden_dir = argv[1];
 	svg_out = argv[2];
-	RUN(diagram_open_close4);
-	RUN(diagram_close3);
-	RUN(diagram_refused);
-	RUN(diagram_rst_abort);
-	RUN(diagram_simultaneous);
-	RUN(diagram_svg_written);
-	return TL_EXIT();
+	return tl_main(argc - 2, argv + 2, tests, TL_ARRAY_SIZE(tests));
 }

@@ -17,8 +17,6 @@ static void collect_cb(void *ctx, const struct sf_event *ev)
 	tc_collect(ctx, ev);
 }
 
-static const struct sf_case *cur_case;
-
 /*
  * Parse a frame the way a NIC hands it over: copied 2 bytes into an aligned
  * buffer (NET_IP_ALIGN), so the IP header is 4-byte aligned.
@@ -43,9 +41,9 @@ static int parse_frame(const __u8 *frame, size_t len, struct sf_pkt *pk)
 	return parse_frame_wire(frame, len, len, pk);
 }
 
-static void test_case(void)
+/* One lifecycle case: its frames through the parser and the tracker. */
+static void run_case(const struct sf_case *c)
 {
-	const struct sf_case *c = cur_case;
 	struct tc_result *r = calloc(1, sizeof(*r));
 	struct tracker *tr = tracker_new(0, &tc_timeouts, collect_cb, r);
 	uint64_t now = 1000000000ull;
@@ -53,16 +51,16 @@ static void test_case(void)
 	char why[400];
 	int i;
 
-	ASSERT_TRUE(r && tr, "tracker_new");
-	if (!r || !tr)
+	if (!ASSERT_OK_PTR(r, "calloc") || !ASSERT_OK_PTR(tr, "tracker_new"))
 		goto out;
 	for (i = 0; i < c->nsegs; i++) {
 		size_t len = tc_frame(c, i, buf, sizeof(buf));
 		struct sf_pkt pk;
 
 		now += c->segs[i].gap_ms * 1000000ull + 1000;
-		ASSERT_TRUE(len > 0, "frame fits");
-		ASSERT_EQ(parse_frame(buf, len, &pk), SF_P_TCP, "segment parses as TCP");
+		if (!ASSERT_NEQ(len, 0, "frame fits") ||
+		    !ASSERT_EQ(parse_frame(buf, len, &pk), SF_P_TCP, "segment parses as TCP"))
+			goto out;
 		tracker_packet(tr, &pk, now);
 	}
 	now += c->end_gap_ms * 1000000ull;
@@ -70,10 +68,20 @@ static void test_case(void)
 	r->live_after = (int)tracker_live(tr);
 	tracker_finish(tr, now);
 	if (tc_check(c, r, why, sizeof(why)))
-		ASSERT_TRUE(0, why);
+		PRINT_FAIL("%s", why);
 out:
 	tracker_free(tr);
 	free(r);
+}
+
+/* Every case of tests/cases.c, one row each: unit_CASE. */
+static void test_lifecycle(void)
+{
+	int i;
+
+	for (i = 0; i < tc_ncases; i++)
+		if (tl_subtest("unit_%s", tc_cases[i].name))
+			run_case(&tc_cases[i]);
 }
 
 /* Counters the tracker keeps for suspicious and retransmitted segments. */
@@ -90,14 +98,15 @@ static void test_tracker_counters(void)
 		if (!strcmp(tc_cases[k].name, "out_of_window_rst_ignored"))
 			c = &tc_cases[k];
 	}
-	ASSERT_TRUE(c && r && tr, "setup");
-	if (!c || !r || !tr)
+	if (!ASSERT_OK_PTR(c, "case out_of_window_rst_ignored") ||
+	    !ASSERT_OK_PTR(r, "calloc") || !ASSERT_OK_PTR(tr, "tracker_new"))
 		goto out;
 	for (i = 0; i < c->nsegs; i++) {
 		struct sf_pkt pk;
 		size_t len = tc_frame(c, i, buf, sizeof(buf));
 
-		parse_frame(buf, len, &pk);
+		if (!ASSERT_EQ(parse_frame(buf, len, &pk), SF_P_TCP, "segment parses as TCP"))
+			goto out;
 		tracker_packet(tr, &pk, now += 1000);
 	}
 	ASSERT_EQ(tracker_counters(tr)[SF_C_SUSP_RST], 2, "SF_C_SUSP_RST");
@@ -140,13 +149,12 @@ static void test_htab(void)
 	struct htab h;
 	int v, found = 0, gone = 0;
 
-	ASSERT_EQ(htab_init(&h, 4), 0, "htab_init");
-	if (!h.tab)
+	if (!ASSERT_OK(htab_init(&h, 4), "htab_init"))
 		return;
 	for (v = 0; v < 5000; v++) {
 		struct tnum *t = calloc(1, sizeof(*t));
 
-		if (!t)
+		if (!ASSERT_OK_PTR(t, "calloc"))
 			break;
 		t->v = v;
 		t->node.hash = (uint64_t)v * 0x9E3779B97F4A7C15ull;
@@ -202,8 +210,7 @@ static void test_tracker_many_conns(void)
 	uint64_t now = 1000000000ull;
 	int i, n = 20000;
 
-	ASSERT_TRUE(tr, "tracker_new");
-	if (!tr)
+	if (!ASSERT_OK_PTR(tr, "tracker_new"))
 		return;
 	for (i = 0; i < n; i++) {
 		struct sf_pkt pk;
@@ -501,7 +508,8 @@ static void check_truncations(__u8 *buf, size_t len, size_t hdr_end, const char 
 
 	for (k = 0; k <= len; k++) {
 		snprintf(msg, sizeof(msg), "%s cut at %zu", what, k);
-		ASSERT_EQ(parse_cut(buf, k, len), k < hdr_end ? SF_P_TRUNC : SF_P_TCP, msg);
+		if (!ASSERT_EQ(parse_cut(buf, k, len), k < hdr_end ? SF_P_TRUNC : SF_P_TCP, msg))
+			break;
 	}
 }
 
@@ -706,39 +714,46 @@ static void test_parse_canonical_key(void)
 	c.swap = 1;
 	la = tc_frame(&c, 0, a, sizeof(a));	/* client SYN */
 	lb = tc_frame(&c, 1, b, sizeof(b));	/* server SYN-ACK */
-	parse_frame(a, la, &pa);
-	parse_frame(b, lb, &pb);
+	if (!ASSERT_EQ(parse_frame(a, la, &pa), SF_P_TCP, "client SYN parses") ||
+	    !ASSERT_EQ(parse_frame(b, lb, &pb), SF_P_TCP, "server SYN-ACK parses"))
+		return;
 	ASSERT_TRUE(!memcmp(&pa.key, &pb.key, sizeof(pa.key)), "same key both ways");
 	ASSERT_EQ(pa.seg.dir, 1, "client at the higher address: dir 1");
 	ASSERT_EQ(pb.seg.dir, 0, "server: dir 0");
+}
+
+/*
+ * Addresses x and y that first differ at byte `at`, the way case v (0-3)
+ * says; when the next byte is in the same word it differs the other way,
+ * so only the first difference may count.
+ */
+static void canon_pair(__u8 *x, __u8 *y, unsigned at, unsigned v)
+{
+	memset(x, 0xa5, 16);
+	memcpy(y, x, 16);
+	x[at] = (__u8)(v & 1 ? 0x01 : 0xfe);
+	y[at] = (__u8)(v & 2 ? 0x80 : 0x7f);
+	if ((at & 3) != 3) {
+		x[at + 1] = (__u8)(x[at] < y[at] ? 0xff : 0);
+		y[at + 1] = (__u8)(x[at] < y[at] ? 0 : 0xff);
+	}
 }
 
 /* sf_canon_key orders endpoints as memcmp on the address bytes, then ports. */
 static void test_canon_key_order(void)
 {
 	static const __u8 diff_at[] = { 0, 1, 3, 4, 7, 9, 12, 15 };
+	struct sf_pkt pk;
 	__u8 x[16], y[16];
 	unsigned i, v, alen;
 
 	for (alen = 4; alen <= 16; alen += 12)
-		for (i = 0; i < sizeof(diff_at); i++) {
-			if (diff_at[i] >= alen)
-				continue;
+		for (i = 0; i < sizeof(diff_at) && diff_at[i] < alen; i++)
 			for (v = 0; v < 4; v++) {
-				struct sf_pkt pk;
 				char what[64];
 				int want;
 
-				memset(x, 0xa5, sizeof(x));
-				memcpy(y, x, sizeof(y));
-				x[diff_at[i]] = (__u8)(v & 1 ? 0x01 : 0xfe);
-				y[diff_at[i]] = (__u8)(v & 2 ? 0x80 : 0x7f);
-				/* The next byte, when in the same word, differs the
-				 * other way: only the first difference may count. */
-				if ((diff_at[i] & 3) != 3) {
-					x[diff_at[i] + 1] = (__u8)(x[diff_at[i]] < y[diff_at[i]] ? 0xff : 0);
-					y[diff_at[i] + 1] = (__u8)(x[diff_at[i]] < y[diff_at[i]] ? 0 : 0xff);
-				}
+				canon_pair(x, y, diff_at[i], v);
 				memset(&pk, 0, sizeof(pk));
 				pk.sport = 80;
 				pk.dport = 40000;
@@ -746,22 +761,20 @@ static void test_canon_key_order(void)
 				want = memcmp(x, y, alen) < 0 ? 0 : 1;
 				snprintf(what, sizeof(what), "IPv%u, byte %u differs, case %u",
 					 alen == 4 ? 4 : 6, diff_at[i], v);
-				ASSERT_EQ(pk.seg.dir, want, what);
-				ASSERT_TRUE(!memcmp(pk.key.addr_lo, want ? y : x, alen), what);
-				ASSERT_TRUE(!memcmp(pk.key.addr_hi, want ? x : y, alen), what);
+				if (!ASSERT_EQ(pk.seg.dir, want, what) ||
+				    !ASSERT_TRUE(!memcmp(pk.key.addr_lo, want ? y : x, alen),
+						 what) ||
+				    !ASSERT_TRUE(!memcmp(pk.key.addr_hi, want ? x : y, alen),
+						 what))
+					return;
 			}
-		}
 	/* Equal addresses: the lower port is "lo". */
-	{
-		struct sf_pkt pk;
-
-		memset(&pk, 0, sizeof(pk));
-		pk.sport = 40000;
-		pk.dport = 80;
-		sf_canon_key(&pk, x, x, 16);
-		ASSERT_EQ(pk.seg.dir, 1, "same address: ports decide");
-		ASSERT_EQ(pk.key.port_lo, htons(80), "same address: port_lo");
-	}
+	memset(&pk, 0, sizeof(pk));
+	pk.sport = 40000;
+	pk.dport = 80;
+	sf_canon_key(&pk, x, x, 16);
+	ASSERT_EQ(pk.seg.dir, 1, "same address: ports decide");
+	ASSERT_EQ(pk.key.port_lo, htons(80), "same address: port_lo");
 }
 
 /* Collects the close events a tracker emits. */
@@ -787,6 +800,8 @@ static void test_expiry_close_time(void)
 	struct sf_pkt pk;
 	__u64 t0 = 1000000000000ull;
 
+	if (!ASSERT_OK_PTR(tr, "tracker_new"))
+		return;
 	memset(&pk, 0, sizeof(pk));
 	pk.key.family = 4;
 	pk.key.addr_lo[0] = 10;
@@ -807,39 +822,30 @@ static void test_expiry_close_time(void)
 	tracker_free(tr);
 }
 
+static const struct tl_test tests[] = {
+	TL_SUBTESTS(lifecycle),
+	TL_TEST(tracker_counters),
+	TL_TEST(htab),
+	TL_TEST(tracker_many_conns),
+	TL_TEST(zeek_conn_state),
+	TL_TEST(close_names),
+	TL_TEST(state_and_flag_names),
+	TL_TEST(history_encoding),
+	TL_TEST(entry_clocks),
+	TL_TEST(parse_good_syn),
+	TL_TEST(parse_truncated),
+	TL_TEST(parse_bad_ip),
+	TL_TEST(parse_bad_tcp),
+	TL_TEST(parse_options),
+	TL_TEST(parse_vlans),
+	TL_TEST(parse_ipv6_ext),
+	TL_TEST(parse_ipv4_fragments),
+	TL_TEST(parse_canonical_key),
+	TL_TEST(canon_key_order),
+	TL_TEST(expiry_close_time),
+};
+
 int main(int argc, char **argv)
 {
-	int i;
-
-	for (i = 0; i < tc_ncases; i++) {
-		char name[96];
-
-		if (argc > 1 && !strstr(tc_cases[i].name, argv[1]))
-			continue;
-		cur_case = &tc_cases[i];
-		snprintf(name, sizeof(name), "unit_%s", tc_cases[i].name);
-		RUN_NAMED(test_case, name);
-	}
-	if (argc > 1)
-		return TL_EXIT();
-	RUN(tracker_counters);
-	RUN(htab);
-	RUN(tracker_many_conns);
-	RUN(zeek_conn_state);
-	RUN(close_names);
-	RUN(state_and_flag_names);
-	RUN(history_encoding);
-	RUN(entry_clocks);
-	RUN(parse_good_syn);
-	RUN(parse_truncated);
-	RUN(parse_bad_ip);
-	RUN(parse_bad_tcp);
-	RUN(parse_options);
-	RUN(parse_vlans);
-	RUN(parse_ipv6_ext);
-	RUN(parse_ipv4_fragments);
-	RUN(parse_canonical_key);
-	RUN(canon_key_order);
-	RUN(expiry_close_time);
-	return TL_EXIT();
+	return tl_main(argc, argv, tests, TL_ARRAY_SIZE(tests));
 }
