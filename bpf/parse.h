@@ -74,6 +74,9 @@ struct sf_cursor {
 				 * end - base (0 in user space: end - base). Beyond `end`
 				 * when a capture was cut by its snap length, or tc sees a
 				 * non-linear skb */
+	__u32 l3_off;		/* where the IP header starts, from base (sf_parse_eth) */
+	__u32 no_len_check;	/* 1: IP lengths beyond `wire` are not checked (tc: see
+				 * sf_check_len) */
 };
 
 /*
@@ -84,15 +87,18 @@ struct sf_cursor {
 #define SF_LEN_OR(len, dflt) \
 	((__u32)(len) + ((__u32)(dflt) & (__u32)-(__s32)((((__u64)(len)) - 1) >> 63)))
 
-/* Bytes on the wire from p (inside [base, end)) to the end of the frame. */
-SF_INLINE __u32 sf_wire_from(const struct sf_cursor *c, const void *p)
-{
-	__u32 off = (__u32)((const __u8 *)p - (const __u8 *)c->base);
 
+/*
+ * Bytes on the wire from `skip` bytes after the IP header's start to the
+ * end of the frame. Offsets, not packet pointers: no pointer arithmetic for
+ * the verifier to refuse, nor a length derived from a packet pointer.
+ */
+SF_INLINE __u32 sf_wire_from(const struct sf_cursor *c, __u32 skip)
+{
 #ifdef __bpf__
-	return c->wire - off;	/* the hooks always say (no arithmetic on pkt_end) */
+	return c->wire - c->l3_off - skip;	/* the hooks always say (no pkt_end arithmetic) */
 #else
-	return SF_LEN_OR(c->wire, (const __u8 *)c->end - (const __u8 *)c->base) - off;
+	return SF_LEN_OR(c->wire, (const __u8 *)c->end - (const __u8 *)c->base) - c->l3_off - skip;
 #endif
 }
 
@@ -104,7 +110,22 @@ struct sf_pkt {
 	__u16 dport;
 	__u16 opt_off;		/* SYN options: offset from the packet start */
 	__u16 opt_len;		/* and length; 0 if none (or not a SYN) */
+	__u32 ip_short;		/* the IP header claims more bytes than the frame has on
+				 * the wire: bytes missing (sf_check_len) */
 };
+
+/*
+ * sf_check_len: SF_P_BAD_IP when the IP header of a parsed segment claims
+ * more bytes than the frame has on the wire (Linux drops it: ip_rcv), else
+ * rc. The tc programs leave it out (a constant sf_cursor.no_len_check):
+ * there a length from the skb in a branch costs ~450,000 more instructions
+ * to verify; at egress the kernel built the packet itself, and tc ingress
+ * (--mode tc) sees what the driver and GRO passed on.
+ */
+SF_INLINE int sf_check_len(int rc, const struct sf_pkt *pk)
+{
+	return rc == SF_P_TCP && pk->ip_short - 1 < 0x7fffffffu ? SF_P_BAD_IP : rc;
+}
 
 /*
  * sf_vlan_ids: the ids of an Ethernet frame's first two VLAN tags (outer
@@ -425,9 +446,9 @@ SF_INLINE int sf_parse_ipv4(struct sf_cursor *c, struct sf_pkt *pk)
 	 * IPv4 BIG TCP packet over 64 KB: the frame says how long it is (as
 	 * Wireshark reads it). Longer than the frame: Linux drops it.
 	 */
-	tot = SF_LEN_OR(tot, sf_wire_from(c, ip));
-	if (tot > sf_wire_from(c, ip))
-		return SF_P_BAD_IP;
+	tot = SF_LEN_OR(tot, sf_wire_from(c, 0));
+	if (!c->no_len_check)
+		pk->ip_short = tot - sf_wire_from(c, 0);
 	if (ihl < sizeof(*ip) || tot < ihl)
 		return SF_P_BAD_IP;
 	if (ip->protocol != 6 /* IPPROTO_TCP */)
@@ -464,9 +485,9 @@ SF_INLINE int sf_parse_ipv6(struct sf_cursor *c, struct sf_pkt *pk)
 	payload = bpf_ntohs(ip6->payload_len);
 	/* 0: GSO/BIG TCP before segmentation, as for IPv4 (a jumbogram's
 	 * hop-by-hop option is not read: the frame's length is the same). */
-	payload = SF_LEN_OR(payload, sf_wire_from(c, ip6 + 1));
-	if (payload > sf_wire_from(c, ip6 + 1))
-		return SF_P_BAD_IP;
+	payload = SF_LEN_OR(payload, sf_wire_from(c, sizeof(*ip6)));
+	if (!c->no_len_check)
+		pk->ip_short = payload - sf_wire_from(c, sizeof(*ip6));
 	nh = ip6->nexthdr;
 	c->pos = ip6 + 1;
 	SF_UNROLL
@@ -533,8 +554,9 @@ SF_INLINE int sf_parse_eth(struct sf_cursor *c, struct sf_pkt *pk)
 	if (rc)
 		return rc;
 	/* At most 14 + 4 VLAN + 4 MPLS tags: below 64. */
-	c->pos = (__u8 *)c->base + (SF_OPAQUE((__u32)((__u8 *)c->pos - (__u8 *)c->base)) & 0x3f);
-	return sf_parse_l3(c, proto, pk);
+	c->l3_off = SF_OPAQUE((__u32)((__u8 *)c->pos - (__u8 *)c->base)) & 0x3f;
+	c->pos = (__u8 *)c->base + c->l3_off;
+	return sf_check_len(sf_parse_l3(c, proto, pk), pk);
 }
 
 #ifndef __bpf__

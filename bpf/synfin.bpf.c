@@ -241,11 +241,13 @@ __noinline __u32 sf_vlans_skb(struct __sk_buff *skb)
  * SF_P_TCP for a TCP segment, else what handle_packet() returns (SF_P_TRUNC
  * with may_pull: pull and call again).
  */
-static __always_inline int parse(void *ctx, void *data, void *data_end, __u32 wire, __u8 hook,
-				 int may_pull, struct sf_counters *cs, struct sf_pkt *pk)
+static __always_inline int parse(void *ctx, void *data, void *data_end, __u32 wire,
+				 int len_check, __u8 hook, int may_pull, struct sf_counters *cs,
+				 struct sf_pkt *pk)
 {
 	struct sf_cursor cur = { .pos = data, .end = data_end, .base = data,
-				 .wire = SF_LEN_OR(wire_len_override, wire) };
+				 .wire = SF_LEN_OR(wire_len_override, wire),
+				 .no_len_check = !len_check };
 	int rc = sf_parse_eth(&cur, pk);
 
 	/* tc may see headers outside the linear area: the caller pulls, retries. */
@@ -429,7 +431,8 @@ static __always_inline void release(struct sf_counters *cs, const struct sf_key 
  * packets before they are cut to MSS size, XDP always 1.
  */
 static __always_inline int handle_packet(void *ctx, void *data, void *data_end, __u32 wire,
-					 __u16 vlan, __u8 hook, int may_pull, __u32 segs)
+					 int len_check, __u16 vlan, __u8 hook, int may_pull,
+					 __u32 segs)
 {
 	struct sf_step_out o = {};
 	struct sf_pkt pk = {};
@@ -441,7 +444,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	int rc, in_half, locked;
 
 	cs = bpf_map_lookup_elem(&counters, &zero);
-	rc = parse(ctx, data, data_end, wire, hook, may_pull, cs, &pk);
+	rc = parse(ctx, data, data_end, wire, len_check, hook, may_pull, cs, &pk);
 	if (rc != SF_P_TCP)
 		return rc;
 	if (!cfg_no_vlan) {
@@ -489,7 +492,7 @@ SEC("xdp")
 int synfin_xdp(struct xdp_md *ctx)
 {
 	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end,
-		      (__u32)bpf_xdp_get_buff_len(ctx), 0, SF_HOOK_XDP, 0, 1);
+		      (__u32)bpf_xdp_get_buff_len(ctx), 1, 0, SF_HOOK_XDP, 0, 1);
 	return XDP_PASS;
 }
 
@@ -504,10 +507,10 @@ __noinline int sf_handle_tc(struct __sk_buff *skb, int hook, int may_pull)
 	if (!skb)
 		return 0;
 	/* An offloaded VLAN tag is not in the data: it is the outermost one. */
-	__u16 vlan = 0;
+	__u16 vlan = (__u16)((skb->vlan_present ? SF_VLAN_TAG : 0) | (skb->vlan_tci & 0x0fff));
 
-	return handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, 0,
-			     vlan, hook == SF_HOOK_TC_INGRESS ? SF_HOOK_TC_INGRESS : SF_HOOK_TC_EGRESS,
+	return handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, skb->len,
+			     0 /* no IP length check: see sf_check_len */, vlan, hook == SF_HOOK_TC_INGRESS ? SF_HOOK_TC_INGRESS : SF_HOOK_TC_EGRESS,
 			     may_pull, skb->gso_segs);
 }
 

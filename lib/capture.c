@@ -145,8 +145,10 @@ static int parse_aligned(const __u8 *data, __u32 caplen, __u32 wire, __u32 off, 
 		c.wire = wire > caplen ? wire : caplen;
 		p = proto;
 		rc = sf_skip_vlans(&c, &p);
+		c.l3_off = (__u32)((__u8 *)c.pos - d);
+		c.no_len_check = 0;
 		if (!rc)
-			rc = sf_parse_l3(&c, p, pk);
+			rc = sf_check_len(sf_parse_l3(&c, p, pk), pk);
 		if (len == caplen || (rc != SF_P_TRUNC && (rc || pk->opt_off + pk->opt_len <= len)))
 			break;
 		len = caplen;	/* cut short by the copy, not the capture */
