@@ -17,6 +17,7 @@
 #include <pcap/pcap.h>
 #include "lib/capture.h"
 #include "lib/names.h"
+#include "lib/pcapng.h"
 #include "lib/track.h"
 #include "lib/util.h"
 #include "kern/kreplay.h"
@@ -179,6 +180,7 @@ static void print_summary(const struct capture_stats *st, uint64_t conns, uint64
 struct replay {
 	struct replay_opts o;
 	pcap_t *pc;
+	struct pcapng *ng;	/* a pcapng file libpcap refuses (lib/pcapng.h) */
 	int dlt;
 	const char *name;	/* the file, or "standard input" */
 	struct sink sink;
@@ -194,6 +196,15 @@ static int open_capture(struct replay *r)
 	const char *file = r->o.file, *dn;
 
 	r->name = strcmp(file, "-") ? file : "standard input";
+	/* Interfaces of several link types or snap lengths: libpcap refuses
+	 * those, synfin reads them itself (each packet with its own link type). */
+	if (strcmp(file, "-") && pcapng_mixed(file)) {
+		r->ng = pcapng_open(file);
+		if (r->ng)
+			return 0;
+		fprintf(stderr, "synfin replay: cannot read %s: %s\n", r->name, strerror(errno));
+		return EXIT_RUNTIME;
+	}
 	r->pc = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!r->pc) {
 		size_t nl = strlen(file);
@@ -256,57 +267,80 @@ nomem:
 }
 
 /*
- * Every frame through the decoder and the state machine. *pcap_rc gets
- * pcap's last word (PCAP_ERROR_BREAK at the end of the file). Returns 0, or
- * EXIT_RUNTIME when the kernel path failed (it said why).
+ * One frame (of link type dlt, caplen of len bytes, at ts) through the
+ * decoder and the state machine. 0, or EXIT_RUNTIME when the kernel path
+ * failed (it said why).
  */
-static int feed(struct replay *r, int *pcap_rc)
+static int frame(struct replay *r, int dlt, const __u8 *data, __u32 caplen, __u32 len,
+		 uint64_t ts)
+{
+	struct frame_info fi;
+	struct sf_pkt pk;
+	int prc, tracked;
+
+	/* The clock never runs backwards: merged or reordered captures. */
+	if (ts > r->now)
+		r->now = ts;
+	r->st.pkts++;
+	prc = capture_decode(dlt, data, caplen, len, &pk, &fi);
+	capture_count(&r->st, prc, &pk);
+	if (r->o.t.no_vlan)
+		memset(pk.key.vlan, 0, sizeof(pk.key.vlan));
+	tracked = prc == SF_P_TCP && port_wanted(&r->o.t, pk.sport, pk.dport);
+	if (tracked)
+		r->st.tcp++;
+	else if (prc == SF_P_TCP)
+		r->st.filtered++;	/* (the kernel filters by its own copy of the ports) */
+	if (r->k)
+		return kreplay_packet(r->k, dlt == DLT_EN10MB, data, caplen, len, &fi, prc, tracked,
+				      &pk, r->now, &r->o.t.to) ? EXIT_RUNTIME : 0;
+	if (tracked)
+		tracker_packet(r->tr, &pk, r->now);
+	return 0;
+}
+
+/*
+ * Every frame of the capture. *pcap_rc gets the reader's last word
+ * (PCAP_ERROR_BREAK at the end of the file; *why for our pcapng reader's
+ * errors). Returns 0, or EXIT_RUNTIME when the kernel path failed.
+ */
+static int feed(struct replay *r, int *pcap_rc, const char **why)
 {
 	struct pcap_pkthdr *h;
+	struct pcapng_pkt p;
 	const __u8 *data;
 	int rc;
 
-	while ((rc = pcap_next_ex(r->pc, &h, &data)) == 1) {
-		struct frame_info fi;
-		struct sf_pkt pk;
-		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
-		int prc, tracked;
-
-		/* The clock never runs backwards: merged or reordered captures. */
-		if (ts > r->now)
-			r->now = ts;
-		r->st.pkts++;
-		prc = capture_decode(r->dlt, data, h->caplen, h->len, &pk, &fi);
-		capture_count(&r->st, prc, &pk);
-		if (r->o.t.no_vlan)
-			memset(pk.key.vlan, 0, sizeof(pk.key.vlan));
-		tracked = prc == SF_P_TCP && port_wanted(&r->o.t, pk.sport, pk.dport);
-		if (tracked)
-			r->st.tcp++;
-		else if (prc == SF_P_TCP)
-			r->st.filtered++;	/* (the kernel filters by its own copy of the ports) */
-		if (r->k) {
-			if (kreplay_packet(r->k, r->dlt == DLT_EN10MB, data, h->caplen, h->len, &fi, prc,
-					   tracked, &pk, r->now, &r->o.t.to))
+	if (r->ng) {
+		while ((rc = pcapng_next(r->ng, &p, why)) == 1)
+			if (frame(r, p.dlt, p.data, p.caplen, p.len, p.ts_ns))
 				return EXIT_RUNTIME;
-		} else if (tracked) {
-			tracker_packet(r->tr, &pk, r->now);
-		}
+		*pcap_rc = rc == 0 ? PCAP_ERROR_BREAK : PCAP_ERROR;
+		return 0;
 	}
+	while ((rc = pcap_next_ex(r->pc, &h, &data)) == 1)
+		if (frame(r, r->dlt, data, h->caplen, h->len,
+			  (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec))
+			return EXIT_RUNTIME;
 	*pcap_rc = rc;
+	*why = pcap_geterr(r->pc);
 	return 0;
 }
 
 /* Close what is still open at the end of the capture; the summary. */
-static int finish(struct replay *r, int rc, uint64_t t0)
+static int finish(struct replay *r, int rc, const char *why, uint64_t t0)
 {
 	uint64_t conns;
 	int ret = 0;
 
 	if (rc != PCAP_ERROR_BREAK) {
 		/* A cut-off file: report what was read, then fail. */
-		fprintf(stderr, "synfin replay: %s: read error after %llu packets: %s\n", r->name,
-			(unsigned long long)r->st.pkts, pcap_geterr(r->pc));
+		fprintf(stderr, "synfin replay: %s: read error after %llu packets: %s%s\n", r->name,
+			(unsigned long long)r->st.pkts, why,
+			strstr(why, "an interface has") ?
+			" (a pcapng capture on several interfaces: give synfin the file, not "
+			"standard input, and it reads them all; or split it: tshark -r FILE "
+			"-Y 'frame.interface_id == 0' -w FILE-if0.pcapng)" : "");
 		ret = EXIT_RUNTIME;
 	}
 	if (r->k) {
@@ -337,12 +371,14 @@ static void replay_close(struct replay *r)
 	fflush(stdout);
 	if (r->pc)
 		pcap_close(r->pc);
+	pcapng_close(r->ng);
 }
 
 int cmd_replay(int argc, char **argv)
 {
 	struct replay r = {};
 	uint64_t t0 = mono_ns();
+	const char *why = "";
 	int rc, pcap_rc;
 
 	rc = parse_replay_args(argc, argv, &r.o);
@@ -352,9 +388,9 @@ int cmd_replay(int argc, char **argv)
 	if (!rc)
 		rc = open_sink(&r);
 	if (!rc)
-		rc = feed(&r, &pcap_rc);
+		rc = feed(&r, &pcap_rc, &why);
 	if (!rc)
-		rc = finish(&r, pcap_rc, t0);
+		rc = finish(&r, pcap_rc, why, t0);
 	replay_close(&r);
 	return rc;
 }

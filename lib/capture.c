@@ -20,6 +20,9 @@
 #define DLT_IPV6 229
 #endif
 
+/* Raw IP as pcapng files (lib/pcapng.c) number it: libpcap maps it to DLT_RAW. */
+#define LINKTYPE_RAW 101
+
 #define SLL_HDR_LEN 16		/* protocol at offset 14 */
 #define SLL2_HDR_LEN 20		/* protocol at offset 0 */
 
@@ -27,7 +30,7 @@ int capture_link_supported(int dlt)
 {
 	switch (dlt) {
 	case DLT_EN10MB: case DLT_LINUX_SLL: case DLT_LINUX_SLL2: case DLT_RAW:
-	case DLT_IPV4: case DLT_IPV6: case DLT_NULL: case DLT_LOOP:
+	case DLT_IPV4: case DLT_IPV6: case DLT_NULL: case DLT_LOOP: case LINKTYPE_RAW:
 		return 1;
 	}
 	return 0;
@@ -101,6 +104,7 @@ static int link_header(int dlt, const __u8 *data, __u32 caplen, __u32 *off, __be
 		*off = SLL2_HDR_LEN;
 		return 0;
 	case DLT_RAW:
+	case LINKTYPE_RAW:
 		*proto = proto_of_version(data, caplen);
 		return 0;
 	case DLT_IPV4:
