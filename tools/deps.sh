@@ -10,6 +10,7 @@ PKGS=(
 	iproute2 procps psmisc			# netns/veth, tc, process control
 	libbpf-tools				# tcpstates: the kernel's socket states (test oracle)
 	python3 curl jq				# test drivers, JSON checks
+	python3-scapy				# e2e: forged segments (tests/e2e/forged.py)
 	nftables util-linux			# e2e: drop SYNs/FINs in a namespace; setpriv
 	tcpdump tshark				# capture + independent decoder (replay tests)
 	prometheus				# promtool + real scrape test
