@@ -50,6 +50,13 @@ const volatile __u16 cfg_ports[SF_MAX_PORTS] = {};
 const volatile __u32 cfg_nports = 0;
 /* --no-vlan: VLAN ids stay out of the key (one connection across VLANs). */
 const volatile __u8 cfg_no_vlan = 0;
+/*
+ * tc reads the skb's offloaded VLAN tag (set with --mode tc). Not with XDP
+ * ingress: a NIC that strips tags on receive hides them from XDP, and an
+ * egress tag sits in the skb until after tc, so only the tags in the
+ * frame's data are read on both sides, the same way.
+ */
+const volatile __u8 cfg_tc_vlan_meta = 0;
 
 /* Connections whose handshake completed, or picked up mid-stream. */
 struct {
@@ -449,7 +456,8 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		return rc;
 	if (!cfg_no_vlan) {
 		sf_key_set_vlan(&pk.key, hook == SF_HOOK_XDP ? sf_vlans_xdp(ctx) : sf_vlans_skb(ctx));
-		sf_key_push_vlan_if(&pk.key, vlan);
+		if (cfg_tc_vlan_meta)
+			sf_key_push_vlan_if(&pk.key, vlan);
 	}
 	if (!port_wanted(pk.sport, pk.dport)) {
 		count(cs, SF_C_FILTERED);
@@ -477,9 +485,12 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	 * Data and ACKs between two established sides change no state, so no
 	 * RTT or event time depends on them: the coarse clock (a jiffies read,
 	 * no TSC) is enough for the idle time and saves a good part of the cost.
+	 * Not while a RST is pending: the answer's time, compared with the
+	 * RST's precise one, decides its verdict (conn.h, sf_rst_answered).
 	 */
 	if (!now)
-		now = e->side[0].state == SF_ESTABLISHED && e->side[1].state == SF_ESTABLISHED ?
+		now = e->side[0].state == SF_ESTABLISHED && e->side[1].state == SF_ESTABLISHED &&
+		      !(e->flags & SF_ENTRY_RST_PENDING) ?
 		      bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
 	step(e, &pk, now, segs, &o);
 	o.what |= what;

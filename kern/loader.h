@@ -21,6 +21,7 @@ struct loader_cfg {
 	__u32 max_conns;	/* table sizes; 0 keeps the object's own */
 	__u32 max_half;
 	bool no_vlan;		/* --no-vlan: VLAN ids not in the key */
+	bool tc_vlan_meta;	/* tc reads offloaded VLAN tags (ingress is tc too) */
 };
 
 struct synfin_bpf;
