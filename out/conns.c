@@ -5,6 +5,7 @@
 #include <string.h>
 #include "lib/names.h"
 #include "out/conns.h"
+#include "out/term.h"
 
 void conns_write_json(FILE *f, const struct sf_row *rows, size_t n, uint64_t now)
 {
