@@ -634,14 +634,14 @@ SF_HELPER int sf_ack_unsent(const struct sf_entry *e, const struct sf_seg *s, in
 }
 
 /* What side p's ACK proves it has received: the peer's SYN, the peer's FIN. */
-SF_HELPER void sf_own_ack(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+SF_HELPER void sf_own_ack(struct sf_entry *e, const struct sf_seg *s, __u32 ack, int p, __u64 now,
 			  struct sf_step_out *o)
 {
 	struct sf_side_rec *P = &e->side[p];
 	const struct sf_side_rec *Q = &e->side[p ^ 1];
 
 	if ((Q->flags & SF_SIDE_SYN) && !(P->flags & SF_SIDE_GOT_SYN) &&
-	    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
+	    sf_seq_lt(Q->isn, ack) && sf_seq_le(ack, Q->nxt)) {
 		P->flags |= SF_SIDE_GOT_SYN;
 		if (P->state == SF_SYN_SENT) {
 			if (s->flags & SF_TH_SYN)	/* simultaneous open */
@@ -655,10 +655,10 @@ SF_HELPER void sf_own_ack(struct sf_entry *e, const struct sf_seg *s, int p, __u
 		}
 	}
 	if ((Q->flags & SF_SIDE_FIN) && !(P->flags & SF_SIDE_GOT_FIN) &&
-	    sf_seq_le(Q->fin_seq + 1, s->ack))
+	    sf_seq_le(Q->fin_seq + 1, ack))
 		sf_got_fin(e, o, p, now);
-	if (!(P->flags & SF_SIDE_ACKED) || sf_seq_lt(P->last_ack, s->ack))
-		P->last_ack = s->ack;
+	if (!(P->flags & SF_SIDE_ACKED) || sf_seq_lt(P->last_ack, ack))
+		P->last_ack = ack;
 	P->flags |= SF_SIDE_ACKED;
 }
 
@@ -794,7 +794,7 @@ SF_HELPER int sf_take_fin(struct sf_entry *e, int p, __u32 fseq, int acks_peer_f
  * What side p's ACK does to the peer, which receives it: acknowledges its
  * SYN, its FIN. `fin_now`: p sent its first FIN on this very segment.
  */
-SF_HELPER void sf_peer_ack(struct sf_entry *e, const struct sf_seg *s, int p, int fin_now,
+SF_HELPER void sf_peer_ack(struct sf_entry *e, __u32 ack, int p, int fin_now,
 			   __u64 now, struct sf_step_out *o)
 {
 	const struct sf_side_rec *P = &e->side[p];
@@ -802,13 +802,13 @@ SF_HELPER void sf_peer_ack(struct sf_entry *e, const struct sf_seg *s, int p, in
 	int q = p ^ 1;
 
 	if ((Q->flags & SF_SIDE_SYN) && !(Q->flags & SF_SIDE_SYN_ACKED) &&
-	    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
+	    sf_seq_lt(Q->isn, ack) && sf_seq_le(ack, Q->nxt)) {
 		Q->flags |= SF_SIDE_SYN_ACKED;
 		if (Q->state == SF_SYN_RECV)
 			sf_go(e, o, q, SF_ESTABLISHED, now);
 	}
 	if ((Q->flags & SF_SIDE_FIN) && !(Q->flags & SF_SIDE_FIN_ACKED) &&
-	    sf_seq_le(Q->fin_seq + 1, s->ack)) {
+	    sf_seq_le(Q->fin_seq + 1, ack)) {
 		/* P's earlier FIN reached Q before this ACK did. */
 		if ((P->flags & SF_SIDE_FIN) && !fin_now && !(Q->flags & SF_SIDE_GOT_FIN))
 			sf_got_fin(e, o, q, now);
@@ -855,10 +855,9 @@ SF_HELPER void sf_fin_proven(struct sf_entry *e, int p, __u64 now, struct sf_ste
 	__u32 gap = Q->fin_seq - Q->nxt;
 
 	if ((__s32)gap > 0) {
+		/* (Not half-close bytes: when they were sent is unknown.) */
 		Q->bytes += gap;
 		Q->missed += gap;
-		if (e->side[p & 1].flags & SF_SIDE_FIN)
-			e->half_close_bytes += gap;
 		sf_history(e, p ^ 1, SF_HIST_D);
 	}
 	Q->nxt = Q->fin_seq;
@@ -904,10 +903,12 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 {
 	struct sf_side_rec *P;
 	int p, fin_now;
+	__u32 ack;		/* the ACK as acted on: clamped if it claims unsent data */
 	__u8 f;
 
 	if (!e || !s || !o)
 		return -1;
+	ack = s->ack;
 	f = s->flags;
 	p = s->dir == e->client_dir ? SF_CLIENT : SF_SERVER;
 	P = &e->side[p];
@@ -927,8 +928,19 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		return 0;
 	if (!sf_fin_check(e, s, p, o))
 		return 0;
-	if ((f & (SF_TH_ACK | SF_TH_SYN)) == SF_TH_ACK && sf_ack_unsent(e, s, p))
-		return sf_ignore(P, o, SF_SUSP_ACK);
+	if ((f & (SF_TH_ACK | SF_TH_SYN)) == SF_TH_ACK && sf_ack_unsent(e, s, p)) {
+		const struct sf_side_rec *Q = &e->side[(p ^ 1) & 1];
+
+		/* A bare ACK of unsent data is dropped, as Linux drops it. One
+		 * with data or a FIN may follow a segment the hook missed (a
+		 * capture's loss, a skipped busy entry): its data and FIN count,
+		 * its ACK only up to what the peer was seen sending. */
+		if (!s->len && !(f & SF_TH_FIN))
+			return sf_ignore(P, o, SF_SUSP_ACK);
+		ack = (Q->flags & SF_SIDE_FIN_PENDING) ? Q->fin_seq + 1 : Q->nxt;
+		P->suspicious += P->suspicious < 255;
+		o->dropped = SF_SUSP_ACK;
+	}
 	/* Either side goes on after a pending RST: it was not the end. */
 	if ((e->flags & SF_ENTRY_RST_PENDING) && sf_rst_answered(e, p, now)) {
 		struct sf_side_rec *R = &e->side[(e->rst_side - 1) & 1];
@@ -941,11 +953,11 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 	}
 	P->flags |= SF_SIDE_SEEN;
 	if ((f & SF_TH_ACK) && (e->side[p ^ 1].flags & SF_SIDE_FIN_PENDING) &&
-	    s->ack == e->side[p ^ 1].fin_seq + 1)
+	    ack == e->side[p ^ 1].fin_seq + 1)
 		sf_fin_proven(e, p, now, o);
 
 	if (f & SF_TH_ACK)
-		sf_own_ack(e, s, p, now, o);
+		sf_own_ack(e, s, ack, p, now, o);
 	P->win = s->win;
 	if (f & SF_TH_SYN)
 		P->flags |= SF_SIDE_WIN_SYN;
@@ -960,7 +972,7 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 	fin_now = (f & SF_TH_FIN) && sf_send_fin(e, s, p, now, o);
 
 	if (f & SF_TH_ACK)
-		sf_peer_ack(e, s, p, fin_now, now, o);
+		sf_peer_ack(e, ack, p, fin_now, now, o);
 	sf_open_check(e, now, o);
 	sf_close_check(e, o);
 	return o->ntrans;

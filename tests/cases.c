@@ -667,6 +667,30 @@ const struct sf_case tc_cases[] = {
 },
 {
 	/*
+	 * The hook missed the server's second 100 bytes (a capture's loss, or
+	 * a segment skipped on a busy entry): the client's data and FIN that
+	 * acknowledge them still count -- only a bare ACK of unsent data is
+	 * dropped -- their ACK only up to what the server was seen sending; the
+	 * server's FIN, beyond the gap, counts when the client acknowledges it.
+	 */
+	.name = "ack_beyond_missed_segment_keeps_data", ISNS,
+	SEGS(OPEN3,
+	     { .from = S, .flags = F_PA, .seq = 1, .ack = 1, .len = 100 },
+	     { .from = C, .flags = F_PA, .seq = 1, .ack = 201, .len = 50 },
+	     { .from = S, .flags = F_A, .seq = 201, .ack = 51 },
+	     { .from = C, .flags = F_FA, .seq = 51, .ack = 201 },
+	     { .from = S, .flags = F_A, .seq = 201, .ack = 52 },
+	     { .from = S, .flags = F_FA, .seq = 201, .ack = 52, .gap_ms = 1 },
+	     { .from = C, .flags = F_A, .seq = 52, .ack = 202 }),
+	TRANS(T_OPEN3, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShAdDaFfg",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cbytes = 50, .sbytes = 200, .smissed = 100, .cpkts = 5, .spkts = 5,
+		 .suspicious = 2 }),
+	.opens = 1, .held = 2, .live_after = 1,
+},
+{
+	/*
 	 * Item 3: a RST "from the server" inside the client's window but not at
 	 * its next expected byte. Linux answers with a challenge ACK (RFC 5961
 	 * 3.2) and the connection goes on; the RST is held, and the client's
