@@ -1,5 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # synfin: `make` builds ./synfin; `make test`, `make demo`, `make bench`.
+#
+# User space is four layers, each a directory, dependencies pointing down:
+#   cmd/ (one file per command) -> out/ (renderers) -> lib/ (pure code)
+#   cmd/ -> kern/ (talks to the kernel) -> lib/
+# lib, kern and out are static libraries; tests, fuzzers and benchmarks
+# link those, never a command.
 OUTPUT := .output
 CLANG ?= clang
 BPFTOOL ?= bpftool
@@ -8,15 +14,25 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -std=gnu11
-INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
+DEPFLAGS = -MMD -MP
+INCLUDES := -I$(OUTPUT) -Ibpf -I.
 LDLIBS := -lbpf -lelf -lz -lpcap -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	-Ivmlinux -Ibpf -Wall -Wno-unused-function
 
-USER_SRCS := $(wildcard user/*.c)
-USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
-BPF_HDRS := bpf/synfin.h bpf/parse.h bpf/conn.h
+LAYERS := lib kern out cmd
+LIB_SRCS := $(wildcard lib/*.c)
+KERN_SRCS := $(wildcard kern/*.c)
+OUT_SRCS := $(wildcard out/*.c)
+CMD_SRCS := $(wildcard cmd/*.c)
+obj = $(patsubst %.c,$(OUTPUT)/%.o,$(1))
+LIB_A := $(OUTPUT)/libsynfin.a
+KERN_A := $(OUTPUT)/libsynfin-kern.a
+OUT_A := $(OUTPUT)/libsynfin-out.a
+# Link order: a library before the ones it uses.
+LIBS_A := $(OUT_A) $(KERN_A) $(LIB_A)
+BPF_HDRS := $(wildcard bpf/*.h)
 
 ifeq ($(V),1)
 Q =
@@ -26,23 +42,33 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps clean test test-unit demo bench vmlinux fuzz check fuzz-pcap fuzz-conn
-.SECONDARY: $(OUTPUT)/bench_empty.bpf.o $(OUTPUT)/bench_lookup.bpf.o \
-	$(OUTPUT)/bench_lookup_clock.bpf.o
+.DELETE_ON_ERROR:
+.PHONY: all deps clean test demo bench vmlinux fuzz fuzz-pcap fuzz-conn
 
-all: deps synfin
+all: synfin
 
+# Packages, per purpose (tools/deps.sh): each target asks for what it needs.
 deps:
-	$(Q)tools/deps.sh
+	$(Q)tools/deps.sh all
 
-synfin: $(USER_OBJS)
+synfin: $(call obj,$(CMD_SRCS)) $(LIBS_A) | deps-build
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o %.a,$^) $(LDLIBS) -o $@
 
-$(OUTPUT):
+deps-%:
+	$(Q)tools/deps.sh $*
+
+$(LIB_A): $(call obj,$(LIB_SRCS))
+$(KERN_A): $(call obj,$(KERN_SRCS))
+$(OUT_A): $(call obj,$(OUT_SRCS))
+$(LIBS_A):
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT) $(addprefix $(OUTPUT)/,$(LAYERS)):
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/synfin.bpf.o: bpf/synfin.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUTPUT)
+$(OUTPUT)/synfin.bpf.o: bpf/synfin.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUTPUT) deps-build
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -50,9 +76,10 @@ $(OUTPUT)/synfin.skel.h: $(OUTPUT)/synfin.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name synfin_bpf > $@
 
-$(OUTPUT)/%.o: user/%.c $(wildcard user/*.h) $(BPF_HDRS) $(OUTPUT)/synfin.skel.h | $(OUTPUT)
+# Every user object may include the skeleton; -MMD records what each really does.
+$(OUTPUT)/%.o: %.c | $(OUTPUT)/synfin.skel.h $(addprefix $(OUTPUT)/,$(LAYERS))
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(INCLUDES) -c $< -o $@
 
 # Regenerate vmlinux.h from the running kernel's BTF.
 vmlinux:
@@ -60,6 +87,9 @@ vmlinux:
 
 # Benchmarks (tools/bench.sh): baseline BPF programs with their own
 # skeletons, the measuring tool, and the connection-churn load generator.
+BENCH_BPF := $(patsubst bench/%.bpf.c,%,$(wildcard bench/*.bpf.c))
+.SECONDARY: $(patsubst %,$(OUTPUT)/bench_%.bpf.o,$(BENCH_BPF))
+
 $(OUTPUT)/bench_%.bpf.o: bench/%.bpf.c vmlinux/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -68,67 +98,55 @@ $(OUTPUT)/bench_%.skel.h: $(OUTPUT)/bench_%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name bench_$* > $@
 
-$(OUTPUT)/sfbench: bench/sfbench.c $(filter-out $(OUTPUT)/main.o,$(USER_OBJS)) \
-		$(OUTPUT)/bench_empty.skel.h $(OUTPUT)/bench_lookup.skel.h \
-		$(OUTPUT)/bench_lookup_clock.skel.h
+$(OUTPUT)/sfbench: bench/sfbench.c $(LIBS_A) $(patsubst %,$(OUTPUT)/bench_%.skel.h,$(BENCH_BPF))
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(INCLUDES) $(filter %.c %.o,$^) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(INCLUDES) $< $(LIBS_A) $(LDLIBS) -o $@
 
 $(OUTPUT)/loadgen: tools/loadgen.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
 
-# Test binaries (tests/unit/run.sh and tests/prog/run.sh build them).
-TEST_SRCS := tests/cases.c user/track.c user/htab.c user/util.c
-TEST_DEPS := $(TEST_SRCS) tests/cases.h tests/testlib.h user/synfin_user.h user/htab.h $(BPF_HDRS)
+# Test programs (tests/*/run.sh build them): tests/DIR/test_NAME.c ->
+# $(OUTPUT)/test_NAME, with the shared lifecycle table tests/cases.c. The
+# unit tests build the pure library from source under ASan/UBSan; the
+# others link the libraries.
+TEST_SRCS := $(wildcard tests/*/test_*.c)
+TEST_BINS := $(patsubst %.c,$(OUTPUT)/%,$(notdir $(TEST_SRCS)))
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+TEST_CFLAGS = $(CFLAGS) $(INCLUDES) -Itests
+USER_HDRS := $(wildcard $(addsuffix /*.h,$(LAYERS)) tests/*.h) $(BPF_HDRS)
+test_src = $(filter %/$(notdir $(1)).c,$(TEST_SRCS))
 
-$(OUTPUT)/test_unit: tests/unit/test_unit.c $(TEST_DEPS) | $(OUTPUT)
+$(OUTPUT)/test_unit: $(LIB_SRCS) tests/cases.c
+$(OUTPUT)/test_unit: TEST_CFLAGS += $(SANITIZE)
+$(OUTPUT)/test_unit: TEST_LINK = $(LIB_SRCS) -lpcap -lm
+$(filter-out $(OUTPUT)/test_unit,$(TEST_BINS)): $(LIBS_A) tests/cases.c
+$(filter-out $(OUTPUT)/test_unit,$(TEST_BINS)): TEST_LINK = $(LIBS_A) $(LDLIBS) -lpthread
+
+.SECONDEXPANSION:
+$(TEST_BINS): $$(call test_src,$$@) $(USER_HDRS) | $(OUTPUT)/synfin.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(SANITIZE) -Ibpf -Iuser -Itests tests/unit/test_unit.c $(TEST_SRCS) -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) $< tests/cases.c $(TEST_LINK) -o $@
 
-$(OUTPUT)/test_prog: tests/prog/test_prog.c $(TEST_DEPS) user/metrics.c $(OUTPUT)/synfin.skel.h \
-		| $(OUTPUT)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests tests/prog/test_prog.c $(TEST_SRCS) user/metrics.c \
-		-lbpf -lelf -lz -lpthread -o $@
-
-# libFuzzer on the state machine core: make fuzz-conn [FUZZ_SECS=60]
+# libFuzzer harnesses, tests/fuzz/fuzz_NAME.c -> $(OUTPUT)/fuzz_NAME, over
+# the pure library and the renderers built with ASan/UBSan:
+#   make fuzz-conn|fuzz-pcap [FUZZ_SECS=60]; make fuzz runs both.
+# Crashers go to tests/fuzz/corpus-regress/ (the replay suite re-runs them).
 FUZZ_SECS ?= 60
-$(OUTPUT)/fuzz_conn: tests/fuzz/fuzz_conn.c $(BPF_HDRS) | $(OUTPUT)
-	$(call msg,CLANG,$@)
-	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Ibpf tests/fuzz/fuzz_conn.c -o $@
+PCAPS ?= ../shared/pcaps
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Wall -Wextra -std=gnu11 $(INCLUDES)
+
+$(OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(OUT_SRCS) $(USER_HDRS) | $(OUTPUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) $(OUT_SRCS) -lpcap -lm -o $@
+
+fuzz: fuzz-conn fuzz-pcap
 
 fuzz-conn: $(OUTPUT)/fuzz_conn
 	$(Q)mkdir -p fuzz-out/conn
 	$(OUTPUT)/fuzz_conn -max_total_time=$(FUZZ_SECS) -print_final_stats=1 \
 		-artifact_prefix=fuzz-out/ fuzz-out/conn
-
-# Both fuzzers, FUZZ_SECS each: make fuzz [FUZZ_SECS=300]
-fuzz: fuzz-conn fuzz-pcap
-
-test: deps synfin
-	$(Q)tests/run.sh
-
-demo: deps synfin
-	$(Q)tools/demo.sh
-
-bench: deps synfin $(OUTPUT)/sfbench $(OUTPUT)/loadgen
-	$(Q)tools/bench.sh
-
-# libFuzzer + ASan/UBSan harness for the capture reader and packet parser.
-# Run it: make fuzz-pcap FUZZ_SECS=600 (crashers go to tests/fuzz/corpus-regress/).
-FUZZ_SECS ?= 60
-PCAPS ?= ../shared/pcaps
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-Wall -Wextra -std=gnu11 -Ibpf -Iuser
-FUZZ_PCAP_SRCS := tests/fuzz/fuzz_pcap.c user/capture.c user/track.c user/report.c user/htab.c \
-	user/util.c
-
-$(OUTPUT)/fuzz_pcap: $(FUZZ_PCAP_SRCS) $(wildcard user/*.h) $(BPF_HDRS) | $(OUTPUT)
-	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_PCAP_SRCS) -lpcap -o $@
 
 fuzz-pcap: $(OUTPUT)/fuzz_pcap
 	$(Q)mkdir -p $(OUTPUT)/fuzz-pcap-corpus tests/fuzz/corpus-regress
@@ -136,5 +154,16 @@ fuzz-pcap: $(OUTPUT)/fuzz_pcap
 	$(Q)$(OUTPUT)/fuzz_pcap -max_total_time=$(FUZZ_SECS) -max_len=65536 -timeout=10 \
 		-artifact_prefix=tests/fuzz/corpus-regress/ $(OUTPUT)/fuzz-pcap-corpus
 
+test: synfin | deps-test
+	$(Q)tests/run.sh
+
+demo: synfin | deps-test
+	$(Q)tools/demo.sh
+
+bench: synfin $(OUTPUT)/sfbench $(OUTPUT)/loadgen | deps-bench
+	$(Q)tools/bench.sh
+
 clean:
 	rm -rf $(OUTPUT) synfin
+
+-include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

@@ -26,13 +26,12 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "synfin_user.h"
+#include "lib/util.h"
+#include "kern/sweep.h"
 #include "synfin.skel.h"
 #include "bench_empty.skel.h"
 #include "bench_lookup.skel.h"
 #include "bench_lookup_clock.skel.h"
-
-int verbose;
 
 #define MAX_ROUNDS 31
 #define PKT_MAX 1600

@@ -20,7 +20,7 @@
 
 #include "synfin.h"
 
-#ifdef __VMLINUX_H__
+#ifdef __bpf__
 /* BPF: the step is a global function, verified once, shared by XDP and tc. */
 #define SF_CORE __attribute__((noinline))
 #define SF_HELPER static __always_inline
@@ -29,12 +29,29 @@
 #define SF_HELPER static inline
 #endif
 
+/* Why a step ignored its segment (sf_step_out.suspicious). */
+enum sf_suspicious {
+	SF_SUSP_NONE = 0,
+	SF_SUSP_RST,		/* RST outside the receiver's window */
+	SF_SUSP_FIN,		/* FIN outside the receiver's window */
+	SF_SUSP_SYN,		/* SYN conflicting with what the connection is */
+};
+
+/* What a step found retransmitted (sf_step_out.retrans). */
+enum sf_retrans {
+	SF_RETRANS_NONE = 0,
+	SF_RETRANS_SYN,
+	SF_RETRANS_SYNACK,
+	SF_RETRANS_FIN,
+	SF_RETRANS_DATA,
+};
+
 /* What one step did, beyond the entry itself. */
 struct sf_step_out {
 	__u8 ntrans;
-	__u8 what;		/* SF_W_* */
-	__u8 suspicious;	/* SF_C_SUSP_* counter index + 1, 0 if none */
-	__u8 retrans;		/* SF_C_RETRANS_* counter index + 1, 0 if none */
+	__u8 what;		/* SF_WHAT_* */
+	__u8 suspicious;	/* enum sf_suspicious */
+	__u8 retrans;		/* enum sf_retrans */
 	struct sf_trans trans[SF_MAX_TRANS];
 };
 
@@ -63,7 +80,7 @@ SF_HELPER __u64 sf_state_since_ns(const struct sf_entry *e, int side)
 }
 
 /*
- * The handshake clock (hs_off, SF_HS_*): the time of the client's latest SYN
+ * The handshake clock (hs_off, SF_HSCLK_*): the time of the client's latest SYN
  * until a SYN-ACK is seen, then of the latest SYN-ACK; the RTTs are measured
  * from it. Nanoseconds after first_ns, exact, for the first 4.29 s; beyond
  * (or before first_ns) signed microseconds, exact when the clock itself
@@ -80,14 +97,14 @@ SF_HELPER void sf_hs_set(struct sf_entry *e, __u8 what, __u64 now)
 		d = d < 0 ? -(__s64)((__u64)-d / 1000) : (__s64)((__u64)d / 1000);
 		e->hs_off = (__u32)(__s32)(d > 0x7fffffffll ? 0x7fffffffll :
 					   d < -0x7fffffffll ? -0x7fffffffll : d);
-		what |= SF_HS_US;
+		what |= SF_HSCLK_US;
 	}
 	e->hs = what;
 }
 
 SF_HELPER __u64 sf_hs_ns(const struct sf_entry *e)
 {
-	if (e->hs & SF_HS_US)
+	if (e->hs & SF_HSCLK_US)
 		return e->first_ns + (__u64)((__s64)(__s32)e->hs_off * 1000);
 	return e->first_ns + e->hs_off;
 }
@@ -95,11 +112,11 @@ SF_HELPER __u64 sf_hs_ns(const struct sf_entry *e)
 /* A client SYN at `now`: the clock holds it until the first SYN-ACK. */
 SF_HELPER void sf_hs_syn(struct sf_entry *e, __u64 now)
 {
-	if (e->hs & SF_HS_SYNACK_PHASE)
+	if (e->hs & SF_HSCLK_SYNACK_PHASE)
 		return;
 	/* A zero time reads as "not seen" (as it always has). */
 	if (now)
-		sf_hs_set(e, SF_HS_SYN, now);
+		sf_hs_set(e, SF_HSCLK_SYN, now);
 	else
 		e->hs = 0;
 }
@@ -108,9 +125,9 @@ SF_HELPER void sf_hs_syn(struct sf_entry *e, __u64 now)
 SF_HELPER void sf_hs_synack(struct sf_entry *e, __u64 now)
 {
 	if (now)
-		sf_hs_set(e, SF_HS_SYNACK_PHASE | SF_HS_SYNACK, now);
+		sf_hs_set(e, SF_HSCLK_SYNACK_PHASE | SF_HSCLK_SYNACK, now);
 	else
-		e->hs = SF_HS_SYNACK_PHASE;
+		e->hs = SF_HSCLK_SYNACK_PHASE;
 }
 
 SF_HELPER void sf_set_state(struct sf_entry *e, struct sf_step_out *o, int side,
@@ -141,7 +158,7 @@ SF_HELPER void sf_go(struct sf_entry *e, struct sf_step_out *o, int side, __u8 t
 #define SF_NIBBLES_8 0x8888888888888888ull
 
 /*
- * Append a Zeek history letter (SF_H_*; the server's are lower case) the
+ * Append a Zeek history letter (SF_HIST_*; the server's are lower case) the
  * first time it occurs. Most segments repeat a letter: whether `code` is
  * there already is one word-wide test (is any nibble of history ^ code*0x1..1
  * zero? Empty nibbles are 0 and codes are not, so only a match can be).
@@ -162,7 +179,7 @@ SF_HELPER void sf_history(struct sf_entry *e, int side, int letter)
 	}
 }
 
-#ifndef __VMLINUX_H__
+#ifndef __bpf__
 /* The history as Zeek spells it, NUL-terminated, into out (17 bytes). */
 static inline const char *sf_history_str(const struct sf_entry *e, char out[SF_HISTORY_LEN + 1])
 {
@@ -191,9 +208,9 @@ SF_HELPER int sf_rcv_window(const struct sf_entry *e, int rcv, __u32 *start, __u
 	const struct sf_side_rec *S = &e->side[(rcv ^ 1) & 1];
 	__u32 w = R->win;
 
-	if (!(R->flags & SF_SF_ACKED))
+	if (!(R->flags & SF_SIDE_ACKED))
 		return 0;
-	if ((R->flags & SF_SF_WS) && (S->flags & SF_SF_WS) && !(R->flags & SF_SF_WIN_SYN))
+	if ((R->flags & SF_SIDE_WS) && (S->flags & SF_SIDE_WS) && !(R->flags & SF_SIDE_WIN_SYN))
 		w <<= (R->wscale > 14 ? 14 : R->wscale);
 	*start = R->last_ack;
 	*wnd = w;
@@ -241,16 +258,16 @@ SF_HELPER void sf_payload(struct sf_entry *e, int p, __u32 start, __u32 len,
 	if (fresh > 0) {
 		P->bytes += (__u32)fresh;
 		P->nxt = end;
-		if (e->side[(p ^ 1) & 1].flags & SF_SF_FIN)
+		if (e->side[(p ^ 1) & 1].flags & SF_SIDE_FIN)
 			e->half_close_bytes += (__u32)fresh;
 	}
 	if (fresh < (__s32)len) {
 		P->retrans++;
-		o->retrans = SF_C_RETRANS_DATA + 1;
-		sf_history(e, p, SF_H_T);
+		o->retrans = SF_RETRANS_DATA;
+		sf_history(e, p, SF_HIST_T);
 	}
-	P->flags |= SF_SF_DATA;
-	sf_history(e, p, SF_H_D);
+	P->flags |= SF_SIDE_DATA;
+	sf_history(e, p, SF_HIST_D);
 }
 
 /* Credit `side` with having received the peer's FIN. */
@@ -258,7 +275,7 @@ SF_HELPER void sf_got_fin(struct sf_entry *e, struct sf_step_out *o, int side, _
 {
 	struct sf_side_rec *X = &e->side[side & 1];
 
-	X->flags |= SF_SF_GOT_FIN;
+	X->flags |= SF_SIDE_GOT_FIN;
 	switch (X->state) {
 	case SF_ESTABLISHED:
 	case SF_SYN_RECV:
@@ -305,25 +322,25 @@ SF_HELPER void sf_conn_init(struct sf_entry *e, const struct sf_seg *s, __u16 sp
 		C->isn = s->ack - 1;
 		C->nxt = s->ack;
 		C->state = SF_SYN_SENT;
-		C->flags |= SF_SF_SYN;
+		C->flags |= SF_SIDE_SYN;
 		C->zstate = SF_Z_SYN_SENT;
-		e->flags |= SF_EF_MIDSTREAM;
+		e->flags |= SF_ENTRY_MIDSTREAM;
 	} else if (!(s->flags & SF_TH_SYN)) {
 		/* Mid-stream: no handshake to show; both sides are established. */
 		struct sf_side_rec *P = &e->side[sender];
 		struct sf_side_rec *Q = &e->side[sender ^ 1];
 
-		e->flags |= SF_EF_MIDSTREAM | SF_EF_OPEN;
+		e->flags |= SF_ENTRY_MIDSTREAM | SF_ENTRY_OPEN;
 		P->state = SF_ESTABLISHED;
 		Q->state = SF_ESTABLISHED;
 		P->isn = s->seq - 1;	/* relative seq starts at 1, like Wireshark */
 		P->nxt = s->seq;
-		P->flags |= SF_SF_SYN_ACKED | SF_SF_GOT_SYN;
-		Q->flags |= SF_SF_SYN_ACKED | SF_SF_GOT_SYN;
+		P->flags |= SF_SIDE_SYN_ACKED | SF_SIDE_GOT_SYN;
+		Q->flags |= SF_SIDE_SYN_ACKED | SF_SIDE_GOT_SYN;
 		if (s->flags & SF_TH_ACK) {
 			Q->isn = s->ack - 1;
 			Q->nxt = s->ack;
-			Q->flags |= SF_SF_SEEN;	/* its nxt is known, from the ACK */
+			Q->flags |= SF_SIDE_SEEN;	/* its nxt is known, from the ACK */
 		}
 	}
 }
@@ -343,13 +360,13 @@ SF_HELPER int sf_starts_new(const struct sf_entry *e, const struct sf_seg *s)
 		return 0;
 	/* The same ISN again is a retransmission of that side's SYN (e.g. one
 	 * that crossed the RST refusing it), not a new connection. */
-	if ((P->flags & SF_SF_SYN) && s->seq == P->isn)
+	if ((P->flags & SF_SIDE_SYN) && s->seq == P->isn)
 		return 0;
-	if (e->flags & SF_EF_CLOSED)
+	if (e->flags & SF_ENTRY_CLOSED)
 		return 1;
-	if ((e->side[0].flags & SF_SF_FIN) && (e->side[1].flags & SF_SF_FIN))
+	if ((e->side[0].flags & SF_SIDE_FIN) && (e->side[1].flags & SF_SIDE_FIN))
 		return 1;
-	if (!(e->flags & SF_EF_OPEN) && p == SF_CLIENT && (P->flags & SF_SF_SYN) &&
+	if (!(e->flags & SF_ENTRY_OPEN) && p == SF_CLIENT && (P->flags & SF_SIDE_SYN) &&
 	    s->seq != P->isn)
 		return 1;
 	return 0;
@@ -368,21 +385,21 @@ SF_HELPER int sf_rst(struct sf_entry *e, const struct sf_seg *s, int p, __u64 no
 	__u8 verdict = SF_RV_UNVERIFIED;
 	__u32 start, wnd;
 
-	if (e->flags & SF_EF_CLOSED)
+	if (e->flags & SF_ENTRY_CLOSED)
 		return 1;
-	if (Q->state == SF_SYN_SENT && !(P->flags & SF_SF_SYN)) {
+	if (Q->state == SF_SYN_SENT && !(P->flags & SF_SIDE_SYN)) {
 		/* Answer to a SYN: acceptable only if it acknowledges the SYN. */
 		if (!(s->flags & SF_TH_ACK) || !sf_seq_lt(Q->isn, s->ack) ||
 		    sf_seq_lt(Q->nxt, s->ack))
 			return 0;
 		verdict = SF_RV_SYN_ACKED;
-	} else if ((P->flags & SF_SF_SEEN) && s->seq == P->nxt) {
+	} else if ((P->flags & SF_SIDE_SEEN) && s->seq == P->nxt) {
 		verdict = SF_RV_EXACT;
 	} else if (sf_rcv_window(e, q, &start, &wnd)) {
 		if (s->seq - start >= (wnd ? wnd : 1))
 			return 0;
 		verdict = SF_RV_IN_WINDOW;
-	} else if (P->flags & SF_SF_SEEN) {
+	} else if (P->flags & SF_SIDE_SEEN) {
 		/* Receiver never acked (one-sided view): allow a default window. */
 		if (s->seq - P->nxt >= 65535 && P->nxt - s->seq > 65535)
 			return 0;
@@ -390,9 +407,9 @@ SF_HELPER int sf_rst(struct sf_entry *e, const struct sf_seg *s, int p, __u64 no
 	}
 	e->rst_verdict = verdict;
 	e->rst_side = p + 1;
-	P->flags |= SF_SF_RST;
+	P->flags |= SF_SIDE_RST;
 	P->zstate = SF_Z_RESET;
-	sf_history(e, p, SF_H_R);
+	sf_history(e, p, SF_HIST_R);
 	if (P->state != SF_UNKNOWN && P->state != SF_CLOSED && P->state != SF_TIME_WAIT)
 		sf_go(e, o, p, SF_CLOSED, now);
 	if (Q->state != SF_UNKNOWN && Q->state != SF_CLOSED && Q->state != SF_TIME_WAIT)
@@ -409,279 +426,375 @@ SF_HELPER void sf_syn_opts(struct sf_side_rec *X, const struct sf_seg *s)
 {
 	X->mss = (s->opts & SF_OPT_MSS) ? s->mss : 0;
 	X->wscale = (s->opts & SF_OPT_WS) ? s->wscale : 0;
-	X->flags &= ~(SF_SF_WS | SF_SF_SACK_OK | SF_SF_TS | SF_SF_TFO);
+	X->flags &= ~(SF_SIDE_WS | SF_SIDE_SACK_OK | SF_SIDE_TS | SF_SIDE_TFO);
 	if (s->opts & SF_OPT_WS)
-		X->flags |= SF_SF_WS;
+		X->flags |= SF_SIDE_WS;
 	if (s->opts & SF_OPT_SACK_OK)
-		X->flags |= SF_SF_SACK_OK;
+		X->flags |= SF_SIDE_SACK_OK;
 	if (s->opts & SF_OPT_TS)
-		X->flags |= SF_SF_TS;
+		X->flags |= SF_SIDE_TS;
 	if (s->opts & SF_OPT_TFO)
-		X->flags |= SF_SF_TFO;
+		X->flags |= SF_SIDE_TFO;
+}
+
+/* A step's output before anything happened. */
+SF_HELPER void sf_out_reset(struct sf_step_out *o)
+{
+	o->ntrans = 0;
+	o->what = 0;
+	o->suspicious = 0;
+	o->retrans = 0;
+}
+
+/*
+ * Side P sent a segment the step ignores as suspicious (`kind`, enum
+ * sf_suspicious): only the counters change. Returns 0, the transitions made.
+ */
+SF_HELPER int sf_ignore(struct sf_side_rec *P, struct sf_step_out *o, __u8 kind)
+{
+	o->suspicious = kind;
+	P->suspicious += P->suspicious < 255;
+	return 0;
+}
+
+/*
+ * An RST from side p: accepted, it closes the connection (reported once);
+ * outside the receiver's window it is ignored. Returns the transitions.
+ */
+SF_HELPER int sf_step_rst(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+			  struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	int was_closed = e->flags & SF_ENTRY_CLOSED;
+
+	if (!sf_rst(e, s, p, now, o))
+		return sf_ignore(P, o, SF_SUSP_RST);
+	P->flags |= SF_SIDE_SEEN;
+	if (!was_closed) {
+		e->flags |= SF_ENTRY_CLOSED;
+		o->what |= SF_WHAT_CLOSE;
+	}
+	return o->ntrans;
+}
+
+/*
+ * A SYN from side p, checked before anything changes: a conflicting SYN must
+ * change nothing at all. Returns 1 when the step goes on; 0 when it ends
+ * here, the SYN ignored as suspicious or counted as a retransmission (which
+ * restarts the handshake clock).
+ */
+SF_HELPER int sf_syn_check(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+			   struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	const struct sf_side_rec *Q = &e->side[p ^ 1];
+	__u8 f = s->flags;
+
+	if (P->flags & SF_SIDE_SYN) {
+		if (s->seq != P->isn)
+			return sf_ignore(P, o, SF_SUSP_SYN);
+		/* Same ISN: a retransmission, unless it is the SYN-ACK of a
+		 * simultaneous open (a SYN with a new ACK of the peer's SYN). */
+		if ((f & SF_TH_ACK) && !(P->flags & SF_SIDE_GOT_SYN) &&
+		    (Q->flags & SF_SIDE_SYN) && s->ack == Q->isn + 1)
+			return 1;
+		o->retrans = (f & SF_TH_ACK) ? SF_RETRANS_SYNACK : SF_RETRANS_SYN;
+		P->retrans++;
+		sf_history(e, p, SF_HIST_T);
+		if (p == SF_CLIENT && !(f & SF_TH_ACK))
+			sf_hs_syn(e, now);
+		if ((f & SF_TH_ACK) && p == SF_SERVER)
+			sf_hs_synack(e, now);
+		return 0;
+	}
+	/* A SYN on an open connection. Picked up mid-stream, a late SYN-ACK
+	 * only teaches us the ISN; a bare SYN would drag an ESTABLISHED side
+	 * back to SYN_SENT. */
+	if ((e->flags & SF_ENTRY_OPEN) &&
+	    (!(e->flags & SF_ENTRY_MIDSTREAM) || !(f & SF_TH_ACK)))
+		return sf_ignore(P, o, SF_SUSP_SYN);
+	/* A bare SYN is a simultaneous open only from a server that has not
+	 * acted yet; one that already acknowledged the client's SYN cannot be
+	 * back in SYN_SENT. */
+	if (!(f & SF_TH_ACK) && p == SF_SERVER && P->state != SF_UNKNOWN)
+		return sf_ignore(P, o, SF_SUSP_SYN);
+	return 1;
+}
+
+/*
+ * Side p's first FIN, checked against the receiver's window: outside it,
+ * the segment is ignored as suspicious (returns 0). 1: the step goes on.
+ */
+SF_HELPER int sf_fin_check(struct sf_entry *e, const struct sf_seg *s, int p,
+			   struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	__u32 start, wnd, end = s->seq + s->len + ((s->flags & SF_TH_SYN) ? 1 : 0);
+
+	if ((s->flags & SF_TH_FIN) && !(P->flags & SF_SIDE_FIN) &&
+	    sf_rcv_window(e, p ^ 1, &start, &wnd) &&
+	    (sf_seq_lt(end, start) || end - start > (wnd > 65535 ? wnd : 65535)))
+		return sf_ignore(P, o, SF_SUSP_FIN);
+	return 1;
+}
+
+/* What side p's ACK proves it has received: the peer's SYN, the peer's FIN. */
+SF_HELPER void sf_own_ack(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+			  struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	const struct sf_side_rec *Q = &e->side[p ^ 1];
+
+	if ((Q->flags & SF_SIDE_SYN) && !(P->flags & SF_SIDE_GOT_SYN) &&
+	    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
+		P->flags |= SF_SIDE_GOT_SYN;
+		if (P->state == SF_SYN_SENT) {
+			if (s->flags & SF_TH_SYN)	/* simultaneous open */
+				sf_go(e, o, p, SF_SYN_RECV, now);
+			if (P->flags & SF_SIDE_SYN_ACKED)
+				sf_go(e, o, p, SF_ESTABLISHED, now);
+			else if (!(s->flags & SF_TH_SYN))
+				sf_go(e, o, p, SF_SYN_RECV, now);
+		} else if (P->state == SF_UNKNOWN) {
+			sf_set_state(e, o, p, SF_LISTEN, SF_SYN_RECV, now);
+		}
+	}
+	if ((Q->flags & SF_SIDE_FIN) && !(P->flags & SF_SIDE_GOT_FIN) &&
+	    sf_seq_le(Q->fin_seq + 1, s->ack))
+		sf_got_fin(e, o, p, now);
+	if (!(P->flags & SF_SIDE_ACKED) || sf_seq_lt(P->last_ack, s->ack))
+		P->last_ack = s->ack;
+	P->flags |= SF_SIDE_ACKED;
+}
+
+/* Side p sends its SYN (a first one: retransmissions ended the step) or SYN-ACK. */
+SF_HELPER void sf_send_syn(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+			   struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	__u8 f = s->flags;
+
+	if (P->flags & SF_SIDE_SYN) {
+		/* The SYN-ACK of a simultaneous open (retransmissions returned above). */
+		if (f & SF_TH_ACK)
+			sf_history(e, p, SF_HIST_H);
+		return;
+	}
+	P->isn = s->seq;
+	P->nxt = s->seq + 1;
+	P->flags |= SF_SIDE_SYN;
+	sf_syn_opts(P, s);
+	if (!(f & SF_TH_ACK)) {
+		sf_history(e, p, SF_HIST_S);
+		P->zstate = SF_Z_SYN_SENT;
+		if (p == SF_SERVER) {	/* simultaneous open */
+			e->flags |= SF_ENTRY_SIM_OPEN;
+			if (P->state == SF_UNKNOWN)
+				P->state = SF_CLOSED;
+		} else {
+			sf_hs_syn(e, now);
+		}
+		sf_go(e, o, p, SF_SYN_SENT, now);
+	} else {
+		sf_history(e, p, SF_HIST_H);
+		P->zstate = SF_Z_SYN_ACK_SENT;
+		/* Only the server's SYN-ACK times the handshake: a client sends
+		 * one first only on a connection picked up mid-stream, which is
+		 * open already. */
+		if (p == SF_SERVER) {
+			if (e->hs & SF_HSCLK_SYN)
+				e->syn_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
+			sf_hs_synack(e, now);
+		}
+	}
+	if (s->len)
+		e->flags |= SF_ENTRY_TFO_DATA;
+}
+
+/* Side p's payload, or the history letter of its pure ACK. */
+SF_HELPER void sf_send_payload(struct sf_entry *e, const struct sf_seg *s, int p,
+			       struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	__u8 f = s->flags;
+
+	if (s->len) {
+		sf_payload(e, p, s->seq + ((f & SF_TH_SYN) ? 1 : 0), s->len, o);
+		if (P->zstate == SF_Z_INACTIVE)
+			P->zstate = SF_Z_PARTIAL;
+	} else if ((f & (SF_TH_SYN | SF_TH_FIN | SF_TH_ACK)) == SF_TH_ACK) {
+		sf_history(e, p, SF_HIST_A);
+		if (P->zstate == SF_Z_INACTIVE)
+			P->zstate = SF_Z_PARTIAL;
+	}
+}
+
+/*
+ * Side p sends a FIN: its first moves it (FIN_WAIT1, LAST_ACK) and decides
+ * the close kind when it is the second FIN; the same FIN again is a
+ * retransmission. Returns 1 for a first FIN.
+ */
+SF_HELPER int sf_send_fin(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+			  struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p];
+	const struct sf_side_rec *Q = &e->side[p ^ 1];
+	__u32 fseq = s->seq + s->len + ((s->flags & SF_TH_SYN) ? 1 : 0);
+
+	if (P->flags & SF_SIDE_FIN) {
+		if (fseq == P->fin_seq) {
+			P->retrans++;
+			o->retrans = SF_RETRANS_FIN;
+			sf_history(e, p, SF_HIST_T);
+		}
+		return 0;
+	}
+	P->flags |= SF_SIDE_FIN;
+	P->fin_seq = fseq;
+	P->nxt = fseq + 1;
+	P->zstate = SF_Z_CLOSED;
+	sf_history(e, p, SF_HIST_F);
+	if (!e->first_fin) {
+		e->first_fin = p + 1;
+	} else if (!e->close_kind) {
+		/* Second FIN: had the first been acknowledged? */
+		if (Q->flags & SF_SIDE_FIN_ACKED)
+			e->close_kind = SF_CK_FOUR_WAY;
+		else if ((s->flags & SF_TH_ACK) && sf_seq_le(Q->fin_seq + 1, s->ack))
+			e->close_kind = SF_CK_THREE_WAY;
+		else
+			e->close_kind = SF_CK_SIMULTANEOUS;
+	}
+	switch (P->state) {
+	case SF_ESTABLISHED:
+	case SF_SYN_RECV:
+		sf_go(e, o, p, SF_FIN_WAIT1, now);
+		break;
+	case SF_CLOSE_WAIT:
+		sf_go(e, o, p, SF_LAST_ACK, now);
+		break;
+	}
+	return 1;
+}
+
+/*
+ * What side p's ACK does to the peer, which receives it: acknowledges its
+ * SYN, its FIN. `fin_now`: p sent its first FIN on this very segment.
+ */
+SF_HELPER void sf_peer_ack(struct sf_entry *e, const struct sf_seg *s, int p, int fin_now,
+			   __u64 now, struct sf_step_out *o)
+{
+	const struct sf_side_rec *P = &e->side[p];
+	struct sf_side_rec *Q = &e->side[p ^ 1];
+	int q = p ^ 1;
+
+	if ((Q->flags & SF_SIDE_SYN) && !(Q->flags & SF_SIDE_SYN_ACKED) &&
+	    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
+		Q->flags |= SF_SIDE_SYN_ACKED;
+		if (Q->state == SF_SYN_RECV)
+			sf_go(e, o, q, SF_ESTABLISHED, now);
+	}
+	if ((Q->flags & SF_SIDE_FIN) && !(Q->flags & SF_SIDE_FIN_ACKED) &&
+	    sf_seq_le(Q->fin_seq + 1, s->ack)) {
+		/* P's earlier FIN reached Q before this ACK did. */
+		if ((P->flags & SF_SIDE_FIN) && !fin_now && !(Q->flags & SF_SIDE_GOT_FIN))
+			sf_got_fin(e, o, q, now);
+		Q->flags |= SF_SIDE_FIN_ACKED;
+		switch (Q->state) {
+		case SF_FIN_WAIT1:
+			sf_go(e, o, q, SF_FIN_WAIT2, now);
+			break;
+		case SF_CLOSING:
+			sf_go(e, o, q, SF_TIME_WAIT, now);
+			break;
+		case SF_LAST_ACK:
+			sf_go(e, o, q, SF_CLOSED, now);
+			break;
+		}
+	}
+}
+
+/* Handshake complete: both sides established for the first time. */
+SF_HELPER void sf_open_check(struct sf_entry *e, __u64 now, struct sf_step_out *o)
+{
+	if ((e->flags & SF_ENTRY_OPEN) || e->side[0].state != SF_ESTABLISHED ||
+	    e->side[1].state != SF_ESTABLISHED)
+		return;
+	e->flags |= SF_ENTRY_OPEN;
+	o->what |= SF_WHAT_OPEN;
+	if (e->hs & SF_HSCLK_SYNACK)
+		e->ack_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
+	if (e->side[0].zstate == SF_Z_SYN_SENT || e->side[0].zstate == SF_Z_SYN_ACK_SENT)
+		e->side[0].zstate = SF_Z_ESTABLISHED;
+	if (e->side[1].zstate == SF_Z_SYN_SENT || e->side[1].zstate == SF_Z_SYN_ACK_SENT)
+		e->side[1].zstate = SF_Z_ESTABLISHED;
+}
+
+/* Both FINs sent and acknowledged: a clean close. */
+SF_HELPER void sf_close_check(struct sf_entry *e, struct sf_step_out *o)
+{
+	if (!(e->flags & SF_ENTRY_CLOSED) && (e->side[0].flags & SF_SIDE_FIN_ACKED) &&
+	    (e->side[1].flags & SF_SIDE_FIN_ACKED)) {
+		e->flags |= SF_ENTRY_CLOSED;
+		e->reason = SF_R_FIN;
+		o->what |= SF_WHAT_CLOSE;
+	}
 }
 
 /*
  * sf_step: apply segment `s` (sent by one side of `e`) at time `now`.
  * Fills `o` with the per-side transitions, in the order they happened, and
  * what else the segment did. Returns the number of transitions, or -1 if the
- * arguments are missing.
+ * arguments are missing. The phases: RST; SYN and FIN checks (a suspicious
+ * segment changes nothing); what the sender's ACK proves it received; what
+ * it sends (SYN, payload, FIN); what its ACK does to the peer; open/close.
  */
 SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struct sf_step_out *o)
 {
-	struct sf_side_rec *P, *Q;
-	int p, q, fin_now = 0;
+	struct sf_side_rec *P;
+	int p, fin_now;
 	__u8 f;
 
 	if (!e || !s || !o)
 		return -1;
 	f = s->flags;
 	p = s->dir == e->client_dir ? SF_CLIENT : SF_SERVER;
-	q = p ^ 1;
 	P = &e->side[p];
-	Q = &e->side[q];
-	o->ntrans = 0;
-	o->what = 0;
-	o->suspicious = 0;
-	o->retrans = 0;
-	if (!(P->flags & SF_SF_SEEN) && !(P->flags & SF_SF_SYN) && !(f & SF_TH_SYN))
+	sf_out_reset(o);
+	if (!(P->flags & SF_SIDE_SEEN) && !(P->flags & SF_SIDE_SYN) && !(f & SF_TH_SYN))
 		P->nxt = s->seq;	/* first segment from this side, mid-stream */
 	e->last_ns = now;
 	P->pkts++;
 
-	if (f & SF_TH_RST) {
-		int was_closed = e->flags & SF_EF_CLOSED;
-
-		if (!sf_rst(e, s, p, now, o)) {
-			o->suspicious = SF_C_SUSP_RST + 1;
-			P->suspicious += P->suspicious < 255;
-			return o->ntrans;
-		}
-		P->flags |= SF_SF_SEEN;
-		if (!was_closed) {
-			e->flags |= SF_EF_CLOSED;
-			o->what |= SF_W_CLOSE;
-		}
-		return o->ntrans;
-	}
-
+	if (f & SF_TH_RST)
+		return sf_step_rst(e, s, p, now, o);
 	/* A closed record only lingers to catch late segments and port reuse:
 	 * they are counted, but no side moves any more. */
-	if (e->flags & SF_EF_CLOSED)
+	if (e->flags & SF_ENTRY_CLOSED)
 		return 0;
+	if ((f & SF_TH_SYN) && !sf_syn_check(e, s, p, now, o))
+		return 0;
+	if (!sf_fin_check(e, s, p, o))
+		return 0;
+	P->flags |= SF_SIDE_SEEN;
 
-	/* SYN checks first: a conflicting SYN must change nothing at all. */
-	if (f & SF_TH_SYN) {
-		if (P->flags & SF_SF_SYN) {
-			if (s->seq != P->isn) {
-				o->suspicious = SF_C_SUSP_SYN + 1;
-				P->suspicious += P->suspicious < 255;
-				return 0;
-			}
-			/* Same ISN: a retransmission, unless it is the SYN-ACK of a
-			 * simultaneous open (a SYN with a new ACK of the peer's SYN). */
-			if (!((f & SF_TH_ACK) && !(P->flags & SF_SF_GOT_SYN) &&
-			      (Q->flags & SF_SF_SYN) && s->ack == Q->isn + 1)) {
-				o->retrans = (f & SF_TH_ACK) ? SF_C_RETRANS_SYNACK + 1 :
-							       SF_C_RETRANS_SYN + 1;
-				P->retrans++;
-				sf_history(e, p, SF_H_T);
-				if (p == SF_CLIENT && !(f & SF_TH_ACK))
-					sf_hs_syn(e, now);
-				if ((f & SF_TH_ACK) && p == SF_SERVER)
-					sf_hs_synack(e, now);
-				return 0;
-			}
-		} else if ((e->flags & SF_EF_OPEN) &&
-			   (!(e->flags & SF_EF_MIDSTREAM) || !(f & SF_TH_ACK))) {
-			/* A SYN on an open connection. Picked up mid-stream, a late
-			 * SYN-ACK only teaches us the ISN; a bare SYN would drag an
-			 * ESTABLISHED side back to SYN_SENT. */
-			o->suspicious = SF_C_SUSP_SYN + 1;
-			P->suspicious += P->suspicious < 255;
-			return 0;
-		} else if (!(f & SF_TH_ACK) && p == SF_SERVER && P->state != SF_UNKNOWN) {
-			/* A bare SYN is a simultaneous open only from a server that
-			 * has not acted yet; one that already acknowledged the
-			 * client's SYN cannot be back in SYN_SENT. */
-			o->suspicious = SF_C_SUSP_SYN + 1;
-			P->suspicious += P->suspicious < 255;
-			return 0;
-		}
-	}
-
-	/* A FIN outside the receiver's window is ignored as suspicious. */
-	if ((f & SF_TH_FIN) && !(P->flags & SF_SF_FIN)) {
-		__u32 start, wnd, end = s->seq + s->len + ((f & SF_TH_SYN) ? 1 : 0);
-
-		if (sf_rcv_window(e, q, &start, &wnd) &&
-		    (sf_seq_lt(end, start) || end - start > (wnd > 65535 ? wnd : 65535))) {
-			o->suspicious = SF_C_SUSP_FIN + 1;
-			P->suspicious += P->suspicious < 255;
-			return 0;
-		}
-	}
-	P->flags |= SF_SF_SEEN;
-
-	/* (a) What P's ACK proves P has received. */
-	if (f & SF_TH_ACK) {
-		if ((Q->flags & SF_SF_SYN) && !(P->flags & SF_SF_GOT_SYN) &&
-		    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
-			P->flags |= SF_SF_GOT_SYN;
-			if (P->state == SF_SYN_SENT) {
-				if (f & SF_TH_SYN)	/* simultaneous open */
-					sf_go(e, o, p, SF_SYN_RECV, now);
-				if (P->flags & SF_SF_SYN_ACKED)
-					sf_go(e, o, p, SF_ESTABLISHED, now);
-				else if (!(f & SF_TH_SYN))
-					sf_go(e, o, p, SF_SYN_RECV, now);
-			} else if (P->state == SF_UNKNOWN) {
-				sf_set_state(e, o, p, SF_LISTEN, SF_SYN_RECV, now);
-			}
-		}
-		if ((Q->flags & SF_SF_FIN) && !(P->flags & SF_SF_GOT_FIN) &&
-		    sf_seq_le(Q->fin_seq + 1, s->ack))
-			sf_got_fin(e, o, p, now);
-		if (!(P->flags & SF_SF_ACKED) || sf_seq_lt(P->last_ack, s->ack))
-			P->last_ack = s->ack;
-		P->flags |= SF_SF_ACKED;
-	}
+	if (f & SF_TH_ACK)
+		sf_own_ack(e, s, p, now, o);
 	P->win = s->win;
 	if (f & SF_TH_SYN)
-		P->flags |= SF_SF_WIN_SYN;
+		P->flags |= SF_SIDE_WIN_SYN;
 	else
-		P->flags &= ~SF_SF_WIN_SYN;
+		P->flags &= ~SF_SIDE_WIN_SYN;
 
-	/* (b) What P sends: SYN, payload, FIN. */
-	if ((f & SF_TH_SYN) && !(P->flags & SF_SF_SYN)) {
-		P->isn = s->seq;
-		P->nxt = s->seq + 1;
-		P->flags |= SF_SF_SYN;
-		sf_syn_opts(P, s);
-		if (!(f & SF_TH_ACK)) {
-			sf_history(e, p, SF_H_S);
-			P->zstate = SF_Z_SYN_SENT;
-			if (p == SF_SERVER) {	/* simultaneous open */
-				e->flags |= SF_EF_SIM_OPEN;
-				if (P->state == SF_UNKNOWN)
-					P->state = SF_CLOSED;
-			} else {
-				sf_hs_syn(e, now);
-			}
-			sf_go(e, o, p, SF_SYN_SENT, now);
-		} else {
-			sf_history(e, p, SF_H_H);
-			P->zstate = SF_Z_SYN_ACK_SENT;
-			/* Only the server's SYN-ACK times the handshake: a client
-			 * sends one first only on a connection picked up
-			 * mid-stream, which is open already. */
-			if (p == SF_SERVER) {
-				if (e->hs & SF_HS_SYN)
-					e->syn_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
-				sf_hs_synack(e, now);
-			}
-		}
-		if (s->len)
-			e->flags |= SF_EF_TFO_DATA;
-	} else if ((f & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK)) {
-		/* The SYN-ACK of a simultaneous open (retransmissions returned above). */
-		sf_history(e, p, SF_H_H);
-	}
-	if (s->len) {
-		sf_payload(e, p, s->seq + ((f & SF_TH_SYN) ? 1 : 0), s->len, o);
-		if (P->zstate == SF_Z_INACTIVE)
-			P->zstate = SF_Z_PARTIAL;
-	} else if ((f & (SF_TH_SYN | SF_TH_FIN | SF_TH_ACK)) == SF_TH_ACK) {
-		sf_history(e, p, SF_H_A);
-		if (P->zstate == SF_Z_INACTIVE)
-			P->zstate = SF_Z_PARTIAL;
-	}
-	if (f & SF_TH_FIN) {
-		__u32 fseq = s->seq + s->len + ((f & SF_TH_SYN) ? 1 : 0);
+	if (f & SF_TH_SYN)
+		sf_send_syn(e, s, p, now, o);
+	sf_send_payload(e, s, p, o);
+	fin_now = (f & SF_TH_FIN) && sf_send_fin(e, s, p, now, o);
 
-		if (P->flags & SF_SF_FIN) {
-			if (fseq == P->fin_seq) {
-				P->retrans++;
-				o->retrans = SF_C_RETRANS_FIN + 1;
-				sf_history(e, p, SF_H_T);
-			}
-		} else {
-			fin_now = 1;
-			P->flags |= SF_SF_FIN;
-			P->fin_seq = fseq;
-			P->nxt = fseq + 1;
-			P->zstate = SF_Z_CLOSED;
-			sf_history(e, p, SF_H_F);
-			if (!e->first_fin) {
-				e->first_fin = p + 1;
-			} else if (!e->close_kind) {
-				/* Second FIN: had the first been acknowledged? */
-				if (Q->flags & SF_SF_FIN_ACKED)
-					e->close_kind = SF_CK_FOUR_WAY;
-				else if ((f & SF_TH_ACK) && sf_seq_le(Q->fin_seq + 1, s->ack))
-					e->close_kind = SF_CK_THREE_WAY;
-				else
-					e->close_kind = SF_CK_SIMULTANEOUS;
-			}
-			switch (P->state) {
-			case SF_ESTABLISHED:
-			case SF_SYN_RECV:
-				sf_go(e, o, p, SF_FIN_WAIT1, now);
-				break;
-			case SF_CLOSE_WAIT:
-				sf_go(e, o, p, SF_LAST_ACK, now);
-				break;
-			}
-		}
-	}
-
-	/* (c) What the ACK does to Q, which receives it. */
-	if (f & SF_TH_ACK) {
-		if ((Q->flags & SF_SF_SYN) && !(Q->flags & SF_SF_SYN_ACKED) &&
-		    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
-			Q->flags |= SF_SF_SYN_ACKED;
-			if (Q->state == SF_SYN_RECV)
-				sf_go(e, o, q, SF_ESTABLISHED, now);
-		}
-		if ((Q->flags & SF_SF_FIN) && !(Q->flags & SF_SF_FIN_ACKED) &&
-		    sf_seq_le(Q->fin_seq + 1, s->ack)) {
-			/* P's earlier FIN reached Q before this ACK did. */
-			if ((P->flags & SF_SF_FIN) && !fin_now && !(Q->flags & SF_SF_GOT_FIN))
-				sf_got_fin(e, o, q, now);
-			Q->flags |= SF_SF_FIN_ACKED;
-			switch (Q->state) {
-			case SF_FIN_WAIT1:
-				sf_go(e, o, q, SF_FIN_WAIT2, now);
-				break;
-			case SF_CLOSING:
-				sf_go(e, o, q, SF_TIME_WAIT, now);
-				break;
-			case SF_LAST_ACK:
-				sf_go(e, o, q, SF_CLOSED, now);
-				break;
-			}
-		}
-	}
-
-	/* Handshake complete: both sides established for the first time. */
-	if (!(e->flags & SF_EF_OPEN) && e->side[0].state == SF_ESTABLISHED &&
-	    e->side[1].state == SF_ESTABLISHED) {
-		e->flags |= SF_EF_OPEN;
-		o->what |= SF_W_OPEN;
-		if (e->hs & SF_HS_SYNACK)
-			e->ack_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
-		if (e->side[0].zstate == SF_Z_SYN_SENT || e->side[0].zstate == SF_Z_SYN_ACK_SENT)
-			e->side[0].zstate = SF_Z_ESTABLISHED;
-		if (e->side[1].zstate == SF_Z_SYN_SENT || e->side[1].zstate == SF_Z_SYN_ACK_SENT)
-			e->side[1].zstate = SF_Z_ESTABLISHED;
-	}
-
-	/* Both FINs sent and acknowledged: a clean close. */
-	if (!(e->flags & SF_EF_CLOSED) && (P->flags & SF_SF_FIN_ACKED) &&
-	    (Q->flags & SF_SF_FIN_ACKED)) {
-		e->flags |= SF_EF_CLOSED;
-		e->reason = SF_R_FIN;
-		o->what |= SF_W_CLOSE;
-	}
+	if (f & SF_TH_ACK)
+		sf_peer_ack(e, s, p, fin_now, now, o);
+	sf_open_check(e, now, o);
+	sf_close_check(e, o);
 	return o->ntrans;
 }
 
@@ -710,29 +823,26 @@ SF_CORE int sf_step_fast(struct sf_entry *e, const struct sf_seg *s, __u64 now,
 	Q = &e->side[(p ^ 1) & 1];
 	f = s->flags;
 	if ((f & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST | SF_TH_ACK)) != SF_TH_ACK ||
-	    (e->flags & (SF_EF_OPEN | SF_EF_CLOSED)) != SF_EF_OPEN ||
-	    !(P->flags & SF_SF_SEEN) || (Q->flags & SF_SF_FIN))
+	    (e->flags & (SF_ENTRY_OPEN | SF_ENTRY_CLOSED)) != SF_ENTRY_OPEN ||
+	    !(P->flags & SF_SIDE_SEEN) || (Q->flags & SF_SIDE_FIN))
 		return 0;
 	/* Nothing left for this ACK to prove about the peer's SYN. */
-	if ((Q->flags & SF_SF_SYN) &&
-	    (P->flags & SF_SF_GOT_SYN) + (Q->flags & SF_SF_SYN_ACKED) !=
-	    SF_SF_GOT_SYN + SF_SF_SYN_ACKED)
+	if ((Q->flags & SF_SIDE_SYN) &&
+	    (P->flags & SF_SIDE_GOT_SYN) + (Q->flags & SF_SIDE_SYN_ACKED) !=
+	    SF_SIDE_GOT_SYN + SF_SIDE_SYN_ACKED)
 		return 0;
 
-	o->ntrans = 0;
-	o->what = 0;
-	o->suspicious = 0;
-	o->retrans = 0;
+	sf_out_reset(o);
 	e->last_ns = now;
 	P->pkts++;
-	if (!(P->flags & SF_SF_ACKED) || sf_seq_lt(P->last_ack, s->ack))
+	if (!(P->flags & SF_SIDE_ACKED) || sf_seq_lt(P->last_ack, s->ack))
 		P->last_ack = s->ack;
-	P->flags = (P->flags | SF_SF_ACKED) & ~SF_SF_WIN_SYN;
+	P->flags = (P->flags | SF_SIDE_ACKED) & ~SF_SIDE_WIN_SYN;
 	P->win = s->win;
 	if (s->len) {
 		sf_payload(e, p, s->seq, s->len, o);
 	} else {
-		sf_history(e, p, SF_H_A);
+		sf_history(e, p, SF_HIST_A);
 	}
 	if (P->zstate == SF_Z_INACTIVE)
 		P->zstate = SF_Z_PARTIAL;
@@ -755,22 +865,22 @@ struct sf_timeouts {
 SF_HELPER __u64 sf_expire_limit(const struct sf_entry *e, const struct sf_timeouts *t, int *why)
 {
 	*why = SF_R_TIMEOUT;
-	if (e->flags & SF_EF_CLOSED) {
+	if (e->flags & SF_ENTRY_CLOSED) {
 		*why = SF_R_END;
 		return t->time_wait_ns;
 	}
-	if (!(e->flags & SF_EF_OPEN) && e->side[SF_CLIENT].state == SF_SYN_SENT &&
-	    !(e->side[SF_SERVER].flags & SF_SF_SEEN)) {
+	if (!(e->flags & SF_ENTRY_OPEN) && e->side[SF_CLIENT].state == SF_SYN_SENT &&
+	    !(e->side[SF_SERVER].flags & SF_SIDE_SEEN)) {
 		*why = SF_R_UNANSWERED;
 		return t->syn_ns;
 	}
 	/* Answered but never completed (SYN-ACK unacknowledged, e.g. a spoofed
 	 * SYN): the server gives up on it as soon as on its own SYN (~63 s), so
 	 * the SYN timeout applies, not the idle one. */
-	if (!(e->flags & SF_EF_OPEN))
+	if (!(e->flags & SF_ENTRY_OPEN))
 		return t->syn_ns;
 	/* Both FINs seen, final ACK missing: TIME_WAIT rules apply. */
-	if ((e->side[0].flags & SF_SF_FIN) && (e->side[1].flags & SF_SF_FIN))
+	if ((e->side[0].flags & SF_SIDE_FIN) && (e->side[1].flags & SF_SIDE_FIN))
 		return t->time_wait_ns;
 	return t->idle_ns;
 }
@@ -808,14 +918,12 @@ SF_HELPER __u64 sf_expire_at(const struct sf_entry *e, __u64 now, const struct s
  */
 SF_HELPER void sf_close(struct sf_entry *e, int reason, __u64 now, struct sf_step_out *o)
 {
-	o->ntrans = 0;
-	o->what = SF_W_CLOSE;
-	o->suspicious = 0;
-	o->retrans = 0;
+	sf_out_reset(o);
+	o->what = SF_WHAT_CLOSE;
 	if (reason == SF_R_UNANSWERED ||
 	    (reason == SF_R_REUSED && e->side[SF_CLIENT].state == SF_SYN_SENT))
 		sf_go(e, o, SF_CLIENT, SF_CLOSED, now);
-	e->flags |= SF_EF_CLOSED;
+	e->flags |= SF_ENTRY_CLOSED;
 	e->reason = reason;
 }
 

@@ -14,7 +14,7 @@
 
 #include "synfin.h"
 
-#ifdef __VMLINUX_H__
+#ifdef __bpf__
 #include <bpf/bpf_endian.h>
 #define SF_INLINE static __always_inline
 #define SF_UNROLL _Pragma("unroll")
@@ -189,12 +189,8 @@ static long sf_opt_step(__u32 i, void *ctx)
 		w->s->opts |= SF_OPT_SACK_OK;
 		break;
 	case 8:	/* timestamps */
-		if (len == 10) {
-			w->s->tsval = ((__u32)b[(off + 2) & 0x3f] << 24) |
-				      ((__u32)b[(off + 3) & 0x3f] << 16) |
-				      ((__u32)b[(off + 4) & 0x3f] << 8) | b[(off + 5) & 0x3f];
+		if (len == 10)
 			w->s->opts |= SF_OPT_TS;
-		}
 		break;
 	case 34: /* Fast Open cookie (RFC 7413) */
 		w->s->opts |= SF_OPT_TFO;
@@ -209,8 +205,9 @@ static long sf_opt_step(__u32 i, void *ctx)
 }
 
 /*
- * sf_parse_opts: read MSS, window scale, SACK-permitted, timestamps and Fast
- * Open from the first `olen` (<= 40) bytes of `ob` (bytes past olen zero).
+ * sf_parse_opts: read MSS, window scale, SACK-permitted, timestamps (whether
+ * present: their values are not kept) and Fast Open from the first `olen`
+ * (<= 40) bytes of `ob` (bytes past olen zero).
  * Only SYNs have their options read (that is where they are negotiated),
  * which keeps data packets cheap. Malformed lists set SF_OPT_BAD.
  */
@@ -218,7 +215,7 @@ SF_INLINE void sf_parse_opts(const struct sf_optbuf *ob, __u32 olen, struct sf_s
 {
 	struct sf_optwalk w = { .ob = ob, .s = s, .off = 0, .olen = olen };
 
-#ifdef __VMLINUX_H__
+#ifdef __bpf__
 	bpf_loop(SF_MAX_OPT_BYTES, sf_opt_step, &w, 0);
 #else
 	for (__u32 i = 0; i < SF_MAX_OPT_BYTES; i++)
@@ -230,7 +227,7 @@ SF_INLINE void sf_parse_opts(const struct sf_optbuf *ob, __u32 olen, struct sf_s
 /* A 32-bit word from a packet, at any alignment, byte order untouched. */
 SF_INLINE __u32 sf_load32(const __u8 *p)
 {
-#ifdef __VMLINUX_H__
+#ifdef __bpf__
 	return *(const __u32 *)p;	/* packet access: no alignment rule on x86/arm64 */
 #else
 	__u32 v;
@@ -429,7 +426,7 @@ SF_INLINE int sf_parse_eth(struct sf_cursor *c, struct sf_pkt *pk)
 	return sf_parse_l3(c, proto, pk);
 }
 
-#ifndef __VMLINUX_H__
+#ifndef __bpf__
 /*
  * sf_read_opts (userspace): parse the SYN options sf_parse_* located, from
  * the captured bytes [base, end). Options cut off by the snap length read as

@@ -31,6 +31,7 @@ static __always_inline __u32 sf_opaque(__u32 v)
 #define SF_OPAQUE(v) sf_opaque(v)
 #include "parse.h"
 #include "conn.h"
+#include "glue.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -112,8 +113,8 @@ __u64 clock_override_ns = 0;
 
 static __always_inline void count(struct sf_counters *cs, __u32 idx)
 {
-	if (cs && idx < SF_NCOUNTERS)
-		cs->c[idx]++;
+	if (cs)
+		sf_count(cs->c, idx);
 }
 
 struct lock_try {
@@ -202,36 +203,16 @@ static __always_inline void emit(struct sf_counters *cs, __u8 type, __u8 hook, _
 		count(cs, SF_C_RB_DROPS);
 		return;
 	}
-	ev->type = type;
-	ev->what = o->what;
-	ev->ntrans = o->ntrans;
-	ev->hook = hook;
-	ev->reserved = 0;
-	ev->ts_ns = now;
-	__builtin_memcpy(&ev->key, &pk->key, sizeof(ev->key));
-	__builtin_memcpy(&ev->seg, &pk->seg, sizeof(ev->seg));
-	__builtin_memcpy(ev->trans, o->trans, sizeof(ev->trans));
-	__builtin_memcpy(&ev->entry, e, sizeof(ev->entry));
-	ev->entry.lock = 0;
+	sf_event_fill(ev, type, hook, now, &pk->key, &pk->seg, o, e);
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* Counters for what one step did. */
+/* Counters for what one step did (glue.h, shared with user/track.c). */
 static __always_inline void count_step(struct sf_counters *cs, const struct sf_step_out *o,
 				       const struct sf_entry *e)
 {
-	if (!cs)
-		return;
-	if (o->suspicious)
-		count(cs, o->suspicious - 1);
-	if (o->retrans)
-		count(cs, o->retrans - 1);
-	if (o->what & SF_W_OPEN)
-		count(cs, SF_C_OPENED);
-	if (o->what & SF_W_CLOSE)
-		count(cs, SF_C_CLOSE_FIN + e->reason - SF_R_FIN);
-	if (o->ntrans)
-		cs->c[SF_C_TRANSITIONS] += o->ntrans;
+	if (cs)
+		sf_count_step(cs->c, o, e);
 }
 
 /* Find the entry for a key: the main map first, then the half-open one. */
@@ -247,28 +228,20 @@ static __always_inline struct sf_entry *find(const struct sf_key *k, int *in_hal
 }
 
 /*
- * One packet at a hook. `segs` is how many segments it will be on the wire:
- * tc egress sees GSO packets before they are cut to MSS size, XDP always 1.
+ * Parse phase: headers and the SYN's options, with their counters. Returns
+ * SF_P_TCP for a TCP segment, else what handle_packet() returns (SF_P_TRUNC
+ * with may_pull: pull and call again).
  */
-static __always_inline int handle_packet(void *ctx, void *data, void *data_end, __u8 hook,
-					 int may_pull, __u32 segs)
+static __always_inline int parse(void *ctx, void *data, void *data_end, __u8 hook, int may_pull,
+				 struct sf_counters *cs, struct sf_pkt *pk)
 {
 	struct sf_cursor cur = { .pos = data, .end = data_end, .base = data };
-	struct sf_step_out o = {};
-	struct sf_pkt pk = {};
-	struct sf_counters *cs;
-	struct sf_entry *e, *tmp;
-	__u32 zero = 0;
-	__u8 extra = 0;		/* SF_W_NEW / SF_W_REUSED for this segment */
-	__u64 now;
-	int rc, in_half, tries;
+	int rc = sf_parse_eth(&cur, pk);
 
-	cs = bpf_map_lookup_elem(&counters, &zero);
-	rc = sf_parse_eth(&cur, &pk);
 	/* tc may see headers outside the linear area: the caller pulls, retries. */
 	if (rc == SF_P_TRUNC && may_pull)
 		return rc;
-	count(cs, hook == 1 ? SF_C_PKTS_EGRESS : SF_C_PKTS_INGRESS);
+	count(cs, hook == SF_HOOK_TC_EGRESS ? SF_C_PKTS_EGRESS : SF_C_PKTS_INGRESS);
 	switch (rc) {
 	case SF_P_TCP: break;
 	case SF_P_NOT_TCP: count(cs, SF_C_NON_TCP); return rc;
@@ -279,20 +252,185 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	default: count(cs, SF_C_ERR_VLAN); return rc;
 	}
 	count(cs, SF_C_TCP);
-	if (pk.opt_len) {
+	if (pk->opt_len) {
 		struct sf_optbuf ob = {};
-		__u32 n = pk.opt_len;
+		__u32 n = pk->opt_len;
 
 		if (n > SF_MAX_OPT_BYTES)
 			n = SF_MAX_OPT_BYTES;
 		if (n == 0)
 			n = 1;
-		if ((hook == 0 ? bpf_xdp_load_bytes(ctx, pk.opt_off, &ob, n) :
-				 bpf_skb_load_bytes(ctx, pk.opt_off, &ob, n)) == 0)
-			sf_parse_opts(&ob, pk.opt_len, &pk.seg);
-		if (pk.seg.opts & SF_OPT_BAD)
+		if ((hook == SF_HOOK_XDP ? bpf_xdp_load_bytes(ctx, pk->opt_off, &ob, n) :
+					   bpf_skb_load_bytes(ctx, pk->opt_off, &ob, n)) == 0)
+			sf_parse_opts(&ob, pk->opt_len, &pk->seg);
+		if (pk->seg.opts & SF_OPT_BAD)
 			count(cs, SF_C_ERR_OPTS);
 	}
+	return SF_P_TCP;
+}
+
+/*
+ * Lookup phase: the segment's entry, locked, or NULL (none yet, or one a new
+ * SYN replaced: then the old connection is closed as reused, reported, and
+ * *what gets SF_WHAT_REUSED). *in_half: found in the half-open map. Sets
+ * *locked to 0 when an entry exists but its lock could not be taken.
+ */
+static __always_inline struct sf_entry *lookup(struct sf_counters *cs, __u8 hook, __u64 now,
+					       const struct sf_pkt *pk, struct sf_step_out *o,
+					       __u8 *what, int *in_half, int *locked)
+{
+	struct sf_entry *e;
+	int tries;
+
+	*locked = 1;
+	for (tries = 0; tries < 2; tries++) {
+		e = find(&pk->key, in_half);
+		if (!e)
+			return NULL;
+		if (!entry_lock(e)) {
+			*locked = 0;
+			return NULL;
+		}
+		if (e->flags & SF_ENTRY_MOVED) {	/* moved to conns meanwhile: look again */
+			entry_unlock(e);
+			continue;
+		}
+		if (!sf_starts_new(e, &pk->seg))
+			return e;
+		/* Port reuse: report the old connection, start afresh. */
+		if (!(e->flags & SF_ENTRY_CLOSED)) {
+			sf_close(e, SF_R_REUSED, now, o);
+			count_step(cs, o, e);
+			emit(cs, SF_EV_STEP, hook, now, pk, o, e);
+			*what = SF_WHAT_REUSED;
+		}
+		e->flags |= SF_ENTRY_MOVED;	/* others must not step the old record */
+		entry_unlock(e);
+		bpf_map_delete_elem(*in_half ? (void *)&half_open : (void *)&conns, &pk->key);
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Create phase: a new entry for the segment's connection, in the half-open
+ * map until its handshake completes, returned locked; or the entry the
+ * other direction's CPU created meanwhile. NULL: none (a full map and a
+ * busy lock are counted). `now` is the entry's first time.
+ */
+static __always_inline struct sf_entry *create(struct sf_counters *cs, __u64 now,
+					       const struct sf_pkt *pk, __u8 *what, int *in_half)
+{
+	struct sf_entry *e, *tmp;
+	__u32 zero = 0;
+
+	tmp = bpf_map_lookup_elem(&scratch, &zero);
+	if (!tmp)
+		return NULL;
+	sf_conn_init(tmp, &pk->seg, pk->sport, pk->dport, now,
+		     __sync_fetch_and_add(&next_conn_id, 1) + 1);
+	*in_half = !(tmp->flags & SF_ENTRY_OPEN);
+	if (bpf_map_update_elem(*in_half ? (void *)&half_open : (void *)&conns, &pk->key, tmp,
+				BPF_NOEXIST)) {
+		/* Lost a race with the other direction's CPU, or full. */
+		e = find(&pk->key, in_half);
+		if (!e) {
+			count(cs, SF_C_MAP_FULL);
+			return NULL;
+		}
+	} else {
+		count(cs, SF_C_NEW_CONNS);
+		count(cs, *in_half ? SF_C_HALF_OPEN : SF_C_MIDSTREAM);
+		*what |= SF_WHAT_NEW;
+		e = bpf_map_lookup_elem(*in_half ? (void *)&half_open : (void *)&conns, &pk->key);
+		if (!e)
+			return NULL;
+	}
+	if (!entry_lock(e)) {
+		count(cs, SF_C_LOCK_FAIL);
+		return NULL;
+	}
+	return e;
+}
+
+/*
+ * Step phase: the core on the locked entry. `segs` is how many segments the
+ * packet is on the wire (GSO); sf_step counts one.
+ */
+static __always_inline void step(struct sf_entry *e, const struct sf_pkt *pk, __u64 now,
+				 __u32 segs, struct sf_step_out *o)
+{
+	if (!sf_step_fast(e, &pk->seg, now, o))
+		sf_step(e, &pk->seg, now, o);
+	if (segs > 1 && segs <= 0xffff)
+		e->side[(pk->seg.dir == e->client_dir ? SF_CLIENT : SF_SERVER) & 1].pkts += segs - 1;
+}
+
+/* Report phase: the step's counters, and its event when it changed something. */
+static __always_inline void report(struct sf_counters *cs, __u8 hook, __u64 now,
+				   const struct sf_pkt *pk, const struct sf_step_out *o,
+				   const struct sf_entry *e)
+{
+	count_step(cs, o, e);
+	if (o->suspicious)
+		emit(cs, SF_EV_SUSPICIOUS, hook, now, pk, o, e);
+	else if (o->ntrans || (o->what & (SF_WHAT_OPEN | SF_WHAT_CLOSE | SF_WHAT_NEW)))
+		emit(cs, SF_EV_STEP, hook, now, pk, o, e);
+}
+
+/*
+ * Release the entry; one that just completed its handshake first moves from
+ * the half-open map to the main one, so floods cannot evict it.
+ */
+static __always_inline void release(struct sf_counters *cs, const struct sf_key *k,
+				    struct sf_entry *e, int in_half)
+{
+	struct sf_entry *tmp;
+	__u32 zero = 0;
+
+	if (in_half && (e->flags & SF_ENTRY_OPEN)) {
+		tmp = bpf_map_lookup_elem(&scratch, &zero);
+		if (tmp) {
+			__builtin_memcpy(tmp, e, sizeof(*tmp));
+			tmp->lock = 0;
+			e->flags |= SF_ENTRY_MOVED;
+			if (bpf_map_update_elem(&conns, k, tmp, BPF_ANY) == 0) {
+				/* Unlock before deleting: a deleted LRU element can be
+				 * reused at once by another CPU, whose lock we would
+				 * otherwise release. */
+				entry_unlock(e);
+				bpf_map_delete_elem(&half_open, k);
+				return;
+			}
+			count(cs, SF_C_MAP_FULL);
+			e->flags &= ~SF_ENTRY_MOVED;
+		}
+	}
+	entry_unlock(e);
+}
+
+/*
+ * One packet at a hook: parse (and --port filter) -> lookup/create -> step
+ * -> report -> release.
+ * `segs` is how many segments it will be on the wire: tc egress sees GSO
+ * packets before they are cut to MSS size, XDP always 1.
+ */
+static __always_inline int handle_packet(void *ctx, void *data, void *data_end, __u8 hook,
+					 int may_pull, __u32 segs)
+{
+	struct sf_step_out o = {};
+	struct sf_pkt pk = {};
+	struct sf_counters *cs;
+	struct sf_entry *e;
+	__u32 zero = 0;
+	__u8 what = 0;		/* SF_WHAT_NEW / SF_WHAT_REUSED for this segment */
+	__u64 now;
+	int rc, in_half, locked;
+
+	cs = bpf_map_lookup_elem(&counters, &zero);
+	rc = parse(ctx, data, data_end, hook, may_pull, cs, &pk);
+	if (rc != SF_P_TCP)
+		return rc;
 	if (!port_wanted(pk.sport, pk.dport)) {
 		count(cs, SF_C_FILTERED);
 		return 0;
@@ -303,68 +441,18 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	 */
 	now = clock_override_ns ? clock_override_ns :
 	      (pk.seg.flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) ? bpf_ktime_get_ns() : 0;
-
-	for (tries = 0; tries < 2; tries++) {
-		e = find(&pk.key, &in_half);
-		if (!e)
-			break;
-		if (!entry_lock(e)) {
-			count(cs, SF_C_LOCK_FAIL);
-			return 0;
-		}
-		if (e->flags & SF_EF_MOVED) {	/* moved to conns meanwhile: look again */
-			entry_unlock(e);
-			e = NULL;
-			continue;
-		}
-		if (sf_starts_new(e, &pk.seg)) {
-			/* Port reuse: report the old connection, start afresh. */
-			if (!(e->flags & SF_EF_CLOSED)) {
-				sf_close(e, SF_R_REUSED, now, &o);
-				count_step(cs, &o, e);
-				emit(cs, SF_EV_STEP, hook, now, &pk, &o, e);
-				extra = SF_W_REUSED;
-			}
-			e->flags |= SF_EF_MOVED;	/* others must not step the old record */
-			entry_unlock(e);
-			bpf_map_delete_elem(in_half ? (void *)&half_open : (void *)&conns, &pk.key);
-			e = NULL;
-		}
-		break;
+	e = lookup(cs, hook, now, &pk, &o, &what, &in_half, &locked);
+	if (!locked) {
+		count(cs, SF_C_LOCK_FAIL);
+		return 0;
 	}
-
 	if (!e) {
-		tmp = bpf_map_lookup_elem(&scratch, &zero);
-		if (!tmp)
-			return 0;
 		if (!now)
 			now = bpf_ktime_get_ns();
-		sf_conn_init(tmp, &pk.seg, pk.sport, pk.dport, now,
-			     __sync_fetch_and_add(&next_conn_id, 1) + 1);
-		in_half = !(tmp->flags & SF_EF_OPEN);
-		if (bpf_map_update_elem(in_half ? (void *)&half_open : (void *)&conns, &pk.key, tmp,
-					BPF_NOEXIST)) {
-			/* Lost a race with the other direction's CPU, or full. */
-			e = find(&pk.key, &in_half);
-			if (!e) {
-				count(cs, SF_C_MAP_FULL);
-				return 0;
-			}
-		} else {
-			count(cs, SF_C_NEW_CONNS);
-			count(cs, in_half ? SF_C_HALF_OPEN : SF_C_MIDSTREAM);
-			extra |= SF_W_NEW;
-			e = bpf_map_lookup_elem(in_half ? (void *)&half_open : (void *)&conns,
-						&pk.key);
-			if (!e)
-				return 0;
-		}
-		if (!entry_lock(e)) {
-			count(cs, SF_C_LOCK_FAIL);
+		e = create(cs, now, &pk, &what, &in_half);
+		if (!e)
 			return 0;
-		}
 	}
-
 	/*
 	 * Data and ACKs between two established sides change no state, so no
 	 * RTT or event time depends on them: the coarse clock (a jiffies read,
@@ -373,45 +461,17 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	if (!now)
 		now = e->side[0].state == SF_ESTABLISHED && e->side[1].state == SF_ESTABLISHED ?
 		      bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
-	if (!sf_step_fast(e, &pk.seg, now, &o))
-		sf_step(e, &pk.seg, now, &o);
-	/* sf_step counted one packet; a GSO packet is several on the wire. */
-	if (segs > 1 && segs <= 0xffff)
-		e->side[(pk.seg.dir == e->client_dir ? SF_CLIENT : SF_SERVER) & 1].pkts += segs - 1;
-	o.what |= extra;
-	count_step(cs, &o, e);
-	if (o.suspicious)
-		emit(cs, SF_EV_SUSPICIOUS, hook, now, &pk, &o, e);
-	else if (o.ntrans || (o.what & (SF_W_OPEN | SF_W_CLOSE | SF_W_NEW)))
-		emit(cs, SF_EV_STEP, hook, now, &pk, &o, e);
-
-	if (in_half && (e->flags & SF_EF_OPEN)) {
-		/* Handshake done: move to the main map so floods cannot evict it. */
-		tmp = bpf_map_lookup_elem(&scratch, &zero);
-		if (tmp) {
-			__builtin_memcpy(tmp, e, sizeof(*tmp));
-			tmp->lock = 0;
-			e->flags |= SF_EF_MOVED;
-			if (bpf_map_update_elem(&conns, &pk.key, tmp, BPF_ANY) == 0) {
-				/* Unlock before deleting: a deleted LRU element can be
-				 * reused at once by another CPU, whose lock we would
-				 * otherwise release. */
-				entry_unlock(e);
-				bpf_map_delete_elem(&half_open, &pk.key);
-				return 0;
-			}
-			count(cs, SF_C_MAP_FULL);
-			e->flags &= ~SF_EF_MOVED;
-		}
-	}
-	entry_unlock(e);
+	step(e, &pk, now, segs, &o);
+	o.what |= what;
+	report(cs, hook, now, &pk, &o, e);
+	release(cs, &pk.key, e, in_half);
 	return 0;
 }
 
 SEC("xdp")
 int synfin_xdp(struct xdp_md *ctx)
 {
-	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end, 0, 0, 1);
+	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end, SF_HOOK_XDP, 0, 1);
 	return XDP_PASS;
 }
 
@@ -426,7 +486,8 @@ __noinline int sf_handle_tc(struct __sk_buff *skb, int hook, int may_pull)
 	if (!skb)
 		return 0;
 	return handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end,
-			     hook == 4 ? 4 : 1, may_pull, skb->gso_segs);
+			     hook == SF_HOOK_TC_INGRESS ? SF_HOOK_TC_INGRESS : SF_HOOK_TC_EGRESS,
+			     may_pull, skb->gso_segs);
 }
 
 static __always_inline void handle_skb(struct __sk_buff *skb, int hook)
@@ -441,7 +502,7 @@ static __always_inline void handle_skb(struct __sk_buff *skb, int hook)
 SEC("tc")
 int synfin_tc(struct __sk_buff *skb)
 {
-	handle_skb(skb, 1);
+	handle_skb(skb, SF_HOOK_TC_EGRESS);
 	return TC_ACT_UNSPEC;
 }
 
@@ -452,6 +513,6 @@ int synfin_tc(struct __sk_buff *skb)
 SEC("tc")
 int synfin_tc_in(struct __sk_buff *skb)
 {
-	handle_skb(skb, 4);
+	handle_skb(skb, SF_HOOK_TC_INGRESS);
 	return TC_ACT_UNSPEC;
 }

@@ -9,24 +9,25 @@
 #ifndef SYNFIN_H
 #define SYNFIN_H
 
-#ifndef __VMLINUX_H__
+/* BPF builds take the types from vmlinux.h, included before this header. */
+#ifndef __bpf__
 #include <linux/types.h>
 #endif
 
 /* Per-side TCP states, numbered and spelled as Linux (ss, tcpstates) does. */
 enum sf_state {
 	SF_UNKNOWN = 0,		/* not used on the wire; "no state yet" */
-	SF_ESTABLISHED = 1,
-	SF_SYN_SENT = 2,
-	SF_SYN_RECV = 3,
-	SF_FIN_WAIT1 = 4,
-	SF_FIN_WAIT2 = 5,
-	SF_TIME_WAIT = 6,
-	SF_CLOSED = 7,
-	SF_CLOSE_WAIT = 8,
-	SF_LAST_ACK = 9,
-	SF_LISTEN = 10,
-	SF_CLOSING = 11,
+	SF_ESTABLISHED = 1,	/* handshake done, data may flow both ways */
+	SF_SYN_SENT = 2,	/* sent a SYN, waiting for the SYN-ACK */
+	SF_SYN_RECV = 3,	/* answered a SYN, waiting for the handshake's ACK */
+	SF_FIN_WAIT1 = 4,	/* sent its FIN, not yet acknowledged */
+	SF_FIN_WAIT2 = 5,	/* its FIN acknowledged, the peer's not yet sent */
+	SF_TIME_WAIT = 6,	/* both FINs done; absorbs late segments for 2 MSL */
+	SF_CLOSED = 7,		/* no connection (after an RST, or before a SYN) */
+	SF_CLOSE_WAIT = 8,	/* got the peer's FIN; its application has not closed */
+	SF_LAST_ACK = 9,	/* closed after the peer; its FIN awaits the ACK */
+	SF_LISTEN = 10,		/* a server side that has not answered yet */
+	SF_CLOSING = 11,	/* FINs crossed: each sent one before the other's ACK */
 	SF_NSTATES = 12,
 };
 
@@ -103,7 +104,6 @@ struct sf_seg {
 	__u32 seq;
 	__u32 ack;
 	__u32 len;		/* payload bytes (IP length minus headers) */
-	__u32 tsval;
 	__u16 win;		/* raw window field, unscaled */
 	__u16 mss;
 	__u8 flags;		/* SF_TH_* */
@@ -113,21 +113,21 @@ struct sf_seg {
 };
 
 /* Per-side flags (sf_side_rec.flags). */
-#define SF_SF_SYN 0x0001	/* sent a SYN (isn valid) */
-#define SF_SF_FIN 0x0002	/* sent a FIN (fin_seq valid) */
-#define SF_SF_RST 0x0004	/* sent an accepted RST */
-#define SF_SF_SYN_ACKED 0x0008	/* its SYN was acknowledged by the peer */
-#define SF_SF_FIN_ACKED 0x0010	/* its FIN was acknowledged by the peer */
-#define SF_SF_GOT_SYN 0x0020	/* proved (by its ACK) to have received peer's SYN */
-#define SF_SF_GOT_FIN 0x0040	/* credited with receiving the peer's FIN */
-#define SF_SF_SEEN 0x0080	/* sent at least one segment */
-#define SF_SF_SACK_OK 0x0100	/* SACK-permitted on its SYN */
-#define SF_SF_TS 0x0200		/* timestamps on its SYN */
-#define SF_SF_WS 0x0400		/* window scale on its SYN */
-#define SF_SF_ACKED 0x0800	/* last_ack valid */
-#define SF_SF_DATA 0x1000	/* sent payload */
-#define SF_SF_TFO 0x2000	/* TFO option on its SYN */
-#define SF_SF_WIN_SYN 0x4000	/* its last window came on a SYN: never scaled (RFC 7323) */
+#define SF_SIDE_SYN 0x0001	/* sent a SYN (isn valid) */
+#define SF_SIDE_FIN 0x0002	/* sent a FIN (fin_seq valid) */
+#define SF_SIDE_RST 0x0004	/* sent an accepted RST */
+#define SF_SIDE_SYN_ACKED 0x0008	/* its SYN was acknowledged by the peer */
+#define SF_SIDE_FIN_ACKED 0x0010	/* its FIN was acknowledged by the peer */
+#define SF_SIDE_GOT_SYN 0x0020	/* proved (by its ACK) to have received peer's SYN */
+#define SF_SIDE_GOT_FIN 0x0040	/* credited with receiving the peer's FIN */
+#define SF_SIDE_SEEN 0x0080	/* sent at least one segment */
+#define SF_SIDE_SACK_OK 0x0100	/* SACK-permitted on its SYN */
+#define SF_SIDE_TS 0x0200	/* timestamps on its SYN */
+#define SF_SIDE_WS 0x0400	/* window scale on its SYN */
+#define SF_SIDE_ACKED 0x0800	/* last_ack valid */
+#define SF_SIDE_DATA 0x1000	/* sent payload */
+#define SF_SIDE_TFO 0x2000	/* TFO option on its SYN */
+#define SF_SIDE_WIN_SYN 0x4000	/* its last window came on a SYN: never scaled (RFC 7323) */
 
 /* Zeek endpoint states, kept to derive Zeek's conn_state. */
 enum sf_zstate {
@@ -155,7 +155,7 @@ struct sf_side_rec {
 	__u32 pkts;		/* segments sent */
 	__u32 state_ms;		/* when it entered its current state: ms after first_ns,
 				 * saturating; read it with sf_state_since_ns() (conn.h) */
-	__u16 flags;		/* SF_SF_* */
+	__u16 flags;		/* SF_SIDE_* */
 	__u16 retrans;		/* retransmitted SYN/FIN/data segments */
 	__u16 win;		/* last window, unscaled */
 	__u16 mss;		/* MSS option on its SYN, 0 if none */
@@ -166,12 +166,13 @@ struct sf_side_rec {
 };
 
 /* Entry flags (sf_entry.flags). */
-#define SF_EF_MIDSTREAM 0x01	/* first seen without its SYN */
-#define SF_EF_OPEN 0x02		/* handshake completed (open event sent) */
-#define SF_EF_CLOSED 0x04	/* close decided; record about to go */
-#define SF_EF_MOVED 0x08	/* moved from the half-open map to the main one */
-#define SF_EF_TFO_DATA 0x10	/* payload on the SYN (TCP Fast Open) */
-#define SF_EF_SIM_OPEN 0x20	/* simultaneous open */
+#define SF_ENTRY_MIDSTREAM 0x01	/* first seen without its SYN */
+#define SF_ENTRY_OPEN 0x02	/* handshake completed (open event sent) */
+#define SF_ENTRY_CLOSED 0x04	/* close decided; record about to go */
+#define SF_ENTRY_MOVED 0x08	/* kernel-private: moved from the half-open map to the main
+				 * one, or replaced (never in an event: sf_event_fill) */
+#define SF_ENTRY_TFO_DATA 0x10	/* payload on the SYN (TCP Fast Open) */
+#define SF_ENTRY_SIM_OPEN 0x20	/* simultaneous open */
 
 /*
  * Zeek history: the letters in first-occurrence order, one 4-bit code per
@@ -182,20 +183,20 @@ struct sf_side_rec {
 #define SF_HISTORY_LEN 16	/* letters the encoding holds */
 #define SF_HISTORY_LETTERS "SHADFRTshadfrt"	/* code - 1 -> letter */
 enum sf_hletter {
-	SF_H_S = 1,		/* SYN */
-	SF_H_H,			/* SYN-ACK */
-	SF_H_A,			/* pure ACK */
-	SF_H_D,			/* payload */
-	SF_H_F,			/* FIN */
-	SF_H_R,			/* RST */
-	SF_H_T,			/* retransmission */
+	SF_HIST_S = 1,		/* SYN */
+	SF_HIST_H,		/* SYN-ACK */
+	SF_HIST_A,		/* pure ACK */
+	SF_HIST_D,		/* payload */
+	SF_HIST_F,		/* FIN */
+	SF_HIST_R,		/* RST */
+	SF_HIST_T,		/* retransmission */
 };
 
 /* sf_entry.hs: what the handshake clock sf_entry.hs_off holds (conn.h). */
-#define SF_HS_SYN 0x01		/* the client's latest SYN */
-#define SF_HS_SYNACK_PHASE 0x02	/* a SYN-ACK was seen: the SYN's time is no longer needed */
-#define SF_HS_SYNACK 0x04	/* the latest SYN-ACK */
-#define SF_HS_US 0x08		/* hs_off is in signed microseconds, not unsigned ns */
+#define SF_HSCLK_SYN 0x01	/* the client's latest SYN */
+#define SF_HSCLK_SYNACK_PHASE 0x02	/* a SYN-ACK was seen: the SYN's time is no longer needed */
+#define SF_HSCLK_SYNACK 0x04	/* the latest SYN-ACK */
+#define SF_HSCLK_US 0x08	/* hs_off is in signed microseconds, not unsigned ns */
 
 /*
  * One tracked connection: 144 bytes. Sides are indexed by enum sf_side. The
@@ -207,22 +208,22 @@ struct sf_entry {
 	__u64 id;		/* connection id, unique per watcher/replay */
 	__u64 first_ns;		/* first segment */
 	__u64 last_ns;		/* latest segment */
-	__u32 hs_off;		/* handshake clock (SF_HS_*): the latest client SYN until a
+	__u32 hs_off;		/* handshake clock (SF_HSCLK_*): the latest client SYN until a
 				 * SYN-ACK is seen, then the latest SYN-ACK; ns after
-				 * first_ns, or signed us when SF_HS_US (beyond 4.29 s) */
+				 * first_ns, or signed us when SF_HSCLK_US (beyond 4.29 s) */
 	__u32 syn_rtt_us;	/* SYN -> SYN-ACK at the hook, 0 if not seen */
 	__u32 ack_rtt_us;	/* SYN-ACK -> handshake ACK at the hook */
-	__u32 lock;		/* 0 free, 1 held (cmpxchg) */
+	__u32 lock;		/* kernel-private: 0 free, 1 held (cmpxchg); 0 in events */
 	__u32 half_close_bytes;	/* payload either side sent after the peer's FIN */
-	__u8 flags;		/* SF_EF_* */
-	__u8 hs;		/* SF_HS_* */
+	__u8 flags;		/* SF_ENTRY_* */
+	__u8 hs;		/* SF_HSCLK_* */
 	__u8 reason : 4;	/* enum sf_reason once closed */
 	__u8 rst_verdict : 4;	/* enum sf_rst_verdict */
 	__u8 client_dir : 1;	/* sf_seg.dir of the client's segments */
 	__u8 first_fin : 2;	/* 1 + side that sent the first FIN, 0 none */
 	__u8 rst_side : 2;	/* 1 + side that sent the closing RST, 0 none */
 	__u8 close_kind : 3;	/* enum sf_close_kind */
-	__u64 history;		/* Zeek history letters (SF_H_*), 4 bits each */
+	__u64 history;		/* Zeek history letters (SF_HIST_*), 4 bits each */
 	struct sf_side_rec side[2];
 };
 
@@ -248,25 +249,40 @@ struct sf_trans {
 	__u8 reserved;
 };
 
+/* Where an event came from (sf_event.hook). */
+enum sf_hook {
+	SF_HOOK_XDP = 0,	/* XDP ingress */
+	SF_HOOK_TC_EGRESS = 1,	/* tc egress */
+	SF_HOOK_REPLAY = 2,	/* the userspace tracker (replay, tests) */
+	SF_HOOK_SWEEP = 3,	/* the sweeper: a timeout or end, no segment */
+	SF_HOOK_TC_INGRESS = 4,	/* tc ingress (--mode tc) */
+};
+
 /* sf_event.what bits. */
-#define SF_W_OPEN 0x01		/* handshake completed with this segment */
-#define SF_W_CLOSE 0x02		/* connection closed (entry.reason says why) */
-#define SF_W_NEW 0x04		/* first segment of a connection */
-#define SF_W_REUSED 0x08	/* a previous connection on the tuple was closed as reused */
+#define SF_WHAT_OPEN 0x01	/* handshake completed with this segment */
+#define SF_WHAT_CLOSE 0x02	/* connection closed (entry.reason says why) */
+#define SF_WHAT_NEW 0x04	/* first segment of a connection */
+#define SF_WHAT_REUSED 0x08	/* a previous connection on the tuple was closed as reused */
 
 /* One event: the segment, what it changed, and the entry after the change. */
 struct sf_event {
 	__u8 type;		/* enum sf_ev_type */
-	__u8 what;		/* SF_W_* */
+	__u8 what;		/* SF_WHAT_* */
 	__u8 ntrans;		/* valid entries in trans[] */
-	__u8 hook;		/* 0 XDP ingress, 1 tc egress, 2 replay, 3 sweeper, 4 tc ingress */
+	__u8 hook;		/* enum sf_hook */
 	__u32 reserved;
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (live) or capture time (replay) */
 	struct sf_key key;
 	struct sf_seg seg;
 	struct sf_trans trans[SF_MAX_TRANS];
-	struct sf_entry entry;	/* after the step */
+	__u32 reserved2;	/* explicit padding: entry is 8-byte aligned */
+	struct sf_entry entry;	/* after the step; lock and SF_ENTRY_MOVED cleared */
 };
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct sf_seg) == 20, "sf_seg layout");
+_Static_assert(sizeof(struct sf_event) == 248, "sf_event layout: no implicit padding");
+#endif
 
 /* Counters (per-CPU array, index = enum sf_counter). */
 enum sf_counter {
@@ -296,7 +312,7 @@ enum sf_counter {
 	SF_C_RETRANS_FIN,	/* retransmitted FINs */
 	SF_C_RETRANS_DATA,	/* retransmitted data segments */
 	SF_C_TRANSITIONS,	/* per-side state transitions */
-	SF_C_CLOSE_FIN,		/* closes, by reason: must follow enum sf_reason order */
+	SF_C_CLOSE_FIN,		/* closes, by reason: SF_C_CLOSE(r), in enum sf_reason order */
 	SF_C_CLOSE_RST,
 	SF_C_CLOSE_REFUSED,
 	SF_C_CLOSE_UNANSWERED,
@@ -306,6 +322,25 @@ enum sf_counter {
 	SF_C_CLOSE_END,
 	SF_NCOUNTERS,
 };
+
+/*
+ * Counter indexes of the kinds that have one counter each, for the code that
+ * counts (glue.h); the asserts below keep the two enums in the same order.
+ */
+#define SF_C_CLOSE(reason) (SF_C_CLOSE_FIN + (reason) - SF_R_FIN)
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(SF_C_CLOSE(SF_R_FIN) == SF_C_CLOSE_FIN &&
+	       SF_C_CLOSE(SF_R_RST) == SF_C_CLOSE_RST &&
+	       SF_C_CLOSE(SF_R_REFUSED) == SF_C_CLOSE_REFUSED &&
+	       SF_C_CLOSE(SF_R_UNANSWERED) == SF_C_CLOSE_UNANSWERED &&
+	       SF_C_CLOSE(SF_R_TIMEOUT) == SF_C_CLOSE_TIMEOUT &&
+	       SF_C_CLOSE(SF_R_REUSED) == SF_C_CLOSE_REUSED &&
+	       SF_C_CLOSE(SF_R_EVICTED) == SF_C_CLOSE_EVICTED &&
+	       SF_C_CLOSE(SF_R_END) == SF_C_CLOSE_END &&
+	       SF_C_CLOSE(SF_R_NREASONS) == SF_NCOUNTERS,
+	       "SF_C_CLOSE_* follow enum sf_reason, one counter per reason, last");
+#endif
 
 /* Map sizes. */
 #define SF_MAX_CONNS (1 << 20)		/* established connections (LRU) */

@@ -836,12 +836,12 @@ void tc_collect(struct tc_result *r, const struct sf_event *ev)
 		r->trans[r->ntrans].to = ev->trans[i].to;
 		r->ntrans++;
 	}
-	if (ev->what & SF_W_OPEN) {
+	if (ev->what & SF_WHAT_OPEN) {
 		if (!r->opens)
 			r->open_entry = ev->entry;
 		r->opens++;
 	}
-	if (ev->what & SF_W_CLOSE) {
+	if (ev->what & SF_WHAT_CLOSE) {
 		if (r->ncloses < (int)(sizeof(r->closes) / sizeof(r->closes[0])))
 			r->closes[r->ncloses++] = *ev;
 		else
@@ -919,7 +919,7 @@ int tc_check(const struct sf_case *c, const struct tc_result *r, char *why, size
 		DIFF_NUM("server_pkts", ss->pkts, x->spkts);
 		DIFF_NUM("half_close_bytes", sf_half_close_bytes(e), x->half_close_bytes);
 		DIFF_NUM("one_sided", sf_one_sided(e), x->one_sided);
-		DIFF_NUM("midstream", !!(e->flags & SF_EF_MIDSTREAM), x->midstream);
+		DIFF_NUM("midstream", !!(e->flags & SF_ENTRY_MIDSTREAM), x->midstream);
 		DIFF_NUM("client_retrans", cs->retrans, x->cretrans);
 		DIFF_NUM("server_retrans", ss->retrans, x->sretrans);
 		DIFF_NUM("suspicious", cs->suspicious + ss->suspicious, x->suspicious);

@@ -11,7 +11,8 @@
 #define SYNFIN_TEST_CASES_H
 
 #include <stddef.h>
-#include "synfin_user.h"
+#include "lib/names.h"
+#include "lib/track.h"
 
 #define TC_MAX_SEGS 40
 #define TC_MAX_TRANS 40

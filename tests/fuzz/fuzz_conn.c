@@ -4,7 +4,7 @@
  * The input is decoded into segments of one connection tuple (direction,
  * flags, seq/ack near or far from what each side has sent, length, window,
  * SYN options, time gaps) run through sf_conn_init / sf_starts_new / sf_step
- * / sf_expire_reason / sf_close, the way user/track.c does. Checked after
+ * / sf_expire_reason / sf_close, the way lib/track.c does. Checked after
  * every call:
  *  - states, zstates, reasons, kinds, verdicts are valid enum values;
  *  - ntrans <= SF_MAX_TRANS, equals sf_step's return value;
@@ -60,7 +60,7 @@ static void check_entry(const struct sf_entry *e)
 	CHECK(e->close_kind <= SF_CK_SIMULTANEOUS, "close_kind in range");
 	CHECK(e->rst_verdict <= SF_RV_UNVERIFIED, "rst_verdict in range");
 	CHECK(e->first_fin <= 2 && e->rst_side <= 2, "first_fin/rst_side in range");
-	CHECK(!(e->flags & SF_EF_CLOSED) || e->reason != SF_R_NONE, "closed has a reason");
+	CHECK(!(e->flags & SF_ENTRY_CLOSED) || e->reason != SF_R_NONE, "closed has a reason");
 	/* Letter codes, then only empty nibbles; each letter at most once. */
 	n = (int)strlen(sf_history_str(e, h));
 	CHECK(n < 16 ? !(e->history >> (4 * n)) : 1, "history: nothing after its end");
@@ -83,7 +83,7 @@ static void show(const struct sf_seg *s, const struct sf_entry *e, const struct 
 		return;
 	fprintf(stderr, "seg dir %u flags %02x seq %u ack %u len %u win %u -> c=%u s=%u closed=%d",
 		s->dir, s->flags, s->seq, s->ack, s->len, s->win, e->side[0].state,
-		e->side[1].state, !!(e->flags & SF_EF_CLOSED));
+		e->side[1].state, !!(e->flags & SF_ENTRY_CLOSED));
 	for (i = 0; i < o->ntrans && i < SF_MAX_TRANS; i++)
 		fprintf(stderr, " [%c %u>%u]", o->trans[i].side ? 's' : 'c', o->trans[i].from,
 			o->trans[i].to);
@@ -194,17 +194,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			why = sf_expire_reason(&e, now, &to);
 			CHECK(why >= SF_R_NONE && why < SF_R_NREASONS, "expire reason in range");
 			if (why != SF_R_NONE) {
-				if (!(e.flags & SF_EF_CLOSED)) {
+				if (!(e.flags & SF_ENTRY_CLOSED)) {
 					sf_close(&e, why, now, &o);
 					check_trans(&e, &o);
 					check_entry(&e);
-					CHECK(e.flags & SF_EF_CLOSED, "sf_close closes");
+					CHECK(e.flags & SF_ENTRY_CLOSED, "sf_close closes");
 				}
 				have = 0;
 			}
 		}
 		if (have && sf_starts_new(&e, &s)) {
-			if (!(e.flags & SF_EF_CLOSED)) {
+			if (!(e.flags & SF_ENTRY_CLOSED)) {
 				sf_close(&e, SF_R_REUSED, now, &o);
 				check_trans(&e, &o);
 				check_entry(&e);
@@ -251,7 +251,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      (i != from ? 0 : s.len > e.side[i].nxt - before.side[i].nxt ? s.len :
 			       e.side[i].nxt - before.side[i].nxt), "no more bytes than sent");
 		}
-		CHECK(!(before.flags & SF_EF_CLOSED) || (e.flags & SF_EF_CLOSED), "closed stays closed");
+		CHECK(!(before.flags & SF_ENTRY_CLOSED) || (e.flags & SF_ENTRY_CLOSED), "closed stays closed");
 		CHECK(e.id == before.id, "id kept");
 		if (o.suspicious) {
 			/* Nothing but the counters may change. */
@@ -259,7 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			before.side[from].suspicious = e.side[from].suspicious;
 			before.last_ns = e.last_ns;
 			before.side[from].nxt = e.side[from].nxt;	/* first-segment guess */
-			CHECK(o.ntrans == 0 && !(o.what & (SF_W_OPEN | SF_W_CLOSE)),
+			CHECK(o.ntrans == 0 && !(o.what & (SF_WHAT_OPEN | SF_WHAT_CLOSE)),
 			      "suspicious segment reports nothing");
 			CHECK(!memcmp(&before, &e, sizeof(e)), "suspicious segment changes nothing");
 		}

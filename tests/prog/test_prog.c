@@ -23,7 +23,9 @@
 #include "synfin.skel.h"
 #include "testlib.h"
 #include "cases.h"
-#include "reporting.h"
+#include "lib/event.h"
+#include "lib/util.h"
+#include "kern/maps.h"
 
 enum { VIA_XDP, VIA_TC, VIA_SPLIT };
 static const char *const via_name[] = { "xdp", "tc", "split" };
@@ -62,7 +64,7 @@ static int run_frame(int tc, const __u8 *buf, size_t len)
 	return err ? RUN_FAILED : (int)o.retval;
 }
 
-/* The per-CPU counters summed, as watch and stats read them (metrics.c). */
+/* The per-CPU counters summed, as watch and stats read them (kern/maps.c). */
 static void counters_sum(__u64 *out)
 {
 	uint64_t c[SF_NCOUNTERS];
@@ -104,7 +106,7 @@ static void maps_clear(void)
 }
 
 /*
- * The watcher's sweep (user/watch.c sweep_map) at clock `now`: close what
+ * The watcher's sweep (kern/sweep.c sweep_maps) at clock `now`: close what
  * timed out (reporting it), drop closed records past their linger.
  */
 static void sweep(uint64_t now)
@@ -124,8 +126,8 @@ static void sweep(uint64_t now)
 			why = sf_expire_reason(&e, now, &tc_timeouts);
 			if (why == SF_R_NONE || bpf_map_delete_elem(map_fd(m), &keys[i]))
 				continue;
-			if (!(e.flags & SF_EF_CLOSED)) {
-				make_close_event(&ev, &keys[i], &e, why, now, 3);
+			if (!(e.flags & SF_ENTRY_CLOSED)) {
+				make_close_event(&ev, &keys[i], &e, why, now, SF_HOOK_SWEEP);
 				tc_collect(res, &ev);
 			}
 		}
@@ -133,68 +135,39 @@ static void sweep(uint64_t now)
 }
 
 /* End of the watch: whatever is still open is closed as "end". */
-static int finish(uint64_t now)
+static void finish(uint64_t now)
 {
 	struct sf_key keys[256];
 	struct sf_entry e;
 	struct sf_event ev;
-	int m, i, n, live = 0;
+	int m, i, n;
 
 	for (m = 0; m < 2; m++) {
 		n = map_keys(map_fd(m), keys, 256);
-		live += n;
 		for (i = 0; i < n; i++) {
 			if (bpf_map_lookup_elem(map_fd(m), &keys[i], &e))
 				continue;
-			if (!(e.flags & SF_EF_CLOSED)) {
-				make_close_event(&ev, &keys[i], &e, SF_R_END, now, 3);
+			if (!(e.flags & SF_ENTRY_CLOSED)) {
+				make_close_event(&ev, &keys[i], &e, SF_R_END, now, SF_HOOK_SWEEP);
 				tc_collect(res, &ev);
 			}
 		}
 	}
-	return live;
 }
 
-static const struct sf_case *cur_case;
-static int cur_via;
-
-static void test_case(void)
+/* Records in both connection maps. */
+static int maps_live(void)
 {
-	const struct sf_case *c = cur_case;
-	__u64 before[SF_NCOUNTERS], after[SF_NCOUNTERS];
-	__u8 buf[TC_MAX_FRAME];
-	char why[400];
-	int i, rc, susp;
+	struct sf_key keys[256];
 
-	res = calloc(1, sizeof(*res));
-	ASSERT_TRUE(res != NULL, "calloc");
-	if (!res)
-		return;
-	maps_clear();
-	ring_buffer__consume(rb);
-	counters_sum(before);
-	for (i = 0; i < c->nsegs; i++) {
-		size_t len = tc_frame(c, i, buf, sizeof(buf));
-		int tc = cur_via == VIA_TC || (cur_via == VIA_SPLIT && c->segs[i].from == S);
+	return map_keys(map_fd(0), keys, 256) + map_keys(map_fd(1), keys, 256);
+}
 
-		if (c->segs[i].gap_ms)
-			sweep(mono_ns() + c->segs[i].gap_ms * 1000000ull);
-		rc = run_frame(tc, buf, len);
-		ASSERT_EQ(rc, tc ? -1 /* TC_ACT_UNSPEC: later tc programs still run */ : 2 /* XDP_PASS */,
-			  "verdict: pass");
-		ring_buffer__consume(rb);
-	}
-	sweep(mono_ns() + c->end_gap_ms * 1000000ull);
-	res->live_after = 0;
-	{
-		struct sf_key keys[256];
+/* The counters one case must move, and those it must leave alone. */
+static void check_counters(const struct sf_case *c, const __u64 *before, const __u64 *after)
+{
+	int susp;
 
-		res->live_after = map_keys(map_fd(0), keys, 256) + map_keys(map_fd(1), keys, 256);
-	}
-	finish(mono_ns() + c->end_gap_ms * 1000000ull);
-	if (tc_check(c, res, why, sizeof(why)))
-		ASSERT_TRUE(0, why);
-	counters_sum(after);
 	ASSERT_EQ(after[SF_C_TCP] - before[SF_C_TCP], c->nsegs, "SF_C_TCP counts every segment");
 	ASSERT_EQ(after[SF_C_LOCK_FAIL] - before[SF_C_LOCK_FAIL], 0, "SF_C_LOCK_FAIL");
 	ASSERT_EQ(after[SF_C_RB_DROPS] - before[SF_C_RB_DROPS], 0, "SF_C_RB_DROPS");
@@ -203,8 +176,54 @@ static void test_case(void)
 	susp = (int)(after[SF_C_SUSP_RST] + after[SF_C_SUSP_FIN] + after[SF_C_SUSP_SYN] -
 		     before[SF_C_SUSP_RST] - before[SF_C_SUSP_FIN] - before[SF_C_SUSP_SYN]);
 	ASSERT_EQ(susp, c->suspicious, "SF_C_SUSP_* counters");
+}
+
+/* One lifecycle case through the programs, each segment at the hook `via` picks. */
+static void run_case(const struct sf_case *c, int via)
+{
+	__u64 before[SF_NCOUNTERS], after[SF_NCOUNTERS];
+	__u8 buf[TC_MAX_FRAME];
+	char why[400];
+	int i;
+
+	res = calloc(1, sizeof(*res));
+	if (!ASSERT_OK_PTR(res, "calloc"))
+		return;
+	maps_clear();
+	ring_buffer__consume(rb);
+	counters_sum(before);
+	for (i = 0; i < c->nsegs; i++) {
+		size_t len = tc_frame(c, i, buf, sizeof(buf));
+		int tc = via == VIA_TC || (via == VIA_SPLIT && c->segs[i].from == S);
+
+		if (c->segs[i].gap_ms)
+			sweep(mono_ns() + c->segs[i].gap_ms * 1000000ull);
+		/* tc: TC_ACT_UNSPEC (-1), later tc programs still run; XDP_PASS (2) */
+		if (!ASSERT_EQ(run_frame(tc, buf, len), tc ? -1 : 2, "verdict: pass"))
+			goto out;
+		ring_buffer__consume(rb);
+	}
+	sweep(mono_ns() + c->end_gap_ms * 1000000ull);
+	res->live_after = maps_live();
+	finish(mono_ns() + c->end_gap_ms * 1000000ull);
+	if (tc_check(c, res, why, sizeof(why)))
+		PRINT_FAIL("%s", why);
+	counters_sum(after);
+	check_counters(c, before, after);
+out:
 	free(res);
 	res = NULL;
+}
+
+/* Every case of tests/cases.c three ways, one row each: prog_VIA_CASE. */
+static void test_lifecycle(void)
+{
+	int i, v;
+
+	for (v = 0; v < 3; v++)
+		for (i = 0; i < tc_ncases; i++)
+			if (tl_subtest("prog_%s_%s", via_name[v], tc_cases[i].name))
+				run_case(&tc_cases[i], v);
 }
 
 /* ---- two CPUs, one flow ---- */
@@ -268,6 +287,83 @@ static void *cc_run(void *arg)
 
 enum { CC_SPLIT, CC_SAME, CC_CREATE };
 
+/* Open every flow (the handshake, all at XDP) on this CPU. */
+static void cc_open_flows(void)
+{
+	__u8 buf[TC_MAX_FRAME];
+	int f, i;
+
+	for (f = 0; f < CC_FLOWS; f++) {
+		struct sf_case c = cc_flow(f);
+
+		c.segs[0] = (struct tc_seg){ .from = C, .flags = F_S, .opts = O_SYN };
+		c.segs[1] = (struct tc_seg){ .from = S, .flags = F_SA, .opts = O_SYN, .ack = 1 };
+		c.segs[2] = (struct tc_seg){ .from = C, .flags = F_A, .seq = 1, .ack = 1 };
+		for (i = 0; i < 3; i++)
+			run_frame(0, buf, tc_frame(&c, i, buf, sizeof(buf)));
+	}
+}
+
+/* Thread i on CPU i: client data at XDP (0), server data at tc (1). */
+static void cc_thread_init(struct cc_thread *t, int i, int mode, pthread_barrier_t *go)
+{
+	int f;
+
+	memset(t, 0, sizeof(*t));
+	t->cpu = i;
+	t->tc = i;
+	t->from = mode == CC_SAME ? C : (i ? S : C);
+	t->payload = mode != CC_SAME;
+	t->go = go;
+	for (f = 0; f < CC_FLOWS; f++)
+		t->seq[f] = 1;
+}
+
+static bool flow_eq(int f, const char *field, long long got, long long want)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "flow %d %s", f, field);
+	return ASSERT_EQ(got, want, what);
+}
+
+/* Flow f's entry against what the threads t sent; false at a difference. */
+static bool cc_check_flow(int f, const struct cc_thread *t, int mode)
+{
+	static __u8 kbuf[TC_MAX_FRAME + 8] __attribute__((aligned(8)));
+	struct sf_case c = cc_flow(f);
+	struct sf_cursor cur;
+	struct sf_pkt pk;
+	struct sf_entry e;
+	size_t len;
+	__u32 cpkts, spkts;
+	__u64 cbytes = 0, sbytes = 0;
+
+	c.segs[0] = (struct tc_seg){ .from = C, .flags = F_A, .seq = 1, .ack = 1 };
+	/* Parsed in place: 2 bytes into an aligned buffer, like a NIC's. */
+	len = tc_frame(&c, 0, kbuf + 2, sizeof(kbuf) - 2);
+	memset(&pk, 0, sizeof(pk));
+	cur = (struct sf_cursor){ .pos = kbuf + 2, .end = kbuf + 2 + len, .base = kbuf + 2 };
+	if (!ASSERT_EQ(sf_parse_eth(&cur, &pk), SF_P_TCP, "flow frame parses") ||
+	    !flow_eq(f, "lookup in the connection map",
+		     bpf_map_lookup_elem(map_fd(1), &pk.key, &e), 0))
+		return false;
+	if (mode == CC_SAME) {
+		cpkts = 2 + (__u32)(t[0].sent + t[1].sent) / CC_FLOWS;
+		spkts = 1;
+	} else {
+		cpkts = (mode == CC_CREATE ? 0 : 2) + CC_ROUNDS;
+		spkts = (mode == CC_CREATE ? 0 : 1) + CC_ROUNDS;
+		cbytes = t[0].bytes[f];
+		sbytes = t[1].bytes[f];
+	}
+	return flow_eq(f, "client_pkts", e.side[SF_CLIENT].pkts, cpkts) &&
+	       flow_eq(f, "server_pkts", e.side[SF_SERVER].pkts, spkts) &&
+	       flow_eq(f, "client_bytes", (long long)e.side[SF_CLIENT].bytes, (long long)cbytes) &&
+	       flow_eq(f, "server_bytes", (long long)e.side[SF_SERVER].bytes, (long long)sbytes) &&
+	       flow_eq(f, "lock word released", e.lock, 0);
+}
+
 /*
  * Run two threads (CPU 0 and CPU 1) and check every flow's entry after.
  * CC_SPLIT: open flows, then client data at XDP on CPU 0 while server data
@@ -277,41 +373,22 @@ enum { CC_SPLIT, CC_SAME, CC_CREATE };
  */
 static void concurrency(int mode)
 {
-	int same_direction = mode == CC_SAME;
+	__u64 before[SF_NCOUNTERS], after[SF_NCOUNTERS], lock_fail;
 	struct cc_thread t[2];
 	pthread_barrier_t go;
 	pthread_t th[2];
-	__u64 before[SF_NCOUNTERS], after[SF_NCOUNTERS], lock_fail;
-	static __u8 kbuf[TC_MAX_FRAME + 8] __attribute__((aligned(8)));
-	__u8 buf[TC_MAX_FRAME];
-	int f, i, bad = 0;
-	char what[160];
+	int f, i;
 
 	if (libbpf_num_possible_cpus() < 2 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP("needs two CPUs");
 	maps_clear();
-	/* Open every flow first, on this CPU. */
-	for (f = 0; f < CC_FLOWS && mode != CC_CREATE; f++) {
-		struct sf_case c = cc_flow(f);
-
-		c.segs[0] = (struct tc_seg){ .from = C, .flags = F_S, .opts = O_SYN };
-		c.segs[1] = (struct tc_seg){ .from = S, .flags = F_SA, .opts = O_SYN, .ack = 1 };
-		c.segs[2] = (struct tc_seg){ .from = C, .flags = F_A, .seq = 1, .ack = 1 };
-		for (i = 0; i < 3; i++)
-			run_frame(0, buf, tc_frame(&c, i, buf, sizeof(buf)));
-	}
+	if (mode != CC_CREATE)
+		cc_open_flows();
 	ring_buffer__consume(rb);
-	memset(t, 0, sizeof(t));
-	pthread_barrier_init(&go, NULL, 2);
-	for (i = 0; i < 2; i++) {
-		t[i].cpu = i;
-		t[i].tc = i;		/* client data at XDP, server data at tc */
-		t[i].from = same_direction ? C : (i ? S : C);
-		t[i].payload = !same_direction;
-		t[i].go = &go;
-		for (f = 0; f < CC_FLOWS; f++)
-			t[i].seq[f] = 1;
-	}
+	if (!ASSERT_OK(pthread_barrier_init(&go, NULL, 2), "pthread_barrier_init"))
+		goto out;
+	for (i = 0; i < 2; i++)
+		cc_thread_init(&t[i], i, mode, &go);
 	counters_sum(before);
 	for (i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, cc_run, &t[i]);
@@ -330,49 +407,10 @@ static void concurrency(int mode)
 		ASSERT_EQ(after[SF_C_NEW_CONNS] - before[SF_C_NEW_CONNS], CC_FLOWS,
 			  "one connection per flow, whichever CPU saw it first");
 	ASSERT_EQ(lock_fail, 0, "SF_C_LOCK_FAIL (segments skipped for a busy entry)");
-	for (f = 0; f < CC_FLOWS && !bad; f++) {
-		struct sf_case c = cc_flow(f);
-		struct sf_pkt pk;
-		struct sf_cursor cur;
-		struct sf_entry e;
-		size_t len;
-		__u32 cpkts, spkts;
-		__u64 cbytes, sbytes;
-
-		c.segs[0] = (struct tc_seg){ .from = C, .flags = F_A, .seq = 1, .ack = 1 };
-		/* Parsed in place: 2 bytes into an aligned buffer, like a NIC's. */
-		len = tc_frame(&c, 0, kbuf + 2, sizeof(kbuf) - 2);
-		memset(&pk, 0, sizeof(pk));
-		cur = (struct sf_cursor){ .pos = kbuf + 2, .end = kbuf + 2 + len, .base = kbuf + 2 };
-		sf_parse_eth(&cur, &pk);
-		if (bpf_map_lookup_elem(map_fd(1), &pk.key, &e)) {
-			snprintf(what, sizeof(what), "flow %d not in the connection map", f);
-			ASSERT_TRUE(0, what);
+	for (f = 0; f < CC_FLOWS; f++)
+		if (!cc_check_flow(f, t, mode))
 			break;
-		}
-		if (same_direction) {
-			cpkts = 2 + (__u32)(t[0].sent + t[1].sent) / CC_FLOWS;
-			spkts = 1;
-			cbytes = 0;
-			sbytes = 0;
-		} else {
-			cpkts = (mode == CC_CREATE ? 0 : 2) + CC_ROUNDS;
-			spkts = (mode == CC_CREATE ? 0 : 1) + CC_ROUNDS;
-			cbytes = t[0].bytes[f];
-			sbytes = t[1].bytes[f];
-		}
-		snprintf(what, sizeof(what), "flow %d client_pkts", f);
-		ASSERT_EQ(e.side[SF_CLIENT].pkts, cpkts, what);
-		snprintf(what, sizeof(what), "flow %d server_pkts", f);
-		ASSERT_EQ(e.side[SF_SERVER].pkts, spkts, what);
-		snprintf(what, sizeof(what), "flow %d client_bytes", f);
-		ASSERT_EQ(e.side[SF_CLIENT].bytes, cbytes, what);
-		snprintf(what, sizeof(what), "flow %d server_bytes", f);
-		ASSERT_EQ(e.side[SF_SERVER].bytes, sbytes, what);
-		snprintf(what, sizeof(what), "flow %d lock word released", f);
-		ASSERT_EQ(e.lock, 0, what);
-		bad = tl_failed_now;
-	}
+out:
 	maps_clear();
 }
 
@@ -389,7 +427,8 @@ static void verified(struct bpf_program *p)
 	char what[96];
 
 	memset(&info, 0, sizeof(info));
-	ASSERT_EQ(bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len), 0, "prog info");
+	if (!ASSERT_OK(bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len), "prog info"))
+		return;
 	printf("# verifier: %s processed %u instructions (limit 1000000)\n",
 	       bpf_program__name(p), info.verified_insns);
 	snprintf(what, sizeof(what), "%s verified_insns < 250000", bpf_program__name(p));
@@ -409,54 +448,38 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+static const struct tl_test tests[] = {
+	TL_SUBTESTS(lifecycle),
+	TL_TEST(concurrency_two_directions),
+	TL_TEST(concurrency_same_direction),
+	TL_TEST(concurrency_create_race),
+	TL_TEST(verifier_cost),
+};
+
 int main(int argc, char **argv)
 {
-	int i, v, err;
+	int err = 1;
 
 	libbpf_set_print(quiet);
 	if (geteuid() != 0) {
 		printf("SKIP prog: needs root (BPF_PROG_TEST_RUN)\n");
 		return 0;
 	}
+	tl_begin("prog_load", true);	/* names the setup's failures */
 	skel = synfin_bpf__open();
-	if (!skel) {
-		printf("FAIL prog_load: cannot open the BPF object: %s\n", strerror(errno));
-		return 1;
-	}
+	if (!ASSERT_OK_PTR(skel, "open the BPF object"))
+		goto out;
 	/* Small tables: the test never has more than a few hundred entries. */
 	bpf_map__set_max_entries(skel->maps.conns, 4096);
 	bpf_map__set_max_entries(skel->maps.half_open, 1024);
-	err = synfin_bpf__load(skel);
-	if (err) {
-		printf("FAIL prog_load: cannot load the BPF object: %s\n", strerror(-err));
-		synfin_bpf__destroy(skel);
-		return 1;
-	}
+	if (!ASSERT_OK(synfin_bpf__load(skel), "load the BPF object"))
+		goto out;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
-	if (!rb) {
-		printf("FAIL prog_ringbuf: %s\n", strerror(errno));
-		synfin_bpf__destroy(skel);
-		return 1;
-	}
-	for (v = 0; v < 3; v++) {
-		for (i = 0; i < tc_ncases; i++) {
-			char name[96];
-
-			if (argc > 1 && !strstr(tc_cases[i].name, argv[1]))
-				continue;
-			cur_case = &tc_cases[i];
-			cur_via = v;
-			snprintf(name, sizeof(name), "prog_%s_%s", via_name[v], tc_cases[i].name);
-			RUN_NAMED(test_case, name);
-		}
-	}
-	if (argc <= 1) {
-		RUN(concurrency_two_directions);
-		RUN(concurrency_same_direction);
-		RUN(concurrency_create_race);
-		RUN(verifier_cost);
-	}
+	if (!ASSERT_OK_PTR(rb, "ring_buffer__new"))
+		goto out;
+	err = tl_main(argc, argv, tests, TL_ARRAY_SIZE(tests));
+out:
 	ring_buffer__free(rb);
 	synfin_bpf__destroy(skel);
-	return TL_EXIT();
+	return err;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Unit suite (no root): lifecycle table through the userspace tracker,
-# util.c summary helpers, parser on malformed input. Built with ASan/UBSan.
+# lib/names.c summary helpers, parser on malformed input. Built with ASan/UBSan.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 log=$(mktemp)
@@ -11,4 +11,5 @@ if ! make .output/test_unit >"$log" 2>&1; then
 	sed 's/^/    /' "$log"
 	exit 1
 fi
-exec .output/test_unit "$@"
+tests/unit/layers.sh
+.output/test_unit "$@"

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * replay.c - `synfin replay`: run a pcap/pcapng capture through the same
+ * parser (bpf/parse.h) and state machine (bpf/conn.h) the kernel programs
+ * use, with the capture's timestamps as the clock, and print what `watch`
+ * would have printed.
+ *
+ * Userspace (default, no privileges): lib/track.c steps the entries.
+ * --kernel (root): kern/kreplay.c runs each frame through the real
+ * XDP program instead.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <pcap/pcap.h>
+#include "lib/capture.h"
+#include "lib/conntab.h"
+#include "lib/names.h"
+#include "lib/track.h"
+#include "lib/util.h"
+#include "kern/kreplay.h"
+#include "out/diagram.h"
+#include "out/report.h"
+#include "out/term.h"
+#include "cmd/cli.h"
+#include "cmd/cmds.h"
+
+static const char replay_usage[] =
+"Usage: synfin replay FILE [OPTIONS]\n"
+"\n"
+"Run a pcap or pcapng capture through synfin's parser and state machine and\n"
+"print each connection's lifecycle, as `synfin watch` prints it live. The\n"
+"capture's timestamps are the clock: timeouts fire in capture time. At the end\n"
+"of the file, connections still open are closed with reason \"end\" (or their\n"
+"timeout, if it passed in capture time). FILE '-' reads standard input.\n"
+"No privileges needed (except for --kernel).\n"
+"\n"
+"Link types: Ethernet (with 802.1Q/QinQ VLANs, MPLS), Linux cooked (SLL and\n"
+"SLL2), raw IPv4/IPv6, BSD loopback (NULL, LOOP).\n"
+"\n"
+"Options:\n"
+"  -o, --output FORMAT     text (default) or json (one object per line)\n"
+"  -p, --port P            only connections with port P at either end;\n"
+"                          repeat for more ports (up to 16)\n"
+"      --time-wait S       keep a closed connection's record S seconds (capture\n"
+"                          time) to absorb late segments and spot port reuse\n"
+"                          (default 60)\n"
+"      --syn-timeout S     close an unanswered SYN after S seconds (default 130)\n"
+"      --idle-timeout S    close a connection idle for S seconds (default 7200)\n"
+"      --diagram           draw each connection's ladder diagram instead of\n"
+"                          event lines (Unicode on UTF-8 terminals, else ASCII)\n"
+"      --svg FILE          also write the diagrams as one SVG picture\n"
+"      --conn N            only connection N (the #N of the event lines)\n"
+"      --kernel            run the packets through the real BPF program\n"
+"                          (BPF_PROG_TEST_RUN; needs root) instead of the\n"
+"                          userspace copy of the state machine\n"
+"  -v, --verbose           print libbpf's messages (with --kernel)\n"
+"  -h, --help              this help\n"
+"\n"
+"Durations take s, ms, m or h suffixes (30, 1.5, 500ms, 2m).\n"
+"A summary line (packets, TCP segments, connections, skipped packets by\n"
+"kind) goes to standard error at the end.\n"
+"\n"
+"Examples:\n"
+"  synfin replay capture.pcap\n"
+"  synfin replay -o json capture.pcapng | jq 'select(.event == \"close\")'\n"
+"  tcpdump -i eth0 -w - 'tcp port 443' | synfin replay - -p 443\n"
+"  sudo synfin replay --kernel capture.pcap   # same, through the BPF object\n";
+
+struct replay_opts {
+	struct cli_track_opts t;	/* -o, --port, timeouts, --diagram, --svg, -v */
+	const char *file;
+	uint64_t conn;		/* 0: every connection */
+	bool kernel;
+};
+
+static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
+{
+	enum { O_KERNEL = CLI_O_NEXT, O_CONN };
+	static const struct option longopts[] = {
+		CLI_TRACK_LONGOPTS,
+		{ "conn", required_argument, 0, O_CONN },
+		{ "kernel", no_argument, 0, O_KERNEL },
+		{ "help", no_argument, 0, 'h' },
+		{ 0 },
+	};
+	char *end;
+	long v;
+	int c;
+
+	cli_track_defaults(&o->t);
+	while ((c = cli_next("replay", argc, argv, ":o:p:vh", longopts, &o->t, NULL)) != -1) {
+		switch (c) {
+		case O_KERNEL:
+			o->kernel = true;
+			break;
+		case O_CONN:
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1)
+				return cli_usage_error("replay", "--conn: '%s' is not a connection "
+						       "number (1, 2, ...)", optarg);
+			o->conn = (uint64_t)v;
+			break;
+		case 'h':
+			fputs(replay_usage, stdout);
+			exit(0);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc)
+		return cli_usage_error("replay", "which capture? give FILE (a pcap or pcapng file, "
+				       "or - for stdin)");
+	o->file = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error("replay", "unexpected argument '%s' (one capture at a time)",
+				       argv[optind]);
+	return cli_track_check("replay", &o->t);
+}
+
+static int port_wanted(const struct cli_track_opts *t, __u16 sport, __u16 dport)
+{
+	int i;
+
+	if (!t->nports)
+		return 1;
+	for (i = 0; i < t->nports; i++)
+		if (t->ports[i] == sport || t->ports[i] == dport)
+			return 1;
+	return 0;
+}
+
+/* Where events go: event lines, or diagrams (and/or SVG), maybe one conn. */
+struct sink {
+	struct conntab *tab;
+	struct reporter *rep;
+	struct diagram *dia;
+	bool lines;
+	uint64_t conn;
+	uint64_t events;
+};
+
+static void deliver(void *ctx, const struct sf_event *ev)
+{
+	struct sink *k = ctx;
+	struct sf_record rec;
+
+	if (k->conn && ev->entry.id != k->conn)
+		return;
+	k->events++;
+	conntab_resolve(k->tab, ev, 0, &rec);	/* capture time is wall-clock time */
+	if (k->lines)
+		reporter_write(k->rep, &rec);
+	if (k->dia)
+		diagram_record(k->dia, &rec);
+}
+
+static void print_summary(const struct capture_stats *st, uint64_t conns, uint64_t events,
+			  double secs)
+{
+	uint64_t skipped = st->not_tcp + st->fragments + st->trunc + st->bad_ip + st->bad_tcp +
+			   st->too_deep + st->bad_link;
+
+	fprintf(stderr,
+		"synfin: %llu packets, %llu TCP segments, %llu connections, %llu events; "
+		"skipped %llu: %llu not TCP, %llu fragments, %llu truncated, %llu bad IP, "
+		"%llu bad TCP, %llu too deep, %llu bad link header, %llu other ports; "
+		"%llu bad TCP option lists; %.3fs\n",
+		(unsigned long long)st->pkts, (unsigned long long)st->tcp,
+		(unsigned long long)conns, (unsigned long long)events,
+		(unsigned long long)(skipped + st->filtered), (unsigned long long)st->not_tcp,
+		(unsigned long long)st->fragments, (unsigned long long)st->trunc,
+		(unsigned long long)st->bad_ip, (unsigned long long)st->bad_tcp,
+		(unsigned long long)st->too_deep, (unsigned long long)st->bad_link,
+		(unsigned long long)st->filtered, (unsigned long long)st->bad_opts, secs);
+}
+
+/* One replay: the capture, where its events go, and what steps them. */
+struct replay {
+	struct replay_opts o;
+	pcap_t *pc;
+	int dlt;
+	const char *name;	/* the file, or "standard input" */
+	struct sink sink;
+	struct kreplay *k;	/* --kernel */
+	struct tracker *tr;	/* otherwise */
+	struct capture_stats st;
+	uint64_t now;		/* capture clock: the latest timestamp read */
+};
+
+static int open_capture(struct replay *r)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	const char *file = r->o.file, *dn;
+
+	r->name = strcmp(file, "-") ? file : "standard input";
+	r->pc = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!r->pc) {
+		size_t nl = strlen(file);
+		const char *why = errbuf;
+
+		/* libpcap's message may start with the path: say it once. */
+		if (!strncmp(why, file, nl) && !strncmp(why + nl, ": ", 2))
+			why += nl + 2;
+		fprintf(stderr, "synfin replay: cannot read %s: %s%s\n", r->name, why,
+			strstr(why, "format") ? " (replay reads pcap and pcapng captures)" : "");
+		return EXIT_RUNTIME;
+	}
+	r->dlt = pcap_datalink(r->pc);
+	if (capture_link_supported(r->dlt))
+		return 0;
+	dn = pcap_datalink_val_to_name(r->dlt);
+	fprintf(stderr, "synfin replay: %s: link type %s (%d) is not supported; synfin reads "
+		"Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback captures\n",
+		r->name, dn ? dn : "unknown", r->dlt);
+	return EXIT_RUNTIME;
+}
+
+/* Event lines or diagrams, and the state machine: the tracker or the kernel's. */
+static int open_sink(struct replay *r)
+{
+	static char outbuf[1 << 16];
+	const struct cli_track_opts *t = &r->o.t;
+	struct report_opts ro = {
+		.format = t->format,
+		.out = stdout,
+		.color = t->format == OUT_TEXT && isatty(STDOUT_FILENO),
+	};
+	struct diagram_opts dop = {
+		.out = t->diagram ? stdout : NULL,
+		.unicode = terminal_utf8(),
+		.svg_path = t->svg,
+		.times = true,
+	};
+
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	r->sink.conn = r->o.conn;
+	r->sink.lines = !t->diagram;
+	r->sink.tab = conntab_new();
+	r->sink.rep = reporter_new(&ro);
+	if (r->sink.rep && (t->diagram || t->svg))
+		r->sink.dia = diagram_new(&dop);
+	if (!r->sink.tab || !r->sink.rep || ((t->diagram || t->svg) && !r->sink.dia))
+		goto nomem;
+	if (r->o.kernel) {
+		r->k = kreplay_open(t->ports, t->nports, deliver, &r->sink);
+		return r->k ? 0 : EXIT_RUNTIME;
+	}
+	r->tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &t->to, deliver, &r->sink);
+	if (r->tr)
+		return 0;
+nomem:
+	fprintf(stderr, "synfin replay: out of memory\n");
+	return EXIT_RUNTIME;
+}
+
+/*
+ * Every frame through the decoder and the state machine. *pcap_rc gets
+ * pcap's last word (PCAP_ERROR_BREAK at the end of the file). Returns 0, or
+ * EXIT_RUNTIME when the kernel path failed (it said why).
+ */
+static int feed(struct replay *r, int *pcap_rc)
+{
+	struct pcap_pkthdr *h;
+	const __u8 *data;
+	int rc;
+
+	while ((rc = pcap_next_ex(r->pc, &h, &data)) == 1) {
+		struct frame_info fi;
+		struct sf_pkt pk;
+		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+		int prc, tracked;
+
+		/* The clock never runs backwards: merged or reordered captures. */
+		if (ts > r->now)
+			r->now = ts;
+		r->st.pkts++;
+		prc = capture_decode(r->dlt, data, h->caplen, &pk, &fi);
+		capture_count(&r->st, prc, &pk);
+		tracked = prc == SF_P_TCP && port_wanted(&r->o.t, pk.sport, pk.dport);
+		if (tracked)
+			r->st.tcp++;
+		else if (prc == SF_P_TCP)
+			r->st.filtered++;	/* (the kernel filters by its own copy of the ports) */
+		if (r->k) {
+			if (kreplay_packet(r->k, r->dlt == DLT_EN10MB, data, h->caplen, &fi, prc,
+					   tracked, &pk, r->now, &r->o.t.to))
+				return EXIT_RUNTIME;
+		} else if (tracked) {
+			tracker_packet(r->tr, &pk, r->now);
+		}
+	}
+	*pcap_rc = rc;
+	return 0;
+}
+
+/* Close what is still open at the end of the capture; the summary. */
+static int finish(struct replay *r, int rc, uint64_t t0)
+{
+	uint64_t conns;
+	int ret = 0;
+
+	if (rc != PCAP_ERROR_BREAK) {
+		/* A cut-off file: report what was read, then fail. */
+		fprintf(stderr, "synfin replay: %s: read error after %llu packets: %s\n", r->name,
+			(unsigned long long)r->st.pkts, pcap_geterr(r->pc));
+		ret = EXIT_RUNTIME;
+	}
+	if (r->k) {
+		kreplay_finish(r->k, r->now, &r->o.t.to);
+		conns = kreplay_conns(r->k);
+	} else {
+		tracker_finish(r->tr, r->now);
+		conns = tracker_counters(r->tr)[SF_C_NEW_CONNS];
+	}
+	if (r->sink.dia && diagram_finish(r->sink.dia))
+		ret = EXIT_RUNTIME;	/* it said which file and why */
+	if (r->o.conn && r->o.conn > conns) {
+		fprintf(stderr, "synfin replay: %s has no connection #%llu (it has %llu)\n", r->name,
+			(unsigned long long)r->o.conn, (unsigned long long)conns);
+		ret = EXIT_RUNTIME;
+	}
+	fflush(stdout);
+	print_summary(&r->st, conns, r->sink.events, (mono_ns() - t0) / 1e9);
+	return ret;
+}
+
+static void replay_close(struct replay *r)
+{
+	kreplay_close(r->k);
+	tracker_free(r->tr);
+	diagram_free(r->sink.dia);
+	reporter_free(r->sink.rep);
+	conntab_free(r->sink.tab);
+	fflush(stdout);
+	if (r->pc)
+		pcap_close(r->pc);
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay r = {};
+	uint64_t t0 = mono_ns();
+	int rc, pcap_rc;
+
+	rc = parse_replay_args(argc, argv, &r.o);
+	if (rc)
+		return rc;
+	rc = open_capture(&r);
+	if (!rc)
+		rc = open_sink(&r);
+	if (!rc)
+		rc = feed(&r, &pcap_rc);
+	if (!rc)
+		rc = finish(&r, pcap_rc, t0);
+	replay_close(&r);
+	return rc;
+}

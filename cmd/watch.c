@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * watch.c - `synfin watch`: attach to an interface (kern/watcher.c), print
+ * lifecycle events live, sweep timed-out connections, count for `stats` and
+ * /metrics, detach cleanly.
+ *
+ * Lifecycle: parse args -> signal handlers -> watch_open (outputs, metrics
+ * socket, then the watcher: load, pin, attach) -> watch_run (poll, consume,
+ * sweep once a second) -> watch_summary -> watch_close (undoes whatever
+ * open did; safe after a failure at any step).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include "lib/conntab.h"
+#include "lib/names.h"
+#include "lib/ustats.h"
+#include "lib/util.h"
+#include "kern/watcher.h"
+#include "out/counters.h"
+#include "out/diagram.h"
+#include "out/http.h"
+#include "out/report.h"
+#include "out/term.h"
+#include "cmd/cli.h"
+#include "cmd/cmds.h"
+
+static const char watch_usage[] =
+"Usage: synfin watch -i IFACE [OPTIONS]\n"
+"\n"
+"Attach to IFACE and print every TCP connection's lifecycle as it happens:\n"
+"the handshake, each side's state changes, and a summary when it closes.\n"
+"\n"
+"Options:\n"
+"  -i, --interface IFACE   interface to watch (required)\n"
+"  -o, --output FORMAT     text (default) or json (one object per line)\n"
+"  -d, --duration S        stop after S seconds (default: until Ctrl-C/SIGTERM)\n"
+"  -p, --port P            only connections with port P at either end;\n"
+"                          repeat for more ports (up to 16)\n"
+"      --mode MODE         ingress hook: auto (native XDP if the driver has it,\n"
+"                          else generic XDP; default), native, generic, or tc\n"
+"                          (a tc ingress program instead of XDP: on veth and\n"
+"                          other virtual devices it keeps GRO/GSO, so bulk\n"
+"                          transfers lose far less throughput)\n"
+"      --no-egress         attach only the ingress program\n"
+"      --force             replace an XDP program already on IFACE\n"
+"      --time-wait S       keep a closed connection's record S seconds to absorb\n"
+"                          late segments and spot port reuse (default 60)\n"
+"      --syn-timeout S     close an unanswered SYN after S seconds (default 130,\n"
+"                          about when Linux gives up after 6 SYN retries)\n"
+"      --idle-timeout S    close a connection idle for S seconds (default 7200)\n"
+"      --max-conns N       size of the connection table (default 1048576)\n"
+"      --max-half-open N   size of the half-open (handshake) table (default 65536)\n"
+"      --pin DIR           pin the maps in DIR for `synfin stats`/`conns`\n"
+"                          (default /sys/fs/bpf/synfin/IFACE; removed on exit)\n"
+"      --metrics ADDR:PORT serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+"                          (:PORT binds 127.0.0.1)\n"
+"      --interval S        every S seconds, an `update` record per open connection\n"
+"      --stuck S           report a side in CLOSE_WAIT/FIN_WAIT2 for S seconds as\n"
+"                          `stuck` (default 60; 0 turns it off)\n"
+"      --diagram           print each connection's ladder diagram when it closes\n"
+"                          (instead of the event lines; text output only)\n"
+"      --svg FILE          write the ladder diagrams of all connections to FILE\n"
+"      --color WHEN        colour text output: auto (on a terminal; default),\n"
+"                          always or never\n"
+"  -v, --verbose           print libbpf's messages (verifier log on failure)\n"
+"  -h, --help              this help\n"
+"\n"
+"Durations take s, ms, m or h suffixes (30, 1.5, 500ms, 2m).\n"
+"\n"
+"Examples:\n"
+"  synfin watch -i eth0                   # live view of every connection\n"
+"  synfin watch -i eth0 -p 443 -o json    # JSON lines for port 443\n"
+"  synfin watch -i lo --duration 10       # ten seconds on loopback\n"
+"  synfin watch -i eth0 --metrics :9464   # and let Prometheus scrape it\n"
+"  synfin watch -i eth0 --diagram -p 80   # ladder diagram of each connection\n";
+
+struct watch_opts {
+	struct cli_track_opts t;	/* -o, --port, timeouts, --diagram, --svg, -v */
+	const char *ifname;
+	__u64 duration_ns;		/* 0: until a signal */
+	enum xdp_mode_opt mode;
+	bool no_egress;
+	bool force;
+	__u32 max_conns, max_half;
+	const char *pin_dir;
+	const char *metrics;
+	__u64 interval_ns;
+	__u64 stuck_ns;
+	int color;
+};
+
+/* Long on purpose: the option table and a case per option read best whole. */
+static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
+{
+	enum { O_MODE = CLI_O_NEXT, O_NO_EGRESS, O_FORCE, O_MAXC, O_MAXH, O_PIN, O_METRICS,
+	       O_INTERVAL, O_STUCK, O_COLOR };
+	static const struct option longopts[] = {
+		CLI_TRACK_LONGOPTS,
+		{ "interface", required_argument, 0, 'i' },
+		{ "duration", required_argument, 0, 'd' },
+		{ "mode", required_argument, 0, O_MODE },
+		{ "no-egress", no_argument, 0, O_NO_EGRESS },
+		{ "force", no_argument, 0, O_FORCE },
+		{ "max-conns", required_argument, 0, O_MAXC },
+		{ "max-half-open", required_argument, 0, O_MAXH },
+		{ "pin", required_argument, 0, O_PIN },
+		{ "metrics", required_argument, 0, O_METRICS },
+		{ "interval", required_argument, 0, O_INTERVAL },
+		{ "stuck", required_argument, 0, O_STUCK },
+		{ "color", required_argument, 0, O_COLOR },
+		{ "colour", required_argument, 0, O_COLOR },
+		{ "help", no_argument, 0, 'h' },
+		{ 0 },
+	};
+	int c, rc;
+	char *end;
+	long v;
+
+	cli_track_defaults(&o->t);
+	o->max_conns = SF_MAX_CONNS;
+	o->max_half = SF_MAX_HALF_OPEN;
+	o->stuck_ns = 60ull * 1000000000ull;
+	while ((c = cli_next("watch", argc, argv, ":i:o:d:p:vh", longopts, &o->t, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->ifname = optarg;
+			break;
+		case 'd':
+			if ((rc = cli_duration("watch", "--duration", optarg, false, &o->duration_ns)))
+				return rc;
+			break;
+		case O_MODE:
+			if (!strcmp(optarg, "auto"))
+				o->mode = MODE_AUTO;
+			else if (!strcmp(optarg, "native") || !strcmp(optarg, "drv"))
+				o->mode = MODE_NATIVE;
+			else if (!strcmp(optarg, "generic") || !strcmp(optarg, "skb"))
+				o->mode = MODE_GENERIC;
+			else if (!strcmp(optarg, "tc"))
+				o->mode = MODE_TC;
+			else
+				return cli_usage_error("watch", "--mode: '%s' is not auto, native, "
+						       "generic or tc", optarg);
+			break;
+		case O_NO_EGRESS:
+			o->no_egress = true;
+			break;
+		case O_FORCE:
+			o->force = true;
+			break;
+		case O_MAXC:
+		case O_MAXH:
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 64 || v > (1L << 26))
+				return cli_usage_error("watch", "%s: '%s' must be a number from 64 to "
+						       "67108864", c == O_MAXC ? "--max-conns" :
+						       "--max-half-open", optarg);
+			*(c == O_MAXC ? &o->max_conns : &o->max_half) = (__u32)v;
+			break;
+		case O_PIN:
+			o->pin_dir = optarg;
+			break;
+		case O_METRICS:
+			o->metrics = optarg;
+			break;
+		case O_INTERVAL:
+			if ((rc = cli_duration("watch", "--interval", optarg, false, &o->interval_ns)))
+				return rc;
+			break;
+		case O_STUCK:
+			if ((rc = cli_duration("watch", "--stuck", optarg, true, &o->stuck_ns)))
+				return rc;
+			break;
+		case O_COLOR:
+			if (cli_color("watch", optarg, &o->color))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			fputs(watch_usage, stdout);
+			exit(0);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("watch", "unexpected argument '%s'", argv[optind]);
+	if (!o->ifname)
+		return cli_usage_error("watch", "which interface? give -i IFACE (e.g. -i eth0, -i lo)");
+	return cli_track_check("watch", &o->t);
+}
+
+/* One watch: the kernel side, and what user space does with its events. */
+struct watch {
+	struct watch_opts o;
+	struct watcher *kw;
+	struct conntab *tab;		/* what user space remembers of open connections */
+	int64_t ts_offset_ns;		/* event clock (monotonic) to wall clock */
+	struct reporter *rep;
+	struct diagram *dia;
+	struct metrics_server *ms;
+	struct sf_ustats u;		/* published for `synfin stats` */
+	bool event_lines;		/* print events (not with --diagram) */
+	bool update_due;		/* this sweep writes `update` records */
+	uint64_t last_update, live;
+};
+
+/* Every event, from the ring, the sweeper or the eviction check, goes here. */
+static void deliver(void *ctx, const struct sf_event *ev)
+{
+	struct watch *w = ctx;
+	struct sf_record rec;
+	struct sf_hs_key fail;
+
+	conntab_resolve(w->tab, ev, w->ts_offset_ns, &rec);
+	if (w->event_lines)
+		reporter_write(w->rep, &rec);
+	if (ustats_event(&w->u, ev, &fail))
+		watcher_count_failure(w->kw, &fail);
+	if (w->dia)
+		diagram_record(w->dia, &rec);
+}
+
+/* The exposition for one scrape: fresh kernel counters, the sweep's gauges. */
+static void fill_metrics(void *ctx, FILE *f)
+{
+	struct watch *w = ctx;
+	struct sf_snapshot s;
+
+	watcher_publish(w->kw, &w->u);
+	if (watcher_snapshot(w->kw, &s) == 0)
+		metrics_write(f, &s);
+	snapshot_free(&s);
+}
+
+/* Report ring-buffer losses in-band, as soon as the counter moves. */
+static void check_lost(struct watch *w)
+{
+	uint64_t n = watcher_new_losses(w->kw);
+	struct sf_record rec;
+
+	if (n) {
+		record_lost(&rec, n, mono_ns(), w->ts_offset_ns);
+		reporter_write(w->rep, &rec);
+	}
+}
+
+/* A live entry seen by the sweep: gauges, `update` records, `stuck` sides. */
+static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry *e, uint64_t now)
+{
+	struct watch *w = ctx;
+	struct sf_record rec;
+	int s;
+
+	if (e->flags & SF_ENTRY_CLOSED)
+		return;
+	ustats_gauges_add(&w->u, k, e, now);
+	if (w->update_due && w->event_lines) {
+		record_update(&rec, k, e, now, w->ts_offset_ns);
+		reporter_write(w->rep, &rec);
+	}
+	if (!w->u.stuck_ns || !w->event_lines)
+		return;
+	for (s = 0; s < 2; s++) {
+		int st = e->side[s].state;
+		__u64 since = sf_state_since_ns(e, s);
+
+		if ((st == SF_CLOSE_WAIT || st == SF_FIN_WAIT2) && now > since &&
+		    now - since >= w->u.stuck_ns) {
+			if (conntab_stuck_first(w->tab, e, s)) {
+				record_stuck(&rec, k, e, s, now, w->ts_offset_ns);
+				reporter_write(w->rep, &rec);
+				w->u.stuck_events++;
+			}
+		}
+	}
+}
+
+/* Once a second: timeouts, gauges, updates, stuck sides, evictions. */
+static void watch_sweep(struct watch *w, uint64_t now)
+{
+	uint64_t *ids;
+	size_t nids;
+
+	w->update_due = w->o.interval_ns && now - w->last_update >= w->o.interval_ns;
+	ustats_gauges_reset(&w->u);
+	/* Evictions are what the sweep did not see: only with every id noted. */
+	if (!watcher_sweep(w->kw, now, &w->o.t.to, sweep_live, w, &w->live) &&
+	    watcher_swept_ids(w->kw, &ids, &nids))
+		w->u.evicted += conntab_evictions(w->tab, now, ids, nids, mono_ns(), deliver, w);
+	if (w->update_due)
+		w->last_update = now;
+	w->u.sweep_real_ns = real_ns();
+	watcher_publish(w->kw, &w->u);
+}
+
+/* Reporter, diagrams, the metrics socket: what the watcher's events go to. */
+static int open_outputs(struct watch *w)
+{
+	const struct watch_opts *o = &w->o;
+	struct report_opts ro = {
+		.format = o->t.format,
+		.out = stdout,
+		.color = o->t.format == OUT_TEXT && color_wanted(o->color, stdout),
+	};
+	struct diagram_opts dop = {
+		.out = o->t.diagram ? stdout : NULL,
+		.unicode = terminal_utf8(),
+		.svg_path = o->t.svg,
+		.times = true,
+	};
+
+	w->event_lines = !o->t.diagram;
+	w->ts_offset_ns = (int64_t)(real_ns() - mono_ns());
+	w->tab = conntab_new();
+	w->rep = reporter_new(&ro);
+	if ((o->t.diagram || o->t.svg) && w->rep)
+		w->dia = diagram_new(&dop);
+	if (!w->tab || !w->rep || ((o->t.diagram || o->t.svg) && !w->dia)) {
+		fprintf(stderr, "synfin watch: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	if (o->metrics && !(w->ms = metrics_listen(o->metrics)))
+		return EXIT_RUNTIME;
+	return 0;
+}
+
+static void say_started(const struct watch *w)
+{
+	const struct watch_opts *o = &w->o;
+	const struct attach *at = watcher_attach(w->kw);
+
+	fprintf(stderr, "synfin: watching %s (%s%s%s)%s; Ctrl-C to stop\n", o->ifname,
+		o->mode == MODE_TC ? "tc ingress" : "XDP ",
+		o->mode == MODE_TC ? "" : attach_mode_name(at),
+		at->tc_link_fd >= 0 ? ", tc egress via tcx" : at->tc_filter ? ", tc egress via clsact" :
+		!strcmp(o->ifname, "lo") ? "; lo: ingress sees each packet once" : ", no egress",
+		o->t.nports ? " on selected ports" : "");
+	if (o->mode != MODE_TC) {
+		char drv[32];
+
+		iface_driver(o->ifname, drv, sizeof(drv));
+		if (!strcmp(drv, "veth"))
+			fprintf(stderr, "synfin: note: XDP on a veth costs GRO/GSO (native) or a copy "
+				"per packet (generic); --mode tc keeps bulk throughput\n");
+	}
+	if (w->ms)
+		fprintf(stderr, "synfin: metrics on http://%s%s/metrics\n",
+			o->metrics[0] == ':' ? "127.0.0.1" : "", o->metrics);
+}
+
+static int watch_open(struct watch *w)
+{
+	const struct watch_opts *o = &w->o;
+	struct watcher_cfg cfg = {
+		.ifname = o->ifname, .mode = o->mode, .no_egress = o->no_egress,
+		.force = o->force, .ports = o->t.ports, .nports = o->t.nports,
+		.max_conns = o->max_conns, .max_half = o->max_half, .pin_dir = o->pin_dir,
+	};
+	int err;
+
+	if (!if_nametoindex(o->ifname)) {
+		fprintf(stderr, "synfin watch: no such interface '%s' (list them with: ip link)\n",
+			o->ifname);
+		return EXIT_RUNTIME;
+	}
+	w->u.version = SF_USTATS_VERSION;
+	w->u.pid = (__u32)getpid();
+	w->u.start_real_ns = real_ns();
+	w->u.stuck_ns = o->stuck_ns;
+	w->u.ts_offset_ns = (__u64)(real_ns() - mono_ns());
+	err = open_outputs(w);
+	if (!err)
+		err = watcher_open(&w->kw, &cfg, deliver, w);
+	if (err)
+		return err;
+	watcher_publish(w->kw, &w->u);
+	/*
+	 * Whole lines, flushed once per pass of the loop (every batch the ring
+	 * buffer hands over): pipes see each event at once, without one write()
+	 * per line.
+	 */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	say_started(w);
+	return 0;
+}
+
+/* Until a signal or --duration: events as they come, a sweep a second, scrapes. */
+static int watch_run(struct watch *w)
+{
+	uint64_t start = mono_ns(), last_sweep = 0, now;
+	int err = 0;
+
+	w->last_update = start;
+	while (!cli_stop && !err) {
+		struct pollfd pfd[16] = { { .fd = watcher_ring_fd(w->kw), .events = POLLIN } };
+		int npfd = 1 + metrics_pollfds(w->ms, pfd + 1, 15);
+
+		if (poll(pfd, (nfds_t)npfd, 100) < 0 && errno != EINTR) {
+			fprintf(stderr, "synfin watch: poll failed: %s\n", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		err = watcher_consume(w->kw);
+		if (err)
+			fprintf(stderr, "synfin watch: ring buffer read failed: %s\n", strerror(-err));
+		check_lost(w);
+		now = mono_ns();
+		if (now - last_sweep >= 1000000000ull) {
+			watch_sweep(w, now);
+			last_sweep = now;
+		}
+		fflush(stdout);
+		metrics_serve(w->ms, fill_metrics, w);
+		if (w->o.duration_ns && now - start >= w->o.duration_ns)
+			break;
+	}
+	/* Drain what is already in the ring before reporting the totals. */
+	watcher_consume(w->kw);
+	check_lost(w);
+	fflush(stdout);
+	return err ? EXIT_RUNTIME : 0;
+}
+
+/* The totals on stderr; the SVG file. */
+static int watch_summary(struct watch *w)
+{
+	uint64_t c[SF_NCOUNTERS];
+
+	if (!watcher_counters(w->kw, c)) {
+		fprintf(stderr,
+			"synfin: %llu packets (%llu TCP), %llu connections, %llu handshakes, "
+			"%llu closes, %llu still open, %llu evicted, %llu events, %llu lost, "
+			"%llu parse errors\n",
+			(unsigned long long)(c[SF_C_PKTS_INGRESS] + c[SF_C_PKTS_EGRESS]),
+			(unsigned long long)c[SF_C_TCP], (unsigned long long)c[SF_C_NEW_CONNS],
+			(unsigned long long)c[SF_C_OPENED],
+			(unsigned long long)(c[SF_C_CLOSE_FIN] + c[SF_C_CLOSE_RST] +
+					     c[SF_C_CLOSE_REFUSED] + c[SF_C_CLOSE_REUSED]),
+			(unsigned long long)w->live, (unsigned long long)w->u.evicted,
+			(unsigned long long)(w->event_lines ? reporter_events(w->rep) : w->u.events),
+			(unsigned long long)c[SF_C_RB_DROPS],
+			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
+					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
+		/* Segments never stepped: rare, but they can hide a transition. */
+		if (c[SF_C_LOCK_FAIL] || c[SF_C_MAP_FULL])
+			fprintf(stderr, "synfin: %llu segments skipped (connection entry busy), "
+				"%llu not tracked (connection table full)\n",
+				(unsigned long long)c[SF_C_LOCK_FAIL],
+				(unsigned long long)c[SF_C_MAP_FULL]);
+	}
+	return w->dia && diagram_finish(w->dia) ? EXIT_RUNTIME : 0;
+}
+
+/* Undo whatever watch_open did; safe to call after a failure at any step. */
+static void watch_close(struct watch *w)
+{
+	watcher_close(&w->kw);
+	metrics_close(w->ms);
+	w->ms = NULL;
+	diagram_free(w->dia);
+	w->dia = NULL;
+	reporter_free(w->rep);
+	w->rep = NULL;
+	conntab_free(w->tab);
+	w->tab = NULL;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct watch w = {};
+	int err;
+
+	err = parse_watch_args(argc, argv, &w.o);
+	if (err)
+		return err;
+	cli_catch_stop();	/* before anything is attached */
+	err = watch_open(&w);
+	if (err)
+		goto out;
+	err = watch_run(&w);
+	if (watch_summary(&w))
+		err = EXIT_RUNTIME;
+out:
+	watch_close(&w);
+	return err;
+}

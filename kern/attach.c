@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * attach.c - attach the XDP program (ingress) and the tc program (egress) to
+ * an interface, and detach exactly what was attached.
+ *
+ * XDP goes through a bpf_link, so the kernel detaches it when the process
+ * dies, even by SIGKILL. tc egress uses a tcx link where the kernel has one
+ * (6.6+), with the same property; otherwise a clsact filter at a fixed
+ * handle/priority, which synfin removes at start if a dead run left it.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/if_link.h>
+#include <linux/sockios.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "kern/attach.h"
+
+/* enum bpf_attach_type, Linux 6.6; libbpf 1.1's headers lack them */
+#define BPF_TCX_INGRESS_NUM 46
+#define BPF_TCX_EGRESS_NUM 47
+#define SF_TC_HANDLE 0x5f1
+#define SF_TC_PRIO 0x5f1
+
+static const char *mode_name(int flags)
+{
+	return flags == XDP_FLAGS_DRV_MODE ? "native" : "generic";
+}
+
+/* The id of the XDP program already on the interface (0: none); -1 if the query failed. */
+static int xdp_current(int ifindex, __u32 *prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return -1;
+	*prog_id = q.prog_id ? q.prog_id : (q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id);
+	return 0;
+}
+
+static void prog_name(__u32 id, char *buf, size_t n)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	snprintf(buf, n, "?");
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		snprintf(buf, n, "%s", info.name);
+	close(fd);
+}
+
+int attach_xdp(struct attach *a, int prog_fd, enum xdp_mode_opt mode, bool force)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
+	int tries[2], ntries = 0, i, fd = -1, err = 0;
+	__u32 cur = 0;
+
+	if (!xdp_current(a->ifindex, &cur) && cur) {
+		char name[32];
+
+		prog_name(cur, name, sizeof(name));
+		if (!force) {
+			fprintf(stderr,
+				"synfin: %s already has an XDP program attached (id %u, \"%s\"); "
+				"detach it (ip link set dev %s xdp off) or run with --force to replace it\n",
+				a->ifname, cur, name, a->ifname);
+			return -EBUSY;
+		}
+		/* --force: remove a netlink-attached program; links cannot be. */
+		bpf_xdp_detach(a->ifindex, XDP_FLAGS_DRV_MODE, NULL);
+		bpf_xdp_detach(a->ifindex, XDP_FLAGS_SKB_MODE, NULL);
+		if (!xdp_current(a->ifindex, &cur) && cur) {
+			fprintf(stderr,
+				"synfin: %s: the XDP program attached there (id %u, \"%s\") is held by a "
+				"bpf_link of another process; stop that process first\n",
+				a->ifname, cur, name);
+			return -EBUSY;
+		}
+	}
+	if (mode == MODE_NATIVE || mode == MODE_AUTO)
+		tries[ntries++] = XDP_FLAGS_DRV_MODE;
+	if (mode == MODE_GENERIC || mode == MODE_AUTO)
+		tries[ntries++] = XDP_FLAGS_SKB_MODE;
+	for (i = 0; i < ntries; i++) {
+		lo.flags = tries[i];
+		fd = bpf_link_create(prog_fd, a->ifindex, BPF_XDP, &lo);
+		if (fd >= 0) {
+			a->xdp_link_fd = fd;
+			a->xdp_mode = tries[i];
+			return 0;
+		}
+		err = -errno;
+	}
+	if (mode == MODE_NATIVE && (err == -EOPNOTSUPP || err == -EINVAL))
+		fprintf(stderr,
+			"synfin: %s: native XDP is not supported by this interface's driver (%s); "
+			"use --mode generic (or --mode auto)\n", a->ifname, strerror(-err));
+	else if (err == -EBUSY || err == -EEXIST)
+		fprintf(stderr, "synfin: %s: the XDP hook is busy (%s): another program holds it; "
+			"detach it (ip link set dev %s xdp off) or use --force\n",
+			a->ifname, strerror(-err), a->ifname);
+	else if (err == -EPERM || err == -EACCES)
+		fprintf(stderr, "synfin: %s: not permitted to attach XDP (%s); run as root "
+			"(needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)\n", a->ifname, strerror(-err));
+	else
+		fprintf(stderr, "synfin: %s: cannot attach XDP in %s mode: %s\n", a->ifname,
+			mode == MODE_AUTO ? "native or generic" : mode_name(tries[0]), strerror(-err));
+	return err ? err : -EINVAL;
+}
+
+/* Remove a clsact filter left by a synfin that died. */
+static void tc_remove_stale(int ifindex, bool ingress)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = SF_TC_HANDLE, .priority = SF_TC_PRIO);
+
+	bpf_tc_detach(&hook, &opts);
+}
+
+int attach_tc(struct attach *a, int prog_fd, bool ingress)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+			    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = SF_TC_HANDLE, .priority = SF_TC_PRIO,
+			    .prog_fd = prog_fd);
+	const char *dir = ingress ? "ingress" : "egress";
+	int fd, err;
+
+	tc_remove_stale(a->ifindex, ingress);
+	fd = bpf_link_create(prog_fd, a->ifindex, ingress ? BPF_TCX_INGRESS_NUM : BPF_TCX_EGRESS_NUM,
+			     NULL);
+	if (fd >= 0) {
+		*(ingress ? &a->tc_in_link_fd : &a->tc_link_fd) = fd;
+		return 0;
+	}
+	/* No tcx: a clsact qdisc and a filter we own. */
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		fprintf(stderr, "synfin: %s: cannot create the clsact qdisc for %s: %s\n",
+			a->ifname, dir, strerror(-err));
+		return err;
+	}
+	a->created_qdisc |= (err == 0);
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		fprintf(stderr, "synfin: %s: cannot attach the tc %s program: %s\n", a->ifname, dir,
+			strerror(-err));
+		if (a->created_qdisc) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&hook);
+			a->created_qdisc = false;
+		}
+		return err;
+	}
+	*(ingress ? &a->tc_in_filter : &a->tc_filter) = true;
+	return 0;
+}
+
+void detach_all(struct attach *a)
+{
+	if (a->xdp_link_fd >= 0) {
+		close(a->xdp_link_fd);
+		a->xdp_link_fd = -1;
+	}
+	if (a->tc_link_fd >= 0) {
+		close(a->tc_link_fd);
+		a->tc_link_fd = -1;
+	}
+	if (a->tc_in_link_fd >= 0) {
+		close(a->tc_in_link_fd);
+		a->tc_in_link_fd = -1;
+	}
+	if (a->tc_filter) {
+		tc_remove_stale(a->ifindex, false);
+		a->tc_filter = false;
+	}
+	if (a->tc_in_filter) {
+		tc_remove_stale(a->ifindex, true);
+		a->tc_in_filter = false;
+	}
+	if (a->created_qdisc) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+				    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+		bpf_tc_hook_destroy(&hook);
+		a->created_qdisc = false;
+	}
+}
+
+const char *attach_mode_name(const struct attach *a)
+{
+	return mode_name(a->xdp_mode);
+}
+
+/* The interface's driver name ("veth", "virtio_net", ...), "" if unknown. */
+void iface_driver(const char *ifname, char *buf, size_t n)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	buf[0] = 0;
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	if (!ioctl(fd, SIOCETHTOOL, &ifr))
+		snprintf(buf, n, "%s", info.driver);
+	close(fd);
+}

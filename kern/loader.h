@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * loader.h - getting synfin's BPF object into the kernel (loader.c): the
+ * privileges it needs, libbpf's messages (-v), open + configure + load.
+ * `watch` and `replay --kernel` load through here.
+ */
+#ifndef SYNFIN_KERN_LOADER_H
+#define SYNFIN_KERN_LOADER_H
+
+#include <stdint.h>
+#include "synfin.h"
+
+/* Root, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON; says why not on stderr. */
+int check_privileges(const char *cmd);
+
+/* What the object is configured with between open and load. */
+struct loader_cfg {
+	const __u16 *ports;	/* --port filter, host order */
+	int nports;
+	__u32 max_conns;	/* table sizes; 0 keeps the object's own */
+	__u32 max_half;
+};
+
+struct synfin_bpf;
+/*
+ * Check privileges, route libbpf's messages through -v, open the embedded
+ * object, apply cfg, load it. NULL (said on stderr, naming cmd) on failure.
+ */
+struct synfin_bpf *loader_open(const char *cmd, const struct loader_cfg *cfg);
+
+#endif

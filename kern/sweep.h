@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* sweep.h - the user-space sweeper of the BPF connection maps (sweep.c). */
+#ifndef SYNFIN_KERN_SWEEP_H
+#define SYNFIN_KERN_SWEEP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "synfin.h"
+#include "conn.h"
+#include "lib/event.h"
+
+/*
+ * Expire the BPF connection maps at `now`; with `finish`, close everything
+ * still open as SF_R_END. Closes are emitted in id order. *live gets the
+ * number of open connections left; live_cb (may be NULL) sees every record
+ * kept.
+ */
+typedef void (*sweep_live_fn)(void *ctx, const struct sf_key *k, const struct sf_entry *e,
+			      uint64_t now_ns);
+int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to, bool finish,
+	       emit_fn emit, sweep_live_fn live_cb, void *ctx, uint64_t *live);
+
+#endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * watcher.h - the kernel side of `synfin watch` (watcher.c): the loaded
+ * programs attached to one interface, their maps (pinned for `stats` and
+ * `conns`), the ring buffer that hands events over, and the sweep that
+ * expires what timed out. What to do with the events is the caller's.
+ */
+#ifndef SYNFIN_KERN_WATCHER_H
+#define SYNFIN_KERN_WATCHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "synfin.h"
+#include "conn.h"
+#include "lib/event.h"
+#include "lib/ustats.h"
+#include "kern/attach.h"
+#include "kern/sweep.h"
+
+struct watcher_cfg {
+	const char *ifname;
+	enum xdp_mode_opt mode;
+	bool no_egress;
+	bool force;		/* replace another XDP program */
+	const __u16 *ports;	/* --port filter, host order */
+	int nports;
+	__u32 max_conns, max_half;
+	const char *pin_dir;	/* NULL: /sys/fs/bpf/synfin/IFACE, best effort */
+};
+
+struct watcher;
+
+/*
+ * Load, create the user-space maps, pin, attach, open the ring buffer.
+ * Events go to emit(ctx, ev) from watcher_consume() and watcher_sweep().
+ * Returns 0 or EXIT_RUNTIME (said on stderr); *wp is set either way and
+ * watcher_close() undoes whatever was done.
+ */
+int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emit, void *ctx);
+/* Hand over what the ring buffer holds. 0 or -errno. */
+int watcher_consume(struct watcher *w);
+int watcher_ring_fd(const struct watcher *w);	/* pollable when events wait */
+/* Events the kernel could not hand over since the last call. */
+uint64_t watcher_new_losses(struct watcher *w);
+/*
+ * Sweep both tables at now: close what timed out (its events go to emit),
+ * call live_cb for every record kept, count the open ones in *live. The
+ * ids of the records seen are kept for watcher_swept_ids(). 0 or -errno.
+ */
+int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
+		  sweep_live_fn live_cb, void *ctx, uint64_t *live);
+/*
+ * The ids the last sweep saw, unordered: a connection user space knows as
+ * open whose id is missing was evicted. false when the sweep failed or an
+ * id could not be noted: then nothing can be concluded.
+ */
+bool watcher_swept_ids(struct watcher *w, uint64_t **ids, size_t *n);
+/* The kernel's counters, summed over CPUs. 0 or -errno. */
+int watcher_counters(struct watcher *w, uint64_t *c);
+/* Counters, the published ustats and the failures by port, for an exposition. */
+int watcher_snapshot(struct watcher *w, struct sf_snapshot *s);
+/* Make u what `synfin stats` reads; count one failed handshake by port. */
+void watcher_publish(struct watcher *w, const struct sf_ustats *u);
+void watcher_count_failure(struct watcher *w, const struct sf_hs_key *k);
+/* How it is attached, for the start-up line. */
+const struct attach *watcher_attach(const struct watcher *w);
+/* Detach, unpin, free. NULL is fine; safe to call twice (sets *wp NULL). */
+void watcher_close(struct watcher **wp);
+
+#endif

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * report.c - writes records (lib/record.h: events from the ring buffer, the
+ * sweeper or replay, resolved once) as readable lines or JSON lines. Every
+ * printed line gets the next `seq`, so a consumer can tell silence from
+ * loss; loss itself is printed in-band.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "out/report.h"
+#include "out/term.h"
+
+struct reporter {
+	struct report_opts o;
+	uint64_t seq;
+};
+
+#define C_RESET "\033[0m"
+#define C_DIM "\033[2m"
+#define C_GREEN "\033[32m"
+#define C_RED "\033[31m"
+#define C_YELLOW "\033[33m"
+#define C_CYAN "\033[36m"
+
+struct reporter *reporter_new(const struct report_opts *o)
+{
+	struct reporter *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->o = *o;
+	return r;
+}
+
+uint64_t reporter_events(const struct reporter *r)
+{
+	return r->seq;
+}
+
+void reporter_free(struct reporter *r)
+{
+	free(r);
+}
+
+static const char *json_bool(bool b)
+{
+	return b ? "true" : "false";
+}
+
+/* ---- JSON ---- */
+
+/* Common JSON prefix: ts, seq, event, conn, endpoints. */
+static void json_head(struct reporter *r, const char *event, const struct sf_record *rec)
+{
+	char tbuf[48];
+
+	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), true);
+	fprintf(r->o.out,
+		"{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"%s\", \"conn\": %llu, \"family\": %u, "
+		"\"client_ip\": \"%s\", \"client_port\": %u, \"server_ip\": \"%s\", \"server_port\": %u",
+		tbuf, (unsigned long long)++r->seq, event, (unsigned long long)rec->id, rec->family,
+		rec->client_ip, rec->client_port, rec->server_ip, rec->server_port);
+}
+
+static void json_segment_fields(struct reporter *r, const struct sf_record *rec)
+{
+	fprintf(r->o.out, ", \"flags\": \"%s\", \"rel_seq\": %u, \"rel_ack\": %u, \"len\": %u",
+		rec->flags, rec->rel_seq, rec->rel_ack, rec->len);
+}
+
+static void json_suspicious(struct reporter *r, const struct sf_record *rec)
+{
+	json_head(r, "suspicious", rec);
+	fprintf(r->o.out, ", \"side\": \"%s\", \"kind\": \"%s\"", rec->side_name, rec->susp_kind);
+	json_segment_fields(r, rec);
+	fprintf(r->o.out, "}\n");
+}
+
+static void json_transitions(struct reporter *r, const struct sf_record *rec)
+{
+	int i;
+
+	for (i = 0; i < rec->ntrans; i++) {
+		const struct sf_rec_trans *t = &rec->trans[i];
+
+		json_head(r, "transition", rec);
+		fprintf(r->o.out, ", \"side\": \"%s\", \"from\": \"%s\", \"to\": \"%s\"",
+			t->side_name, t->from_name, t->to_name);
+		if (rec->has_seg)
+			json_segment_fields(r, rec);
+		fprintf(r->o.out, "}\n");
+	}
+}
+
+static void json_open(struct reporter *r, const struct sf_record *rec)
+{
+	json_head(r, "open", rec);
+	fprintf(r->o.out,
+		", \"syn_rtt_us\": %u, \"ack_rtt_us\": %u, \"mss\": %u, \"client_mss\": %u, "
+		"\"server_mss\": %u, \"wscale\": %s, \"client_wscale\": %d, \"server_wscale\": %d, "
+		"\"sack\": %s, \"timestamps\": %s, \"tfo\": %s, \"midstream\": %s, "
+		"\"simultaneous_open\": %s}\n",
+		rec->syn_rtt_us, rec->ack_rtt_us, rec->mss, rec->side_mss[SF_CLIENT],
+		rec->side_mss[SF_SERVER], json_bool(rec->wscale), rec->side_wscale[SF_CLIENT],
+		rec->side_wscale[SF_SERVER], json_bool(rec->sack), json_bool(rec->timestamps),
+		json_bool(rec->tfo), json_bool(rec->midstream), json_bool(rec->sim_open));
+}
+
+/* "state_us": {"client": {"SYN_SENT": 275, ...}, "server": {...}} */
+static void json_state_us(struct reporter *r, const struct sf_record *rec)
+{
+	int side, i;
+
+	fprintf(r->o.out, ", \"state_us\": {");
+	for (side = 0; side < 2; side++) {
+		fprintf(r->o.out, "%s\"%s\": {", side ? ", " : "",
+			side == SF_CLIENT ? "client" : "server");
+		for (i = 0; i < rec->nstate_us[side]; i++)
+			fprintf(r->o.out, "%s\"%s\": %llu", i ? ", " : "", rec->state_us[side][i].state,
+				(unsigned long long)rec->state_us[side][i].us);
+		fputc('}', r->o.out);
+	}
+	fputc('}', r->o.out);
+}
+
+static void json_close(struct reporter *r, const struct sf_record *rec)
+{
+	json_head(r, "close", rec);
+	fprintf(r->o.out,
+		", \"reason\": \"%s\", \"conn_state\": \"%s\", \"history\": \"%s\", "
+		"\"duration_us\": %llu, \"client_bytes\": %llu, \"server_bytes\": %llu, "
+		"\"client_pkts\": %u, \"server_pkts\": %u, \"closed_by\": \"%s\", "
+		"\"close_kind\": \"%s\", \"half_close\": %s, \"half_close_bytes\": %u, "
+		"\"one_sided\": %s, \"midstream\": %s, \"rst_verdict\": \"%s\", "
+		"\"client_state\": \"%s\", \"server_state\": \"%s\", "
+		"\"client_retrans\": %u, \"server_retrans\": %u, \"suspicious\": %u, "
+		"\"syn_rtt_us\": %u, \"ack_rtt_us\": %u, \"client_mss\": %u, \"server_mss\": %u, "
+		"\"client_wscale\": %d, \"server_wscale\": %d, \"sack\": %s, \"timestamps\": %s, "
+		"\"tfo\": %s",
+		rec->reason_name, rec->conn_state, rec->history,
+		(unsigned long long)rec->duration_us, (unsigned long long)rec->bytes[SF_CLIENT],
+		(unsigned long long)rec->bytes[SF_SERVER], rec->pkts[SF_CLIENT], rec->pkts[SF_SERVER],
+		rec->closed_by, rec->close_kind, json_bool(rec->half_close), rec->half_close_bytes,
+		json_bool(rec->one_sided), json_bool(rec->midstream), rec->rst_verdict,
+		rec->state_name[SF_CLIENT], rec->state_name[SF_SERVER], rec->retrans[SF_CLIENT],
+		rec->retrans[SF_SERVER], rec->suspicious, rec->syn_rtt_us, rec->ack_rtt_us,
+		rec->side_mss[SF_CLIENT], rec->side_mss[SF_SERVER], rec->side_wscale[SF_CLIENT],
+		rec->side_wscale[SF_SERVER], json_bool(rec->sack), json_bool(rec->timestamps),
+		json_bool(rec->tfo));
+	if (rec->has_state_us)
+		json_state_us(r, rec);
+	fprintf(r->o.out, "}\n");
+}
+
+static void json_update(struct reporter *r, const struct sf_record *rec)
+{
+	json_head(r, "update", rec);
+	fprintf(r->o.out,
+		", \"client_state\": \"%s\", \"server_state\": \"%s\", \"age_us\": %llu, "
+		"\"idle_us\": %llu, \"client_bytes\": %llu, \"server_bytes\": %llu, "
+		"\"client_pkts\": %u, \"server_pkts\": %u, \"syn_rtt_us\": %u, "
+		"\"ack_rtt_us\": %u, \"midstream\": %s}\n",
+		rec->state_name[SF_CLIENT], rec->state_name[SF_SERVER],
+		(unsigned long long)rec->age_us, (unsigned long long)rec->idle_us,
+		(unsigned long long)rec->bytes[SF_CLIENT], (unsigned long long)rec->bytes[SF_SERVER],
+		rec->pkts[SF_CLIENT], rec->pkts[SF_SERVER], rec->syn_rtt_us, rec->ack_rtt_us,
+		json_bool(rec->midstream));
+}
+
+static void json_stuck(struct reporter *r, const struct sf_record *rec)
+{
+	json_head(r, "stuck", rec);
+	fprintf(r->o.out, ", \"side\": \"%s\", \"state\": \"%s\", \"port\": %u, "
+		"\"for_us\": %llu, \"idle_us\": %llu}\n", rec->stuck_side, rec->stuck_state,
+		rec->server_port, (unsigned long long)rec->stuck_for_us,
+		(unsigned long long)rec->idle_us);
+}
+
+static void json_lost(struct reporter *r, const struct sf_record *rec)
+{
+	char tbuf[48];
+
+	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), true);
+	fprintf(r->o.out, "{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"lost\", \"count\": %llu}\n",
+		tbuf, (unsigned long long)++r->seq, (unsigned long long)rec->lost);
+}
+
+static void json_write(struct reporter *r, const struct sf_record *rec)
+{
+	if (rec->kinds & SF_REC_SUSPICIOUS)
+		json_suspicious(r, rec);
+	if (rec->kinds & SF_REC_TRANS)
+		json_transitions(r, rec);
+	if (rec->kinds & SF_REC_OPEN)
+		json_open(r, rec);
+	if (rec->kinds & SF_REC_CLOSE)
+		json_close(r, rec);
+	if (rec->kinds & SF_REC_UPDATE)
+		json_update(r, rec);
+	if (rec->kinds & SF_REC_STUCK)
+		json_stuck(r, rec);
+	if (rec->kinds & SF_REC_LOST)
+		json_lost(r, rec);
+}
+
+/* ---- text ---- */
+
+static const char *state_color(struct reporter *r, int st)
+{
+	if (!r->o.color)
+		return "";
+	switch (st) {
+	case SF_ESTABLISHED: return C_GREEN;
+	case SF_CLOSED: case SF_TIME_WAIT: return C_RED;
+	case SF_SYN_SENT: case SF_SYN_RECV: case SF_UNKNOWN: case SF_LISTEN: return C_CYAN;
+	default: return C_YELLOW;
+	}
+}
+
+static const char *color(struct reporter *r, const char *c)
+{
+	return r->o.color ? c : "";
+}
+
+/* Text prefix: time, conn id, endpoints with the segment's direction. */
+static void text_head(struct reporter *r, const struct sf_record *rec, int dir_char)
+{
+	char tbuf[48], c[64], s[64];
+
+	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), false);
+	record_endpoint(rec, SF_CLIENT, c, sizeof(c));
+	record_endpoint(rec, SF_SERVER, s, sizeof(s));
+	r->seq++;
+	fprintf(r->o.out, "%s%s%s #%-4llu %21s %c %-21s ", color(r, C_DIM), tbuf,
+		color(r, C_RESET), (unsigned long long)rec->id, c, dir_char, s);
+}
+
+/* One line for the segment: what it was, then what it changed or that it was ignored. */
+static void text_segment(struct reporter *r, const struct sf_record *rec)
+{
+	const char *reset = color(r, C_RESET);
+	int i;
+
+	if (!rec->has_seg) {	/* no segment, a timeout */
+		text_head(r, rec, ' ');
+		fprintf(r->o.out, "%-26s", "(timeout)");
+	} else {
+		text_head(r, rec, rec->side == SF_CLIENT ? '>' : '<');
+		fprintf(r->o.out, "[%s] seq %u", rec->flags, rec->rel_seq);
+		if (rec->has_ack)
+			fprintf(r->o.out, " ack %u", rec->rel_ack);
+		fprintf(r->o.out, " len %u ", rec->len);
+	}
+	if (rec->kinds & SF_REC_SUSPICIOUS) {
+		fprintf(r->o.out, " %ssuspicious %s from %s ignored%s\n", color(r, C_RED),
+			rec->susp_kind_upper, rec->side_name, reset);
+		return;
+	}
+	for (i = 0; i < rec->ntrans; i++) {
+		const struct sf_rec_trans *t = &rec->trans[i];
+
+		fprintf(r->o.out, "%s %s %s%s%s -> %s%s%s", i ? "," : "", t->side_name,
+			state_color(r, t->from), t->from_name, reset,
+			state_color(r, t->to), t->to_name, reset);
+	}
+	if (rec->kinds & SF_REC_PICKUP)
+		fprintf(r->o.out, " picked up mid-stream");
+	fputc('\n', r->o.out);
+}
+
+static void text_open(struct reporter *r, const struct sf_record *rec)
+{
+	char a[16], b[16];
+
+	fmt_us(rec->syn_rtt_us, a, sizeof(a));
+	fmt_us(rec->ack_rtt_us, b, sizeof(b));
+	text_head(r, rec, '=');
+	fprintf(r->o.out, "%sopen%s  rtt syn %s ack %s  mss %u", color(r, C_GREEN),
+		color(r, C_RESET), a, b, rec->mss);
+	if (rec->wscale)
+		fprintf(r->o.out, " ws %u/%u", (unsigned)rec->side_wscale[SF_CLIENT],
+			(unsigned)rec->side_wscale[SF_SERVER]);
+	fprintf(r->o.out, "%s%s%s%s\n", rec->sack ? " sack" : "", rec->timestamps ? " ts" : "",
+		rec->tfo_data ? " tfo-data" : "", rec->sim_open ? " simultaneous-open" : "");
+}
+
+static void text_close(struct reporter *r, const struct sf_record *rec)
+{
+	char d[16], cb[16], sb[16];
+	const char *why = rec->reason_name, *kind = rec->close_kind;
+
+	/* "fin four-way", but "refused", not "refused refused". */
+	if (!strcmp(kind, why))
+		kind = "";
+	fmt_us(rec->duration_us, d, sizeof(d));
+	fmt_bytes(rec->bytes[SF_CLIENT], cb, sizeof(cb));
+	fmt_bytes(rec->bytes[SF_SERVER], sb, sizeof(sb));
+	text_head(r, rec, 'x');
+	fprintf(r->o.out, "%sclose%s %s%s%s by %s  %s %s  %s  > %s %up  < %s %up%s%s\n",
+		color(r, C_RED), color(r, C_RESET), why, *kind ? " " : "", kind, rec->closed_by,
+		rec->conn_state, rec->has_history ? rec->history : "-", d, cb, rec->pkts[SF_CLIENT],
+		sb, rec->pkts[SF_SERVER], rec->half_close ? "  half-close" : "",
+		rec->one_sided ? "  one-sided" : "");
+}
+
+static void text_update(struct reporter *r, const struct sf_record *rec)
+{
+	char a[16], i[16], cb[16], sb[16];
+	const char *reset = color(r, C_RESET);
+
+	fmt_us(rec->age_us, a, sizeof(a));
+	fmt_us(rec->idle_us, i, sizeof(i));
+	fmt_bytes(rec->bytes[SF_CLIENT], cb, sizeof(cb));
+	fmt_bytes(rec->bytes[SF_SERVER], sb, sizeof(sb));
+	text_head(r, rec, '~');
+	fprintf(r->o.out, "%supdate%s %s%s%s/%s%s%s  age %s idle %s  > %s %up  < %s %up\n",
+		color(r, C_CYAN), reset, state_color(r, rec->state[SF_CLIENT]),
+		rec->state_name[SF_CLIENT], reset, state_color(r, rec->state[SF_SERVER]),
+		rec->state_name[SF_SERVER], reset, a, i, cb, rec->pkts[SF_CLIENT], sb,
+		rec->pkts[SF_SERVER]);
+}
+
+static void text_stuck(struct reporter *r, const struct sf_record *rec)
+{
+	char d[16];
+
+	fmt_us(rec->stuck_for_us, d, sizeof(d));
+	text_head(r, rec, '!');
+	fprintf(r->o.out, "%sstuck%s %s in %s for %s (server port %u)\n", color(r, C_YELLOW),
+		color(r, C_RESET), rec->stuck_side, rec->stuck_state, d, rec->server_port);
+}
+
+static void text_lost(struct reporter *r, const struct sf_record *rec)
+{
+	char tbuf[48];
+
+	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), false);
+	fprintf(r->o.out, "%s LOST %llu events (ring buffer full)\n", tbuf,
+		(unsigned long long)rec->lost);
+	r->seq++;
+}
+
+static void text_write(struct reporter *r, const struct sf_record *rec)
+{
+	if (rec->kinds & (SF_REC_SUSPICIOUS | SF_REC_TRANS | SF_REC_PICKUP))
+		text_segment(r, rec);
+	if (rec->kinds & SF_REC_OPEN)
+		text_open(r, rec);
+	if (rec->kinds & SF_REC_CLOSE)
+		text_close(r, rec);
+	if (rec->kinds & SF_REC_UPDATE)
+		text_update(r, rec);
+	if (rec->kinds & SF_REC_STUCK)
+		text_stuck(r, rec);
+	if (rec->kinds & SF_REC_LOST)
+		text_lost(r, rec);
+}
+
+void reporter_write(struct reporter *r, const struct sf_record *rec)
+{
+	if (r->o.format == OUT_JSON)
+		json_write(r, rec);
+	else
+		text_write(r, rec);
+}

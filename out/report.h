@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * report.h - records as text or JSON lines (report.c). Every printed line
+ * gets the next `seq`; loss is printed in-band.
+ */
+#ifndef SYNFIN_OUT_REPORT_H
+#define SYNFIN_OUT_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "lib/record.h"
+#include "lib/util.h"
+
+struct reporter;
+struct report_opts {
+	enum out_format format;
+	FILE *out;
+	bool color;
+};
+struct reporter *reporter_new(const struct report_opts *o);
+/* Write rec: in JSON a line per transition, in text one for all of them. */
+void reporter_write(struct reporter *r, const struct sf_record *rec);
+/* Lines written: the last seq given. */
+uint64_t reporter_events(const struct reporter *r);
+void reporter_free(struct reporter *r);
+
+#endif
