@@ -496,3 +496,6 @@ int synfin_tc_in(struct __sk_buff *skb)
 	handle_skb(skb, SF_HOOK_TC_INGRESS);
 	return TC_ACT_UNSPEC;
 }
+
+/* The socket side: iterators run by the watcher, never per packet. */
+#include "sock.h"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "lib/util.h"
 #include "kern/loader.h"
@@ -58,6 +59,13 @@ struct synfin_bpf *loader_open(const char *cmd, const struct loader_cfg *cfg)
 	for (i = 0; i < cfg->nports && i < SF_MAX_PORTS; i++)
 		skel->rodata->cfg_ports[i] = cfg->ports[i];
 	skel->rodata->cfg_nports = (__u32)(cfg->nports < SF_MAX_PORTS ? cfg->nports : SF_MAX_PORTS);
+	/* The socket iterators keep the sockets of this network namespace. */
+	{
+		struct stat st;
+
+		if (stat("/proc/self/ns/net", &st) == 0)
+			skel->rodata->cfg_netns_ino = (__u32)st.st_ino;
+	}
 	if (cfg->max_conns)
 		bpf_map__set_max_entries(skel->maps.conns, cfg->max_conns);
 	if (cfg->max_half)

@@ -18,7 +18,9 @@
 #include "lib/util.h"
 #include "kern/loader.h"
 #include "kern/maps.h"
+#include "kern/ctl.h"
 #include "kern/pin.h"
+#include "kern/sockets.h"
 #include "kern/watcher.h"
 #include "synfin.skel.h"
 
@@ -37,6 +39,21 @@ struct watcher {
 	bool ids_lost;			/* an id could not be noted */
 	sweep_live_fn live_cb;		/* the caller's, during a sweep */
 	void *live_ctx;
+	/* The socket side (kern/sockets.c, lib/socktab.c). */
+	struct sockets *socks;		/* NULL: iterators unavailable, wire only */
+	struct sf_socktab tab;		/* the namespace's sockets at the last read */
+	bool tab_ok;			/* tab was read for this sweep */
+	struct disagree *prev, *cur;	/* local sides the socket contradicts: last sweep, this one */
+	size_t nprev, ncur, capcur, capprev;
+	uint64_t seeded, socket_changes, mismatches;
+	int ctl_fd;			/* @synfin/IFACE, -1 if none */
+	struct pinned maps;		/* the fds `stats` gets over ctl */
+};
+
+/* A local side whose wire state its socket contradicts, noted by a sweep. */
+struct disagree {
+	uint64_t id, last_ns;
+	__u8 side, wire, sock;
 };
 
 static int on_ring_event(void *ctx, void *data, size_t len)
@@ -112,6 +129,193 @@ static int attach(struct watcher *w, const struct watcher_cfg *cfg)
 	return err;
 }
 
+/* A record of either table, for the socket side. 0 if found. */
+static int entry_get(struct watcher *w, const struct sf_key *k, struct sf_entry *e, int *fd)
+{
+	*fd = bpf_map__fd(w->skel->maps.conns);
+	if (bpf_map_lookup_elem(*fd, k, e) == 0)
+		return 0;
+	*fd = bpf_map__fd(w->skel->maps.half_open);
+	return bpf_map_lookup_elem(*fd, k, e);
+}
+
+/*
+ * Seed: enter every connection of the namespace that the tables do not
+ * have yet (attached already, so newer ones are the wire's) as a seeded
+ * record. Request sockets keep no sequence numbers: they are left to the
+ * wire (and listed by `conns` from the socket table).
+ */
+static void seed(struct watcher *w)
+{
+	uint64_t now = mono_ns();
+	size_t i;
+
+	if (sockets_read(w->socks, &w->tab))
+		return;
+	for (i = 0; i < w->tab.n; i++) {
+		struct sf_sock *s = &w->tab.v[i];
+		struct sf_entry e;
+		struct sf_step_out o = {};
+		struct sf_event ev;
+		__be16 lport = s->local_lo ? s->key.port_lo : s->key.port_hi;
+		int fd;
+
+		if (s->rec.kind == SF_SOCK_REQ || entry_get(w, &s->key, &e, &fd) == 0)
+			continue;
+		sf_seed_entry(&e, s, socktab_find(&w->tab, &s->key, !s->local_lo),
+			      socktab_listener(&w->tab, s->key.family, lport) != NULL, now,
+			      __sync_add_and_fetch(&w->skel->bss->next_conn_id, 1));
+		fd = bpf_map__fd((e.flags & SF_ENTRY_OPEN) ? w->skel->maps.conns :
+				 w->skel->maps.half_open);
+		if (bpf_map_update_elem(fd, &s->key, &e, BPF_NOEXIST))
+			continue;
+		w->seeded++;
+		o.what = SF_WHAT_NEW;
+		sf_sock_event(&ev, SF_EV_STEP, &s->key, &e, &o, SF_CAUSE_NONE, now);
+		w->emit(w->ectx, &ev);
+	}
+}
+
+/* Every record of one table, closed ones too (TIME_WAIT sides list). */
+static int read_all(int fd, struct sf_row **rows, size_t *n, size_t *cap)
+{
+	struct sf_key k, next, *pk = NULL;
+
+	while (bpf_map_get_next_key(fd, pk, &next) == 0) {
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 256;
+			struct sf_row *r = realloc(*rows, nc * sizeof(**rows));
+
+			if (!r)
+				return -ENOMEM;
+			*rows = r;
+			*cap = nc;
+		}
+		if (bpf_map_lookup_elem(fd, &next, &(*rows)[*n].e) == 0) {
+			(*rows)[*n].k = next;
+			(*n)++;
+		}
+		k = next;
+		pk = &k;
+	}
+	return 0;
+}
+
+/* `synfin conns` asked: the tables joined with the sockets as they are now. */
+static int ctl_rows(void *ctx, struct sf_conn_row **rows, size_t *n, uint64_t *now)
+{
+	struct watcher *w = ctx;
+	struct sf_row *wire = NULL;
+	size_t nw = 0, capw = 0, cap = 0;
+	int err = 0;
+
+	*now = mono_ns();
+	if (w->socks)
+		err = sockets_read(w->socks, &w->tab);
+	else
+		socktab_clear(&w->tab);
+	if (!err)
+		err = read_all(bpf_map__fd(w->skel->maps.half_open), &wire, &nw, &capw);
+	if (!err)
+		err = read_all(bpf_map__fd(w->skel->maps.conns), &wire, &nw, &capw);
+	if (!err)
+		err = sf_conn_rows(wire, nw, &w->tab, *now, rows, n, &cap);
+	w->tab_ok = false;	/* the sweep reads its own */
+	free(wire);
+	return err;
+}
+
+static int note_disagree(struct watcher *w, const struct disagree *d)
+{
+	if (w->ncur == w->capcur) {
+		size_t nc = w->capcur ? w->capcur * 2 : 64;
+		struct disagree *v = realloc(w->cur, nc * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		w->cur = v;
+		w->capcur = nc;
+	}
+	w->cur[w->ncur++] = *d;
+	return 0;
+}
+
+static bool disagreed_before(const struct watcher *w, const struct disagree *d)
+{
+	size_t i;
+
+	for (i = 0; i < w->nprev; i++)
+		if (w->prev[i].id == d->id && w->prev[i].side == d->side &&
+		    w->prev[i].wire == d->wire && w->prev[i].sock == d->sock &&
+		    w->prev[i].last_ns == d->last_ns)
+			return true;
+	return false;
+}
+
+/* Follow the socket: update the record, report the change. */
+static void follow_socket(struct watcher *w, const struct sf_key *k, int side, __u8 to, int cause,
+			  bool peer_remote, uint64_t last_ns, uint64_t now)
+{
+	struct sf_step_out o;
+	struct sf_event ev;
+	struct sf_entry e;
+	__u8 wire;
+	int fd;
+
+	/* Re-read: a segment since the sweep's read decides again next time. */
+	if (entry_get(w, k, &e, &fd) || e.last_ns != last_ns)
+		return;
+	wire = e.side[side].state;
+	sf_sock_trust(&e, side, to, peer_remote, now, &o);
+	e.lock = 0;
+	if (bpf_map_update_elem(fd, k, &e, BPF_EXIST))
+		return;
+	if (cause == SF_CAUSE_SOCKET_STATE) {
+		/* A mismatch names both views: trans[0] is wire -> socket. */
+		o.trans[0].side = (__u8)side;
+		o.trans[0].from = wire;
+		o.trans[0].to = to;
+		w->mismatches++;
+		sf_sock_event(&ev, SF_EV_MISMATCH, k, &e, &o, cause, now);
+	} else {
+		w->socket_changes++;
+		sf_sock_event(&ev, SF_EV_STEP, k, &e, &o, cause, now);
+	}
+	w->emit(w->ectx, &ev);
+}
+
+/*
+ * One kept record at a sweep: each local side against its socket. A
+ * disagreement is acted on when the next sweep finds the very same one
+ * (same states, no segment since): a change the wire is about to show
+ * (a FIN queued, a segment in flight) is not one.
+ */
+static void reconcile(struct watcher *w, const struct sf_key *k, const struct sf_entry *e,
+		      uint64_t now)
+{
+	int lo_side = sf_side_of_lo(e), side;
+
+	if (!w->tab_ok)
+		return;
+	for (side = 0; side < 2; side++) {
+		int lo = side == lo_side, cause, to;
+		struct disagree d;
+
+		if (!socktab_is_local(&w->tab, k, lo))
+			continue;
+		to = sf_sock_differs(e, side, socktab_find(&w->tab, k, lo), &cause);
+		if (!to)
+			continue;
+		d = (struct disagree){ .id = e->id, .last_ns = e->last_ns, .side = (__u8)side,
+				       .wire = e->side[side].state, .sock = (__u8)to };
+		if (disagreed_before(w, &d))
+			follow_socket(w, k, side, (__u8)to, cause,
+				      !socktab_is_local(&w->tab, k, !lo), e->last_ns, now);
+		else
+			note_disagree(w, &d);
+	}
+}
+
 int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emit, void *ctx)
 {
 	struct loader_cfg lc = { .ports = cfg->ports, .nports = cfg->nports,
@@ -125,6 +329,7 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 	}
 	w->at = (struct attach){ .xdp_link_fd = -1, .tc_link_fd = -1, .tc_in_link_fd = -1 };
 	w->ustats_fd = w->hs_fd = -1;
+	w->ctl_fd = -1;
 	w->emit = emit;
 	w->ectx = ctx;
 	w->skel = loader_open("watch", &lc);
@@ -135,12 +340,37 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 		fprintf(stderr, "synfin watch: cannot open the ring buffer: %s\n", strerror(errno));
 		return EXIT_RUNTIME;
 	}
+	w->socks = sockets_open(w->skel);
+	if (w->socks)
+		seed(w);
+	w->maps = (struct pinned){
+		.counters = bpf_map__fd(w->skel->maps.counters),
+		.conns = bpf_map__fd(w->skel->maps.conns),
+		.half_open = bpf_map__fd(w->skel->maps.half_open),
+		.ustats = w->ustats_fd,
+		.hs_fail = w->hs_fd,
+	};
+	w->ctl_fd = ctl_listen(cfg->ifname);
 	return 0;
+}
+
+uint64_t watcher_seeded(const struct watcher *w)
+{
+	return w->seeded;
+}
+
+void watcher_socket_counts(const struct watcher *w, uint64_t *changes, uint64_t *mismatches)
+{
+	*changes = w->socket_changes;
+	*mismatches = w->mismatches;
 }
 
 int watcher_consume(struct watcher *w)
 {
 	int n = ring_buffer__consume(w->rb);
+
+	/* `conns`/`stats` over @synfin/IFACE: the loop passes here every 100 ms. */
+	ctl_serve(w->ctl_fd, ctl_rows, w, &w->maps);
 
 	return n < 0 && n != -EINTR ? n : 0;
 }
@@ -187,6 +417,7 @@ static void sweep_seen(void *ctx, const struct sf_key *k, const struct sf_entry 
 	struct watcher *w = ctx;
 
 	note_id(w, e->id);
+	reconcile(w, k, e, now);
 	if (w->live_cb)
 		w->live_cb(w->live_ctx, k, e, now);
 }
@@ -199,8 +430,17 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 	int fds[2] = { bpf_map__fd(w->skel->maps.half_open), bpf_map__fd(w->skel->maps.conns) };
 	int err;
 
+	struct disagree *t;
+	size_t tc;
+
 	w->nids = 0;
 	w->ids_lost = false;
+	/* This sweep's disagreements become the last sweep's. */
+	t = w->prev, w->prev = w->cur, w->cur = t;
+	tc = w->capprev, w->capprev = w->capcur, w->capcur = tc;
+	w->nprev = w->ncur;
+	w->ncur = 0;
+	w->tab_ok = w->socks && sockets_read(w->socks, &w->tab) == 0;
 	w->live_cb = live_cb;
 	w->live_ctx = ctx;
 	err = sweep_maps(fds, 2, now, to, false, sweep_emit, sweep_seen, w, live);
@@ -245,6 +485,12 @@ void watcher_close(struct watcher **wp)
 
 	if (!w)
 		return;
+	if (w->ctl_fd >= 0)
+		close(w->ctl_fd);
+	sockets_close(w->socks);
+	socktab_free(&w->tab);
+	free(w->prev);
+	free(w->cur);
 	ring_buffer__free(w->rb);
 	detach_all(&w->at);
 	if (w->pinned)

@@ -63,6 +63,10 @@ int watcher_snapshot(struct watcher *w, struct sf_snapshot *s);
 /* Make u what `synfin stats` reads; count one failed handshake by port. */
 void watcher_publish(struct watcher *w, const struct sf_ustats *u);
 void watcher_count_failure(struct watcher *w, const struct sf_hs_key *k);
+/* Records seeded from the socket table at start. */
+uint64_t watcher_seeded(const struct watcher *w);
+/* Changes followed from the socket side, and mismatches among them. */
+void watcher_socket_counts(const struct watcher *w, uint64_t *changes, uint64_t *mismatches);
 /* How it is attached, for the start-up line. */
 const struct attach *watcher_attach(const struct watcher *w);
 /* Detach, unpin, free. NULL is fine; safe to call twice (sets *wp NULL). */
