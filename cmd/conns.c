@@ -90,22 +90,33 @@ struct conns_opts {
 	unsigned states;		/* --state: bit per enum sf_state; 0 all */
 };
 
-/* An `ss state` name (close-wait, CLOSE_WAIT, established) as a state bit. */
+/* A state name without '-' and '_' in upper case: CLOSE-WAIT, close_wait -> CLOSEWAIT. */
+static void squash(const char *in, char *out, size_t n)
+{
+	size_t j = 0;
+
+	for (; *in && j < n - 1; in++)
+		if (*in != '-' && *in != '_')
+			out[j++] = (char)(*in >= 'a' && *in <= 'z' ? *in - 32 : *in);
+	out[j] = 0;
+}
+
+/* An `ss state` name (close-wait, CLOSE_WAIT, fin-wait-2, established) as a state bit. */
 static int parse_state(const char *arg, unsigned *bits)
 {
-	char up[32];
-	size_t i;
+	char want[32], name[32];
 	int st;
 
-	for (i = 0; arg[i] && i < sizeof(up) - 1; i++)
-		up[i] = arg[i] == '-' ? '_' : (char)(arg[i] >= 'a' && arg[i] <= 'z' ?
-						     arg[i] - 32 : arg[i]);
-	up[i] = 0;
-	for (st = 1; st < SF_NSTATES; st++)
-		if (!strcmp(up, sf_state_name(st)) && st != SF_LISTEN) {
+	squash(arg, want, sizeof(want));
+	if (!strcmp(want, "ESTAB"))
+		snprintf(want, sizeof(want), "ESTABLISHED");
+	for (st = 1; st < SF_NSTATES; st++) {
+		squash(sf_state_name(st), name, sizeof(name));
+		if (!strcmp(want, name) && st != SF_LISTEN) {
 			*bits |= 1u << st;
 			return 0;
 		}
+	}
 	return cli_usage_error("conns", "--state: '%s' is not a TCP state (established, syn-sent, "
 			       "syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, "
 			       "last-ack, closing)", arg);
@@ -177,16 +188,28 @@ struct source {
 	char dir[512];
 };
 
-/* Keep the rows with a side in one of the states (bits); all when 0. */
+/*
+ * Keep the rows with a side in one of the states (bits; all when 0). Like
+ * `ss state`, only local sides count where a row has one; remote sides
+ * count in rows with none (a router's or mirror port's view).
+ */
 static size_t filter_states(struct sf_conn_row *rows, size_t n, unsigned bits)
 {
 	size_t i, kept = 0;
+	int s;
 
 	if (!bits)
 		return n;
-	for (i = 0; i < n; i++)
-		if ((bits >> rows[i].e.side[0].state & 1) || (bits >> rows[i].e.side[1].state & 1))
+	for (i = 0; i < n; i++) {
+		bool any_local = rows[i].side[0].local || rows[i].side[1].local, hit = false;
+
+		for (s = 0; s < 2; s++)
+			if ((rows[i].side[s].local || !any_local) &&
+			    (bits >> rows[i].e.side[s].state & 1))
+				hit = true;
+		if (hit)
 			rows[kept++] = rows[i];
+	}
 	return kept;
 }
 

@@ -285,6 +285,15 @@ static void watch_sweep(struct watch *w, uint64_t now)
 	watcher_publish(w->kw, &w->u);
 }
 
+/* Local sides' processes for the event lines (the watcher is set during its own open). */
+static int owner_of(void *ctx, const struct sf_key *k, const struct sf_entry *e, int side,
+		    struct sf_owner *o)
+{
+	struct watch *w = ctx;
+
+	return w->kw ? watcher_owner(w->kw, k, e, side, o) : 0;
+}
+
 /* Reporter, diagrams, the metrics socket: what the watcher's events go to. */
 static int open_outputs(struct watch *w)
 {
@@ -295,6 +304,8 @@ static int open_outputs(struct watch *w)
 		.ts_offset_ns = (int64_t)(real_ns() - mono_ns()),
 		.color = o->t.format == OUT_TEXT && color_wanted(o->color, stdout),
 		.quiet = o->t.diagram,
+		.owner = owner_of,
+		.owner_ctx = w,
 	};
 	struct diagram_opts dop = {
 		.out = o->t.diagram ? stdout : NULL,

@@ -256,3 +256,28 @@ int ctl_get_maps(int fd, struct pinned *p)
 	p->hs_fail = fds[4];
 	return 0;
 }
+
+int ctl_find_maps(const char *cmd, const char *netns, const char *ifname_opt, const char *pin_opt,
+		  struct pinned *p, char *ifname, size_t n, char *dir, size_t dirn)
+{
+	int fd, err;
+
+	if (netns && (err = ctl_enter_netns(cmd, netns)))
+		return err;
+	if (!pin_opt) {
+		fd = ctl_connect(ifname_opt, ifname, n);
+		if (fd >= 0) {
+			err = ctl_get_maps(fd, p);
+			close(fd);
+			if (!err) {
+				snprintf(dir, dirn, "@" CTL_PREFIX "%s", ifname);
+				return 0;
+			}
+		} else if (fd == -EEXIST) {
+			fprintf(stderr, "synfin %s: watchers on several interfaces here; choose one "
+				"with -i\n", cmd);
+			return fd;
+		}
+	}
+	return pin_find(cmd, ifname_opt, pin_opt, p, ifname, n, dir, dirn);
+}

@@ -51,5 +51,13 @@ int ctl_connect(const char *ifname, char *found, size_t n);
 int ctl_get_rows(int fd, struct sf_conn_row **rows, size_t *n, uint64_t *now);
 /* Reader: the watcher's maps. 0 or -errno. */
 int ctl_get_maps(int fd, struct pinned *p);
+/*
+ * Reader: a watcher's maps for cmd, however it is reachable: in network
+ * namespace netns (NULL: this one), over its control socket, else from its
+ * pins (pin_find). Fills ifname (and dir when pinned). 0, or -errno having
+ * said what was wrong.
+ */
+int ctl_find_maps(const char *cmd, const char *netns, const char *ifname_opt, const char *pin_opt,
+		  struct pinned *p, char *ifname, size_t n, char *dir, size_t dirn);
 
 #endif

@@ -46,6 +46,8 @@ struct watcher {
 	struct disagree *prev, *cur;	/* local sides the socket contradicts: last sweep, this one */
 	size_t nprev, ncur, capcur, capprev;
 	uint64_t seeded, socket_changes, mismatches;
+	struct sf_ownmem om;		/* processes last seen on local sides, by id */
+	__u32 gen;			/* sweeps so far (ownmem generations) */
 	int ctl_fd;			/* @synfin/IFACE, -1 if none */
 	struct pinned maps;		/* the fds `stats` gets over ctl */
 };
@@ -301,9 +303,14 @@ static void reconcile(struct watcher *w, const struct sf_key *k, const struct sf
 		int lo = side == lo_side, cause, to;
 		struct disagree d;
 
+		struct sf_sock *s;
+
 		if (!socktab_is_local(&w->tab, k, lo))
 			continue;
-		to = sf_sock_differs(e, side, socktab_find(&w->tab, k, lo), &cause);
+		s = socktab_find(&w->tab, k, lo);
+		if (s && s->nowners)
+			ownmem_note(&w->om, e->id, side, &s->owner[0], w->gen);
+		to = sf_sock_differs(e, side, s, &cause);
 		if (!to)
 			continue;
 		d = (struct disagree){ .id = e->id, .last_ns = e->last_ns, .side = (__u8)side,
@@ -352,6 +359,29 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 	};
 	w->ctl_fd = ctl_listen(cfg->ifname);
 	return 0;
+}
+
+int watcher_owner(void *ctx, const struct sf_key *k, const struct sf_entry *e, int side,
+		  struct sf_owner *o)
+{
+	struct watcher *w = ctx;
+	int lo = side == sf_side_of_lo(e);
+	const struct sf_owner *m;
+	struct sf_sock *s;
+
+	memset(o, 0, sizeof(*o));
+	if (!w->socks || !socktab_is_local(&w->tab, k, lo))
+		return 0;
+	s = socktab_find(&w->tab, k, lo);
+	if (s && s->rec.kind != SF_SOCK_REQ) {
+		if (s->nowners)		/* as ss -p: none for an orphan */
+			*o = s->owner[0];
+	} else if ((m = ownmem_get(&w->om, e->id, side)))
+		*o = *m;
+	else if (side == SF_SERVER && (m = socktab_listener(&w->tab, k->family,
+			lo ? k->port_lo : k->port_hi)))
+		*o = *m;	/* not accepted yet (or never seen held): its listener's */
+	return 1;
 }
 
 uint64_t watcher_seeded(const struct watcher *w)
@@ -422,6 +452,19 @@ static void sweep_seen(void *ctx, const struct sf_key *k, const struct sf_entry 
 		w->live_cb(w->live_ctx, k, e, now);
 }
 
+/* A closed record lingers while a local side's socket lives (TIME_WAIT). */
+static bool sweep_keep(void *ctx, const struct sf_key *k, const struct sf_entry *e)
+{
+	struct watcher *w = ctx;
+	int lo_side = sf_side_of_lo(e), side;
+
+	for (side = 0; w->tab_ok && side < 2; side++)
+		if (e->side[side].state == SF_TIME_WAIT &&
+		    socktab_find(&w->tab, k, side == lo_side))
+			return true;
+	return false;
+}
+
 int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 		  sweep_live_fn live_cb, void *ctx, uint64_t *live)
 {
@@ -441,9 +484,12 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 	w->nprev = w->ncur;
 	w->ncur = 0;
 	w->tab_ok = w->socks && sockets_read(w->socks, &w->tab) == 0;
+	/* Owners of connections no sweep has seen for a minute are forgotten. */
+	if (++w->gen > 60)
+		ownmem_prune(&w->om, w->gen - 60);
 	w->live_cb = live_cb;
 	w->live_ctx = ctx;
-	err = sweep_maps(fds, 2, now, to, false, sweep_emit, sweep_seen, w, live);
+	err = sweep_maps_keep(fds, 2, now, to, false, sweep_emit, sweep_seen, sweep_keep, w, live);
 	if (err)
 		w->ids_lost = true;
 	return err;
@@ -489,6 +535,7 @@ void watcher_close(struct watcher **wp)
 		close(w->ctl_fd);
 	sockets_close(w->socks);
 	socktab_free(&w->tab);
+	ownmem_free(&w->om);
 	free(w->prev);
 	free(w->cur);
 	ring_buffer__free(w->rb);

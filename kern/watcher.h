@@ -14,6 +14,7 @@
 #include "synfin.h"
 #include "conn.h"
 #include "lib/event.h"
+#include "lib/socktab.h"
 #include "lib/ustats.h"
 #include "kern/attach.h"
 #include "kern/sweep.h"
@@ -63,6 +64,14 @@ int watcher_snapshot(struct watcher *w, struct sf_snapshot *s);
 /* Make u what `synfin stats` reads; count one failed handshake by port. */
 void watcher_publish(struct watcher *w, const struct sf_ustats *u);
 void watcher_count_failure(struct watcher *w, const struct sf_hs_key *k);
+/*
+ * Who holds a local side (an sf_owner_fn; ctx is the watcher): the holder
+ * of its socket at the last read (none for an orphan, as in `ss -p`); for a
+ * socket not read (yet, or any more) the last holder seen, else for a
+ * server side its listener's process. 0 for a remote end.
+ */
+int watcher_owner(void *ctx, const struct sf_key *k, const struct sf_entry *e, int side,
+		  struct sf_owner *o);
 /* Records seeded from the socket table at start. */
 uint64_t watcher_seeded(const struct watcher *w);
 /* Changes followed from the socket side, and mismatches among them. */

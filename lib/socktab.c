@@ -485,3 +485,72 @@ void sf_sock_event(struct sf_event *ev, __u8 type, const struct sf_key *k,
 	sf_event_fill(ev, type, SF_HOOK_SOCKET, now, k, NULL, o, e);
 	ev->reserved = (__u32)cause;
 }
+
+struct sf_ownmem_ent {
+	__u64 id;
+	__u32 gen;
+	__u8 has[2];
+	struct sf_owner o[2];
+};
+
+static struct sf_ownmem_ent *ownmem_find(const struct sf_ownmem *m, __u64 id, size_t *at)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->v[mid].id == id)
+			return &m->v[mid];
+		if (m->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return NULL;
+}
+
+void ownmem_note(struct sf_ownmem *m, __u64 id, int side, const struct sf_owner *o, __u32 gen)
+{
+	size_t at = 0;
+	struct sf_ownmem_ent *x = ownmem_find(m, id, &at);
+
+	if (!x) {
+		/* Ids grow: a new one nearly always goes at the end. */
+		if (grow((void **)&m->v, &m->cap, m->n, sizeof(*m->v)))
+			return;
+		memmove(&m->v[at + 1], &m->v[at], (m->n - at) * sizeof(*m->v));
+		m->n++;
+		x = &m->v[at];
+		memset(x, 0, sizeof(*x));
+		x->id = id;
+	}
+	x->gen = gen;
+	x->has[side & 1] = 1;
+	x->o[side & 1] = *o;
+}
+
+const struct sf_owner *ownmem_get(const struct sf_ownmem *m, __u64 id, int side)
+{
+	size_t at;
+	const struct sf_ownmem_ent *x = ownmem_find(m, id, &at);
+
+	return x && x->has[side & 1] ? &x->o[side & 1] : NULL;
+}
+
+void ownmem_prune(struct sf_ownmem *m, __u32 gen)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < m->n; i++)
+		if (m->v[i].gen >= gen)
+			m->v[kept++] = m->v[i];
+	m->n = kept;
+}
+
+void ownmem_free(struct sf_ownmem *m)
+{
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}

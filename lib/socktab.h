@@ -89,6 +89,29 @@ bool socktab_is_local(const struct sf_socktab *t, const struct sf_key *k, int lo
 /* The owner of the listener on family/port (wire order), or NULL. */
 const struct sf_owner *socktab_listener(const struct sf_socktab *t, __u8 family, __be16 port);
 
+/*
+ * Who holds side `side` of a connection, for event lines: 0 a remote end
+ * (or not known to be local); 1 a local one, *o its process (pid 0: none,
+ * an orphan or not accepted yet).
+ */
+typedef int (*sf_owner_fn)(void *ctx, const struct sf_key *k, const struct sf_entry *e, int side,
+			   struct sf_owner *o);
+
+/*
+ * The processes last seen holding each local side of a connection, by
+ * connection id: a close line names the process even when the socket went
+ * before the line was written.
+ */
+struct sf_ownmem {
+	struct sf_ownmem_ent *v;	/* sorted by id */
+	size_t n, cap;
+};
+void ownmem_note(struct sf_ownmem *m, __u64 id, int side, const struct sf_owner *o, __u32 gen);
+const struct sf_owner *ownmem_get(const struct sf_ownmem *m, __u64 id, int side);
+/* Forget the connections not noted since generation gen. */
+void ownmem_prune(struct sf_ownmem *m, __u32 gen);
+void ownmem_free(struct sf_ownmem *m);
+
 /* What the socket side says of one side of a connection, for renderers. */
 struct sf_sock_view {
 	__u8 local;			/* a socket of the watched namespace */

@@ -121,7 +121,54 @@ void reporter_free(struct reporter *r)
 	free(r);
 }
 
-/* Common JSON prefix: ts, seq, event, conn, endpoints. */
+/* JSON string body, escaped. */
+static void json_str(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* Local sides' processes: client_pid, client_comm, client_cgroup (absent for remote ends). */
+static void json_owners(struct reporter *r, const struct sf_key *k, const struct sf_entry *e)
+{
+	struct sf_owner o;
+	int s;
+
+	for (s = 0; r->o.owner && s < 2; s++) {
+		const char *sn = s ? "server" : "client";
+
+		if (!r->o.owner(r->o.owner_ctx, k, e, s, &o) || !o.pid)
+			continue;
+		fprintf(r->o.out, ", \"%s_pid\": %u, \"%s_comm\": \"", sn, o.pid, sn);
+		json_str(r->o.out, o.comm);
+		fputc('"', r->o.out);
+		if (o.cgroup[0]) {
+			fprintf(r->o.out, ", \"%s_cgroup\": \"", sn);
+			json_str(r->o.out, o.cgroup);
+			fputc('"', r->o.out);
+		}
+	}
+}
+
+/* Text: "  server python3[12633]" for each local side with a process; then the newline. */
+static void text_owners_nl(struct reporter *r, const struct sf_key *k, const struct sf_entry *e)
+{
+	struct sf_owner o;
+	int s;
+
+	for (s = 0; r->o.owner && s < 2; s++)
+		if (r->o.owner(r->o.owner_ctx, k, e, s, &o) && o.pid)
+			fprintf(r->o.out, "  %s %s[%u]", s ? "server" : "client", o.comm, o.pid);
+	fputc('\n', r->o.out);
+}
+
+/* Common JSON prefix: ts, seq, event, conn, endpoints, local sides' processes. */
 static void json_head(struct reporter *r, const char *event, uint64_t ts, const struct sf_key *k,
 		      const struct sf_entry *e)
 {
@@ -136,6 +183,7 @@ static void json_head(struct reporter *r, const char *event, uint64_t ts, const 
 		"\"client_ip\": \"%s\", \"client_port\": %u, \"server_ip\": \"%s\", \"server_port\": %u",
 		tbuf, (unsigned long long)++r->seq, event, (unsigned long long)e->id, k->family,
 		cip, cport, sip, sport);
+	json_owners(r, k, e);
 }
 
 /* Relative seq/ack of the event's segment, as Wireshark shows them. */
@@ -196,6 +244,12 @@ static void print_segment_text(struct reporter *r, const struct sf_event *ev)
 	if (ev->hook == SF_HOOK_SWEEP) {	/* no segment, a timeout */
 		text_head(r, ev->ts_ns, &ev->key, e, ' ');
 		fprintf(r->o.out, "%-26s", "(timeout)");
+	} else if (ev->hook == SF_HOOK_SOCKET) {	/* no segment: the socket said so */
+		char why[40];
+
+		snprintf(why, sizeof(why), "(socket: %s)", sf_cause_name((int)ev->reserved));
+		text_head(r, ev->ts_ns, &ev->key, e, ' ');
+		fprintf(r->o.out, "%-26s", why);
 	} else {
 		text_head(r, ev->ts_ns, &ev->key, e, p == SF_CLIENT ? '>' : '<');
 		fprintf(r->o.out, "[%s] seq %u", fl, rseq);
@@ -266,9 +320,10 @@ static void print_open(struct reporter *r, const struct sf_event *ev)
 			reset(r), a, b, mss);
 		if (ws)
 			fprintf(r->o.out, " ws %u/%u", c->wscale, s->wscale);
-		fprintf(r->o.out, "%s%s%s%s\n", sack ? " sack" : "", ts ? " ts" : "",
+		fprintf(r->o.out, "%s%s%s%s", sack ? " sack" : "", ts ? " ts" : "",
 			(e->flags & SF_ENTRY_TFO_DATA) ? " tfo-data" : "",
 			(e->flags & SF_ENTRY_SIM_OPEN) ? " simultaneous-open" : "");
+		text_owners_nl(r, &ev->key, e);
 	}
 }
 
@@ -289,7 +344,7 @@ static void print_close(struct reporter *r, const struct sf_event *ev, struct mi
 			"\"duration_us\": %llu, \"client_bytes\": %llu, \"server_bytes\": %llu, "
 			"\"client_pkts\": %u, \"server_pkts\": %u, \"closed_by\": \"%s\", "
 			"\"close_kind\": \"%s\", \"half_close\": %s, \"half_close_bytes\": %u, "
-			"\"one_sided\": %s, \"midstream\": %s, \"rst_verdict\": \"%s\", "
+			"\"one_sided\": %s, \"midstream\": %s, \"seeded\": %s, \"rst_verdict\": \"%s\", "
 			"\"client_state\": \"%s\", \"server_state\": \"%s\", "
 			"\"client_retrans\": %u, \"server_retrans\": %u, \"suspicious\": %u, "
 			"\"syn_rtt_us\": %u, \"ack_rtt_us\": %u, \"client_mss\": %u, \"server_mss\": %u, "
@@ -301,6 +356,7 @@ static void print_close(struct reporter *r, const struct sf_event *ev, struct mi
 			sf_close_kind_name(e), half ? "true" : "false",
 			sf_half_close_bytes(e), one_sided ? "true" : "false",
 			(e->flags & SF_ENTRY_MIDSTREAM) ? "true" : "false",
+			(e->flags & SF_ENTRY_SEEDED) ? "true" : "false",
 			sf_rst_verdict_name(e->rst_verdict), sf_state_name(c->state),
 			sf_state_name(s->state), c->retrans, s->retrans,
 			c->suspicious + s->suspicious, e->syn_rtt_us, e->ack_rtt_us, c->mss, s->mss,
@@ -340,12 +396,52 @@ static void print_close(struct reporter *r, const struct sf_event *ev, struct mi
 		fmt_bytes(c->bytes, cb, sizeof(cb));
 		fmt_bytes(s->bytes, sb, sizeof(sb));
 		text_head(r, ev->ts_ns, &ev->key, e, 'x');
-		fprintf(r->o.out, "%sclose%s %s%s%s by %s  %s %s  %s  > %s %up  < %s %up%s%s\n",
+		fprintf(r->o.out, "%sclose%s %s%s%s by %s  %s %s  %s  > %s %up  < %s %up%s%s",
 			r->o.color ? C_RED : "", reset(r), why, *kind ? " " : "", kind,
 			sf_closed_by(e), sf_zeek_conn_state(e),
 			e->history ? sf_history_str(e, hist) : "-", d, cb, c->pkts, sb, s->pkts,
 			half ? "  half-close" : "", one_sided ? "  one-sided" : "");
+		text_owners_nl(r, &ev->key, e);
 	}
+}
+
+/* The socket of a local side says another state than the wire: both views. */
+static void print_mismatch(struct reporter *r, const struct sf_event *ev)
+{
+	const struct sf_trans *t = &ev->trans[0];
+
+	if (r->o.format == OUT_JSON) {
+		json_head(r, "mismatch", ev->ts_ns, &ev->key, &ev->entry);
+		fprintf(r->o.out, ", \"side\": \"%s\", \"wire_state\": \"%s\", "
+			"\"socket_state\": \"%s\", \"trusted\": \"socket\"}\n", side_name(t->side),
+			sf_state_name(t->from), sf_state_name(t->to));
+		return;
+	}
+	text_head(r, ev->ts_ns, &ev->key, &ev->entry, '?');
+	fprintf(r->o.out, "%smismatch%s %s: wire %s, socket %s (socket trusted)",
+		r->o.color ? C_RED : "", reset(r), side_name(t->side), sf_state_name(t->from),
+		sf_state_name(t->to));
+	text_owners_nl(r, &ev->key, &ev->entry);
+}
+
+/* A connection found in the kernel's socket table at start (opened before synfin). */
+static void print_seeded(struct reporter *r, const struct sf_event *ev)
+{
+	const struct sf_entry *e = &ev->entry;
+
+	if (r->o.format == OUT_JSON) {
+		json_head(r, "seeded", ev->ts_ns, &ev->key, e);
+		fprintf(r->o.out, ", \"client_state\": \"%s\", \"server_state\": \"%s\", "
+			"\"seeded\": true, \"opened\": \"before synfin\"}\n",
+			sf_state_name(e->side[SF_CLIENT].state),
+			sf_state_name(e->side[SF_SERVER].state));
+		return;
+	}
+	text_head(r, ev->ts_ns, &ev->key, e, '=');
+	fprintf(r->o.out, "%sseeded%s %s/%s  opened before synfin", r->o.color ? C_CYAN : "",
+		reset(r), sf_state_name(e->side[SF_CLIENT].state),
+		sf_state_name(e->side[SF_SERVER].state));
+	text_owners_nl(r, &ev->key, e);
 }
 
 void reporter_event(struct reporter *r, const struct sf_event *ev)
@@ -362,6 +458,23 @@ void reporter_event(struct reporter *r, const struct sf_event *ev)
 		}
 		if (ev->what & SF_WHAT_CLOSE)
 			reporter_forget(r, e->id);
+		return;
+	}
+	if (ev->type == SF_EV_MISMATCH) {
+		print_mismatch(r, ev);
+		if (m) {
+			m->key = ev->key;
+			m->last = *e;
+		}
+		return;
+	}
+	if (ev->hook == SF_HOOK_SOCKET && (ev->what & SF_WHAT_NEW) && !ev->ntrans) {
+		if (m) {
+			m->last_ts = ev->ts_ns;
+			m->key = ev->key;
+			m->last = *e;
+		}
+		print_seeded(r, ev);
 		return;
 	}
 	if (ev->type == SF_EV_SUSPICIOUS) {
@@ -398,7 +511,9 @@ void reporter_event(struct reporter *r, const struct sf_event *ev)
 			json_head(r, "transition", ev->ts_ns, &ev->key, e);
 			fprintf(r->o.out, ", \"side\": \"%s\", \"from\": \"%s\", \"to\": \"%s\"",
 				side_name(t->side), sf_state_name(t->from), sf_state_name(t->to));
-			if (ev->hook != SF_HOOK_SWEEP)
+			if (ev->hook == SF_HOOK_SOCKET)
+				fprintf(r->o.out, ", \"cause\": \"%s\"", sf_cause_name((int)ev->reserved));
+			else if (ev->hook != SF_HOOK_SWEEP)
 				json_segment_fields(r, ev);
 			fprintf(r->o.out, "}\n");
 		}
@@ -533,9 +648,10 @@ int reporter_stuck(struct reporter *r, const struct sf_key *k, const struct sf_e
 
 		fmt_us(for_us, d, sizeof(d));
 		text_head(r, now_ns, k, e, '!');
-		fprintf(r->o.out, "%sstuck%s %s in %s for %s (server port %u)\n",
+		fprintf(r->o.out, "%sstuck%s %s in %s for %s (server port %u)",
 			r->o.color ? C_YELLOW : "", reset(r), side_name(side),
 			sf_state_name(sr->state), d, port);
+		text_owners_nl(r, k, e);
 	}
 	return 1;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include "synfin.h"
 #include "lib/event.h"
+#include "lib/socktab.h"
 #include "lib/util.h"
 
 struct reporter;
@@ -21,6 +22,8 @@ struct report_opts {
 	int64_t ts_offset_ns;	/* added to event ts to get wall-clock ns */
 	bool color;
 	bool quiet;		/* track connections, print nothing */
+	sf_owner_fn owner;	/* who holds a local side (NULL: no socket side) */
+	void *owner_ctx;
 };
 struct reporter *reporter_new(const struct report_opts *o);
 void reporter_event(struct reporter *r, const struct sf_event *ev);
