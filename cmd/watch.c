@@ -46,6 +46,8 @@ static const char watch_usage[] =
 "                          other virtual devices it keeps GRO/GSO, so bulk\n"
 "                          transfers lose far less throughput)\n"
 "      --no-egress         attach only the ingress program\n"
+"      --no-sockets        wire only: do not read the namespace's socket table\n"
+"                          (no seeding at start, no processes, no socket states)\n"
 "      --force             replace an XDP program already on IFACE\n"
 "      --time-wait S       keep a closed connection's record S seconds to absorb\n"
 "                          late segments and spot port reuse (default 60)\n"
@@ -84,6 +86,7 @@ struct watch_opts {
 	__u64 duration_ns;		/* 0: until a signal */
 	enum xdp_mode_opt mode;
 	bool no_egress;
+	bool no_sockets;
 	bool force;
 	__u32 max_conns, max_half;
 	const char *pin_dir;
@@ -97,13 +100,14 @@ struct watch_opts {
 static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 {
 	enum { O_MODE = CLI_O_NEXT, O_NO_EGRESS, O_FORCE, O_MAXC, O_MAXH, O_PIN, O_METRICS,
-	       O_INTERVAL, O_STUCK, O_COLOR };
+	       O_INTERVAL, O_STUCK, O_COLOR, O_NO_SOCKETS };
 	static const struct option longopts[] = {
 		CLI_TRACK_LONGOPTS,
 		{ "interface", required_argument, 0, 'i' },
 		{ "duration", required_argument, 0, 'd' },
 		{ "mode", required_argument, 0, O_MODE },
 		{ "no-egress", no_argument, 0, O_NO_EGRESS },
+		{ "no-sockets", no_argument, 0, O_NO_SOCKETS },
 		{ "force", no_argument, 0, O_FORCE },
 		{ "max-conns", required_argument, 0, O_MAXC },
 		{ "max-half-open", required_argument, 0, O_MAXH },
@@ -148,6 +152,9 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 			break;
 		case O_NO_EGRESS:
 			o->no_egress = true;
+			break;
+		case O_NO_SOCKETS:
+			o->no_sockets = true;
 			break;
 		case O_FORCE:
 			o->force = true;
@@ -358,6 +365,7 @@ static int watch_open(struct watch *w)
 		.ifname = o->ifname, .mode = o->mode, .no_egress = o->no_egress,
 		.force = o->force, .ports = o->t.ports, .nports = o->t.nports,
 		.max_conns = o->max_conns, .max_half = o->max_half, .pin_dir = o->pin_dir,
+		.no_sockets = o->no_sockets,
 	};
 	int err;
 
@@ -443,6 +451,16 @@ static int watch_summary(struct watch *w)
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
 					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
+		{
+			uint64_t reads, ns, visits;
+
+			watcher_socket_cost(w->kw, &reads, &ns, &visits);
+			if (reads)
+				fprintf(stderr, "synfin: socket side: %llu table reads, %.2f ms each "
+					"on average, %llu sockets read in all\n",
+					(unsigned long long)reads, ns / 1e6 / (double)reads,
+					(unsigned long long)visits);
+		}
 		/* Segments never stepped: rare, but they can hide a transition. */
 		if (c[SF_C_LOCK_FAIL] || c[SF_C_MAP_FULL])
 			fprintf(stderr, "synfin: %llu segments skipped (connection entry busy), "

@@ -46,6 +46,8 @@ struct watcher {
 	struct disagree *prev, *cur;	/* local sides the socket contradicts: last sweep, this one */
 	size_t nprev, ncur, capcur, capprev;
 	uint64_t seeded, socket_changes, mismatches;
+	uint64_t sock_reads, sock_read_ns;	/* socket table reads and their time */
+	uint64_t sock_visits;			/* sockets those reads returned */
 	struct sf_ownmem om;		/* processes last seen on local sides, by id */
 	__u32 gen;			/* sweeps so far (ownmem generations) */
 	int ctl_fd;			/* @synfin/IFACE, -1 if none */
@@ -131,6 +133,24 @@ static int attach(struct watcher *w, const struct watcher_cfg *cfg)
 	return err;
 }
 
+/* Read the socket table, timing it for the summary. */
+static int read_sockets(struct watcher *w)
+{
+	int err = sockets_read(w->socks, &w->tab);
+
+	w->sock_reads++;
+	w->sock_read_ns += sockets_last_ns(w->socks);
+	w->sock_visits += w->tab.n;
+	return err;
+}
+
+void watcher_socket_cost(const struct watcher *w, uint64_t *reads, uint64_t *ns, uint64_t *visits)
+{
+	*reads = w->sock_reads;
+	*ns = w->sock_read_ns;
+	*visits = w->sock_visits;
+}
+
 /* A record of either table, for the socket side. 0 if found. */
 static int entry_get(struct watcher *w, const struct sf_key *k, struct sf_entry *e, int *fd)
 {
@@ -152,7 +172,7 @@ static void seed(struct watcher *w)
 	uint64_t now = mono_ns();
 	size_t i;
 
-	if (sockets_read(w->socks, &w->tab))
+	if (read_sockets(w))
 		return;
 	for (i = 0; i < w->tab.n; i++) {
 		struct sf_sock *s = &w->tab.v[i];
@@ -213,7 +233,7 @@ static int ctl_rows(void *ctx, struct sf_conn_row **rows, size_t *n, uint64_t *n
 
 	*now = mono_ns();
 	if (w->socks)
-		err = sockets_read(w->socks, &w->tab);
+		err = read_sockets(w);
 	else
 		socktab_clear(&w->tab);
 	if (!err)
@@ -347,7 +367,7 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 		fprintf(stderr, "synfin watch: cannot open the ring buffer: %s\n", strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	w->socks = sockets_open(w->skel);
+	w->socks = cfg->no_sockets ? NULL : sockets_open(w->skel);
 	if (w->socks)
 		seed(w);
 	w->maps = (struct pinned){
@@ -483,7 +503,7 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 	tc = w->capprev, w->capprev = w->capcur, w->capcur = tc;
 	w->nprev = w->ncur;
 	w->ncur = 0;
-	w->tab_ok = w->socks && sockets_read(w->socks, &w->tab) == 0;
+	w->tab_ok = w->socks && read_sockets(w) == 0;
 	/* Owners of connections no sweep has seen for a minute are forgotten. */
 	if (++w->gen > 60)
 		ownmem_prune(&w->om, w->gen - 60);

@@ -28,6 +28,7 @@ struct watcher_cfg {
 	int nports;
 	__u32 max_conns, max_half;
 	const char *pin_dir;	/* NULL: /sys/fs/bpf/synfin/IFACE, best effort */
+	bool no_sockets;	/* wire only: no socket table, seeding or owners */
 };
 
 struct watcher;
@@ -76,6 +77,8 @@ int watcher_owner(void *ctx, const struct sf_key *k, const struct sf_entry *e, i
 uint64_t watcher_seeded(const struct watcher *w);
 /* Changes followed from the socket side, and mismatches among them. */
 void watcher_socket_counts(const struct watcher *w, uint64_t *changes, uint64_t *mismatches);
+/* Socket table reads so far, their total time (ns), the sockets they returned. */
+void watcher_socket_cost(const struct watcher *w, uint64_t *reads, uint64_t *ns, uint64_t *visits);
 /* How it is attached, for the start-up line. */
 const struct attach *watcher_attach(const struct watcher *w);
 /* Detach, unpin, free. NULL is fine; safe to call twice (sets *wp NULL). */
