@@ -16,12 +16,14 @@
 #include <unistd.h>
 #include <pcap/pcap.h>
 #include "lib/capture.h"
+#include "lib/conntab.h"
 #include "lib/names.h"
 #include "lib/track.h"
 #include "lib/util.h"
 #include "kern/kreplay.h"
 #include "out/diagram.h"
 #include "out/report.h"
+#include "out/term.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 
@@ -132,6 +134,7 @@ static int port_wanted(const struct cli_track_opts *t, __u16 sport, __u16 dport)
 
 /* Where events go: event lines, or diagrams (and/or SVG), maybe one conn. */
 struct sink {
+	struct conntab *tab;
 	struct reporter *rep;
 	struct diagram *dia;
 	bool lines;
@@ -142,14 +145,16 @@ struct sink {
 static void deliver(void *ctx, const struct sf_event *ev)
 {
 	struct sink *k = ctx;
+	struct sf_record rec;
 
 	if (k->conn && ev->entry.id != k->conn)
 		return;
 	k->events++;
+	conntab_resolve(k->tab, ev, 0, &rec);	/* capture time is wall-clock time */
 	if (k->lines)
-		reporter_event(k->rep, ev);
+		reporter_write(k->rep, &rec);
 	if (k->dia)
-		diagram_event(k->dia, ev);
+		diagram_record(k->dia, &rec);
 }
 
 static void print_summary(const struct capture_stats *st, uint64_t conns, uint64_t events,
@@ -221,7 +226,6 @@ static int open_sink(struct replay *r)
 	struct report_opts ro = {
 		.format = t->format,
 		.out = stdout,
-		.ts_offset_ns = 0,	/* capture time is wall-clock time */
 		.color = t->format == OUT_TEXT && isatty(STDOUT_FILENO),
 	};
 	struct diagram_opts dop = {
@@ -235,10 +239,11 @@ static int open_sink(struct replay *r)
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	r->sink.conn = r->o.conn;
 	r->sink.lines = !t->diagram;
+	r->sink.tab = conntab_new();
 	r->sink.rep = reporter_new(&ro);
 	if (r->sink.rep && (t->diagram || t->svg))
 		r->sink.dia = diagram_new(&dop);
-	if (!r->sink.rep || ((t->diagram || t->svg) && !r->sink.dia))
+	if (!r->sink.tab || !r->sink.rep || ((t->diagram || t->svg) && !r->sink.dia))
 		goto nomem;
 	if (r->o.kernel) {
 		r->k = kreplay_open(t->ports, t->nports, deliver, &r->sink);
@@ -329,6 +334,7 @@ static void replay_close(struct replay *r)
 	tracker_free(r->tr);
 	diagram_free(r->sink.dia);
 	reporter_free(r->sink.rep);
+	conntab_free(r->sink.tab);
 	fflush(stdout);
 	if (r->pc)
 		pcap_close(r->pc);

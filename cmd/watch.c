@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include "lib/conntab.h"
 #include "lib/names.h"
 #include "lib/ustats.h"
 #include "lib/util.h"
@@ -204,6 +205,8 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 struct watch {
 	struct watch_opts o;
 	struct watcher *kw;
+	struct conntab *tab;		/* what user space remembers of open connections */
+	int64_t ts_offset_ns;		/* event clock (monotonic) to wall clock */
 	struct reporter *rep;
 	struct diagram *dia;
 	struct metrics_server *ms;
@@ -213,19 +216,30 @@ struct watch {
 	uint64_t last_update, live;
 };
 
+/* Local sides' processes for the event lines (the watcher is set during its own open). */
+static int owner_of(void *ctx, const struct sf_key *k, const struct sf_entry *e, int side,
+		    struct sf_owner *o)
+{
+	struct watch *w = ctx;
+
+	return w->kw ? watcher_owner(w->kw, k, e, side, o) : 0;
+}
+
 /* Every event, from the ring, the sweeper or the eviction check, goes here. */
 static void deliver(void *ctx, const struct sf_event *ev)
 {
 	struct watch *w = ctx;
+	struct sf_record rec;
 	struct sf_hs_key fail;
 
-	/* The reporter also tracks live connections (for evictions): with
-	 * --diagram it runs silent but still sees everything. */
-	reporter_event(w->rep, ev);
+	conntab_resolve(w->tab, ev, w->ts_offset_ns, &rec);
+	record_owners(&rec, owner_of, w, &ev->key, &ev->entry);
+	if (w->event_lines)
+		reporter_write(w->rep, &rec);
 	if (ustats_event(&w->u, ev, &fail))
 		watcher_count_failure(w->kw, &fail);
 	if (w->dia)
-		diagram_event(w->dia, ev);
+		diagram_record(w->dia, &rec);
 }
 
 /* The exposition for one scrape: fresh kernel counters, the sweep's gauges. */
@@ -244,22 +258,29 @@ static void fill_metrics(void *ctx, FILE *f)
 static void check_lost(struct watch *w)
 {
 	uint64_t n = watcher_new_losses(w->kw);
+	struct sf_record rec;
 
-	if (n)
-		reporter_lost(w->rep, n, mono_ns());
+	if (n) {
+		record_lost(&rec, n, mono_ns(), w->ts_offset_ns);
+		reporter_write(w->rep, &rec);
+	}
 }
 
 /* A live entry seen by the sweep: gauges, `update` records, `stuck` sides. */
 static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry *e, uint64_t now)
 {
 	struct watch *w = ctx;
+	struct sf_record rec;
 	int s;
 
+	ustats_gauges_add(&w->u, k, e, now);	/* a closed record's TIME_WAIT side counts */
 	if (e->flags & SF_ENTRY_CLOSED)
 		return;
-	ustats_gauges_add(&w->u, k, e, now);
-	if (w->update_due && w->event_lines)
-		reporter_update(w->rep, k, e, now);
+	if (w->update_due && w->event_lines) {
+		record_update(&rec, k, e, now, w->ts_offset_ns);
+		record_owners(&rec, owner_of, w, k, e);
+		reporter_write(w->rep, &rec);
+	}
 	if (!w->u.stuck_ns || !w->event_lines)
 		return;
 	for (s = 0; s < 2; s++) {
@@ -268,8 +289,12 @@ static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry 
 
 		if ((st == SF_CLOSE_WAIT || st == SF_FIN_WAIT2) && now > since &&
 		    now - since >= w->u.stuck_ns) {
-			if (reporter_stuck(w->rep, k, e, s, now))
+			if (conntab_stuck_first(w->tab, e, s)) {
+				record_stuck(&rec, k, e, s, now, w->ts_offset_ns);
+				record_owners(&rec, owner_of, w, k, e);
+				reporter_write(w->rep, &rec);
 				w->u.stuck_events++;
+			}
 		}
 	}
 }
@@ -285,20 +310,11 @@ static void watch_sweep(struct watch *w, uint64_t now)
 	/* Evictions are what the sweep did not see: only with every id noted. */
 	if (!watcher_sweep(w->kw, now, &w->o.t.to, sweep_live, w, &w->live) &&
 	    watcher_swept_ids(w->kw, &ids, &nids))
-		w->u.evicted += reporter_evictions(w->rep, now, ids, nids, mono_ns(), deliver, w);
+		w->u.evicted += conntab_evictions(w->tab, now, ids, nids, mono_ns(), deliver, w);
 	if (w->update_due)
 		w->last_update = now;
 	w->u.sweep_real_ns = real_ns();
 	watcher_publish(w->kw, &w->u);
-}
-
-/* Local sides' processes for the event lines (the watcher is set during its own open). */
-static int owner_of(void *ctx, const struct sf_key *k, const struct sf_entry *e, int side,
-		    struct sf_owner *o)
-{
-	struct watch *w = ctx;
-
-	return w->kw ? watcher_owner(w->kw, k, e, side, o) : 0;
 }
 
 /* Reporter, diagrams, the metrics socket: what the watcher's events go to. */
@@ -308,11 +324,7 @@ static int open_outputs(struct watch *w)
 	struct report_opts ro = {
 		.format = o->t.format,
 		.out = stdout,
-		.ts_offset_ns = (int64_t)(real_ns() - mono_ns()),
 		.color = o->t.format == OUT_TEXT && color_wanted(o->color, stdout),
-		.quiet = o->t.diagram,
-		.owner = owner_of,
-		.owner_ctx = w,
 	};
 	struct diagram_opts dop = {
 		.out = o->t.diagram ? stdout : NULL,
@@ -322,10 +334,12 @@ static int open_outputs(struct watch *w)
 	};
 
 	w->event_lines = !o->t.diagram;
+	w->ts_offset_ns = (int64_t)(real_ns() - mono_ns());
+	w->tab = conntab_new();
 	w->rep = reporter_new(&ro);
 	if ((o->t.diagram || o->t.svg) && w->rep)
 		w->dia = diagram_new(&dop);
-	if (!w->rep || ((o->t.diagram || o->t.svg) && !w->dia)) {
+	if (!w->tab || !w->rep || ((o->t.diagram || o->t.svg) && !w->dia)) {
 		fprintf(stderr, "synfin watch: out of memory\n");
 		return EXIT_RUNTIME;
 	}
@@ -481,6 +495,8 @@ static void watch_close(struct watch *w)
 	w->dia = NULL;
 	reporter_free(w->rep);
 	w->rep = NULL;
+	conntab_free(w->tab);
+	w->tab = NULL;
 }
 
 int cmd_watch(int argc, char **argv)

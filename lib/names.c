@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* names.c - the words and numbers synfin prints: state, reason and flag names,
- * endpoints, Zeek summaries, human units. */
+ * endpoints, Zeek summaries. */
 #include <arpa/inet.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "lib/names.h"
 
 static const char *const state_names[SF_NSTATES] = {
@@ -197,56 +194,4 @@ void sf_endpoint_str(const struct sf_key *k, const struct sf_entry *e, int side,
 
 	sf_endpoint(k, e, side, ip, sizeof(ip), &port);
 	snprintf(buf, n, k->family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
-}
-
-/* Whether the locale's charset is UTF-8 (µs, box drawing, arrows). */
-bool terminal_utf8(void)
-{
-	static int cached = -1;
-
-	if (cached < 0) {
-		setlocale(LC_CTYPE, "");
-		cached = !strcmp(nl_langinfo(CODESET), "UTF-8");
-	}
-	return cached;
-}
-
-/* v / div with the unit of the first limit above v (the last one otherwise). */
-struct unit {
-	double below;		/* applies while v is below this */
-	double div;
-	const char *fmt;	/* takes one double */
-};
-
-static void fmt_scaled(double v, const struct unit *u, size_t n_units, char *buf, size_t n)
-{
-	size_t i = 0;
-
-	while (i + 1 < n_units && v >= u[i].below)
-		i++;
-	snprintf(buf, n, u[i].fmt, v / u[i].div);
-}
-
-/* Human units: 375µs, 12.3ms, 4.20s (us where the terminal lacks UTF-8). */
-void fmt_us(uint64_t us, char *buf, size_t n)
-{
-	static const struct unit units[] = {
-		{ 1e3, 1, "%.0fµs" }, { 1e6, 1e3, "%.1fms" }, { 6e8, 1e6, "%.2fs" },
-		{ 0, 6e7, "%.0fm" },
-	};
-
-	if (us < 1000 && !terminal_utf8())
-		snprintf(buf, n, "%lluus", (unsigned long long)us);
-	else
-		fmt_scaled((double)us, units, sizeof(units) / sizeof(units[0]), buf, n);
-}
-
-void fmt_bytes(uint64_t b, char *buf, size_t n)
-{
-	static const struct unit units[] = {
-		{ 1e4, 1, "%.0fB" }, { 1e7, 1e3, "%.1fKB" }, { 1e10, 1e6, "%.1fMB" },
-		{ 0, 1e9, "%.1fGB" },
-	};
-
-	fmt_scaled((double)b, units, sizeof(units) / sizeof(units[0]), buf, n);
 }

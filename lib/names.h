@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * names.h - the words and numbers synfin prints (names.c): states, reasons,
- * flags, endpoints, Zeek's summary of a connection, human units.
+ * flags, endpoints, Zeek's summary of a connection.
  */
 #ifndef SYNFIN_LIB_NAMES_H
 #define SYNFIN_LIB_NAMES_H
@@ -29,11 +29,5 @@ __u16 sf_endpoint_port(const struct sf_key *k, const struct sf_entry *e, int sid
 /* The same as one string: "10.0.0.1:80", "[2001:db8::1]:80". */
 void sf_endpoint_str(const struct sf_key *k, const struct sf_entry *e, int side, char *buf,
 		     size_t n);
-
-/* Whether the locale's charset is UTF-8 (µs, box drawing, arrows). */
-bool terminal_utf8(void);
-/* Human units: 375µs, 12.3ms, 4.20s; 512B, 12.5KB. */
-void fmt_us(uint64_t us, char *buf, size_t n);
-void fmt_bytes(uint64_t b, char *buf, size_t n);
 
 #endif

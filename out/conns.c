@@ -10,6 +10,7 @@
 #include <string.h>
 #include "lib/names.h"
 #include "out/conns.h"
+#include "out/term.h"
 
 static const char *const side_names[2] = { "client", "server" };
 

@@ -5,14 +5,13 @@
  * one arrow per control segment with its flags and relative seq/ack/len, each
  * side's new state beside the arrow where it changed.
  *
- * Input is the ordinary event stream (ring buffer, sweeper or replay). Events
- * only carry state-changing segments; the data in between is summarised from
- * the entry's packet and byte counters into one folded line.
+ * Input is the ordinary event stream (ring buffer, sweeper or replay), as
+ * records (lib/record.h). Events only carry state-changing segments; the data
+ * in between is summarised from the sides' packet and byte counters into one
+ * folded line.
  */
 #include <stdlib.h>
 #include <string.h>
-#include "lib/htab.h"
-#include "lib/names.h"
 #include "out/diagram.h"
 
 enum row_kind { ROW_ARROW, ROW_FOLD, ROW_NOTE };
@@ -21,7 +20,7 @@ struct drow {
 	__u8 kind;
 	__u8 to_server;		/* arrow direction: client -> server */
 	__u8 ignored;		/* a suspicious segment the tracker ignored */
-	__u8 lstate, rstate;	/* new state + 1, 0: unchanged */
+	const char *lstate, *rstate;	/* new state's name, NULL: unchanged */
 	uint64_t t_ns;		/* since the connection's first event */
 	char text[96];
 };
@@ -129,7 +128,7 @@ static void dia_time(uint64_t ns, bool unicode, char *buf, size_t n)
 }
 
 /* Segments and bytes since the last event, less the event's own segment. */
-static void fold(struct diagram *d, struct dconn *c, const struct sf_entry *e, int own_side,
+static void fold(struct diagram *d, struct dconn *c, const struct sf_record *rec, int own_side,
 		 __u32 own_len, uint64_t ts)
 {
 	int64_t pk[2], by[2];
@@ -138,8 +137,8 @@ static void fold(struct diagram *d, struct dconn *c, const struct sf_entry *e, i
 	int s;
 
 	for (s = 0; s < 2; s++) {
-		pk[s] = (int64_t)e->side[s].pkts - c->pkts[s] - (s == own_side);
-		by[s] = (int64_t)e->side[s].bytes - (int64_t)c->bytes[s] -
+		pk[s] = (int64_t)rec->pkts[s] - c->pkts[s] - (s == own_side);
+		by[s] = (int64_t)rec->bytes[s] - (int64_t)c->bytes[s] -
 			(s == own_side ? own_len : 0);
 		if (pk[s] < 0)
 			pk[s] = 0;
@@ -159,32 +158,32 @@ static void fold(struct diagram *d, struct dconn *c, const struct sf_entry *e, i
 		 d->o.unicode ? "←" : "<-", d->o.unicode ? "…" : "...");
 }
 
-static void remember(struct dconn *c, const struct sf_entry *e)
+static void remember(struct dconn *c, const struct sf_record *rec)
 {
 	int s;
 
 	for (s = 0; s < 2; s++) {
-		c->pkts[s] = e->side[s].pkts;
-		c->bytes[s] = e->side[s].bytes;
+		c->pkts[s] = rec->pkts[s];
+		c->bytes[s] = rec->bytes[s];
 	}
 }
 
-static struct dconn *conn_get(struct diagram *d, const struct sf_event *ev, struct dconn ***pp)
+static struct dconn *conn_get(struct diagram *d, const struct sf_record *rec, struct dconn ***pp)
 {
-	struct dconn **p = &d->tab[ev->entry.id % D_BUCKETS], *c;
+	struct dconn **p = &d->tab[rec->id % D_BUCKETS], *c;
 
 	for (; (c = *p); p = &c->next)
-		if (c->id == ev->entry.id) {
+		if (c->id == rec->id) {
 			*pp = p;
 			return c;
 		}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->id = ev->entry.id;
-	c->first_ts = ev->ts_ns;
-	sf_endpoint_str(&ev->key, &ev->entry, SF_CLIENT, c->client, sizeof(c->client));
-	sf_endpoint_str(&ev->key, &ev->entry, SF_SERVER, c->server, sizeof(c->server));
+	c->id = rec->id;
+	c->first_ts = rec->ts_ns;
+	record_endpoint(rec, SF_CLIENT, c->client, sizeof(c->client));
+	record_endpoint(rec, SF_SERVER, c->server, sizeof(c->server));
 	*p = c;
 	*pp = p;
 	return c;
@@ -214,88 +213,96 @@ static void finish_conn(struct diagram *d, struct dconn **pp, struct dconn *c)
  * LAST_ACK when its FIN carries the ACK of the peer's FIN) gets the
  * intermediate state on a row of its own just above the arrow.
  */
-static void place_states(struct dconn *c, const struct sf_event *ev, struct drow *row_tmpl)
+static void place_states(struct dconn *c, const struct sf_record *rec, struct drow *row_tmpl)
 {
-	__u8 st[2][SF_MAX_TRANS];
+	const char *st[2][SF_MAX_TRANS];
 	int n[2] = { 0, 0 }, k[2] = { 0, 0 }, i;
 	struct drow *r;
 
-	for (i = 0; i < ev->ntrans && i < SF_MAX_TRANS; i++) {
-		int s = ev->trans[i].side & 1;
+	for (i = 0; i < rec->ntrans; i++) {
+		int s = rec->trans[i].side & 1;
 
-		st[s][n[s]++] = ev->trans[i].to;
+		st[s][n[s]++] = rec->trans[i].to_name;
 	}
 	while (n[0] - k[0] > 1 || n[1] - k[1] > 1) {
 		r = add_row(c, ROW_NOTE, c->first_ts + row_tmpl->t_ns);
 		if (!r)
 			return;
 		if (n[0] - k[0] > 1)
-			r->lstate = st[0][k[0]++] + 1;
+			r->lstate = st[0][k[0]++];
 		if (n[1] - k[1] > 1)
-			r->rstate = st[1][k[1]++] + 1;
+			r->rstate = st[1][k[1]++];
 	}
 	r = add_row(c, row_tmpl->kind, c->first_ts + row_tmpl->t_ns);
 	if (!r)
 		return;
-	row_tmpl->lstate = n[0] ? st[0][n[0] - 1] + 1 : 0;
-	row_tmpl->rstate = n[1] ? st[1][n[1] - 1] + 1 : 0;
+	row_tmpl->lstate = n[0] ? st[0][n[0] - 1] : NULL;
+	row_tmpl->rstate = n[1] ? st[1][n[1] - 1] : NULL;
 	*r = *row_tmpl;
 }
 
-void diagram_event(struct diagram *d, const struct sf_event *ev)
+/* The arrow of the record's segment: flags, relative seq/ack, length. */
+static void arrow_row(struct diagram *d, struct dconn *c, const struct sf_record *rec,
+		      struct drow *row)
 {
-	const struct sf_entry *e = &ev->entry;
-	int own = ev->seg.dir == e->client_dir ? SF_CLIENT : SF_SERVER;
-	struct dconn **pp, *c = conn_get(d, ev, &pp);
-	struct drow row = {}, *r;
+	int n;
 
+	fold(d, c, rec, rec->side, rec->len, rec->ts_ns);
+	row->kind = ROW_ARROW;
+	row->to_server = rec->side == SF_CLIENT;
+	row->ignored = (rec->kinds & SF_REC_SUSPICIOUS) != 0;
+	n = snprintf(row->text, sizeof(row->text), "%s seq %u", rec->flags, rec->rel_seq);
+	if (rec->has_ack)
+		n += snprintf(row->text + n, sizeof(row->text) - (size_t)n, " ack %u", rec->rel_ack);
+	if (rec->len)
+		n += snprintf(row->text + n, sizeof(row->text) - (size_t)n, " len %u", rec->len);
+	if (row->ignored)
+		snprintf(row->text + n, sizeof(row->text) - (size_t)n, " (ignored)");
+	place_states(c, rec, row);
+}
+
+/* The closing note: why, how, Zeek's conn_state, how long it lasted. */
+static bool close_row(struct diagram *d, struct dconn *c, const struct sf_record *rec)
+{
+	struct drow *r = add_row(c, ROW_NOTE, rec->ts_ns);
+	char dur[24];
+
+	if (!r)
+		return false;
+	dia_time(rec->duration_us * 1000, d->o.unicode, dur, sizeof(dur));
+	if (rec->reason == SF_R_FIN)
+		snprintf(r->text, sizeof(r->text), "closed: fin (%s), %s, %s", rec->close_kind,
+			 rec->conn_state, dur + 1);
+	else
+		snprintf(r->text, sizeof(r->text), "closed: %s, %s, %s", rec->reason_name,
+			 rec->conn_state, dur + 1);
+	return true;
+}
+
+void diagram_record(struct diagram *d, const struct sf_record *rec)
+{
+	struct dconn **pp, *c;
+	struct drow row = {};
+
+	if (rec->kinds & (SF_REC_UPDATE | SF_REC_STUCK | SF_REC_LOST))
+		return;	/* not an event */
+	c = conn_get(d, rec, &pp);
 	if (!c)
 		return;
-	row.t_ns = ev->ts_ns > c->first_ts ? ev->ts_ns - c->first_ts : 0;
-	if (ev->hook == SF_HOOK_SWEEP) {	/* no segment */
-		fold(d, c, e, -1, 0, ev->ts_ns);
-		if (ev->ntrans) {
+	row.t_ns = rec->ts_ns > c->first_ts ? rec->ts_ns - c->first_ts : 0;
+	if (!rec->has_seg) {	/* a timeout: no segment */
+		fold(d, c, rec, -1, 0, rec->ts_ns);
+		if (rec->ntrans) {
 			row.kind = ROW_NOTE;
 			snprintf(row.text, sizeof(row.text), "(timeout)");
-			place_states(c, ev, &row);
+			place_states(c, rec, &row);
 		}
 	} else {
-		char fl[16];
-		__u32 rseq = ev->seg.seq - e->side[own].isn;
-		__u32 rack = ev->seg.ack - e->side[own ^ 1].isn;
-		int n;
-
-		fold(d, c, e, own, ev->seg.len, ev->ts_ns);
-		row.kind = ROW_ARROW;
-		row.to_server = own == SF_CLIENT;
-		row.ignored = ev->type == SF_EV_SUSPICIOUS;
-		sf_flags_str(ev->seg.flags, fl, sizeof(fl));
-		n = snprintf(row.text, sizeof(row.text), "%s seq %u", fl, rseq);
-		if (ev->seg.flags & SF_TH_ACK)
-			n += snprintf(row.text + n, sizeof(row.text) - (size_t)n, " ack %u", rack);
-		if (ev->seg.len)
-			n += snprintf(row.text + n, sizeof(row.text) - (size_t)n, " len %u", ev->seg.len);
-		if (row.ignored)
-			snprintf(row.text + n, sizeof(row.text) - (size_t)n, " (ignored)");
-		place_states(c, ev, &row);
+		arrow_row(d, c, rec, &row);
 	}
-	remember(c, e);
-	if (ev->what & SF_WHAT_CLOSE) {
-		char dur[24];
-
-		r = add_row(c, ROW_NOTE, ev->ts_ns);
-		if (!r)
-			return;
-		dia_time(ev->ts_ns > e->first_ns ? ev->ts_ns - e->first_ns : 0, d->o.unicode, dur,
-			 sizeof(dur));
-		if (e->reason == SF_R_FIN)
-			snprintf(r->text, sizeof(r->text), "closed: fin (%s), %s, %s",
-				 sf_close_kind_name(e), sf_zeek_conn_state(e), dur + 1);
-		else
-			snprintf(r->text, sizeof(r->text), "closed: %s, %s, %s",
-				 sf_reason_name(e->reason), sf_zeek_conn_state(e), dur + 1);
+	remember(c, rec);
+	if ((rec->kinds & SF_REC_CLOSE) && close_row(d, c, rec))
 		finish_conn(d, pp, c);
-	}
 }
 
 int diagram_finish(struct diagram *d)
@@ -381,7 +388,7 @@ static void render_text(struct diagram *d, const struct dconn *c, FILE *f)
 			if (r->kind == ROW_FOLD)
 				repeat(f, " ", cols(t));
 		}
-		fprintf(f, "%*s ", STATE_W, r->lstate ? sf_state_name(r->lstate - 1) : "");
+		fprintf(f, "%*s ", STATE_W, r->lstate ? r->lstate : "");
 		fputs(line, f);
 		len = cols(r->text) + 2;
 		switch (r->kind) {
@@ -410,7 +417,7 @@ static void render_text(struct diagram *d, const struct dconn *c, FILE *f)
 		}
 		fputs(line, f);
 		if (r->rstate)
-			fprintf(f, " %s", sf_state_name(r->rstate - 1));
+			fprintf(f, " %s", r->rstate);
 		fputc('\n', f);
 	}
 	fputc('\n', f);
@@ -491,11 +498,10 @@ static void render_svg(struct diagram *d, FILE *f)
 			fprintf(f, "</text>\n");
 			if (r->lstate)
 				fprintf(f, "<text class=\"state\" x=\"%d\" y=\"%d\" text-anchor=\"end\" "
-					"fill=\"#06c\">%s</text>\n", SVG_LX - 8, ry + 8,
-					sf_state_name(r->lstate - 1));
+					"fill=\"#06c\">%s</text>\n", SVG_LX - 8, ry + 8, r->lstate);
 			if (r->rstate)
 				fprintf(f, "<text class=\"state\" x=\"%d\" y=\"%d\" fill=\"#06c\">%s</text>\n",
-					SVG_RX + 8, ry + 14, sf_state_name(r->rstate - 1));
+					SVG_RX + 8, ry + 14, r->rstate);
 		}
 		fprintf(f, "</g>\n");
 		y = bottom + 30;

@@ -4,13 +4,14 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "synfin.h"
+#include "lib/record.h"
 
 /*
- * diagram.h - ladder diagrams from the event stream. Feed every event of a
- * watch or replay to diagram_event(); a connection's diagram is printed when
- * its close event arrives; diagram_finish() prints the ones still open and
- * writes the SVG file.
+ * diagram.h - ladder diagrams from the event stream. Feed the record of
+ * every event of a watch or replay to diagram_record(); a connection's
+ * diagram is printed when its close arrives; diagram_finish() prints the
+ * ones still open and writes the SVG file. Records that are not events
+ * (update, stuck, lost) are ignored.
  */
 struct diagram;
 struct diagram_opts {
@@ -20,7 +21,7 @@ struct diagram_opts {
 	bool times;		/* a relative-time column */
 };
 struct diagram *diagram_new(const struct diagram_opts *o);
-void diagram_event(struct diagram *d, const struct sf_event *ev);
+void diagram_record(struct diagram *d, const struct sf_record *rec);
 int diagram_finish(struct diagram *d);
 void diagram_free(struct diagram *d);
 

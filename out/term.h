@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* term.h - the terminal (term.c): colour or not, raw keyboard mode. */
+/* term.h - the terminal (term.c): colour or not, charset, human units, raw keyboard mode. */
 #ifndef SYNFIN_OUT_TERM_H
 #define SYNFIN_OUT_TERM_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* --color auto|always|never -> mode 0|1|2; -1 for another word. */
 int parse_color(const char *s, int *mode);
 /* Whether to colour stream f in mode (auto: a terminal, and no NO_COLOR). */
 bool color_wanted(int mode, FILE *f);
+/* Whether the locale's charset is UTF-8 (µs, box drawing, arrows). */
+bool terminal_utf8(void);
+/* Human units: 375µs, 12.3ms, 4.20s; 512B, 12.5KB. */
+void fmt_us(uint64_t us, char *buf, size_t n);
+void fmt_bytes(uint64_t b, char *buf, size_t n);
 /* Keys one at a time without echo (stdin a terminal; else nothing); undo. */
 int term_raw(void);
 void term_restore(void);

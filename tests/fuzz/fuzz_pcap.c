@@ -2,8 +2,8 @@
 /*
  * fuzz_pcap.c - libFuzzer harness for replay's input side: the bytes are
  * read as a pcap/pcapng file (fmemopen + pcap_fopen_offline), every frame is
- * decoded (lib/capture.c -> bpf/parse.h) and stepped through the tracker
- * and the JSON reporter; the same bytes are also parsed as one raw frame of
+ * decoded (lib/capture.c -> bpf/parse.h) and stepped through the tracker,
+ * resolved into records (lib/conntab.c) and written by the JSON reporter; the same bytes are also parsed as one raw frame of
  * every supported link type. Build: make fuzz-pcap. Any crash, hang or
  * sanitizer report is a bug.
  */
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <pcap/pcap.h>
 #include "lib/capture.h"
+#include "lib/conntab.h"
 #include "lib/track.h"
 #include "out/report.h"
 
@@ -19,9 +20,14 @@
 static const int dlts[] = { DLT_EN10MB, DLT_LINUX_SLL, 276 /* SLL2 */, DLT_RAW,
 			    228 /* IPV4 */, 229 /* IPV6 */, DLT_NULL, DLT_LOOP };
 
+static struct conntab *tab;
+
 static void emit(void *ctx, const struct sf_event *ev)
 {
-	reporter_event(ctx, ev);
+	struct sf_record rec;
+
+	conntab_resolve(tab, ev, 0, &rec);
+	reporter_write(ctx, &rec);
 }
 
 static void run(struct tracker *tr, int dlt, const __u8 *d, __u32 len, uint64_t now)
@@ -53,6 +59,7 @@ int LLVMFuzzerTestOneInput(const __u8 *data, size_t size)
 		return 0;
 	ro.out = out;
 	rep = reporter_new(&ro);
+	tab = conntab_new();
 	tr = tracker_new(64, &to, emit, rep);
 
 	/* 1: the bytes as a capture file. */
@@ -85,6 +92,7 @@ int LLVMFuzzerTestOneInput(const __u8 *data, size_t size)
 	tracker_finish(tr, 10000000000ull);
 	tracker_free(tr);
 	reporter_free(rep);
+	conntab_free(tab);
 	fclose(out);
 	return 0;
 }

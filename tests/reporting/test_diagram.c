@@ -18,8 +18,11 @@ static struct diagram *cur;
 
 static void to_diagram(void *ctx, const struct sf_event *ev)
 {
+	struct sf_record rec;
+
 	(void)ctx;
-	diagram_event(cur, ev);
+	record_event(&rec, ev, NULL, 0);
+	diagram_record(cur, &rec);
 }
 
 /* One crafted segment: who sends it, flags, seq/ack as offsets from the ISNs. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include "testlib.h"
 #include "cases.h"
+#include "lib/conntab.h"
 #include "lib/htab.h"
 #include "lib/socktab.h"
 
@@ -1002,6 +1003,85 @@ out:
 	socktab_free(&t);
 }
 
+/* ---- lib/conntab.c: what user space remembers, evictions ---- */
+
+struct ct_ctx {
+	struct conntab *tab;
+	struct sf_event evicted[4];
+	int nevicted;
+};
+
+/* The tracker's events go through the table, as watch and replay do. */
+static void ct_resolve(void *ctx, const struct sf_event *ev)
+{
+	struct ct_ctx *c = ctx;
+	struct sf_record rec;
+
+	conntab_resolve(c->tab, ev, 0, &rec);
+}
+
+/* Evicted closes: remembered, then resolved (which forgets them). */
+static void ct_evicted(void *ctx, const struct sf_event *ev)
+{
+	struct ct_ctx *c = ctx;
+
+	if (c->nevicted < 4)
+		c->evicted[c->nevicted++] = *ev;
+	ct_resolve(ctx, ev);
+}
+
+/*
+ * A connection user space knows as open, last heard of before a sweep that
+ * did not see its id, was evicted: reported once, with its last entry.
+ * One the sweep saw, or one heard of since the sweep began, was not.
+ */
+static void test_conntab_evictions(void)
+{
+	struct sf_timeouts to = { .syn_ns = 130000000000ull, .time_wait_ns = 60000000000ull,
+				  .idle_ns = 7200000000000ull };
+	struct ct_ctx c = { .tab = conntab_new() };
+	struct tracker *tr = tracker_new(1024, &to, ct_resolve, &c);
+	uint64_t seen[1] = { 1 };
+	struct sf_pkt pk;
+	__u64 t0 = 1000000000000ull;
+
+	if (!ASSERT_OK_PTR(c.tab, "conntab_new") || !ASSERT_OK_PTR(tr, "tracker_new"))
+		goto out;
+	memset(&pk, 0, sizeof(pk));
+	pk.key.family = 4;
+	pk.key.addr_lo[0] = 10;
+	pk.key.addr_hi[0] = 11;
+	pk.key.port_lo = htons(40000);
+	pk.key.port_hi = htons(80);
+	pk.sport = 40000;
+	pk.dport = 80;
+	pk.seg.flags = SF_TH_SYN;
+	pk.seg.seq = 1000;
+	tracker_packet(tr, &pk, t0);	/* connection 1: a SYN, still open */
+	ASSERT_EQ(conntab_evictions(c.tab, t0 + 1, seen, 1, t0 + 2, ct_evicted, &c), 0,
+		  "the sweep saw it: not evicted");
+	ASSERT_EQ(conntab_evictions(c.tab, t0, NULL, 0, t0 + 2, ct_evicted, &c), 0,
+		  "heard of since the sweep began: not evicted");
+	if (!ASSERT_EQ(conntab_evictions(c.tab, t0 + 1, NULL, 0, t0 + 2, ct_evicted, &c), 1,
+		       "missing from the sweep: evicted"))
+		goto out;
+	ASSERT_EQ(c.evicted[0].entry.id, 1, "the evicted connection's id");
+	ASSERT_EQ(c.evicted[0].entry.reason, SF_R_EVICTED, "reason evicted");
+	ASSERT_TRUE(c.evicted[0].what & SF_WHAT_CLOSE, "a close event");
+	ASSERT_EQ(c.evicted[0].hook, SF_HOOK_SWEEP, "decided in user space");
+	ASSERT_EQ(conntab_evictions(c.tab, t0 + 1, NULL, 0, t0 + 3, ct_evicted, &c), 0,
+		  "reported once: forgotten after its close");
+	ASSERT_EQ(conntab_stuck_first(c.tab, &c.evicted[0].entry, SF_SERVER), 1,
+		  "stuck: the first time a side is asked about");
+	ASSERT_EQ(conntab_stuck_first(c.tab, &c.evicted[0].entry, SF_SERVER), 0,
+		  "stuck: not again for that side");
+	ASSERT_EQ(conntab_stuck_first(c.tab, &c.evicted[0].entry, SF_CLIENT), 1,
+		  "stuck: the other side is separate");
+out:
+	tracker_free(tr);
+	conntab_free(c.tab);
+}
+
 static const struct tl_test tests[] = {
 	TL_SUBTESTS(lifecycle),
 	TL_TEST(tracker_counters),
@@ -1028,6 +1108,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(sock_differs),
 	TL_TEST(sock_owners),
 	TL_TEST(conn_rows),
+	TL_TEST(conntab_evictions),
 };
 
 int main(int argc, char **argv)
