@@ -61,11 +61,14 @@ static const char conns_usage[] =
 "handshake RTT (SYN to SYN-ACK plus SYN-ACK to ACK, at the hook) and, for\n"
 "local sides (sockets of the watched namespace), the processes holding them.\n"
 "A local side shows its socket's state as `ss -tan` does, TIME_WAIT with the\n"
-"time left; sockets synfin has not seen on the wire are listed too.\n"
+"time left; the interface's sockets synfin has not seen on the wire (they\n"
+"predate it, or their records expired) are listed too.\n"
 "\n"
 "Options:\n"
 "  -i, --interface IFACE   the watcher's interface (default: the only one running)\n"
 "      --netns NAME        the watcher runs in network namespace NAME (ip netns)\n"
+"  -a, --all               also the namespace's sockets on other interfaces (and lo)\n"
+"                          that synfin cannot see on the wire, as `ss -tan` lists\n"
 "      --state STATE       only connections with a side in STATE (established,\n"
 "                          close-wait, time-wait, ... as `ss state`); repeatable\n"
 "      --pin DIR           the watcher's pin directory (default /sys/fs/bpf/synfin/IFACE)\n"
@@ -88,6 +91,7 @@ struct conns_opts {
 	bool watch;
 	const char *netns;
 	unsigned states;		/* --state: bit per enum sf_state; 0 all */
+	bool all;			/* -a: every socket of the namespace */
 };
 
 /* A state name without '-' and '_' in upper case: CLOSE-WAIT, close_wait -> CLOSEWAIT. */
@@ -144,12 +148,13 @@ static int parse_conns_args(int argc, char **argv, struct conns_opts *o)
 		{ "watch", no_argument, 0, 'w' },
 		{ "netns", required_argument, 0, 'N' },
 		{ "state", required_argument, 0, 'S' },
+		{ "all", no_argument, 0, 'a' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
 	int c;
 
-	while ((c = cli_next("conns", argc, argv, ":i:o:s:wh", longopts, NULL, &o->r)) != -1) {
+	while ((c = cli_next("conns", argc, argv, ":i:o:s:wah", longopts, NULL, &o->r)) != -1) {
 		switch (c) {
 		case 's':
 			if (parse_sort(optarg))
@@ -160,6 +165,9 @@ static int parse_conns_args(int argc, char **argv, struct conns_opts *o)
 			break;
 		case 'N':
 			o->netns = optarg;
+			break;
+		case 'a':
+			o->all = true;
 			break;
 		case 'S':
 			if (parse_state(optarg, &o->states))
@@ -182,6 +190,7 @@ static int parse_conns_args(int argc, char **argv, struct conns_opts *o)
 /* Where the rows come from: the watcher's control socket, or its pinned maps. */
 struct source {
 	const char *ifname_opt;		/* -i */
+	bool all;			/* -a */
 	char ifname[256];
 	bool pinned;			/* no control socket: wire only, from the maps */
 	struct pinned p;
@@ -255,7 +264,7 @@ static int read_rows(struct source *src, unsigned states, struct sf_conn_row **r
 		fd = ctl_connect(src->ifname, src->ifname, sizeof(src->ifname));
 		if (fd < 0)
 			return -ESRCH;
-		err = ctl_get_rows(fd, rows, n, now);
+		err = ctl_get_rows(fd, src->all, rows, n, now);
 		close(fd);
 	}
 	if (err)
@@ -272,6 +281,7 @@ static int find_source(struct source *src, const struct conns_opts *o)
 	int fd;
 
 	src->ifname_opt = o->r.ifname;
+	src->all = o->all;
 	if (o->netns && ctl_enter_netns("conns", o->netns))
 		return EXIT_RUNTIME;
 	if (!o->r.pin_dir) {

@@ -129,7 +129,7 @@ void ctl_serve(int lfd, ctl_rows_fn rows_fn, void *ctx, const struct pinned *map
 			size_t n = 0;
 			uint64_t now = 0;
 
-			if (rows_fn(ctx, &rows, &n, &now) == 0) {
+			if (rows_fn(ctx, !strncmp(req, "conns all", 9), &rows, &n, &now) == 0) {
 				h.nrows = n;
 				h.now_ns = now;
 				if (!write_all(fd, &h, sizeof(h)) && n)
@@ -213,12 +213,13 @@ int ctl_connect(const char *ifname, char *found, size_t n)
 	return fd;
 }
 
-int ctl_get_rows(int fd, struct sf_conn_row **rows, size_t *n, uint64_t *now)
+int ctl_get_rows(int fd, bool all, struct sf_conn_row **rows, size_t *n, uint64_t *now)
 {
+	const char *req = all ? "conns all\n" : "conns\n";
 	struct ctl_hdr h;
 	int err;
 
-	if (write_all(fd, "conns\n", 6))
+	if (write_all(fd, req, strlen(req)))
 		return -errno;
 	if ((err = read_all(fd, &h, sizeof(h))))
 		return err;

@@ -15,6 +15,7 @@
 #ifndef SYNFIN_KERN_CTL_H
 #define SYNFIN_KERN_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/socktab.h"
@@ -36,7 +37,8 @@ int ctl_listen(const char *ifname);
  * Watcher: answer one waiting client, if any. rows_fn fills the table for
  * `conns`; maps are the fds sent for `maps`.
  */
-typedef int (*ctl_rows_fn)(void *ctx, struct sf_conn_row **rows, size_t *n, uint64_t *now);
+typedef int (*ctl_rows_fn)(void *ctx, bool all, struct sf_conn_row **rows, size_t *n,
+			   uint64_t *now);
 void ctl_serve(int lfd, ctl_rows_fn rows_fn, void *ctx, const struct pinned *maps);
 
 /* Reader: enter network namespace NAME (/run/netns/NAME). 0 or -errno (said). */
@@ -47,8 +49,8 @@ int ctl_enter_netns(const char *cmd, const char *name);
  * -errno (quiet: the caller falls back to pinned maps or says why).
  */
 int ctl_connect(const char *ifname, char *found, size_t n);
-/* Reader: the watcher's conns table. 0 or -errno. */
-int ctl_get_rows(int fd, struct sf_conn_row **rows, size_t *n, uint64_t *now);
+/* Reader: the watcher's conns table (all: every socket of its namespace). 0 or -errno. */
+int ctl_get_rows(int fd, bool all, struct sf_conn_row **rows, size_t *n, uint64_t *now);
 /* Reader: the watcher's maps. 0 or -errno. */
 int ctl_get_maps(int fd, struct pinned *p);
 /*

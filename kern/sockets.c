@@ -27,18 +27,20 @@
 
 struct sockets {
 	struct bpf_link *tcp, *owners;
+	char ifname[64];
 	uint64_t last_ns;
 	/* Cgroup paths by pid, for one read (processes are few next to sockets). */
 	struct { __u32 pid; char path[SF_CGROUP_LEN]; } *cg;
 	size_t ncg, capcg;
 };
 
-struct sockets *sockets_open(struct synfin_bpf *skel)
+struct sockets *sockets_open(struct synfin_bpf *skel, const char *ifname)
 {
 	struct sockets *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
+	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
 	s->tcp = bpf_program__attach_iter(skel->progs.sf_iter_tcp, NULL);
 	s->owners = bpf_program__attach_iter(skel->progs.sf_iter_owners, NULL);
 	if (!s->tcp || !s->owners) {
@@ -156,7 +158,7 @@ static int add_owner(void *ctx, const void *rec)
 }
 
 /* The namespace's addresses: an endpoint with one of them is local. */
-static int read_addrs(struct sf_socktab *t)
+static int read_addrs(struct sf_socktab *t, const char *ifname)
 {
 	struct ifaddrs *ifa, *i;
 	int err = 0;
@@ -164,14 +166,17 @@ static int read_addrs(struct sf_socktab *t)
 	if (getifaddrs(&ifa))
 		return -errno;
 	for (i = ifa; i && !err; i = i->ifa_next) {
+		bool watched = i->ifa_name && !strcmp(i->ifa_name, ifname);
+
 		if (!i->ifa_addr)
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET)
 			err = socktab_add_addr(t, 4, (const __u8 *)
-					       &((struct sockaddr_in *)i->ifa_addr)->sin_addr);
+					       &((struct sockaddr_in *)i->ifa_addr)->sin_addr, watched);
 		else if (i->ifa_addr->sa_family == AF_INET6)
 			err = socktab_add_addr(t, 6, (const __u8 *)
-					       &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr);
+					       &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+					       watched);
 	}
 	freeifaddrs(ifa);
 	return err;
@@ -184,7 +189,7 @@ int sockets_read(struct sockets *s, struct sf_socktab *t)
 	int err;
 
 	socktab_clear(t);
-	err = read_addrs(t);
+	err = read_addrs(t, s->ifname);
 	if (err)
 		return err;
 	s->ncg = 0;

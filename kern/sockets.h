@@ -14,8 +14,11 @@
 struct synfin_bpf;
 struct sockets;
 
-/* Attach the iterators of a loaded object. NULL (said on stderr) on failure. */
-struct sockets *sockets_open(struct synfin_bpf *skel);
+/*
+ * Attach the iterators of a loaded object; ifname is the watched interface
+ * (its addresses are marked in the table). NULL (said on stderr) on failure.
+ */
+struct sockets *sockets_open(struct synfin_bpf *skel, const char *ifname);
 /* The namespace's sockets and their owners now, into t (cleared first). 0 or -errno. */
 int sockets_read(struct sockets *s, struct sf_socktab *t);
 /* Time the last sockets_read took, ns (its two iterators and the parsing). */

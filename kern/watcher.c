@@ -182,7 +182,10 @@ static void seed(struct watcher *w)
 		__be16 lport = s->local_lo ? s->key.port_lo : s->key.port_hi;
 		int fd;
 
-		if (s->rec.kind == SF_SOCK_REQ || entry_get(w, &s->key, &e, &fd) == 0)
+		/* The interface's own: a socket on another interface's address
+		 * (or on lo) never shows on this one's wire. */
+		if (s->rec.kind == SF_SOCK_REQ || !socktab_on_iface(&w->tab, s) ||
+		    entry_get(w, &s->key, &e, &fd) == 0)
 			continue;
 		sf_seed_entry(&e, s, socktab_find(&w->tab, &s->key, !s->local_lo),
 			      socktab_listener(&w->tab, s->key.family, lport) != NULL, now,
@@ -224,7 +227,7 @@ static int read_all(int fd, struct sf_row **rows, size_t *n, size_t *cap)
 }
 
 /* `synfin conns` asked: the tables joined with the sockets as they are now. */
-static int ctl_rows(void *ctx, struct sf_conn_row **rows, size_t *n, uint64_t *now)
+static int ctl_rows(void *ctx, bool all, struct sf_conn_row **rows, size_t *n, uint64_t *now)
 {
 	struct watcher *w = ctx;
 	struct sf_row *wire = NULL;
@@ -241,7 +244,7 @@ static int ctl_rows(void *ctx, struct sf_conn_row **rows, size_t *n, uint64_t *n
 	if (!err)
 		err = read_all(bpf_map__fd(w->skel->maps.conns), &wire, &nw, &capw);
 	if (!err)
-		err = sf_conn_rows(wire, nw, &w->tab, *now, rows, n, &cap);
+		err = sf_conn_rows(wire, nw, &w->tab, *now, all, rows, n, &cap);
 	w->tab_ok = false;	/* the sweep reads its own */
 	free(wire);
 	return err;
@@ -367,7 +370,7 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 		fprintf(stderr, "synfin watch: cannot open the ring buffer: %s\n", strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	w->socks = cfg->no_sockets ? NULL : sockets_open(w->skel);
+	w->socks = cfg->no_sockets ? NULL : sockets_open(w->skel, cfg->ifname);
 	if (w->socks)
 		seed(w);
 	w->maps = (struct pinned){

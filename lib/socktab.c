@@ -180,7 +180,7 @@ int socktab_add_owner(struct sf_socktab *t, const struct sf_owner_rec *o, const 
 	return 0;
 }
 
-int socktab_add_addr(struct sf_socktab *t, __u8 family, const __u8 *addr)
+int socktab_add_addr(struct sf_socktab *t, __u8 family, const __u8 *addr, bool watched)
 {
 	struct sf_addr *a;
 
@@ -189,8 +189,21 @@ int socktab_add_addr(struct sf_socktab *t, __u8 family, const __u8 *addr)
 	a = &t->a[t->na++];
 	memset(a, 0, sizeof(*a));
 	a->family = family;
+	a->watched = watched;
 	memcpy(a->addr, addr, family == 6 ? 16 : 4);
 	return 0;
+}
+
+bool socktab_on_iface(const struct sf_socktab *t, const struct sf_sock *s)
+{
+	const __u8 *addr = s->local_lo ? s->key.addr_lo : s->key.addr_hi;
+	size_t i;
+
+	for (i = 0; i < t->na; i++)
+		if (t->a[i].watched && t->a[i].family == s->key.family &&
+		    !memcmp(t->a[i].addr, addr, 16))
+			return true;
+	return false;
 }
 
 bool socktab_is_local(const struct sf_socktab *t, const struct sf_key *k, int lo)
@@ -424,7 +437,7 @@ static int wire_row(struct sf_conn_row *r, const struct sf_row *w, struct sf_soc
 }
 
 int sf_conn_rows(const struct sf_row *wire, size_t nwire, struct sf_socktab *t, __u64 now,
-		 struct sf_conn_row **out, size_t *nout, size_t *cap)
+		 bool all, struct sf_conn_row **out, size_t *nout, size_t *cap)
 {
 	size_t i;
 
@@ -443,7 +456,7 @@ int sf_conn_rows(const struct sf_row *wire, size_t nwire, struct sf_socktab *t, 
 		struct sf_conn_row *r;
 		int ls;
 
-		if (s->matched)
+		if (s->matched || (!all && !socktab_on_iface(t, s)))
 			continue;
 		peer = socktab_find(t, &s->key, !s->local_lo);
 		if (row_push(out, nout, cap))

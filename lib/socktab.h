@@ -49,6 +49,7 @@ struct sf_listener {
 /* An address of the watched namespace: an endpoint there is local. */
 struct sf_addr {
 	__u8 family;
+	__u8 watched;			/* an address of the watched interface itself */
 	__u8 addr[16];
 };
 
@@ -82,8 +83,13 @@ struct sf_sock *socktab_find(const struct sf_socktab *t, const struct sf_key *k,
  * kept as a listener's. cgroup may be NULL. 0 or -ENOMEM.
  */
 int socktab_add_owner(struct sf_socktab *t, const struct sf_owner_rec *o, const char *cgroup);
-/* An address of the namespace (family 4: 4 bytes, 6: 16). 0 or -ENOMEM. */
-int socktab_add_addr(struct sf_socktab *t, __u8 family, const __u8 *addr);
+/*
+ * An address of the namespace (family 4: 4 bytes, 6: 16); watched: of the
+ * watched interface. 0 or -ENOMEM.
+ */
+int socktab_add_addr(struct sf_socktab *t, __u8 family, const __u8 *addr, bool watched);
+/* Whether socket s is bound to an address of the watched interface. */
+bool socktab_on_iface(const struct sf_socktab *t, const struct sf_sock *s);
 /* Whether the key's lo (or hi) endpoint is an address of the namespace. */
 bool socktab_is_local(const struct sf_socktab *t, const struct sf_key *k, int lo);
 /* The owner of the listener on family/port (wire order), or NULL. */
@@ -159,12 +165,13 @@ struct sf_row;
 /*
  * The rows of `synfin conns`: the wire's records joined with the socket
  * table, the socket trusted for local sides (a local side whose socket is
- * gone shows CLOSED), then a seeded row for each socket no record has.
+ * gone shows CLOSED), then a seeded row for each socket no record has: of
+ * the watched interface's addresses, or (all) of the whole namespace.
  * Rows with no side left that is not CLOSED are not listed (a closed record
  * still lists while a side is in TIME_WAIT). *out is realloc'd. 0 or -ENOMEM.
  */
 int sf_conn_rows(const struct sf_row *wire, size_t nwire, struct sf_socktab *t, __u64 now,
-		 struct sf_conn_row **out, size_t *nout, size_t *cap);
+		 bool all, struct sf_conn_row **out, size_t *nout, size_t *cap);
 
 /* Causes of socket-side transitions (sf_event.reserved of SF_HOOK_SOCKET events). */
 enum sf_cause {

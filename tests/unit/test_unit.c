@@ -962,6 +962,7 @@ static void test_conn_rows(void)
 	struct sf_socktab t = {};
 	struct sf_sock_rec tw = sock_rec("10.0.0.1", 80, "10.0.0.2", 40001, SF_TIME_WAIT);
 	struct sf_sock_rec lone = sock_rec("10.0.0.1", 80, "10.0.0.3", 40002, SF_ESTABLISHED);
+	struct sf_sock_rec other = sock_rec("127.0.0.1", 5432, "127.0.0.1", 40004, SF_ESTABLISHED);
 	struct sf_sock tmp = {};
 	struct sf_row wire[2] = {};
 	struct sf_conn_row *rows = NULL;
@@ -969,11 +970,12 @@ static void test_conn_rows(void)
 	__u8 ip[4];
 
 	inet_pton(AF_INET, "10.0.0.1", ip);
-	socktab_add_addr(&t, 4, ip);
+	socktab_add_addr(&t, 4, ip, true);
 	tw.kind = SF_SOCK_TW;
 	tw.timer_ms = 59000;
 	socktab_add(&t, &tw);
 	socktab_add(&t, &lone);
+	socktab_add(&t, &other);	/* on lo, not the watched interface */
 	socktab_sort(&t);
 	/* Record 1: local server in FIN_WAIT2 whose socket is gone, client CLOSE_WAIT. */
 	tmp.rec = sock_rec("10.0.0.1", 80, "10.0.0.4", 40003, SF_FIN_WAIT2);
@@ -987,9 +989,12 @@ static void test_conn_rows(void)
 	sf_seed_entry(&wire[1].e, &tmp, NULL, true, 0, 2);
 	wire[1].k = tmp.key;
 	ASSERT_TRUE(wire[1].e.flags & SF_ENTRY_CLOSED, "TIME_WAIT seeds a closed record");
-	if (!ASSERT_OK(sf_conn_rows(wire, 2, &t, 0, &rows, &n, &cap), "rows"))
+	if (!ASSERT_OK(sf_conn_rows(wire, 2, &t, 0, true, &rows, &n, &cap), "rows, all"))
 		goto out;
-	if (!ASSERT_EQ(n, 3, "three rows"))
+	ASSERT_EQ(n, 4, "all: the lo socket too");
+	if (!ASSERT_OK(sf_conn_rows(wire, 2, &t, 0, false, &rows, &n, &cap), "rows"))
+		goto out;
+	if (!ASSERT_EQ(n, 3, "three rows: the interface's sockets"))
 		goto out;
 	ASSERT_EQ(rows[0].e.side[SF_SERVER].state, SF_CLOSED, "socket gone: CLOSED");
 	ASSERT_EQ(rows[0].e.side[SF_CLIENT].state, SF_CLOSE_WAIT, "the remote side as the wire says");
