@@ -157,6 +157,20 @@ static int add_owner(void *ctx, const void *rec)
 	return socktab_add_owner(oc->t, &o, cgroup_of(oc->s, o.pid));
 }
 
+/* The namespace's ephemeral ports: seeding tells clients from servers by them. */
+static void read_port_range(struct sf_socktab *t)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned lo, hi;
+
+	if (f && fscanf(f, "%u %u", &lo, &hi) == 2 && lo <= hi && hi < 65536) {
+		t->eph_lo = (__u16)lo;
+		t->eph_hi = (__u16)hi;
+	}
+	if (f)
+		fclose(f);
+}
+
 /* The namespace's addresses: an endpoint with one of them is local. */
 static int read_addrs(struct sf_socktab *t, const char *ifname)
 {
@@ -189,6 +203,7 @@ int sockets_read(struct sockets *s, struct sf_socktab *t)
 	int err;
 
 	socktab_clear(t);
+	read_port_range(t);
 	err = read_addrs(t, s->ifname);
 	if (err)
 		return err;

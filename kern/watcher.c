@@ -179,7 +179,6 @@ static void seed(struct watcher *w)
 		struct sf_entry e;
 		struct sf_step_out o = {};
 		struct sf_event ev;
-		__be16 lport = s->local_lo ? s->key.port_lo : s->key.port_hi;
 		int fd;
 
 		/* The interface's own: a socket on another interface's address
@@ -188,7 +187,7 @@ static void seed(struct watcher *w)
 		    entry_get(w, &s->key, &e, &fd) == 0)
 			continue;
 		sf_seed_entry(&e, s, socktab_find(&w->tab, &s->key, !s->local_lo),
-			      socktab_listener(&w->tab, s->key.family, lport) != NULL, now,
+			      socktab_is_server(&w->tab, s), now,
 			      __sync_add_and_fetch(&w->skel->bss->next_conn_id, 1));
 		fd = bpf_map__fd((e.flags & SF_ENTRY_OPEN) ? w->skel->maps.conns :
 				 w->skel->maps.half_open);

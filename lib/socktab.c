@@ -217,6 +217,23 @@ bool socktab_is_local(const struct sf_socktab *t, const struct sf_key *k, int lo
 	return false;
 }
 
+static bool ephemeral(const struct sf_socktab *t, __u16 port)
+{
+	__u16 lo = t->eph_lo ? t->eph_lo : 32768, hi = t->eph_hi ? t->eph_hi : 60999;
+
+	return port >= lo && port <= hi;
+}
+
+bool socktab_is_server(const struct sf_socktab *t, const struct sf_sock *s)
+{
+	__be16 lport = s->local_lo ? s->key.port_lo : s->key.port_hi;
+	__be16 rport = s->local_lo ? s->key.port_hi : s->key.port_lo;
+
+	if (socktab_listener(t, s->key.family, lport))
+		return true;
+	return ephemeral(t, ntohs(rport)) && !ephemeral(t, ntohs(lport));
+}
+
 const struct sf_owner *socktab_listener(const struct sf_socktab *t, __u8 family, __be16 port)
 {
 	size_t i;
@@ -287,6 +304,7 @@ void sf_seed_entry(struct sf_entry *e, const struct sf_sock *s, const struct sf_
 	__u16 both = SF_SIDE_SYN | SF_SIDE_SYN_ACKED | SF_SIDE_GOT_SYN | SF_SIDE_SEEN |
 		     SF_SIDE_ACKED;
 	__u8 st = r->state;
+	__u32 syn;
 
 	memset(e, 0, sizeof(*e));
 	e->id = id;
@@ -312,9 +330,14 @@ void sf_seed_entry(struct sf_entry *e, const struct sf_sock *s, const struct sf_
 	e->flags |= SF_ENTRY_OPEN;
 	L->flags = R->flags = both;
 	L->zstate = R->zstate = SF_Z_ESTABLISHED;
-	/* RFC 4898 byte counts include SYN-less data and the FIN: from them
-	 * and the sequence numbers, each side's ISN. */
-	L->isn = r->snd_una - (__u32)r->bytes_acked - 1;
+	/*
+	 * RFC 4898 byte counts and the sequence numbers give each side's ISN.
+	 * bytes_acked counts the FIN, and on an active (client) socket its SYN
+	 * too (acknowledged through tcp_ack); a passive one starts counting
+	 * after its SYN. bytes_received counts the peer's FIN, never its SYN.
+	 */
+	syn = local_is_server ? 0 : 1;
+	L->isn = r->snd_una - (__u32)r->bytes_acked - 1 + syn;
 	L->nxt = r->snd_nxt;
 	L->last_ack = r->rcv_nxt;
 	R->isn = r->rcv_nxt - (__u32)r->bytes_received - 1;
@@ -342,7 +365,7 @@ void sf_seed_entry(struct sf_entry *e, const struct sf_sock *s, const struct sf_
 	}
 	L->mss = r->advmss;
 	R->mss = r->mss;
-	L->bytes = r->bytes_acked;
+	L->bytes = r->bytes_acked >= syn ? r->bytes_acked - syn : 0;
 	R->bytes = r->bytes_received;
 	if (sent_fin(st)) {
 		L->flags |= SF_SIDE_FIN;
@@ -464,8 +487,7 @@ int sf_conn_rows(const struct sf_row *wire, size_t nwire, struct sf_socktab *t, 
 		r = &(*out)[(*nout)++];
 		memset(r, 0, sizeof(*r));
 		r->k = s->key;
-		sf_seed_entry(&r->e, s, peer, socktab_listener(t, s->key.family,
-			      s->local_lo ? s->key.port_lo : s->key.port_hi) != NULL, now, 0);
+		sf_seed_entry(&r->e, s, peer, socktab_is_server(t, s), now, 0);
 		ls = s->local_lo ? sf_side_of_lo(&r->e) : sf_side_of_lo(&r->e) ^ 1;
 		sf_sock_view_fill(&r->side[ls], s);
 		s->matched = 1;

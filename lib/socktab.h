@@ -60,6 +60,7 @@ struct sf_socktab {
 	size_t nl, capl;
 	struct sf_addr *a;		/* the namespace's addresses */
 	size_t na, capa;
+	__u16 eph_lo, eph_hi;		/* ip_local_port_range (0 0: Linux's default) */
 };
 
 /*
@@ -92,6 +93,12 @@ int socktab_add_addr(struct sf_socktab *t, __u8 family, const __u8 *addr, bool w
 bool socktab_on_iface(const struct sf_socktab *t, const struct sf_sock *s);
 /* Whether the key's lo (or hi) endpoint is an address of the namespace. */
 bool socktab_is_local(const struct sf_socktab *t, const struct sf_key *k, int lo);
+/*
+ * Whether socket s is the server end of its connection: it listens on its
+ * port; with no listener (closed after accept), when its peer's port is
+ * ephemeral (ip_local_port_range) and its own is not.
+ */
+bool socktab_is_server(const struct sf_socktab *t, const struct sf_sock *s);
 /* The owner of the listener on family/port (wire order), or NULL. */
 const struct sf_owner *socktab_listener(const struct sf_socktab *t, __u8 family, __be16 port);
 
