@@ -222,6 +222,20 @@ def main():
            "want a mismatch event and the connection ESTABLISHED, got %d mismatch(es), rows %s" %
            (len(mm), [(x["client_state"], x["server_state"]) for x in r]))
 
+    # A socket killed with ss -K (the kernel resets it): gone from conns too.
+    killp = PORT + 5
+    spawn(NS_S, "serve", killp, "keep")
+    spawn(NS_C, "connect", S4, killp, 1, "hold")
+    time.sleep(0.5)
+    k = subprocess.run(["ip", "netns", "exec", NS_S, "ss", "-K", "state", "established",
+                        "sport", "= :%d" % killp], capture_output=True, text=True)
+    time.sleep(2.5)
+    rows = compare("ss-killed")
+    alive = [r for r in port_rows(rows, killp) if r["server_state"] != "CLOSED"]
+    result("ss-killed-gone", None if k.returncode == 0 and not alive else
+           "ss -K exit %d; server sides left: %s" % (k.returncode,
+                                                    [r["server_state"] for r in alive]))
+
     # From the host: --netns enters the namespace first; stats too.
     out = subprocess.run([SYNFIN, "conns", "--netns", NS_S, "-o", "json"], capture_output=True, text=True)
     result("conns-netns", None if out.returncode == 0 and len(out.stdout.splitlines()) >= len(rows) - 2

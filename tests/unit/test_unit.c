@@ -891,6 +891,27 @@ static void test_seed_close_wait(void)
 	ASSERT_EQ(e.first_fin, SF_CLIENT + 1, "the client closed first");
 }
 
+/* An active (client) socket's bytes_acked counts its SYN: ISN and bytes still exact. */
+static void test_seed_client(void)
+{
+	struct sf_sock s = {};
+	struct sf_entry e;
+
+	s.rec = sock_rec("10.0.0.2", 40000, "10.0.0.1", 80, SF_ESTABLISHED);
+	sf_sock_key(s.rec.laddr, s.rec.raddr, s.rec.lport, s.rec.rport, 4, &s.key, &s.local_lo);
+	s.rec.snd_una = s.rec.snd_nxt = 7001 + 100;	/* ISN 7000, 100 bytes */
+	s.rec.bytes_acked = 1 + 100;			/* its SYN, then the data */
+	s.rec.rcv_nxt = 9001 + 50;
+	s.rec.bytes_received = 50;
+	sf_seed_entry(&e, &s, NULL, false, 1000, 1);
+	ASSERT_EQ(e.side[SF_CLIENT].state, SF_ESTABLISHED, "client: its socket's state");
+	ASSERT_EQ(e.side[SF_CLIENT].isn, 7000, "client ISN");
+	ASSERT_EQ(e.side[SF_CLIENT].bytes, 100, "client bytes, its SYN not counted");
+	ASSERT_EQ(e.side[SF_SERVER].isn, 9000, "server ISN");
+	ASSERT_EQ(e.side[SF_SERVER].bytes, 50, "server bytes");
+	ASSERT_EQ(sf_side_of_lo(&e), SF_SERVER, "10.0.0.1 (the server) is the key's lo end");
+}
+
 /* A local side against its socket: which disagreements, with which cause. */
 static void test_sock_differs(void)
 {
@@ -1110,6 +1131,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(expiry_close_time),
 	TL_TEST(sock_key),
 	TL_TEST(seed_close_wait),
+	TL_TEST(seed_client),
 	TL_TEST(sock_differs),
 	TL_TEST(sock_owners),
 	TL_TEST(conn_rows),
