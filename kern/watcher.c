@@ -49,6 +49,8 @@ struct watcher {
 	uint64_t sock_reads, sock_read_ns;	/* socket table reads and their time */
 	uint64_t sock_visits;			/* sockets those reads returned */
 	struct sf_ownmem om;		/* processes last seen on local sides, by id */
+	struct sf_event *held;		/* RST closes waiting for the socket's word */
+	size_t nheld, capheld;
 	__u32 gen;			/* sweeps so far (ownmem generations) */
 	int ctl_fd;			/* @synfin/IFACE, -1 if none */
 	struct pinned maps;		/* the fds `stats` gets over ctl */
@@ -60,11 +62,41 @@ struct disagree {
 	__u8 side, wire, sock;
 };
 
+/*
+ * A close by an RST inside the window but not at the receiver's next
+ * sequence number, toward a local socket: Linux answers those with a
+ * challenge ACK and keeps the connection (RFC 5961). Such a close waits
+ * for the next sweep, which asks the socket (release_held).
+ */
+static bool hold_rst_close(struct watcher *w, const struct sf_event *ev)
+{
+	const struct sf_entry *e = &ev->entry;
+	int rcv;
+
+	if (!w->socks || ev->type != SF_EV_STEP || !(ev->what & SF_WHAT_CLOSE) ||
+	    e->reason != SF_R_RST || e->rst_verdict != SF_RV_IN_WINDOW || !e->rst_side)
+		return false;
+	rcv = (e->rst_side - 1) ^ 1;
+	if (!socktab_is_local(&w->tab, &ev->key, rcv == sf_side_of_lo(e)))
+		return false;
+	if (w->nheld == w->capheld) {
+		size_t nc = w->capheld ? w->capheld * 2 : 16;
+		struct sf_event *v = realloc(w->held, nc * sizeof(*v));
+
+		if (!v)
+			return false;
+		w->held = v;
+		w->capheld = nc;
+	}
+	w->held[w->nheld++] = *ev;
+	return true;
+}
+
 static int on_ring_event(void *ctx, void *data, size_t len)
 {
 	struct watcher *w = ctx;
 
-	if (len >= sizeof(struct sf_event))
+	if (len >= sizeof(struct sf_event) && !hold_rst_close(w, data))
 		w->emit(w->ectx, data);
 	return 0;
 }
@@ -270,15 +302,14 @@ static bool disagreed_before(const struct watcher *w, const struct disagree *d)
 
 	for (i = 0; i < w->nprev; i++)
 		if (w->prev[i].id == d->id && w->prev[i].side == d->side &&
-		    w->prev[i].wire == d->wire && w->prev[i].sock == d->sock &&
-		    w->prev[i].last_ns == d->last_ns)
+		    w->prev[i].wire == d->wire && w->prev[i].sock == d->sock)
 			return true;
 	return false;
 }
 
 /* Follow the socket: update the record, report the change. */
 static void follow_socket(struct watcher *w, const struct sf_key *k, int side, __u8 to, int cause,
-			  bool peer_remote, uint64_t last_ns, uint64_t now)
+			  bool peer_remote, __u8 wire_was, uint64_t now)
 {
 	struct sf_step_out o;
 	struct sf_event ev;
@@ -286,8 +317,8 @@ static void follow_socket(struct watcher *w, const struct sf_key *k, int side, _
 	__u8 wire;
 	int fd;
 
-	/* Re-read: a segment since the sweep's read decides again next time. */
-	if (entry_get(w, k, &e, &fd) || e.last_ns != last_ns)
+	/* Re-read: a segment that moved the side since the sweep's read decides again. */
+	if (entry_get(w, k, &e, &fd) || e.side[side].state != wire_was)
 		return;
 	wire = e.side[side].state;
 	sf_sock_trust(&e, side, to, peer_remote, now, &o);
@@ -309,10 +340,39 @@ static void follow_socket(struct watcher *w, const struct sf_key *k, int side, _
 }
 
 /*
+ * The held RST closes, at a sweep: a receiver whose socket lives on ignored
+ * the RST (a challenge ACK): no close, a mismatch, and the record follows
+ * the socket again. Otherwise the RST took effect: the close goes out.
+ */
+static void release_held(struct watcher *w, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < w->nheld; i++) {
+		const struct sf_event *ev = &w->held[i];
+		int rcv = (ev->entry.rst_side - 1) ^ 1;
+		struct sf_sock *s = socktab_find(&w->tab, &ev->key, rcv == sf_side_of_lo(&ev->entry));
+		struct sf_entry e;
+		int fd;
+
+		if (s && s->rec.state != SF_TIME_WAIT && entry_get(w, &ev->key, &e, &fd) == 0 &&
+		    e.id == ev->entry.id) {
+			follow_socket(w, &ev->key, rcv, s->rec.state, SF_CAUSE_SOCKET_STATE,
+				      !socktab_is_local(&w->tab, &ev->key,
+							rcv != sf_side_of_lo(&ev->entry)),
+				      e.side[rcv].state, now);
+			continue;
+		}
+		w->emit(w->ectx, ev);
+	}
+	w->nheld = 0;
+}
+
+/*
  * One kept record at a sweep: each local side against its socket. A
- * disagreement is acted on when the next sweep finds the very same one
- * (same states, no segment since): a change the wire is about to show
- * (a FIN queued, a segment in flight) is not one.
+ * disagreement is acted on when the next sweep, a second later, finds the
+ * very same one (same wire and socket states): a change the wire is about
+ * to show (a FIN queued, a segment in flight) is over within milliseconds.
  */
 static void reconcile(struct watcher *w, const struct sf_key *k, const struct sf_entry *e,
 		      uint64_t now)
@@ -339,7 +399,7 @@ static void reconcile(struct watcher *w, const struct sf_key *k, const struct sf
 				       .wire = e->side[side].state, .sock = (__u8)to };
 		if (disagreed_before(w, &d))
 			follow_socket(w, k, side, (__u8)to, cause,
-				      !socktab_is_local(&w->tab, k, !lo), e->last_ns, now);
+				      !socktab_is_local(&w->tab, k, !lo), e->side[side].state, now);
 		else
 			note_disagree(w, &d);
 	}
@@ -511,6 +571,12 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 		ownmem_prune(&w->om, w->gen - 60);
 	w->live_cb = live_cb;
 	w->live_ctx = ctx;
+	if (w->tab_ok)
+		release_held(w, now);
+	else
+		for (size_t i = 0; i < w->nheld; i++)
+			w->emit(w->ectx, &w->held[i]);
+	w->nheld = w->tab_ok ? w->nheld : 0;
 	err = sweep_maps_keep(fds, 2, now, to, false, sweep_emit, sweep_seen, sweep_keep, w, live);
 	if (err)
 		w->ids_lost = true;
@@ -553,6 +619,9 @@ void watcher_close(struct watcher **wp)
 
 	if (!w)
 		return;
+	for (size_t i = 0; i < w->nheld; i++)	/* no sweep will ask the socket now */
+		w->emit(w->ectx, &w->held[i]);
+	w->nheld = 0;
 	if (w->ctl_fd >= 0)
 		close(w->ctl_fd);
 	sockets_close(w->socks);
@@ -560,6 +629,7 @@ void watcher_close(struct watcher **wp)
 	ownmem_free(&w->om);
 	free(w->prev);
 	free(w->cur);
+	free(w->held);
 	ring_buffer__free(w->rb);
 	detach_all(&w->at);
 	if (w->pinned)
