@@ -16,6 +16,10 @@
  *   /proc/PID/fd: a socket's owners are the processes holding it now
  *   (after fork both, after the owner exits none). It sees every namespace,
  *   so it keeps only sockets whose namespace is cfg_netns_ino.
+ * - the tracepoint sock:inet_sock_set_state (a socket event: a few per
+ *   connection) notes why a local socket closed when it closed with an error
+ *   (a retransmission timeout, a kill, a reset), for the cause of a change
+ *   the wire did not show.
  */
 #ifndef SYNFIN_SOCK_H
 #define SYNFIN_SOCK_H
@@ -58,6 +62,33 @@ static __always_inline int sf_sock_addrs(const struct sock_common *skc, __u8 *la
 static __always_inline __u8 sf_sock_state(__u8 st)
 {
 	return st == SF_TCP_NEW_SYN_RECV ? SF_SYN_RECV : st;
+}
+
+/* Local sockets that closed with an error, and the error (errno): for causes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct sf_sock_err_key);
+	__type(value, __u32);
+} sock_errs SEC(".maps");
+
+#define SF_TCP_CLOSE 7
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(sf_sock_closed, const struct sock *sk, int oldstate, int newstate)
+{
+	struct sf_sock_err_key k = {};
+	__u32 err;
+
+	if (newstate != SF_TCP_CLOSE || sk->sk_protocol != SF_IPPROTO_TCP ||
+	    sk->__sk_common.skc_net.net->ns.inum != cfg_netns_ino)
+		return 0;
+	err = (__u32)(sk->sk_err ? sk->sk_err : sk->sk_err_soft);
+	if (!err || sf_sock_addrs(&sk->__sk_common, k.laddr, k.raddr, &k.lport, &k.rport,
+				  &k.family))
+		return 0;
+	bpf_map_update_elem(&sock_errs, &k, &err, BPF_ANY);
+	return 0;
 }
 
 /* Every TCP socket of the namespace but listeners' request queues' parents: one sf_sock_rec each. */

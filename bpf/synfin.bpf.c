@@ -9,6 +9,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
 #include "synfin.h"
 
 /* Per-CPU word the parser passes offsets through (see SF_OPAQUE in parse.h). */

@@ -420,7 +420,21 @@ struct sf_owner_rec {
 	__u64 ino;
 };
 
+/*
+ * A local socket that closed with an error (sock_errs map): its endpoints as
+ * the socket has them (a v4-mapped IPv6 socket stays family 6).
+ */
+struct sf_sock_err_key {
+	__u8 laddr[16];
+	__u8 raddr[16];
+	__be16 lport;
+	__be16 rport;
+	__u8 family;
+	__u8 reserved[3];
+};
+
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct sf_sock_err_key) == 40, "sf_sock_err_key layout");
 _Static_assert(sizeof(struct sf_sock_rec) == 104, "sf_sock_rec layout");
 _Static_assert(sizeof(struct sf_owner_rec) == 72, "sf_owner_rec layout");
 #endif

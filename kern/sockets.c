@@ -26,7 +26,8 @@
 #include "synfin.skel.h"
 
 struct sockets {
-	struct bpf_link *tcp, *owners;
+	struct bpf_link *tcp, *owners, *state;
+	int errs_fd;			/* sock_errs */
 	char ifname[64];
 	uint64_t last_ns;
 	/* Cgroup paths by pid, for one read (processes are few next to sockets). */
@@ -41,6 +42,9 @@ struct sockets *sockets_open(struct synfin_bpf *skel, const char *ifname)
 	if (!s)
 		return NULL;
 	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
+	s->errs_fd = bpf_map__fd(skel->maps.sock_errs);
+	/* Optional: without it a silent close's cause is only "socket_closed". */
+	s->state = bpf_program__attach(skel->progs.sf_sock_closed);
 	s->tcp = bpf_program__attach_iter(skel->progs.sf_iter_tcp, NULL);
 	s->owners = bpf_program__attach_iter(skel->progs.sf_iter_owners, NULL);
 	if (!s->tcp || !s->owners) {
@@ -58,6 +62,7 @@ void sockets_close(struct sockets *s)
 		return;
 	bpf_link__destroy(s->tcp);
 	bpf_link__destroy(s->owners);
+	bpf_link__destroy(s->state);
 	free(s->cg);
 	free(s);
 }
@@ -215,6 +220,30 @@ int sockets_read(struct sockets *s, struct sf_socktab *t)
 	err = iter_read(s->owners, sizeof(struct sf_owner_rec), add_owner, &oc);
 	s->last_ns = mono_ns() - t0;
 	return err;
+}
+
+int sockets_close_err(struct sockets *s, const struct sf_key *k, int local_lo)
+{
+	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct sf_sock_err_key ek = {};
+	__u32 err = 0;
+
+	memcpy(ek.laddr, local_lo ? k->addr_lo : k->addr_hi, 16);
+	memcpy(ek.raddr, local_lo ? k->addr_hi : k->addr_lo, 16);
+	ek.lport = local_lo ? k->port_lo : k->port_hi;
+	ek.rport = local_lo ? k->port_hi : k->port_lo;
+	ek.family = k->family;
+	if (bpf_map_lookup_elem(s->errs_fd, &ek, &err) && k->family == 4) {
+		/* An IPv6 socket speaking IPv4: its addresses are v4-mapped. */
+		memmove(ek.laddr + 12, ek.laddr, 4);
+		memcpy(ek.laddr, mapped, 12);
+		memmove(ek.raddr + 12, ek.raddr, 4);
+		memcpy(ek.raddr, mapped, 12);
+		ek.family = 6;
+		if (bpf_map_lookup_elem(s->errs_fd, &ek, &err))
+			err = 0;
+	}
+	return (int)err;
 }
 
 uint64_t sockets_last_ns(const struct sockets *s)

@@ -21,6 +21,11 @@ struct sockets;
 struct sockets *sockets_open(struct synfin_bpf *skel, const char *ifname);
 /* The namespace's sockets and their owners now, into t (cleared first). 0 or -errno. */
 int sockets_read(struct sockets *s, struct sf_socktab *t);
+/*
+ * The error local socket k/local_lo closed with (errno: ETIMEDOUT for a
+ * retransmission timeout, ECONNABORTED killed, ECONNRESET reset), or 0.
+ */
+int sockets_close_err(struct sockets *s, const struct sf_key *k, int local_lo);
 /* Time the last sockets_read took, ns (its two iterators and the parsing). */
 uint64_t sockets_last_ns(const struct sockets *s);
 void sockets_close(struct sockets *s);

@@ -397,6 +397,8 @@ static void reconcile(struct watcher *w, const struct sf_key *k, const struct sf
 			continue;
 		d = (struct disagree){ .id = e->id, .last_ns = e->last_ns, .side = (__u8)side,
 				       .wire = e->side[side].state, .sock = (__u8)to };
+		if (disagreed_before(w, &d) && cause == SF_CAUSE_SOCKET_CLOSED)
+			cause = sf_cause_of_error(cause, sockets_close_err(w->socks, k, lo));
 		if (disagreed_before(w, &d))
 			follow_socket(w, k, side, (__u8)to, cause,
 				      !socktab_is_local(&w->tab, k, !lo), e->side[side].state, now);

@@ -402,7 +402,22 @@ const char *sf_cause_name(int cause)
 	case SF_CAUSE_FIN_WAIT2_TIMEOUT: return "fin_wait2_timeout";
 	case SF_CAUSE_SOCKET_CLOSED: return "socket_closed";
 	case SF_CAUSE_SOCKET_STATE: return "socket_state";
+	case SF_CAUSE_RETRANS_TIMEOUT: return "retrans_timeout";
+	case SF_CAUSE_KILLED: return "killed";
+	case SF_CAUSE_RESET: return "reset";
 	default: return "none";
+	}
+}
+
+int sf_cause_of_error(int cause, int err)
+{
+	if (cause != SF_CAUSE_SOCKET_CLOSED)
+		return cause;
+	switch (err) {
+	case ETIMEDOUT: return SF_CAUSE_RETRANS_TIMEOUT;
+	case ECONNABORTED: return SF_CAUSE_KILLED;
+	case ECONNRESET: return SF_CAUSE_RESET;
+	default: return cause;
 	}
 }
 

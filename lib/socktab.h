@@ -187,7 +187,12 @@ enum sf_cause {
 	SF_CAUSE_FIN_WAIT2_TIMEOUT,	/* an orphaned FIN_WAIT2 outlived tcp_fin_timeout */
 	SF_CAUSE_SOCKET_CLOSED,		/* the socket went without a segment (killed, timed out) */
 	SF_CAUSE_SOCKET_STATE,		/* the socket changed state without a segment */
+	SF_CAUSE_RETRANS_TIMEOUT,	/* it gave up retransmitting (ETIMEDOUT) */
+	SF_CAUSE_KILLED,		/* ss -K, or another tcp_abort (ECONNABORTED) */
+	SF_CAUSE_RESET,			/* an RST the hook did not see (ECONNRESET) */
 };
+/* A closed socket's error (errno) refines SF_CAUSE_SOCKET_CLOSED. */
+int sf_cause_of_error(int cause, int err);
 const char *sf_cause_name(int cause);
 
 /*

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """Real processes with real sockets for tests/sockets (run inside a netns).
 
-  peer.py serve PORT keep|close|fork     a server: keep every accepted socket
+  peer.py serve PORT keep|close|fork|late
+                                         a server: keep every accepted socket
                                          (CLOSE_WAIT leak), close it at once,
-                                         or fork a child that holds it too
-                                         (SIGUSR1: the parent drops its copies)
+                                         fork a child that holds it too
+                                         (SIGUSR1: the parent drops its copies),
+                                         or send 1000 bytes a second later
   peer.py connect HOST PORT N hold|close|eof|rst
                                          N clients: hold open, close at once,
                                          close on the peer's FIN, or send a
@@ -37,6 +39,10 @@ def serve(port, mode):
             continue
         if mode == "close":
             c.close()
+        elif mode == "late":            # data a second later (the test cuts the path first)
+            time.sleep(1)
+            c.send(b"x" * 1000)
+            kept.append(c)
         elif mode == "fork":
             if os.fork() == 0:
                 s.close()

@@ -20,7 +20,7 @@ if ! make -s synfin >/dev/null; then
 	echo "FAIL sockets-build: make synfin failed"
 	exit 1
 fi
-export NS_C=sfk-c NS_S=sfk-s IF_S=sfk-s0 C4=10.250.88.1 S4=10.250.88.2 FIN_TIMEOUT=3
+export NS_C=sfk-c NS_S=sfk-s IF_S=sfk-s0 IF_C=sfk-c0 C4=10.250.88.1 S4=10.250.88.2 FIN_TIMEOUT=3
 tmp=$(mktemp -d)
 export WATCH_OUT=$tmp/watch.json WATCH_ERR=$tmp/watch.err
 cleanup() {
@@ -39,6 +39,7 @@ ip link add sfk-c0 netns $NS_C type veth peer name $IF_S netns $NS_S &&
 ip -n $NS_C addr add $C4/24 dev sfk-c0 && ip -n $NS_S addr add $S4/24 dev $IF_S &&
 ip -n $NS_C link set sfk-c0 up && ip -n $NS_S link set $IF_S up &&
 ip -n $NS_C link set lo up && ip -n $NS_S link set lo up &&
-ip netns exec $NS_S sysctl -qw net.ipv4.tcp_fin_timeout=$FIN_TIMEOUT || {
+ip netns exec $NS_S sysctl -qw net.ipv4.tcp_fin_timeout=$FIN_TIMEOUT &&
+ip netns exec $NS_S sysctl -qw net.ipv4.tcp_retries2=3 || {
 	echo "FAIL sockets-setup: cannot create namespaces $NS_C/$NS_S"; exit 1; }
 python3 tests/sockets/sockets.py

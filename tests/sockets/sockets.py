@@ -254,6 +254,20 @@ def main():
     result("mismatch-metric", None if "synfin_mismatches_total 1" in out.stdout else
            "synfin_mismatches_total is not 1")
 
+    # A retransmission timeout giving up (tcp_retries2 lowered in NS_S): the
+    # client's link goes down, the server's data is never acknowledged.
+    rto = PORT + 6
+    spawn(NS_S, "serve", rto, "late")
+    spawn(NS_C, "connect", S4, rto, 1, "hold")
+    subprocess.run(["ip", "-n", NS_C, "link", "set", os.environ.get("IF_C", "sfk-c0"), "down"])
+    time.sleep(8)
+    compare("retrans-timeout")
+    ev = [e for e in watch_events() if e["event"] == "transition" and e["server_port"] == rto
+          and e["side"] == "server" and e.get("cause")]
+    result("retrans-timeout-followed", None if [e["cause"] for e in ev] == ["retrans_timeout"] else
+           "want one server transition with cause retrans_timeout, got %s" %
+           [(e["from"], e["to"], e["cause"]) for e in ev])
+
     watch.send_signal(signal.SIGINT)
     rc = watch.wait(10)
     result("watch-exit", None if rc == 0 else "synfin watch exited %d: %s" %
