@@ -342,7 +342,8 @@ static void follow_socket(struct watcher *w, const struct sf_key *k, int side, _
 /*
  * The held RST closes, at a sweep: a receiver whose socket lives on ignored
  * the RST (a challenge ACK): no close, a mismatch, and the record follows
- * the socket again. Otherwise the RST took effect: the close goes out.
+ * the socket again. Otherwise the RST took effect (or the socket table
+ * could not be read): the close goes out.
  */
 static void release_held(struct watcher *w, uint64_t now)
 {
@@ -351,10 +352,13 @@ static void release_held(struct watcher *w, uint64_t now)
 	for (i = 0; i < w->nheld; i++) {
 		const struct sf_event *ev = &w->held[i];
 		int rcv = (ev->entry.rst_side - 1) ^ 1;
-		struct sf_sock *s = socktab_find(&w->tab, &ev->key, rcv == sf_side_of_lo(&ev->entry));
+		struct sf_sock *s = NULL;
 		struct sf_entry e;
 		int fd;
 
+		/* No word from the sockets (a failed read): the wire's close stands. */
+		if (w->tab_ok)
+			s = socktab_find(&w->tab, &ev->key, rcv == sf_side_of_lo(&ev->entry));
 		if (s && s->rec.state != SF_TIME_WAIT && entry_get(w, &ev->key, &e, &fd) == 0 &&
 		    e.id == ev->entry.id) {
 			follow_socket(w, &ev->key, rcv, s->rec.state, SF_CAUSE_SOCKET_STATE,
@@ -555,10 +559,9 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 	/* half_open before conns: an entry moving between them during the
 	 * sweep is then seen in one or the other. */
 	int fds[2] = { bpf_map__fd(w->skel->maps.half_open), bpf_map__fd(w->skel->maps.conns) };
-	int err;
-
 	struct disagree *t;
 	size_t tc;
+	int err;
 
 	w->nids = 0;
 	w->ids_lost = false;
@@ -573,12 +576,7 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 		ownmem_prune(&w->om, w->gen - 60);
 	w->live_cb = live_cb;
 	w->live_ctx = ctx;
-	if (w->tab_ok)
-		release_held(w, now);
-	else
-		for (size_t i = 0; i < w->nheld; i++)
-			w->emit(w->ectx, &w->held[i]);
-	w->nheld = w->tab_ok ? w->nheld : 0;
+	release_held(w, now);
 	err = sweep_maps_keep(fds, 2, now, to, false, sweep_emit, sweep_seen, sweep_keep, w, live);
 	if (err)
 		w->ids_lost = true;
