@@ -78,15 +78,19 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(sf_sock_closed, const struct sock *sk, int oldstate, int newstate)
 {
 	struct sf_sock_err_key k = {};
+	struct tcp_sock *tp;
 	__u32 err;
 
 	if (newstate != SF_TCP_CLOSE || sk->sk_protocol != SF_IPPROTO_TCP ||
 	    sk->__sk_common.skc_net.net->ns.inum != cfg_netns_ino)
 		return 0;
 	err = (__u32)(sk->sk_err ? sk->sk_err : sk->sk_err_soft);
-	if (!err || sf_sock_addrs(&sk->__sk_common, k.laddr, k.raddr, &k.lport, &k.rport,
-				  &k.family))
+	tp = bpf_skc_to_tcp_sock((void *)sk);
+	if (!err || !tp || sf_sock_addrs(&sk->__sk_common, k.laddr, k.raddr, &k.lport, &k.rport,
+					 &k.family))
 		return 0;
+	/* The port is already released (skc_num 0) when a socket closes. */
+	k.lport = tp->inet_conn.icsk_inet.inet_sport;
 	bpf_map_update_elem(&sock_errs, &k, &err, BPF_ANY);
 	return 0;
 }
