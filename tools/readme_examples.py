@@ -172,6 +172,8 @@ def normalise(text):
     t = re.sub(r":(3[2-9]\d{3}|[45]\d{4}|60\d{3})\b", ":<port>", t)
     t = re.sub(r"\bid \d+\b", "id <n>", t)
     t = re.sub(r"\[\d+\]", "[<pid>]", t)          # processes in conns and event lines
+    # conns rows: ids shift when earlier runs' TIME_WAIT sockets are seeded
+    t = re.sub(r"^\s+\d+(\s+\d+\.\d+\.\d+\.\d+:)", r" <n>\1", t, flags=re.M)
     t = re.sub(r"^sockets .*$", "sockets <n>", t, flags=re.M)   # seeds: earlier runs' TIME_WAIT
     t = re.sub(r"^(client|server) sides .*$", r"\1 sides <states>", t, flags=re.M)
     t = re.sub(r"^synfin_start_time_seconds \d+$", "synfin_start_time_seconds <n>", t, flags=re.M)
