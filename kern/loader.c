@@ -59,6 +59,8 @@ struct synfin_bpf *loader_open(const char *cmd, const struct loader_cfg *cfg)
 	for (i = 0; i < cfg->nports && i < SF_MAX_PORTS; i++)
 		skel->rodata->cfg_ports[i] = cfg->ports[i];
 	skel->rodata->cfg_nports = (__u32)(cfg->nports < SF_MAX_PORTS ? cfg->nports : SF_MAX_PORTS);
+	skel->rodata->cfg_no_vlan = cfg->no_vlan;
+	skel->rodata->cfg_tc_vlan_meta = cfg->tc_vlan_meta;
 	/* The socket iterators keep the sockets of this network namespace. */
 	{
 		struct stat st;
