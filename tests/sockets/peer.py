@@ -8,7 +8,7 @@
                                          fork a child that holds it too
                                          (SIGUSR1: the parent drops its copies),
                                          or send 1000 bytes a second later
-  peer.py connect HOST PORT N hold|close|eof|rst
+  peer.py connect HOST PORT N hold|close|eof|rst|rst-on-usr1
                                          N clients: hold open, close at once,
                                          close on the peer's FIN, or send a
                                          forged in-window RST to the peer
@@ -88,6 +88,8 @@ def connect(host, port, n, mode):
         time.sleep(0.3)
         for c in socks:
             forged_rst(c)
+    elif mode == "rst-on-usr1":         # the forged RST when told (SIGUSR1)
+        signal.signal(signal.SIGUSR1, lambda *_: [forged_rst(c) for c in socks])
     print("ready", flush=True)
     if mode == "eof":
         for c in socks:

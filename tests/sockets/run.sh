@@ -13,7 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP sockets: needs root (network namespaces, loading BPF)"
 	exit 0
 fi
-for t in ss ip pgrep python3; do
+for t in ss ip nft python3; do
 	command -v "$t" >/dev/null || { echo "FAIL sockets-deps: $t is missing"; exit 1; }
 done
 if ! make -s synfin >/dev/null; then
