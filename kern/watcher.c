@@ -102,11 +102,19 @@ static int on_ring_event(void *ctx, void *data, size_t len)
 }
 
 /* The sweeper's closes: sweep_maps hands its one ctx (the watcher) to both callbacks. */
+static bool hold_rst_close(struct watcher *w, const struct sf_event *ev);
+static void note_id(struct watcher *w, uint64_t id);
+
 static void sweep_emit(void *ctx, const struct sf_event *ev)
 {
 	struct watcher *w = ctx;
 
-	w->emit(w->ectx, ev);
+	/* A pending RST nobody was heard answering: the socket has the last word.
+	 * Its id counts as seen, or the eviction check would report it. */
+	if (hold_rst_close(w, ev))
+		note_id(w, ev->entry.id);
+	else
+		w->emit(w->ectx, ev);
 }
 
 /* Userspace numbers live in maps too, so `synfin stats` finds everything pinned. */
@@ -318,9 +326,9 @@ static void follow_socket(struct watcher *w, const struct sf_key *k, int side, _
 	int fd;
 
 	/* Re-read: a segment that moved the side since the sweep's read decides again. */
-	if (entry_get(w, k, &e, &fd) || e.side[side].state != wire_was)
+	if (entry_get(w, k, &e, &fd) || sf_wire_state(&e, side) != wire_was)
 		return;
-	wire = e.side[side].state;
+	wire = sf_wire_state(&e, side);
 	sf_sock_trust(&e, side, to, peer_remote, now, &o);
 	e.lock = 0;
 	if (bpf_map_update_elem(fd, k, &e, BPF_EXIST))
@@ -337,6 +345,35 @@ static void follow_socket(struct watcher *w, const struct sf_key *k, int side, _
 		sf_sock_event(&ev, SF_EV_STEP, k, &e, &o, cause, now);
 	}
 	w->emit(w->ectx, &ev);
+}
+
+/*
+ * The sweeper closed a record by its RST and dropped it, but the receiver's
+ * socket lives on: enter the connection again from the socket, under its
+ * id, and report the mismatch instead of the close. true if done.
+ */
+static bool reseed(struct watcher *w, const struct sf_event *ev, const struct sf_sock *s,
+		   uint64_t now)
+{
+	const struct sf_sock *peer = socktab_find(&w->tab, &s->key, !s->local_lo);
+	int rcv = (ev->entry.rst_side - 1) ^ 1;
+	struct sf_step_out o = {};
+	struct sf_event mm;
+	struct sf_entry e;
+
+	sf_seed_entry(&e, s, peer, socktab_is_server(&w->tab, s), now, ev->entry.id);
+	e.flags &= ~SF_ENTRY_SEEDED;
+	e.first_ns = ev->entry.first_ns;
+	if (!(e.flags & SF_ENTRY_OPEN) || (e.flags & SF_ENTRY_CLOSED) ||
+	    bpf_map_update_elem(bpf_map__fd(w->skel->maps.conns), &ev->key, &e, BPF_NOEXIST))
+		return false;
+	o.ntrans = 1;
+	o.trans[0] = (struct sf_trans){ .side = (__u8)rcv, .from = SF_CLOSED,
+					.to = e.side[rcv].state };
+	w->mismatches++;
+	sf_sock_event(&mm, SF_EV_MISMATCH, &ev->key, &e, &o, SF_CAUSE_SOCKET_STATE, now);
+	w->emit(w->ectx, &mm);
+	return true;
 }
 
 /*
@@ -364,9 +401,11 @@ static void release_held(struct watcher *w, uint64_t now)
 			follow_socket(w, &ev->key, rcv, s->rec.state, SF_CAUSE_SOCKET_STATE,
 				      !socktab_is_local(&w->tab, &ev->key,
 							rcv != sf_side_of_lo(&ev->entry)),
-				      e.side[rcv].state, now);
+				      sf_wire_state(&e, rcv), now);
 			continue;
 		}
+		if (s && s->rec.state != SF_TIME_WAIT && reseed(w, ev, s, now))
+			continue;
 		w->emit(w->ectx, ev);
 	}
 	w->nheld = 0;
@@ -400,12 +439,12 @@ static void reconcile(struct watcher *w, const struct sf_key *k, const struct sf
 		if (!to)
 			continue;
 		d = (struct disagree){ .id = e->id, .last_ns = e->last_ns, .side = (__u8)side,
-				       .wire = e->side[side].state, .sock = (__u8)to };
+				       .wire = sf_wire_state(e, side), .sock = (__u8)to };
 		if (disagreed_before(w, &d) && cause == SF_CAUSE_SOCKET_CLOSED)
 			cause = sf_cause_of_error(cause, sockets_close_err(w->socks, k, lo));
 		if (disagreed_before(w, &d))
 			follow_socket(w, k, side, (__u8)to, cause,
-				      !socktab_is_local(&w->tab, k, !lo), e->side[side].state, now);
+				      !socktab_is_local(&w->tab, k, !lo), sf_wire_state(e, side), now);
 		else
 			note_disagree(w, &d);
 	}

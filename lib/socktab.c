@@ -421,9 +421,18 @@ int sf_cause_of_error(int cause, int err)
 	}
 }
 
+__u8 sf_wire_state(const struct sf_entry *e, int side)
+{
+	__u8 st = e->side[side & 1].state;
+
+	/* A record closed by an RST may leave a side's last proven state. */
+	return (e->flags & SF_ENTRY_CLOSED) && st != SF_TIME_WAIT && st != SF_UNKNOWN ?
+	       SF_CLOSED : st;
+}
+
 int sf_sock_differs(const struct sf_entry *e, int side, const struct sf_sock *s, int *cause)
 {
-	__u8 wire = e->side[side & 1].state;
+	__u8 wire = sf_wire_state(e, side);
 
 	*cause = SF_CAUSE_NONE;
 	if (!s) {

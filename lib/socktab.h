@@ -202,6 +202,8 @@ const char *sf_cause_name(int cause);
  * socket (CLOSED, LISTEN before any answer) agree with a missing socket.
  */
 int sf_sock_differs(const struct sf_entry *e, int side, const struct sf_sock *s, int *cause);
+/* The wire's word on side `side`: CLOSED once the record is closed, but TIME_WAIT. */
+__u8 sf_wire_state(const struct sf_entry *e, int side);
 
 /*
  * Trust the socket: side `side` of e is in `state` now (at now), the move
