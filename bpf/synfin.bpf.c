@@ -9,6 +9,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
 #include "synfin.h"
 
 /* Per-CPU word the parser passes offsets through (see SF_OPAQUE in parse.h). */
@@ -571,3 +572,6 @@ int synfin_tc_in(struct __sk_buff *skb)
 	handle_skb(skb, SF_HOOK_TC_INGRESS);
 	return TC_ACT_UNSPEC;
 }
+
+/* The socket side: iterators run by the watcher, never per packet. */
+#include "sock.h"

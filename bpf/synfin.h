@@ -190,6 +190,8 @@ struct sf_side_rec {
 #define SF_ENTRY_SIM_OPEN 0x20	/* simultaneous open */
 #define SF_ENTRY_RST_PENDING 0x40	/* an in-window RST not at rcv_nxt awaits its verdict:
 					 * rst_side sent it at hs_off's time (conn.h) */
+#define SF_ENTRY_SEEDED 0x80	/* entered from the kernel's socket table when synfin
+				 * attached (lib/socktab.c): it opened before synfin */
 
 /*
  * Zeek history: the letters in first-occurrence order, one 4-bit code per
@@ -256,6 +258,8 @@ _Static_assert(SF_R_NREASONS <= 16 && SF_RV_CHALLENGED < 16, "reason/rst_verdict
 enum sf_ev_type {
 	SF_EV_STEP = 1,		/* a segment changed state: transitions, open, close */
 	SF_EV_SUSPICIOUS = 2,	/* an out-of-window RST/FIN/SYN was ignored */
+	SF_EV_MISMATCH = 3,	/* a local side's wire state and its socket's disagree:
+				 * trans[0] is {side, wire state, socket state} (user space) */
 };
 
 #define SF_MAX_TRANS 6
@@ -274,6 +278,7 @@ enum sf_hook {
 	SF_HOOK_REPLAY = 2,	/* the userspace tracker (replay, tests) */
 	SF_HOOK_SWEEP = 3,	/* the sweeper: a timeout or end, no segment */
 	SF_HOOK_TC_INGRESS = 4,	/* tc ingress (--mode tc) */
+	SF_HOOK_SOCKET = 5,	/* the socket side: seeding, a change no segment showed */
 };
 
 /* sf_event.what bits. */
@@ -288,7 +293,8 @@ struct sf_event {
 	__u8 what;		/* SF_WHAT_* */
 	__u8 ntrans;		/* valid entries in trans[] */
 	__u8 hook;		/* enum sf_hook */
-	__u32 reserved;
+	__u32 reserved;		/* 0; SF_HOOK_SOCKET events: the cause (enum sf_cause,
+				 * lib/socktab.h) */
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (live) or capture time (replay) */
 	struct sf_key key;
 	struct sf_seg seg;
@@ -362,6 +368,97 @@ _Static_assert(SF_C_CLOSE(SF_R_FIN) == SF_C_CLOSE_FIN &&
 	       SF_C_CLOSE(SF_R_END) == SF_C_CLOSE_END &&
 	       SF_C_CLOSE(SF_R_NREASONS) == SF_NCOUNTERS,
 	       "SF_C_CLOSE_* follow enum sf_reason, one counter per reason, last");
+#endif
+
+/*
+ * The socket side (bpf/sock.h): what the kernel knows of the TCP sockets of
+ * the watched interface's network namespace. Read through BPF iterators when
+ * the watcher wants it (at start, once a second, when `conns` asks), never
+ * per packet.
+ */
+
+/* sf_sock_rec.kind: which kind of kernel socket it is. */
+enum sf_sock_kind {
+	SF_SOCK_FULL = 0,	/* a full socket (struct tcp_sock) */
+	SF_SOCK_TW = 1,		/* a timewait mini-socket: TIME_WAIT, or an orphaned FIN_WAIT2 */
+	SF_SOCK_REQ = 2,	/* a request socket: SYN_RECV, not accepted yet */
+};
+
+/* sf_sock_rec.flags: options the connection negotiated (full sockets). */
+#define SF_SOCKF_WS 0x01
+#define SF_SOCKF_SACK 0x02
+#define SF_SOCKF_TS 0x04
+#define SF_SOCKF_ORPHAN 0x08	/* no file: closed by its process, or never accepted */
+
+/*
+ * One TCP socket, from the socket iterator (iter/tcp). Addresses as on the
+ * wire (IPv4 in the first 4 bytes; a v4-mapped IPv6 socket stays family 6
+ * here, user space maps it), ports in wire order. Sequence numbers and byte
+ * counts are the socket's own (full sockets; tw: rcv_nxt/snd_nxt only).
+ */
+struct sf_sock_rec {
+	__u8 laddr[16];
+	__u8 raddr[16];
+	__be16 lport;
+	__be16 rport;
+	__u8 family;		/* 4 or 6 */
+	__u8 state;		/* enum sf_state; a timewait socket's substate */
+	__u8 kind;		/* enum sf_sock_kind */
+	__u8 flags;		/* SF_SOCKF_* */
+	__u32 snd_una;
+	__u32 snd_nxt;
+	__u32 rcv_nxt;
+	__u32 write_seq;	/* the FIN's seq + 1 once it was queued */
+	__u32 snd_wnd;		/* scaled */
+	__u32 rcv_wnd;		/* scaled */
+	__u16 mss;		/* the peer's MSS clamp */
+	__u16 advmss;		/* the MSS it announced */
+	__u8 snd_wscale;
+	__u8 rcv_wscale;
+	__u16 reserved;
+	__u32 timer_ms;		/* timewait: ms until the kernel ends it */
+	__u32 reserved2;
+	__u64 bytes_acked;	/* RFC 4898: sent and acknowledged, its FIN included */
+	__u64 bytes_received;	/* received in order, the peer's FIN included */
+	__u64 ino;		/* socket inode (0: orphan or request socket) */
+};
+
+/*
+ * One open file that is a TCP socket of the watched namespace, and the
+ * process holding it, from the task-file iterator (iter/task_file): what
+ * `ss -p` shows, read the way ss reads /proc/PID/fd. Listeners included.
+ */
+struct sf_owner_rec {
+	__u8 laddr[16];
+	__u8 raddr[16];
+	__be16 lport;
+	__be16 rport;
+	__u8 family;
+	__u8 state;		/* enum sf_state */
+	__u16 reserved;
+	__u32 pid;		/* the process (thread group) id */
+	__u32 fd;
+	char comm[16];
+	__u64 ino;
+};
+
+/*
+ * A local socket that closed with an error (sock_errs map): its endpoints as
+ * the socket has them (a v4-mapped IPv6 socket stays family 6).
+ */
+struct sf_sock_err_key {
+	__u8 laddr[16];
+	__u8 raddr[16];
+	__be16 lport;
+	__be16 rport;
+	__u8 family;
+	__u8 reserved[3];
+};
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct sf_sock_err_key) == 40, "sf_sock_err_key layout");
+_Static_assert(sizeof(struct sf_sock_rec) == 104, "sf_sock_rec layout");
+_Static_assert(sizeof(struct sf_owner_rec) == 72, "sf_owner_rec layout");
 #endif
 
 /* Map sizes. */

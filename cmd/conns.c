@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include "lib/util.h"
+#include "lib/names.h"
+#include "kern/ctl.h"
 #include "kern/maps.h"
 #include "kern/pin.h"
 #include "out/conns.h"
@@ -23,7 +25,7 @@ static enum sort_key sort_by;
 
 static int row_cmp(const void *a, const void *b)
 {
-	const struct sf_row *x = a, *y = b;
+	const struct sf_conn_row *x = a, *y = b;
 	uint64_t bx, by;
 
 	switch (sort_by) {
@@ -55,11 +57,20 @@ static const char conns_usage[] =
 "Usage: synfin conns [-i IFACE] [OPTIONS]\n"
 "\n"
 "The live connection table of the `synfin watch` running on IFACE: both\n"
-"endpoints, each side's state, age, idle time, payload bytes each way and the\n"
-"handshake RTT (SYN to SYN-ACK plus SYN-ACK to ACK, at the hook).\n"
+"endpoints, each side's state, age, idle time, payload bytes each way, the\n"
+"handshake RTT (SYN to SYN-ACK plus SYN-ACK to ACK, at the hook) and, for\n"
+"local sides (sockets of the watched namespace), the processes holding them.\n"
+"A local side shows its socket's state as `ss -tan` does, TIME_WAIT with the\n"
+"time left; the interface's sockets synfin has not seen on the wire (they\n"
+"predate it, or their records expired) are listed too.\n"
 "\n"
 "Options:\n"
 "  -i, --interface IFACE   the watcher's interface (default: the only one running)\n"
+"      --netns NAME        the watcher runs in network namespace NAME (ip netns)\n"
+"  -a, --all               also the namespace's sockets on other interfaces (and lo)\n"
+"                          that synfin cannot see on the wire, as `ss -tan` lists\n"
+"      --state STATE       only connections with a side in STATE (established,\n"
+"                          close-wait, time-wait, ... as `ss state`); repeatable\n"
 "      --pin DIR           the watcher's pin directory (default /sys/fs/bpf/synfin/IFACE)\n"
 "  -o, --output FORMAT     text (default) or json (one object per connection)\n"
 "  -s, --sort KEY          age (oldest first; default), idle (most idle first),\n"
@@ -71,12 +82,49 @@ static const char conns_usage[] =
 "Examples:\n"
 "  synfin conns -i eth0 --sort bytes\n"
 "  synfin conns -i eth0 -o json | jq 'select(.server_state == \"CLOSE_WAIT\")'\n"
-"  synfin conns -i eth0 --watch\n";
+"  synfin conns -i eth0 --watch\n"
+"  synfin conns --state close-wait        # who leaks CLOSE_WAIT sockets?\n"
+"  synfin conns --netns web -o json       # the watcher inside netns `web`\n";
 
 struct conns_opts {
 	struct cli_reader_opts r;	/* -i, --pin, -o, --color */
 	bool watch;
+	const char *netns;
+	unsigned states;		/* --state: bit per enum sf_state; 0 all */
+	bool all;			/* -a: every socket of the namespace */
 };
+
+/* A state name without '-' and '_' in upper case: CLOSE-WAIT, close_wait -> CLOSEWAIT. */
+static void squash(const char *in, char *out, size_t n)
+{
+	size_t j = 0;
+
+	for (; *in && j < n - 1; in++)
+		if (*in != '-' && *in != '_')
+			out[j++] = (char)(*in >= 'a' && *in <= 'z' ? *in - 32 : *in);
+	out[j] = 0;
+}
+
+/* An `ss state` name (close-wait, CLOSE_WAIT, fin-wait-2, established) as a state bit. */
+static int parse_state(const char *arg, unsigned *bits)
+{
+	char want[32], name[32];
+	int st;
+
+	squash(arg, want, sizeof(want));
+	if (!strcmp(want, "ESTAB"))
+		snprintf(want, sizeof(want), "ESTABLISHED");
+	for (st = 1; st < SF_NSTATES; st++) {
+		squash(sf_state_name(st), name, sizeof(name));
+		if (!strcmp(want, name) && st != SF_LISTEN) {
+			*bits |= 1u << st;
+			return 0;
+		}
+	}
+	return cli_usage_error("conns", "--state: '%s' is not a TCP state (established, syn-sent, "
+			       "syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, "
+			       "last-ack, closing)", arg);
+}
 
 static int parse_sort(const char *s)
 {
@@ -98,12 +146,15 @@ static int parse_conns_args(int argc, char **argv, struct conns_opts *o)
 		CLI_READER_LONGOPTS,
 		{ "sort", required_argument, 0, 's' },
 		{ "watch", no_argument, 0, 'w' },
+		{ "netns", required_argument, 0, 'N' },
+		{ "state", required_argument, 0, 'S' },
+		{ "all", no_argument, 0, 'a' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
 	int c;
 
-	while ((c = cli_next("conns", argc, argv, ":i:o:s:wh", longopts, NULL, &o->r)) != -1) {
+	while ((c = cli_next("conns", argc, argv, ":i:o:s:wah", longopts, NULL, &o->r)) != -1) {
 		switch (c) {
 		case 's':
 			if (parse_sort(optarg))
@@ -111,6 +162,16 @@ static int parse_conns_args(int argc, char **argv, struct conns_opts *o)
 			break;
 		case 'w':
 			o->watch = true;
+			break;
+		case 'N':
+			o->netns = optarg;
+			break;
+		case 'a':
+			o->all = true;
+			break;
+		case 'S':
+			if (parse_state(optarg, &o->states))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(conns_usage, stdout);
@@ -126,22 +187,125 @@ static int parse_conns_args(int argc, char **argv, struct conns_opts *o)
 	return 0;
 }
 
-/* Both tables' open connections into *rows, sorted. 0 or -errno. */
-static int read_rows(const struct pinned *p, struct sf_row **rows, size_t *n, size_t *cap)
+/* Where the rows come from: the watcher's control socket, or its pinned maps. */
+struct source {
+	const char *ifname_opt;		/* -i */
+	bool all;			/* -a */
+	char ifname[256];
+	bool pinned;			/* no control socket: wire only, from the maps */
+	struct pinned p;
+	char dir[512];
+};
+
+/*
+ * Keep the rows with a side in one of the states (bits; all when 0). Like
+ * `ss state`, only local sides count where a row has one; remote sides
+ * count in rows with none (a router's or mirror port's view).
+ */
+static size_t filter_states(struct sf_conn_row *rows, size_t n, unsigned bits)
 {
+	size_t i, kept = 0;
+	int s;
+
+	if (!bits)
+		return n;
+	for (i = 0; i < n; i++) {
+		bool any_local = rows[i].side[0].local || rows[i].side[1].local, hit = false;
+
+		for (s = 0; s < 2; s++)
+			if ((rows[i].side[s].local || !any_local) &&
+			    (bits >> rows[i].e.side[s].state & 1))
+				hit = true;
+		if (hit)
+			rows[kept++] = rows[i];
+	}
+	return kept;
+}
+
+/* The pinned maps' open records as rows with no socket view. */
+static int read_pinned(const struct pinned *p, struct sf_conn_row **rows, size_t *n)
+{
+	struct sf_row *w = NULL;
+	size_t nw = 0, cap = 0, i;
 	int err;
 
-	*n = 0;
-	if ((err = conns_read(p->half_open, rows, n, cap)) ||
-	    (err = conns_read(p->conns, rows, n, cap)))
+	if ((err = conns_read(p->half_open, &w, &nw, &cap)) ||
+	    (err = conns_read(p->conns, &w, &nw, &cap))) {
+		free(w);
 		return err;
-	if (*n > 1)	/* rows is NULL while there has been nothing to read */
+	}
+	*rows = calloc(nw ? nw : 1, sizeof(**rows));
+	if (!*rows) {
+		free(w);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nw; i++) {
+		(*rows)[i].k = w[i].k;
+		(*rows)[i].e = w[i].e;
+		(*rows)[i].wire = 1;
+	}
+	*n = nw;
+	free(w);
+	return 0;
+}
+
+/* The table now, filtered and sorted into *rows (freed by the caller). 0 or -errno. */
+static int read_rows(struct source *src, unsigned states, struct sf_conn_row **rows, size_t *n,
+		     uint64_t *now)
+{
+	int err, fd;
+
+	*rows = NULL;
+	*n = 0;
+	if (src->pinned) {
+		*now = mono_ns();
+		err = read_pinned(&src->p, rows, n);
+	} else {
+		fd = ctl_connect(src->ifname, src->ifname, sizeof(src->ifname));
+		if (fd < 0)
+			return -ESRCH;
+		err = ctl_get_rows(fd, src->all, rows, n, now);
+		close(fd);
+	}
+	if (err)
+		return err;
+	*n = filter_states(*rows, *n, states);
+	if (*n > 1)
 		qsort(*rows, *n, sizeof(**rows), row_cmp);
 	return 0;
 }
 
+/* Find the watcher: its control socket first (any mount namespace), then pins. */
+static int find_source(struct source *src, const struct conns_opts *o)
+{
+	int fd;
+
+	src->ifname_opt = o->r.ifname;
+	src->all = o->all;
+	if (o->netns && ctl_enter_netns("conns", o->netns))
+		return EXIT_RUNTIME;
+	if (!o->r.pin_dir) {
+		fd = ctl_connect(o->r.ifname, src->ifname, sizeof(src->ifname));
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		if (fd == -EEXIST) {
+			fprintf(stderr, "synfin conns: watchers on several interfaces here; choose "
+				"one with -i\n");
+			return EXIT_RUNTIME;
+		}
+	}
+	src->pinned = true;
+	if (pin_find("conns", o->r.ifname, o->r.pin_dir, &src->p, src->ifname,
+		     sizeof(src->ifname), src->dir, sizeof(src->dir)))
+		return EXIT_RUNTIME;
+	return 0;
+}
+
 /* One screen of --watch: a title, as many rows as fit. */
-static void draw_screen(const char *ifname, const struct sf_row *rows, size_t n, bool color)
+static void draw_screen(const char *ifname, const struct sf_conn_row *rows, size_t n,
+			uint64_t now, bool color)
 {
 	struct winsize ws = { .ws_row = 24 };
 	char tbuf[48];
@@ -152,34 +316,34 @@ static void draw_screen(const char *ifname, const struct sf_row *rows, size_t n,
 	       color ? "\033[1m" : "", ifname, tbuf, n,
 	       (const char *[]){ "age", "idle", "bytes", "state" }[sort_by],
 	       color ? "\033[0m" : "");
-	conns_write_text(stdout, rows, n, mono_ns(), color,
-			 ws.ws_row > 5 ? (size_t)ws.ws_row - 4 : 1);
+	conns_write_text(stdout, rows, n, now, color, ws.ws_row > 5 ? (size_t)ws.ws_row - 4 : 1);
 	fflush(stdout);
 }
 
 /* --watch: redraw every second until q, a signal, or the watcher stops. */
-static int watch_screen(const struct pinned *p, const char *ifname, const char *dir, bool color)
+static int watch_screen(struct source *src, unsigned states, bool color)
 {
 	struct pollfd pf = { .fd = STDIN_FILENO, .events = POLLIN };
-	struct sf_row *rows = NULL;
-	size_t n, cap = 0;
+	struct sf_conn_row *rows = NULL;
+	size_t n;
+	uint64_t now;
 	char counters[576], ch;
 	int err;
 
-	/* The watcher removes its pins when it stops: look for this one. */
-	snprintf(counters, sizeof(counters), "%s/counters", dir);
+	/* A pinned watcher removes its pins when it stops: look for this one. */
+	snprintf(counters, sizeof(counters), "%s/counters", src->dir);
 	if (term_raw()) {
 		fprintf(stderr, "synfin conns: cannot set up the terminal\n");
 		return -EIO;
 	}
 	fputs("\033[?1049h\033[?25l", stdout);	/* alternate screen, no cursor */
-	while (!(err = read_rows(p, &rows, &n, &cap))) {
-		draw_screen(ifname, rows, n, color);
-		if (access(counters, F_OK)) {
-			term_restore();
-			fprintf(stderr, "synfin conns: the watcher on %s has stopped\n", ifname);
-			free(rows);
-			return 0;
+	while (!(err = read_rows(src, states, &rows, &n, &now))) {
+		draw_screen(src->ifname, rows, n, now, color);
+		free(rows);
+		rows = NULL;
+		if (src->pinned && access(counters, F_OK)) {
+			err = -ESRCH;
+			break;
 		}
 		if (poll(&pf, 1, 1000) > 0 && read(STDIN_FILENO, &ch, 1) == 1 &&
 		    (ch == 'q' || ch == 'Q' || ch == 3))
@@ -189,38 +353,45 @@ static int watch_screen(const struct pinned *p, const char *ifname, const char *
 	}
 	term_restore();
 	free(rows);
+	if (err == -ESRCH) {
+		fprintf(stderr, "synfin conns: the watcher on %s has stopped\n", src->ifname);
+		return 0;
+	}
 	return err;
 }
 
 int cmd_conns(int argc, char **argv)
 {
 	struct conns_opts o = {};
-	struct sf_row *rows = NULL;
-	size_t n, cap = 0;
-	struct pinned p;
-	char ifname[256], dir[512];
+	struct source src = {};
+	struct sf_conn_row *rows = NULL;
+	size_t n;
+	uint64_t now;
 	bool color;
 	int err;
 
 	err = parse_conns_args(argc, argv, &o);
 	if (err)
 		return err < 0 ? 0 : err;
-	if (pin_find("conns", o.r.ifname, o.r.pin_dir, &p, ifname, sizeof(ifname), dir,
-		     sizeof(dir)))
+	if (find_source(&src, &o))
 		return EXIT_RUNTIME;
 	color = color_wanted(o.r.colormode, stdout);
 	cli_catch_stop();
 	if (o.watch) {
-		err = watch_screen(&p, ifname, dir, color);
-	} else if (!(err = read_rows(&p, &rows, &n, &cap))) {
+		err = watch_screen(&src, o.states, color);
+	} else if (!(err = read_rows(&src, o.states, &rows, &n, &now))) {
 		if (o.r.format == OUT_JSON)
-			conns_write_json(stdout, rows, n, mono_ns());
+			conns_write_json(stdout, rows, n, now);
 		else
-			conns_write_text(stdout, rows, n, mono_ns(), color, 0);
+			conns_write_text(stdout, rows, n, now, color, 0);
 	}
-	if (err && err != -EIO)
-		fprintf(stderr, "synfin conns: cannot read the connection maps: %s\n", strerror(-err));
+	if (err == -ESRCH)
+		fprintf(stderr, "synfin conns: the watcher on %s has stopped\n", src.ifname);
+	else if (err && err != -EIO)
+		fprintf(stderr, "synfin conns: cannot read the connection table: %s\n",
+			strerror(-err));
 	free(rows);
-	pin_close(&p);
+	if (src.pinned)
+		pin_close(&src.p);
 	return err ? EXIT_RUNTIME : 0;
 }

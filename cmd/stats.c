@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "kern/maps.h"
+#include "kern/ctl.h"
 #include "kern/pin.h"
 #include "out/counters.h"
 #include "out/term.h"
@@ -26,6 +27,7 @@ static const char stats_usage[] =
 "Options:\n"
 "  -i, --interface IFACE   the watcher's interface (default: the only one running)\n"
 "      --pin DIR           the watcher's pin directory (default /sys/fs/bpf/synfin/IFACE)\n"
+"      --netns NAME        the watcher runs in network namespace NAME (ip netns)\n"
 "  -o, --output FORMAT     text (default), json (one object per line) or prometheus\n"
 "      --interval S        print again every S seconds until Ctrl-C\n"
 "      --color WHEN        auto (default), always or never\n"
@@ -39,6 +41,7 @@ static const char stats_usage[] =
 struct stats_opts {
 	struct cli_reader_opts r;	/* -i, --pin, -o, --color */
 	__u64 interval_ns;		/* 0: once */
+	const char *netns;
 };
 
 /* 0, EXIT_USAGE (said why), or -1 after --help. */
@@ -47,6 +50,7 @@ static int parse_stats_args(int argc, char **argv, struct stats_opts *o)
 	static const struct option longopts[] = {
 		CLI_READER_LONGOPTS,
 		{ "interval", required_argument, 0, 'I' },
+		{ "netns", required_argument, 0, 'N' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
@@ -58,6 +62,9 @@ static int parse_stats_args(int argc, char **argv, struct stats_opts *o)
 		case 'I':
 			if (cli_duration("stats", "--interval", optarg, false, &o->interval_ns))
 				return EXIT_USAGE;
+			break;
+		case 'N':
+			o->netns = optarg;
 			break;
 		case 'h':
 			fputs(stats_usage, stdout);
@@ -101,8 +108,8 @@ int cmd_stats(int argc, char **argv)
 	err = parse_stats_args(argc, argv, &o);
 	if (err)
 		return err < 0 ? 0 : err;
-	if (pin_find("stats", o.r.ifname, o.r.pin_dir, &p, ifname, sizeof(ifname), dir,
-		     sizeof(dir)))
+	if (ctl_find_maps("stats", o.netns, o.r.ifname, o.r.pin_dir, &p, ifname, sizeof(ifname),
+			  dir, sizeof(dir)))
 		return EXIT_RUNTIME;
 	cli_catch_stop();
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -47,6 +47,8 @@ static const char watch_usage[] =
 "                          other virtual devices it keeps GRO/GSO, so bulk\n"
 "                          transfers lose far less throughput)\n"
 "      --no-egress         attach only the ingress program\n"
+"      --no-sockets        wire only: do not read the namespace's socket table\n"
+"                          (no seeding at start, no processes, no socket states)\n"
 "      --force             replace an XDP program already on IFACE\n"
 "      --time-wait S       keep a closed connection's record S seconds to absorb\n"
 "                          late segments and spot port reuse (default 60)\n"
@@ -87,6 +89,7 @@ struct watch_opts {
 	__u64 duration_ns;		/* 0: until a signal */
 	enum xdp_mode_opt mode;
 	bool no_egress;
+	bool no_sockets;
 	bool force;
 	__u32 max_conns, max_half;
 	const char *pin_dir;
@@ -100,13 +103,14 @@ struct watch_opts {
 static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 {
 	enum { O_MODE = CLI_O_NEXT, O_NO_EGRESS, O_FORCE, O_MAXC, O_MAXH, O_PIN, O_METRICS,
-	       O_INTERVAL, O_STUCK, O_COLOR };
+	       O_INTERVAL, O_STUCK, O_COLOR, O_NO_SOCKETS };
 	static const struct option longopts[] = {
 		CLI_TRACK_LONGOPTS,
 		{ "interface", required_argument, 0, 'i' },
 		{ "duration", required_argument, 0, 'd' },
 		{ "mode", required_argument, 0, O_MODE },
 		{ "no-egress", no_argument, 0, O_NO_EGRESS },
+		{ "no-sockets", no_argument, 0, O_NO_SOCKETS },
 		{ "force", no_argument, 0, O_FORCE },
 		{ "max-conns", required_argument, 0, O_MAXC },
 		{ "max-half-open", required_argument, 0, O_MAXH },
@@ -151,6 +155,9 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 			break;
 		case O_NO_EGRESS:
 			o->no_egress = true;
+			break;
+		case O_NO_SOCKETS:
+			o->no_sockets = true;
 			break;
 		case O_FORCE:
 			o->force = true;
@@ -211,6 +218,15 @@ struct watch {
 	uint64_t last_update, live;
 };
 
+/* Local sides' processes for the event lines (the watcher is set during its own open). */
+static int owner_of(void *ctx, const struct sf_key *k, const struct sf_entry *e, int side,
+		    struct sf_owner *o)
+{
+	struct watch *w = ctx;
+
+	return w->kw ? watcher_owner(w->kw, k, e, side, o) : 0;
+}
+
 /* Every event, from the ring, the sweeper or the eviction check, goes here. */
 static void deliver(void *ctx, const struct sf_event *ev)
 {
@@ -219,6 +235,7 @@ static void deliver(void *ctx, const struct sf_event *ev)
 	struct sf_hs_key fail;
 
 	conntab_resolve(w->tab, ev, w->ts_offset_ns, &rec);
+	record_owners(&rec, owner_of, w, &ev->key, &ev->entry);
 	if (w->event_lines)
 		reporter_write(w->rep, &rec);
 	if (ustats_event(&w->u, ev, &fail))
@@ -258,11 +275,12 @@ static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry 
 	struct sf_record rec;
 	int s;
 
+	ustats_gauges_add(&w->u, k, e, now);	/* a closed record's TIME_WAIT side counts */
 	if (e->flags & SF_ENTRY_CLOSED)
 		return;
-	ustats_gauges_add(&w->u, k, e, now);
 	if (w->update_due && w->event_lines) {
 		record_update(&rec, k, e, now, w->ts_offset_ns);
+		record_owners(&rec, owner_of, w, k, e);
 		reporter_write(w->rep, &rec);
 	}
 	if (!w->u.stuck_ns || !w->event_lines)
@@ -275,6 +293,7 @@ static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry 
 		    now - since >= w->u.stuck_ns) {
 			if (conntab_stuck_first(w->tab, e, s)) {
 				record_stuck(&rec, k, e, s, now, w->ts_offset_ns);
+				record_owners(&rec, owner_of, w, k, e);
 				reporter_write(w->rep, &rec);
 				w->u.stuck_events++;
 			}
@@ -362,6 +381,7 @@ static int watch_open(struct watch *w)
 		.ifname = o->ifname, .mode = o->mode, .no_egress = o->no_egress,
 		.force = o->force, .ports = o->t.ports, .nports = o->t.nports, .no_vlan = o->t.no_vlan,
 		.max_conns = o->max_conns, .max_half = o->max_half, .pin_dir = o->pin_dir,
+		.no_sockets = o->no_sockets,
 	};
 	int err;
 
@@ -447,6 +467,16 @@ static int watch_summary(struct watch *w)
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
 					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
+		{
+			uint64_t reads, ns, visits;
+
+			watcher_socket_cost(w->kw, &reads, &ns, &visits);
+			if (reads)
+				fprintf(stderr, "synfin: socket side: %llu table reads, %.2f ms each "
+					"on average, %llu sockets read in all\n",
+					(unsigned long long)reads, ns / 1e6 / (double)reads,
+					(unsigned long long)visits);
+		}
 		/* Segments never stepped: rare, but they can hide a transition. */
 		if (c[SF_C_LOCK_FAIL] || c[SF_C_MAP_FULL])
 			fprintf(stderr, "synfin: %llu segments skipped (connection entry busy), "

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "lib/util.h"
 #include "kern/loader.h"
@@ -60,6 +61,13 @@ struct synfin_bpf *loader_open(const char *cmd, const struct loader_cfg *cfg)
 	skel->rodata->cfg_nports = (__u32)(cfg->nports < SF_MAX_PORTS ? cfg->nports : SF_MAX_PORTS);
 	skel->rodata->cfg_no_vlan = cfg->no_vlan;
 	skel->rodata->cfg_tc_vlan_meta = cfg->tc_vlan_meta;
+	/* The socket iterators keep the sockets of this network namespace. */
+	{
+		struct stat st;
+
+		if (stat("/proc/self/ns/net", &st) == 0)
+			skel->rodata->cfg_netns_ino = (__u32)st.st_ino;
+	}
 	if (cfg->max_conns)
 		bpf_map__set_max_entries(skel->maps.conns, cfg->max_conns);
 	if (cfg->max_half)

@@ -207,8 +207,9 @@ int pin_open(const char *dir, struct pinned *p, const char *cmd, const char *ifn
 	for (i = 0; i < NMAPS; i++)
 		*slot(p, i) = -1;
 	if (!on_bpffs("/sys/fs/bpf") && !strncmp(dir, "/sys/fs/bpf/", 12)) {
-		fprintf(stderr, "synfin %s: no watcher found: /sys/fs/bpf is not mounted here "
-			"(under `ip netns exec`, run %s in the same shell as the watcher)\n", cmd, cmd);
+		fprintf(stderr, "synfin %s: no watcher found in this network namespace (none "
+			"answers on @synfin/IFACE) and /sys/fs/bpf is not mounted here; for a "
+			"watcher in another namespace: synfin %s --netns NAME\n", cmd, cmd);
 		return -ENOENT;
 	}
 	live = pins_live(dir);

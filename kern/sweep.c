@@ -54,6 +54,13 @@ static int push(struct sweep_item **v, size_t *n, size_t *cap, const struct swee
 int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to, bool finish,
 	       emit_fn emit, sweep_live_fn live_cb, void *ctx, uint64_t *live)
 {
+	return sweep_maps_keep(fds, nfds, now, to, finish, emit, live_cb, NULL, ctx, live);
+}
+
+int sweep_maps_keep(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to,
+		    bool finish, emit_fn emit, sweep_live_fn live_cb, sweep_keep_fn keep_cb,
+		    void *ctx, uint64_t *live)
+{
 	static struct sf_key keys[SWEEP_BATCH];
 	static struct sf_entry vals[SWEEP_BATCH];
 	struct sweep_item *items = NULL, it;
@@ -80,6 +87,9 @@ int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts 
 
 				if (why == SF_R_NONE && finish && !(vals[j].flags & SF_ENTRY_CLOSED))
 					why = SF_R_END;
+				if (why == SF_R_END && !finish && (vals[j].flags & SF_ENTRY_CLOSED) &&
+				    keep_cb && keep_cb(ctx, &keys[j], &vals[j]))
+					why = SF_R_NONE;
 				if (why == SF_R_NONE) {
 					if (!(vals[j].flags & SF_ENTRY_CLOSED))
 						(*live)++;

@@ -18,7 +18,9 @@
 #include "lib/util.h"
 #include "kern/loader.h"
 #include "kern/maps.h"
+#include "kern/ctl.h"
 #include "kern/pin.h"
+#include "kern/sockets.h"
 #include "kern/watcher.h"
 #include "synfin.skel.h"
 
@@ -37,23 +39,82 @@ struct watcher {
 	bool ids_lost;			/* an id could not be noted */
 	sweep_live_fn live_cb;		/* the caller's, during a sweep */
 	void *live_ctx;
+	/* The socket side (kern/sockets.c, lib/socktab.c). */
+	struct sockets *socks;		/* NULL: iterators unavailable, wire only */
+	struct sf_socktab tab;		/* the namespace's sockets at the last read */
+	bool tab_ok;			/* tab was read for this sweep */
+	struct disagree *prev, *cur;	/* local sides the socket contradicts: last sweep, this one */
+	size_t nprev, ncur, capcur, capprev;
+	uint64_t seeded, socket_changes, mismatches;
+	uint64_t sock_reads, sock_read_ns;	/* socket table reads and their time */
+	uint64_t sock_visits;			/* sockets those reads returned */
+	struct sf_ownmem om;		/* processes last seen on local sides, by id */
+	struct sf_event *held;		/* RST closes waiting for the socket's word */
+	size_t nheld, capheld;
+	__u32 gen;			/* sweeps so far (ownmem generations) */
+	int ctl_fd;			/* @synfin/IFACE, -1 if none */
+	struct pinned maps;		/* the fds `stats` gets over ctl */
 };
+
+/* A local side whose wire state its socket contradicts, noted by a sweep. */
+struct disagree {
+	uint64_t id, last_ns;
+	__u8 side, wire, sock;
+};
+
+/*
+ * A close by an RST inside the window but not at the receiver's next
+ * sequence number, toward a local socket: Linux answers those with a
+ * challenge ACK and keeps the connection (RFC 5961). Such a close waits
+ * for the next sweep, which asks the socket (release_held).
+ */
+static bool hold_rst_close(struct watcher *w, const struct sf_event *ev)
+{
+	const struct sf_entry *e = &ev->entry;
+	int rcv;
+
+	if (!w->socks || ev->type != SF_EV_STEP || !(ev->what & SF_WHAT_CLOSE) ||
+	    e->reason != SF_R_RST || e->rst_verdict != SF_RV_IN_WINDOW || !e->rst_side)
+		return false;
+	rcv = (e->rst_side - 1) ^ 1;
+	if (!socktab_is_local(&w->tab, &ev->key, rcv == sf_side_of_lo(e)))
+		return false;
+	if (w->nheld == w->capheld) {
+		size_t nc = w->capheld ? w->capheld * 2 : 16;
+		struct sf_event *v = realloc(w->held, nc * sizeof(*v));
+
+		if (!v)
+			return false;
+		w->held = v;
+		w->capheld = nc;
+	}
+	w->held[w->nheld++] = *ev;
+	return true;
+}
 
 static int on_ring_event(void *ctx, void *data, size_t len)
 {
 	struct watcher *w = ctx;
 
-	if (len >= sizeof(struct sf_event))
+	if (len >= sizeof(struct sf_event) && !hold_rst_close(w, data))
 		w->emit(w->ectx, data);
 	return 0;
 }
 
 /* The sweeper's closes: sweep_maps hands its one ctx (the watcher) to both callbacks. */
+static bool hold_rst_close(struct watcher *w, const struct sf_event *ev);
+static void note_id(struct watcher *w, uint64_t id);
+
 static void sweep_emit(void *ctx, const struct sf_event *ev)
 {
 	struct watcher *w = ctx;
 
-	w->emit(w->ectx, ev);
+	/* A pending RST nobody was heard answering: the socket has the last word.
+	 * Its id counts as seen, or the eviction check would report it. */
+	if (hold_rst_close(w, ev))
+		note_id(w, ev->entry.id);
+	else
+		w->emit(w->ectx, ev);
 }
 
 /* Userspace numbers live in maps too, so `synfin stats` finds everything pinned. */
@@ -112,6 +173,283 @@ static int attach(struct watcher *w, const struct watcher_cfg *cfg)
 	return err;
 }
 
+/* Read the socket table, timing it for the summary. */
+static int read_sockets(struct watcher *w)
+{
+	int err = sockets_read(w->socks, &w->tab);
+
+	w->sock_reads++;
+	w->sock_read_ns += sockets_last_ns(w->socks);
+	w->sock_visits += w->tab.n;
+	return err;
+}
+
+void watcher_socket_cost(const struct watcher *w, uint64_t *reads, uint64_t *ns, uint64_t *visits)
+{
+	*reads = w->sock_reads;
+	*ns = w->sock_read_ns;
+	*visits = w->sock_visits;
+}
+
+/* A record of either table, for the socket side. 0 if found. */
+static int entry_get(struct watcher *w, const struct sf_key *k, struct sf_entry *e, int *fd)
+{
+	*fd = bpf_map__fd(w->skel->maps.conns);
+	if (bpf_map_lookup_elem(*fd, k, e) == 0)
+		return 0;
+	*fd = bpf_map__fd(w->skel->maps.half_open);
+	return bpf_map_lookup_elem(*fd, k, e);
+}
+
+/*
+ * Seed: enter every connection of the namespace that the tables do not
+ * have yet (attached already, so newer ones are the wire's) as a seeded
+ * record. Request sockets keep no sequence numbers: they are left to the
+ * wire (and listed by `conns` from the socket table).
+ */
+static void seed(struct watcher *w)
+{
+	uint64_t now = mono_ns();
+	size_t i;
+
+	if (read_sockets(w))
+		return;
+	for (i = 0; i < w->tab.n; i++) {
+		struct sf_sock *s = &w->tab.v[i];
+		struct sf_entry e;
+		struct sf_step_out o = {};
+		struct sf_event ev;
+		int fd;
+
+		/* The interface's own: a socket on another interface's address
+		 * (or on lo) never shows on this one's wire. */
+		if (s->rec.kind == SF_SOCK_REQ || !socktab_on_iface(&w->tab, s) ||
+		    entry_get(w, &s->key, &e, &fd) == 0)
+			continue;
+		sf_seed_entry(&e, s, socktab_find(&w->tab, &s->key, !s->local_lo),
+			      socktab_is_server(&w->tab, s), now,
+			      __sync_add_and_fetch(&w->skel->bss->next_conn_id, 1));
+		fd = bpf_map__fd((e.flags & SF_ENTRY_OPEN) ? w->skel->maps.conns :
+				 w->skel->maps.half_open);
+		if (bpf_map_update_elem(fd, &s->key, &e, BPF_NOEXIST))
+			continue;
+		w->seeded++;
+		o.what = SF_WHAT_NEW;
+		sf_sock_event(&ev, SF_EV_STEP, &s->key, &e, &o, SF_CAUSE_NONE, now);
+		w->emit(w->ectx, &ev);
+	}
+}
+
+/* Every record of one table, closed ones too (TIME_WAIT sides list). */
+static int read_all(int fd, struct sf_row **rows, size_t *n, size_t *cap)
+{
+	struct sf_key k, next, *pk = NULL;
+
+	while (bpf_map_get_next_key(fd, pk, &next) == 0) {
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 256;
+			struct sf_row *r = realloc(*rows, nc * sizeof(**rows));
+
+			if (!r)
+				return -ENOMEM;
+			*rows = r;
+			*cap = nc;
+		}
+		if (bpf_map_lookup_elem(fd, &next, &(*rows)[*n].e) == 0) {
+			(*rows)[*n].k = next;
+			(*n)++;
+		}
+		k = next;
+		pk = &k;
+	}
+	return 0;
+}
+
+/* `synfin conns` asked: the tables joined with the sockets as they are now. */
+static int ctl_rows(void *ctx, bool all, struct sf_conn_row **rows, size_t *n, uint64_t *now)
+{
+	struct watcher *w = ctx;
+	struct sf_row *wire = NULL;
+	size_t nw = 0, capw = 0, cap = 0;
+	int err = 0;
+
+	*now = mono_ns();
+	if (w->socks)
+		err = read_sockets(w);
+	else
+		socktab_clear(&w->tab);
+	if (!err)
+		err = read_all(bpf_map__fd(w->skel->maps.half_open), &wire, &nw, &capw);
+	if (!err)
+		err = read_all(bpf_map__fd(w->skel->maps.conns), &wire, &nw, &capw);
+	if (!err)
+		err = sf_conn_rows(wire, nw, &w->tab, *now, all, rows, n, &cap);
+	w->tab_ok = false;	/* the sweep reads its own */
+	free(wire);
+	return err;
+}
+
+static int note_disagree(struct watcher *w, const struct disagree *d)
+{
+	if (w->ncur == w->capcur) {
+		size_t nc = w->capcur ? w->capcur * 2 : 64;
+		struct disagree *v = realloc(w->cur, nc * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		w->cur = v;
+		w->capcur = nc;
+	}
+	w->cur[w->ncur++] = *d;
+	return 0;
+}
+
+static bool disagreed_before(const struct watcher *w, const struct disagree *d)
+{
+	size_t i;
+
+	for (i = 0; i < w->nprev; i++)
+		if (w->prev[i].id == d->id && w->prev[i].side == d->side &&
+		    w->prev[i].wire == d->wire && w->prev[i].sock == d->sock)
+			return true;
+	return false;
+}
+
+/* Follow the socket: update the record, report the change. */
+static void follow_socket(struct watcher *w, const struct sf_key *k, int side, __u8 to, int cause,
+			  bool peer_remote, __u8 wire_was, uint64_t now)
+{
+	struct sf_step_out o;
+	struct sf_event ev;
+	struct sf_entry e;
+	__u8 wire;
+	int fd;
+
+	/* Re-read: a segment that moved the side since the sweep's read decides again. */
+	if (entry_get(w, k, &e, &fd) || sf_wire_state(&e, side) != wire_was)
+		return;
+	wire = sf_wire_state(&e, side);
+	sf_sock_trust(&e, side, to, peer_remote, now, &o);
+	e.lock = 0;
+	if (bpf_map_update_elem(fd, k, &e, BPF_EXIST))
+		return;
+	if (cause == SF_CAUSE_SOCKET_STATE) {
+		/* A mismatch names both views: trans[0] is wire -> socket. */
+		o.trans[0].side = (__u8)side;
+		o.trans[0].from = wire;
+		o.trans[0].to = to;
+		w->mismatches++;
+		sf_sock_event(&ev, SF_EV_MISMATCH, k, &e, &o, cause, now);
+	} else {
+		w->socket_changes++;
+		sf_sock_event(&ev, SF_EV_STEP, k, &e, &o, cause, now);
+	}
+	w->emit(w->ectx, &ev);
+}
+
+/*
+ * The sweeper closed a record by its RST and dropped it, but the receiver's
+ * socket lives on: enter the connection again from the socket, under its
+ * id, and report the mismatch instead of the close. true if done.
+ */
+static bool reseed(struct watcher *w, const struct sf_event *ev, const struct sf_sock *s,
+		   uint64_t now)
+{
+	const struct sf_sock *peer = socktab_find(&w->tab, &s->key, !s->local_lo);
+	int rcv = (ev->entry.rst_side - 1) ^ 1;
+	struct sf_step_out o = {};
+	struct sf_event mm;
+	struct sf_entry e;
+
+	sf_seed_entry(&e, s, peer, socktab_is_server(&w->tab, s), now, ev->entry.id);
+	e.flags &= ~SF_ENTRY_SEEDED;
+	e.first_ns = ev->entry.first_ns;
+	if (!(e.flags & SF_ENTRY_OPEN) || (e.flags & SF_ENTRY_CLOSED) ||
+	    bpf_map_update_elem(bpf_map__fd(w->skel->maps.conns), &ev->key, &e, BPF_NOEXIST))
+		return false;
+	o.ntrans = 1;
+	o.trans[0] = (struct sf_trans){ .side = (__u8)rcv, .from = SF_CLOSED,
+					.to = e.side[rcv].state };
+	w->mismatches++;
+	sf_sock_event(&mm, SF_EV_MISMATCH, &ev->key, &e, &o, SF_CAUSE_SOCKET_STATE, now);
+	w->emit(w->ectx, &mm);
+	return true;
+}
+
+/*
+ * The held RST closes, at a sweep: a receiver whose socket lives on ignored
+ * the RST (a challenge ACK): no close, a mismatch, and the record follows
+ * the socket again. Otherwise the RST took effect (or the socket table
+ * could not be read): the close goes out.
+ */
+static void release_held(struct watcher *w, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < w->nheld; i++) {
+		const struct sf_event *ev = &w->held[i];
+		int rcv = (ev->entry.rst_side - 1) ^ 1;
+		struct sf_sock *s = NULL;
+		struct sf_entry e;
+		int fd;
+
+		/* No word from the sockets (a failed read): the wire's close stands. */
+		if (w->tab_ok)
+			s = socktab_find(&w->tab, &ev->key, rcv == sf_side_of_lo(&ev->entry));
+		if (s && s->rec.state != SF_TIME_WAIT && entry_get(w, &ev->key, &e, &fd) == 0 &&
+		    e.id == ev->entry.id) {
+			follow_socket(w, &ev->key, rcv, s->rec.state, SF_CAUSE_SOCKET_STATE,
+				      !socktab_is_local(&w->tab, &ev->key,
+							rcv != sf_side_of_lo(&ev->entry)),
+				      sf_wire_state(&e, rcv), now);
+			continue;
+		}
+		if (s && s->rec.state != SF_TIME_WAIT && reseed(w, ev, s, now))
+			continue;
+		w->emit(w->ectx, ev);
+	}
+	w->nheld = 0;
+}
+
+/*
+ * One kept record at a sweep: each local side against its socket. A
+ * disagreement is acted on when the next sweep, a second later, finds the
+ * very same one (same wire and socket states): a change the wire is about
+ * to show (a FIN queued, a segment in flight) is over within milliseconds.
+ */
+static void reconcile(struct watcher *w, const struct sf_key *k, const struct sf_entry *e,
+		      uint64_t now)
+{
+	int lo_side = sf_side_of_lo(e), side;
+
+	if (!w->tab_ok)
+		return;
+	for (side = 0; side < 2; side++) {
+		int lo = side == lo_side, cause, to;
+		struct disagree d;
+
+		struct sf_sock *s;
+
+		if (!socktab_is_local(&w->tab, k, lo))
+			continue;
+		s = socktab_find(&w->tab, k, lo);
+		if (s && s->nowners)
+			ownmem_note(&w->om, e->id, side, &s->owner[0], w->gen);
+		to = sf_sock_differs(e, side, s, &cause);
+		if (!to)
+			continue;
+		d = (struct disagree){ .id = e->id, .last_ns = e->last_ns, .side = (__u8)side,
+				       .wire = sf_wire_state(e, side), .sock = (__u8)to };
+		if (disagreed_before(w, &d) && cause == SF_CAUSE_SOCKET_CLOSED)
+			cause = sf_cause_of_error(cause, sockets_close_err(w->socks, k, lo));
+		if (disagreed_before(w, &d))
+			follow_socket(w, k, side, (__u8)to, cause,
+				      !socktab_is_local(&w->tab, k, !lo), sf_wire_state(e, side), now);
+		else
+			note_disagree(w, &d);
+	}
+}
+
 int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emit, void *ctx)
 {
 	struct loader_cfg lc = { .ports = cfg->ports, .nports = cfg->nports,
@@ -126,6 +464,7 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 	}
 	w->at = (struct attach){ .xdp_link_fd = -1, .tc_link_fd = -1, .tc_in_link_fd = -1 };
 	w->ustats_fd = w->hs_fd = -1;
+	w->ctl_fd = -1;
 	w->emit = emit;
 	w->ectx = ctx;
 	w->skel = loader_open("watch", &lc);
@@ -136,12 +475,60 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 		fprintf(stderr, "synfin watch: cannot open the ring buffer: %s\n", strerror(errno));
 		return EXIT_RUNTIME;
 	}
+	w->socks = cfg->no_sockets ? NULL : sockets_open(w->skel, cfg->ifname);
+	if (w->socks)
+		seed(w);
+	w->maps = (struct pinned){
+		.counters = bpf_map__fd(w->skel->maps.counters),
+		.conns = bpf_map__fd(w->skel->maps.conns),
+		.half_open = bpf_map__fd(w->skel->maps.half_open),
+		.ustats = w->ustats_fd,
+		.hs_fail = w->hs_fd,
+	};
+	w->ctl_fd = ctl_listen(cfg->ifname);
 	return 0;
+}
+
+int watcher_owner(void *ctx, const struct sf_key *k, const struct sf_entry *e, int side,
+		  struct sf_owner *o)
+{
+	struct watcher *w = ctx;
+	int lo = side == sf_side_of_lo(e);
+	const struct sf_owner *m;
+	struct sf_sock *s;
+
+	memset(o, 0, sizeof(*o));
+	if (!w->socks || !socktab_is_local(&w->tab, k, lo))
+		return 0;
+	s = socktab_find(&w->tab, k, lo);
+	if (s && s->rec.kind != SF_SOCK_REQ) {
+		if (s->nowners)		/* as ss -p: none for an orphan */
+			*o = s->owner[0];
+	} else if ((m = ownmem_get(&w->om, e->id, side)))
+		*o = *m;
+	else if (side == SF_SERVER && (m = socktab_listener(&w->tab, k->family,
+			lo ? k->port_lo : k->port_hi)))
+		*o = *m;	/* not accepted yet (or never seen held): its listener's */
+	return 1;
+}
+
+uint64_t watcher_seeded(const struct watcher *w)
+{
+	return w->seeded;
+}
+
+void watcher_socket_counts(const struct watcher *w, uint64_t *changes, uint64_t *mismatches)
+{
+	*changes = w->socket_changes;
+	*mismatches = w->mismatches;
 }
 
 int watcher_consume(struct watcher *w)
 {
 	int n = ring_buffer__consume(w->rb);
+
+	/* `conns`/`stats` over @synfin/IFACE: the loop passes here every 100 ms. */
+	ctl_serve(w->ctl_fd, ctl_rows, w, &w->maps);
 
 	return n < 0 && n != -EINTR ? n : 0;
 }
@@ -188,8 +575,22 @@ static void sweep_seen(void *ctx, const struct sf_key *k, const struct sf_entry 
 	struct watcher *w = ctx;
 
 	note_id(w, e->id);
+	reconcile(w, k, e, now);
 	if (w->live_cb)
 		w->live_cb(w->live_ctx, k, e, now);
+}
+
+/* A closed record lingers while a local side's socket lives (TIME_WAIT). */
+static bool sweep_keep(void *ctx, const struct sf_key *k, const struct sf_entry *e)
+{
+	struct watcher *w = ctx;
+	int lo_side = sf_side_of_lo(e), side;
+
+	for (side = 0; w->tab_ok && side < 2; side++)
+		if (e->side[side].state == SF_TIME_WAIT &&
+		    socktab_find(&w->tab, k, side == lo_side))
+			return true;
+	return false;
 }
 
 int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
@@ -198,13 +599,25 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 	/* half_open before conns: an entry moving between them during the
 	 * sweep is then seen in one or the other. */
 	int fds[2] = { bpf_map__fd(w->skel->maps.half_open), bpf_map__fd(w->skel->maps.conns) };
+	struct disagree *t;
+	size_t tc;
 	int err;
 
 	w->nids = 0;
 	w->ids_lost = false;
+	/* This sweep's disagreements become the last sweep's. */
+	t = w->prev, w->prev = w->cur, w->cur = t;
+	tc = w->capprev, w->capprev = w->capcur, w->capcur = tc;
+	w->nprev = w->ncur;
+	w->ncur = 0;
+	w->tab_ok = w->socks && read_sockets(w) == 0;
+	/* Owners of connections no sweep has seen for a minute are forgotten. */
+	if (++w->gen > 60)
+		ownmem_prune(&w->om, w->gen - 60);
 	w->live_cb = live_cb;
 	w->live_ctx = ctx;
-	err = sweep_maps(fds, 2, now, to, false, sweep_emit, sweep_seen, w, live);
+	release_held(w, now);
+	err = sweep_maps_keep(fds, 2, now, to, false, sweep_emit, sweep_seen, sweep_keep, w, live);
 	if (err)
 		w->ids_lost = true;
 	return err;
@@ -246,6 +659,17 @@ void watcher_close(struct watcher **wp)
 
 	if (!w)
 		return;
+	for (size_t i = 0; i < w->nheld; i++)	/* no sweep will ask the socket now */
+		w->emit(w->ectx, &w->held[i]);
+	w->nheld = 0;
+	if (w->ctl_fd >= 0)
+		close(w->ctl_fd);
+	sockets_close(w->socks);
+	socktab_free(&w->tab);
+	ownmem_free(&w->om);
+	free(w->prev);
+	free(w->cur);
+	free(w->held);
 	ring_buffer__free(w->rb);
 	detach_all(&w->at);
 	if (w->pinned)

@@ -14,6 +14,7 @@
 #include "synfin.h"
 #include "conn.h"
 #include "lib/event.h"
+#include "lib/socktab.h"
 #include "lib/ustats.h"
 #include "kern/attach.h"
 #include "kern/sweep.h"
@@ -28,6 +29,7 @@ struct watcher_cfg {
 	bool no_vlan;		/* --no-vlan */
 	__u32 max_conns, max_half;
 	const char *pin_dir;	/* NULL: /sys/fs/bpf/synfin/IFACE, best effort */
+	bool no_sockets;	/* wire only: no socket table, seeding or owners */
 };
 
 struct watcher;
@@ -64,6 +66,20 @@ int watcher_snapshot(struct watcher *w, struct sf_snapshot *s);
 /* Make u what `synfin stats` reads; count one failed handshake by port. */
 void watcher_publish(struct watcher *w, const struct sf_ustats *u);
 void watcher_count_failure(struct watcher *w, const struct sf_hs_key *k);
+/*
+ * Who holds a local side (an sf_owner_fn; ctx is the watcher): the holder
+ * of its socket at the last read (none for an orphan, as in `ss -p`); for a
+ * socket not read (yet, or any more) the last holder seen, else for a
+ * server side its listener's process. 0 for a remote end.
+ */
+int watcher_owner(void *ctx, const struct sf_key *k, const struct sf_entry *e, int side,
+		  struct sf_owner *o);
+/* Records seeded from the socket table at start. */
+uint64_t watcher_seeded(const struct watcher *w);
+/* Changes followed from the socket side, and mismatches among them. */
+void watcher_socket_counts(const struct watcher *w, uint64_t *changes, uint64_t *mismatches);
+/* Socket table reads so far, their total time (ns), the sockets they returned. */
+void watcher_socket_cost(const struct watcher *w, uint64_t *reads, uint64_t *ns, uint64_t *visits);
 /* How it is attached, for the start-up line. */
 const struct attach *watcher_attach(const struct watcher *w);
 /* Detach, unpin, free. NULL is fine; safe to call twice (sets *wp NULL). */

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
 #include "conn.h"
 #include "lib/names.h"
 #include "lib/record.h"
@@ -43,6 +44,9 @@ static void record_conn(struct sf_record *r, const struct sf_key *k, const struc
 	r->syn_rtt_us = e->syn_rtt_us;
 	r->ack_rtt_us = e->ack_rtt_us;
 	r->midstream = e->flags & SF_ENTRY_MIDSTREAM;
+	r->seeded = e->flags & SF_ENTRY_SEEDED;
+	r->cause = NULL;
+	r->has_owner[0] = r->has_owner[1] = false;
 }
 
 /* The segment: who sent it, its flags, seq/ack relative to the ISNs. */
@@ -51,7 +55,8 @@ static void record_segment(struct sf_record *r, const struct sf_event *ev)
 	const struct sf_entry *e = &ev->entry;
 	int p = ev->seg.dir == e->client_dir ? SF_CLIENT : SF_SERVER;
 
-	r->has_seg = ev->hook != SF_HOOK_SWEEP;
+	/* The sweeper's timeouts and the socket side's changes come without one. */
+	r->has_seg = ev->hook != SF_HOOK_SWEEP && ev->hook != SF_HOOK_SOCKET;
 	r->side = (__u8)p;
 	r->side_name = side_name(p);
 	sf_flags_str(ev->seg.flags, r->flags, sizeof(r->flags));
@@ -147,6 +152,10 @@ static unsigned event_kinds(const struct sf_event *ev)
 
 	if (ev->type == SF_EV_SUSPICIOUS)
 		return SF_REC_SUSPICIOUS;
+	if (ev->type == SF_EV_MISMATCH)
+		return SF_REC_MISMATCH;
+	if (ev->hook == SF_HOOK_SOCKET && !ev->ntrans && (ev->what & SF_WHAT_NEW))
+		return SF_REC_SEEDED;
 	if (ev->ntrans)
 		k |= SF_REC_TRANS;
 	else if ((ev->what & SF_WHAT_NEW) && (ev->entry.flags & SF_ENTRY_MIDSTREAM))
@@ -173,6 +182,13 @@ void record_event(struct sf_record *r, const struct sf_event *ev, const struct s
 			       f & SF_TH_FIN ? "fin" : "ack";
 		r->susp_kind_upper = f & SF_TH_RST ? "RST" : f & SF_TH_SYN ? "SYN" :
 				     f & SF_TH_FIN ? "FIN" : "ACK of unsent data";
+	}
+	if (ev->hook == SF_HOOK_SOCKET && ev->ntrans)
+		r->cause = sf_cause_name((int)ev->reserved);
+	if (r->kinds & SF_REC_MISMATCH) {
+		r->mm_side = r->trans[0].side_name;
+		r->mm_wire = r->trans[0].from_name;
+		r->mm_socket = r->trans[0].to_name;
 	}
 	if (r->kinds & (SF_REC_OPEN | SF_REC_CLOSE))
 		record_options(r, &ev->entry);
@@ -206,6 +222,22 @@ void record_lost(struct sf_record *r, uint64_t count, uint64_t ts_ns, int64_t ts
 	r->kinds = SF_REC_LOST;
 	r->ts_ns = ts_ns + (uint64_t)ts_offset_ns;
 	r->lost = count;
+}
+
+void record_owners(struct sf_record *r, sf_owner_fn owner, void *ctx, const struct sf_key *k,
+		   const struct sf_entry *e)
+{
+	struct sf_owner o;
+	int s;
+
+	for (s = 0; s < 2; s++) {
+		r->has_owner[s] = owner && owner(ctx, k, e, s, &o) && o.pid;
+		if (!r->has_owner[s])
+			continue;
+		r->pid[s] = o.pid;
+		memcpy(r->comm[s], o.comm, sizeof(r->comm[s]));
+		memcpy(r->cgroup[s], o.cgroup, sizeof(r->cgroup[s]));
+	}
 }
 
 void record_endpoint(const struct sf_record *r, int side, char *buf, size_t n)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <netinet/in.h>
 #include "synfin.h"
+#include "lib/socktab.h"
 
 /* What a record reports (sf_record.kinds); one event may carry several. */
 #define SF_REC_TRANS 0x01	/* state transitions: trans[] */
@@ -25,6 +26,8 @@
 #define SF_REC_UPDATE 0x20	/* periodic record of an open connection: age, idle */
 #define SF_REC_STUCK 0x40	/* a side stuck in CLOSE_WAIT/FIN_WAIT2: stuck_* */
 #define SF_REC_LOST 0x80	/* events the kernel could not hand over: lost */
+#define SF_REC_SEEDED 0x100	/* found in the kernel's socket table at start: states */
+#define SF_REC_MISMATCH 0x200	/* a local side's wire and socket states disagree: mm_* */
 
 /* Time spent per state and side (ns), what the close summary adds. */
 struct sf_state_time {
@@ -101,6 +104,15 @@ struct sf_record {
 	__u8 stuck_state_num;
 	uint64_t stuck_for_us;
 	uint64_t lost;
+
+	/* The socket side (every connection kind). */
+	bool seeded;			/* entered from the socket table: opened before synfin */
+	const char *cause;		/* a change no segment showed: why (NULL otherwise) */
+	const char *mm_side, *mm_wire, *mm_socket;	/* mismatch: side, both views */
+	bool has_owner[2];		/* a local side with a process (record_owners) */
+	__u32 pid[2];
+	char comm[2][16];
+	char cgroup[2][SF_CGROUP_LEN];	/* "" at the root */
 };
 
 /*
@@ -118,6 +130,13 @@ void record_stuck(struct sf_record *r, const struct sf_key *k, const struct sf_e
 		  uint64_t now_ns, int64_t ts_offset_ns);
 /* A `lost` record: count events lost, noticed at ts_ns (event clock). */
 void record_lost(struct sf_record *r, uint64_t count, uint64_t ts_ns, int64_t ts_offset_ns);
+
+/*
+ * The processes holding the local sides of connection k/e, from `owner`
+ * (NULL: none known), into a record of that connection.
+ */
+void record_owners(struct sf_record *r, sf_owner_fn owner, void *ctx, const struct sf_key *k,
+		   const struct sf_entry *e);
 
 /* A side's endpoint as one string: "10.0.0.1:80", "[2001:db8::1]:80". */
 void record_endpoint(const struct sf_record *r, int side, char *buf, size_t n);

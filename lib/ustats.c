@@ -44,8 +44,16 @@ int ustats_event(struct sf_ustats *u, const struct sf_event *ev, struct sf_hs_ke
 	int result;
 
 	u->events++;
+	if (ev->type == SF_EV_MISMATCH)
+		u->mismatches++;
 	if (ev->type != SF_EV_STEP)
 		return 0;
+	if (ev->hook == SF_HOOK_SOCKET) {
+		if (ev->ntrans)
+			u->socket_changes++;
+		else if (ev->what & SF_WHAT_NEW)
+			u->seeded++;
+	}
 	if (ev->what & SF_WHAT_OPEN) {
 		if (e->syn_rtt_us) {
 			u->rtt[0][bucket_of(sf_rtt_bounds, SF_RTT_BUCKETS, e->syn_rtt_us / 1e6)]++;
@@ -98,8 +106,13 @@ void ustats_gauges_add(struct sf_ustats *u, const struct sf_key *k, const struct
 	int s;
 	__u32 i;
 
-	if (e->flags & SF_ENTRY_CLOSED)
+	/* A closed record lingers; its TIME_WAIT side is live, as in `ss`. */
+	if (e->flags & SF_ENTRY_CLOSED) {
+		for (s = 0; s < 2; s++)
+			if (e->side[s].state == SF_TIME_WAIT)
+				u->live[s][SF_TIME_WAIT]++;
 		return;
+	}
 	u->live_conns++;
 	if (!(e->flags & SF_ENTRY_OPEN))
 		u->half_open++;

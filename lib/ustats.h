@@ -52,6 +52,10 @@ struct sf_ustats {
 	__u64 rtt_sum_us[2];
 	__u64 dur[SF_DUR_BUCKETS + 1];
 	__u64 dur_sum_us;
+	/* The socket side (lib/socktab.h), appended. */
+	__u64 seeded;			/* records entered from the socket table at start */
+	__u64 socket_changes;		/* local-side changes no segment showed, followed */
+	__u64 mismatches;		/* local sides whose wire and socket states disagreed */
 };
 
 /* Key of the per-port handshake failure map ("hs_fail"). */

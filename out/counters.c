@@ -160,6 +160,15 @@ void metrics_write(FILE *f, const struct sf_snapshot *s)
 			sf_state_name(u->stuck[j].state), u->stuck[j].port,
 			(unsigned long long)u->stuck[j].n);
 	simple(f, "synfin_stuck_events_total", "counter", "stuck events emitted.", u->stuck_events);
+	simple(f, "synfin_seeded_connections_total", "counter",
+	       "Connections entered from the kernel's socket table when the watcher started.",
+	       u->seeded);
+	simple(f, "synfin_socket_changes_total", "counter",
+	       "Local-side state changes that put no segment on the wire (FIN_WAIT2 and "
+	       "TIME_WAIT ends, kills), followed from the socket.", u->socket_changes);
+	simple(f, "synfin_mismatches_total", "counter",
+	       "Local sides whose wire-inferred state and socket state disagreed (the socket "
+	       "was trusted).", u->mismatches);
 
 	simple(f, "synfin_state_transitions_total", "counter",
 	       "Per-side TCP state transitions (kernel side).", s->c[SF_C_TRANSITIONS]);
@@ -262,10 +271,12 @@ void stats_write_json(FILE *f, const struct sf_snapshot *s, const char *ifname)
 		fprintf(f, "%s\"%s\": %llu", j ? ", " : "", parse_errs[j].label,
 			(unsigned long long)s->c[parse_errs[j].idx]);
 	fprintf(f, "}, \"ringbuf_drops\": %llu, \"map_evictions\": %llu, "
-		"\"map_insert_failures\": %llu, \"events\": %llu, \"stuck_events\": %llu}\n",
+		"\"map_insert_failures\": %llu, \"events\": %llu, \"stuck_events\": %llu, "
+		"\"seeded\": %llu, \"socket_changes\": %llu, \"mismatches\": %llu}\n",
 		(unsigned long long)s->c[SF_C_RB_DROPS], (unsigned long long)u->evicted,
 		(unsigned long long)s->c[SF_C_MAP_FULL], (unsigned long long)u->events,
-		(unsigned long long)u->stuck_events);
+		(unsigned long long)u->stuck_events, (unsigned long long)u->seeded,
+		(unsigned long long)u->socket_changes, (unsigned long long)u->mismatches);
 }
 
 void stats_write_text(FILE *f, const struct sf_snapshot *s, bool color)
@@ -324,5 +335,8 @@ void stats_write_text(FILE *f, const struct sf_snapshot *s, bool color)
 		(unsigned long long)u->evicted, (unsigned long long)s->c[SF_C_MAP_FULL],
 		(unsigned long long)(s->c[SF_C_ERR_TRUNC] + s->c[SF_C_ERR_IP] + s->c[SF_C_ERR_TCP] +
 				     s->c[SF_C_ERR_OPTS] + s->c[SF_C_ERR_VLAN]));
+	fprintf(f, "%ssockets%s      %llu seeded at start, %llu changes followed, %llu mismatches\n",
+		b, r, (unsigned long long)u->seeded, (unsigned long long)u->socket_changes,
+		(unsigned long long)u->mismatches);
 }
 

@@ -49,7 +49,41 @@ static const char *json_bool(bool b)
 
 /* ---- JSON ---- */
 
-/* Common JSON prefix: ts, seq, event, conn, endpoints. */
+/* JSON string body, escaped (process names and cgroup paths are the kernel's bytes). */
+static void json_str(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* Local sides' processes: client_pid, client_comm, client_cgroup; absent for remote ends. */
+static void json_owners(struct reporter *r, const struct sf_record *rec)
+{
+	int s;
+
+	for (s = 0; s < 2; s++) {
+		const char *sn = s == SF_CLIENT ? "client" : "server";
+
+		if (!rec->has_owner[s])
+			continue;
+		fprintf(r->o.out, ", \"%s_pid\": %u, \"%s_comm\": \"", sn, rec->pid[s], sn);
+		json_str(r->o.out, rec->comm[s]);
+		fputc('"', r->o.out);
+		if (rec->cgroup[s][0]) {
+			fprintf(r->o.out, ", \"%s_cgroup\": \"", sn);
+			json_str(r->o.out, rec->cgroup[s]);
+			fputc('"', r->o.out);
+		}
+	}
+}
+
+/* Common JSON prefix: ts, seq, event, conn, endpoints, local sides' processes. */
 static void json_head(struct reporter *r, const char *event, const struct sf_record *rec)
 {
 	char tbuf[48];
@@ -65,6 +99,7 @@ static void json_head(struct reporter *r, const char *event, const struct sf_rec
 		fprintf(r->o.out, ", \"vlan\": %u", rec->vlan);
 	if (rec->inner_vlan)
 		fprintf(r->o.out, ", \"inner_vlan\": %u", rec->inner_vlan);
+	json_owners(r, rec);
 }
 
 static void json_segment_fields(struct reporter *r, const struct sf_record *rec)
@@ -91,7 +126,9 @@ static void json_transitions(struct reporter *r, const struct sf_record *rec)
 		json_head(r, "transition", rec);
 		fprintf(r->o.out, ", \"side\": \"%s\", \"from\": \"%s\", \"to\": \"%s\"",
 			t->side_name, t->from_name, t->to_name);
-		if (rec->has_seg)
+		if (rec->cause)
+			fprintf(r->o.out, ", \"cause\": \"%s\"", rec->cause);
+		else if (rec->has_seg)
 			json_segment_fields(r, rec);
 		fprintf(r->o.out, "}\n");
 	}
@@ -137,7 +174,7 @@ static void json_close(struct reporter *r, const struct sf_record *rec)
 		"\"client_missed_bytes\": %u, \"server_missed_bytes\": %u, "
 		"\"client_pkts\": %u, \"server_pkts\": %u, \"closed_by\": \"%s\", "
 		"\"close_kind\": \"%s\", \"half_close\": %s, \"half_close_bytes\": %u, "
-		"\"one_sided\": %s, \"midstream\": %s, \"rst_verdict\": \"%s\", "
+		"\"one_sided\": %s, \"midstream\": %s, \"seeded\": %s, \"rst_verdict\": \"%s\", "
 		"\"client_state\": \"%s\", \"server_state\": \"%s\", "
 		"\"client_retrans\": %u, \"server_retrans\": %u, \"suspicious\": %u, "
 		"\"syn_rtt_us\": %u, \"ack_rtt_us\": %u, \"client_mss\": %u, \"server_mss\": %u, "
@@ -146,9 +183,10 @@ static void json_close(struct reporter *r, const struct sf_record *rec)
 		rec->reason_name, rec->conn_state, rec->history,
 		(unsigned long long)rec->duration_us, (unsigned long long)rec->bytes[SF_CLIENT],
 		(unsigned long long)rec->bytes[SF_SERVER], rec->missed[SF_CLIENT],
-		rec->missed[SF_SERVER], rec->pkts[SF_CLIENT], rec->pkts[SF_SERVER], rec->closed_by, rec->close_kind, json_bool(rec->half_close), rec->half_close_bytes,
-		json_bool(rec->one_sided), json_bool(rec->midstream), rec->rst_verdict,
-		rec->state_name[SF_CLIENT], rec->state_name[SF_SERVER], rec->retrans[SF_CLIENT],
+		rec->missed[SF_SERVER], rec->pkts[SF_CLIENT], rec->pkts[SF_SERVER], rec->closed_by,
+		rec->close_kind, json_bool(rec->half_close), rec->half_close_bytes,
+		json_bool(rec->one_sided), json_bool(rec->midstream), json_bool(rec->seeded),
+		rec->rst_verdict,		rec->state_name[SF_CLIENT], rec->state_name[SF_SERVER], rec->retrans[SF_CLIENT],
 		rec->retrans[SF_SERVER], rec->suspicious, rec->syn_rtt_us, rec->ack_rtt_us,
 		rec->side_mss[SF_CLIENT], rec->side_mss[SF_SERVER], rec->side_wscale[SF_CLIENT],
 		rec->side_wscale[SF_SERVER], json_bool(rec->sack), json_bool(rec->timestamps),
@@ -182,6 +220,21 @@ static void json_stuck(struct reporter *r, const struct sf_record *rec)
 		(unsigned long long)rec->idle_us);
 }
 
+static void json_seeded(struct reporter *r, const struct sf_record *rec)
+{
+	json_head(r, "seeded", rec);
+	fprintf(r->o.out, ", \"client_state\": \"%s\", \"server_state\": \"%s\", "
+		"\"seeded\": true, \"opened\": \"before synfin\"}\n", rec->state_name[SF_CLIENT],
+		rec->state_name[SF_SERVER]);
+}
+
+static void json_mismatch(struct reporter *r, const struct sf_record *rec)
+{
+	json_head(r, "mismatch", rec);
+	fprintf(r->o.out, ", \"side\": \"%s\", \"wire_state\": \"%s\", \"socket_state\": \"%s\", "
+		"\"trusted\": \"socket\"}\n", rec->mm_side, rec->mm_wire, rec->mm_socket);
+}
+
 static void json_lost(struct reporter *r, const struct sf_record *rec)
 {
 	char tbuf[48];
@@ -207,6 +260,10 @@ static void json_write(struct reporter *r, const struct sf_record *rec)
 		json_stuck(r, rec);
 	if (rec->kinds & SF_REC_LOST)
 		json_lost(r, rec);
+	if (rec->kinds & SF_REC_SEEDED)
+		json_seeded(r, rec);
+	if (rec->kinds & SF_REC_MISMATCH)
+		json_mismatch(r, rec);
 }
 
 /* ---- text ---- */
@@ -241,13 +298,31 @@ static void text_head(struct reporter *r, const struct sf_record *rec, int dir_c
 		color(r, C_RESET), (unsigned long long)rec->id, c, dir_char, s);
 }
 
+/* The end of a line: "  server python3[12633]" per local side with a process. */
+static void text_end(struct reporter *r, const struct sf_record *rec)
+{
+	int s;
+
+	for (s = 0; s < 2; s++)
+		if (rec->has_owner[s])
+			fprintf(r->o.out, "  %s %s[%u]", s == SF_CLIENT ? "client" : "server",
+				rec->comm[s], rec->pid[s]);
+	fputc('\n', r->o.out);
+}
+
 /* One line for the segment: what it was, then what it changed or that it was ignored. */
 static void text_segment(struct reporter *r, const struct sf_record *rec)
 {
 	const char *reset = color(r, C_RESET);
 	int i;
 
-	if (!rec->has_seg) {	/* no segment, a timeout */
+	if (rec->cause) {	/* no segment: the socket changed on its own */
+		char why[40];
+
+		snprintf(why, sizeof(why), "(socket: %s)", rec->cause);
+		text_head(r, rec, ' ');
+		fprintf(r->o.out, "%-26s", why);
+	} else if (!rec->has_seg) {	/* no segment, a timeout */
 		text_head(r, rec, ' ');
 		fprintf(r->o.out, "%-26s", "(timeout)");
 	} else {
@@ -271,7 +346,10 @@ static void text_segment(struct reporter *r, const struct sf_record *rec)
 	}
 	if (rec->kinds & SF_REC_PICKUP)
 		fprintf(r->o.out, " picked up mid-stream");
-	fputc('\n', r->o.out);
+	if (rec->cause)
+		text_end(r, rec);
+	else
+		fputc('\n', r->o.out);
 }
 
 static void text_open(struct reporter *r, const struct sf_record *rec)
@@ -286,8 +364,9 @@ static void text_open(struct reporter *r, const struct sf_record *rec)
 	if (rec->wscale)
 		fprintf(r->o.out, " ws %u/%u", (unsigned)rec->side_wscale[SF_CLIENT],
 			(unsigned)rec->side_wscale[SF_SERVER]);
-	fprintf(r->o.out, "%s%s%s%s\n", rec->sack ? " sack" : "", rec->timestamps ? " ts" : "",
+	fprintf(r->o.out, "%s%s%s%s", rec->sack ? " sack" : "", rec->timestamps ? " ts" : "",
 		rec->tfo_data ? " tfo-data" : "", rec->sim_open ? " simultaneous-open" : "");
+	text_end(r, rec);
 }
 
 static void text_close(struct reporter *r, const struct sf_record *rec)
@@ -302,11 +381,12 @@ static void text_close(struct reporter *r, const struct sf_record *rec)
 	fmt_bytes(rec->bytes[SF_CLIENT], cb, sizeof(cb));
 	fmt_bytes(rec->bytes[SF_SERVER], sb, sizeof(sb));
 	text_head(r, rec, 'x');
-	fprintf(r->o.out, "%sclose%s %s%s%s by %s  %s %s  %s  > %s %up  < %s %up%s%s\n",
+	fprintf(r->o.out, "%sclose%s %s%s%s by %s  %s %s  %s  > %s %up  < %s %up%s%s",
 		color(r, C_RED), color(r, C_RESET), why, *kind ? " " : "", kind, rec->closed_by,
 		rec->conn_state, rec->has_history ? rec->history : "-", d, cb, rec->pkts[SF_CLIENT],
 		sb, rec->pkts[SF_SERVER], rec->half_close ? "  half-close" : "",
 		rec->one_sided ? "  one-sided" : "");
+	text_end(r, rec);
 }
 
 static void text_update(struct reporter *r, const struct sf_record *rec)
@@ -332,8 +412,25 @@ static void text_stuck(struct reporter *r, const struct sf_record *rec)
 
 	fmt_us(rec->stuck_for_us, d, sizeof(d));
 	text_head(r, rec, '!');
-	fprintf(r->o.out, "%sstuck%s %s in %s for %s (server port %u)\n", color(r, C_YELLOW),
+	fprintf(r->o.out, "%sstuck%s %s in %s for %s (server port %u)", color(r, C_YELLOW),
 		color(r, C_RESET), rec->stuck_side, rec->stuck_state, d, rec->server_port);
+	text_end(r, rec);
+}
+
+static void text_seeded(struct reporter *r, const struct sf_record *rec)
+{
+	text_head(r, rec, '=');
+	fprintf(r->o.out, "%sseeded%s %s/%s  opened before synfin", color(r, C_CYAN),
+		color(r, C_RESET), rec->state_name[SF_CLIENT], rec->state_name[SF_SERVER]);
+	text_end(r, rec);
+}
+
+static void text_mismatch(struct reporter *r, const struct sf_record *rec)
+{
+	text_head(r, rec, '?');
+	fprintf(r->o.out, "%smismatch%s %s: wire %s, socket %s (socket trusted)", color(r, C_RED),
+		color(r, C_RESET), rec->mm_side, rec->mm_wire, rec->mm_socket);
+	text_end(r, rec);
 }
 
 static void text_lost(struct reporter *r, const struct sf_record *rec)
@@ -360,6 +457,10 @@ static void text_write(struct reporter *r, const struct sf_record *rec)
 		text_stuck(r, rec);
 	if (rec->kinds & SF_REC_LOST)
 		text_lost(r, rec);
+	if (rec->kinds & SF_REC_SEEDED)
+		text_seeded(r, rec);
+	if (rec->kinds & SF_REC_MISMATCH)
+		text_mismatch(r, rec);
 }
 
 void reporter_write(struct reporter *r, const struct sf_record *rec)

@@ -265,6 +265,11 @@ def check_conn(rec, kernel, synfin_by_tuple, nth=0, count=1):
               "midstream"):
         if f in exp:
             want[f] = exp[f]
+    if exp.get("midstream") and "seeded_client_bytes" in exp:
+        # The watcher's end was a socket when it started: seeded from it,
+        # not picked up mid-stream, with the whole connection's bytes.
+        want.update(midstream=False, seeded=True, client_bytes=exp["seeded_client_bytes"],
+                    server_bytes=exp["seeded_server_bytes"])
     # END_end_min_X: at the watcher on that end of the veth, X >= v.
     for f, v in exp.items():
         pre = "%s_end_min_" % END[0]

@@ -381,8 +381,11 @@ class Driver:
     def midstream(self):
         """A connection older than the watchers: it opens and moves data,
         then waits for --go-file (run.sh starts synfin meanwhile), then moves
-        more data and closes. synfin must pick it up mid-stream, count only
-        what it saw, and agree with the kernel from ESTABLISHED on."""
+        more data and closes. Each watcher has one end as a socket of its
+        namespace: it seeds the connection from the socket (seeded, whole
+        byte counts from the socket's sequence numbers), and agrees with the
+        kernel from ESTABLISHED on. (A watcher with no local end would pick
+        it up mid-stream and count only what it saw: client_sent.)"""
         port = self.port("midstream")
         ls = self.listen(socket.AF_INET, self.a.s4, port)
         c = self.client(socket.AF_INET)
@@ -410,7 +413,8 @@ class Driver:
             raise RuntimeError("midstream: data after the client's close")
         a.close()
         self.record("midstream", socket.AF_INET, cport, self.a.c4, self.a.s4, port, 700, cr,
-                    800, sr, reason="fin", closed_by="client", midstream=True)
+                    800, sr, reason="fin", closed_by="client", midstream=True,
+                    seeded_client_bytes=500 + 700, seeded_server_bytes=600 + 800)
 
     def reuse(self):
         """Port reuse: the same client port connects again while the server's

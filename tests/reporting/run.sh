@@ -102,28 +102,35 @@ check stats_prometheus_promtool "stats -o prometheus rejected by promtool" \
 check stats_interval "stats --interval did not repeat" \
 	bash -c "timeout -s INT 2.5 ./synfin stats -i $V0 -o json --interval 1 | test \$(wc -l) -ge 2"
 
-# conns -o json: the half-closed connection, field by field.
+# conns -o json: the half-closed connection, field by field. The client end
+# is a socket of this namespace: the completed connections' TIME_WAIT sides
+# are listed too, as in ss, and the client sides name their process.
 ./synfin conns -i $V0 -o json >"$T/conns.json"
-check conns_json_fields "conns: $(cat "$T/conns.json")" jq -es "length == 1 and (.[0] |
+check conns_json_time_wait "conns: $(cat "$T/conns.json")" jq -es "[.[] | select(.client_state ==
+	\"TIME_WAIT\" and .client_local and .client_time_left_ms > 0 and (.seeded | not))] |
+	length == $NCONN" "$T/conns.json"
+check conns_json_fields "conns: $(cat "$T/conns.json")" jq -es "[.[] | select(.server_state ==
+	\"CLOSE_WAIT\")] | length == 1 and (.[0] |
 	.client_ip == \"$CIP\" and .server_ip == \"$SIP\" and .server_port == 9000 and
 	.client_state == \"FIN_WAIT2\" and .server_state == \"CLOSE_WAIT\" and .client_bytes == 5 and
 	.server_bytes == 0 and .age_us > 3000000 and .idle_us > 2000000 and .syn_rtt_us > 0 and
-	.handshake_done)" "$T/conns.json"
-./synfin conns -i $V0 --color never >"$T/conns.txt"
+	.handshake_done and .client_local and .client_comm == \"python3\" and
+	(.server_local | not) and (has(\"server_pid\") | not))" "$T/conns.json"
+./synfin conns -i $V0 --color never --state fin-wait-2 >"$T/conns.txt"
 check conns_text_aligned "conns text: $(cat "$T/conns.txt")" python3 -c "
-import sys
+import re, sys
 h, r = open('$T/conns.txt').read().splitlines()[:2]
 cols = [i for i in range(len(h)) if h.startswith('CLIENT', i)]
 assert len(cols) == 2 and r.index('FIN_WAIT2') == cols[1], (cols, r)
 assert r.index('$CIP') == cols[0]
-assert r.rstrip().endswith(('s', 'ms')), r"
+assert re.search(r'\d(µs|ms|s)  client python3\[\d+\]$', r.rstrip()), r"
 check conns_sort_bytes "--sort bytes rejected" ./synfin conns -i $V0 --sort bytes
 # --watch in a pseudo-terminal: draws, quits on q, restores the screen.
 if python3 - $V0 >"$T/pty.out" 2>&1 <<'EOF'
 import os, pty, sys, time, select
 pid, fd = pty.fork()
 if pid == 0:
-    os.execv("./synfin", ["synfin", "conns", "-i", sys.argv[1], "--watch"])
+    os.execv("./synfin", ["synfin", "conns", "-i", sys.argv[1], "--watch", "--state", "fin-wait-2"])
 out = b""
 end = time.time() + 2.5
 while time.time() < end:

@@ -10,6 +10,7 @@
 #include "cases.h"
 #include "lib/conntab.h"
 #include "lib/htab.h"
+#include "lib/socktab.h"
 
 /* ---- lifecycle cases through the userspace tracker ---- */
 
@@ -833,6 +834,224 @@ static void test_expiry_close_time(void)
 	tracker_free(tr);
 }
 
+/* ---- the socket side (lib/socktab.c) ---- */
+
+static struct sf_sock_rec sock_rec(const char *l, __u16 lport, const char *r, __u16 rport, __u8 state)
+{
+	struct sf_sock_rec x = { .family = 4, .state = state };
+
+	inet_pton(AF_INET, l, x.laddr);
+	inet_pton(AF_INET, r, x.raddr);
+	x.lport = htons(lport);
+	x.rport = htons(rport);
+	return x;
+}
+
+/* A socket's key is the wire's: either end's view, v4-mapped or not. */
+static void test_sock_key(void)
+{
+	struct sf_sock_rec a = sock_rec("10.0.0.2", 40000, "10.0.0.1", 80, SF_ESTABLISHED);
+	struct sf_sock_rec b = sock_rec("10.0.0.1", 80, "10.0.0.2", 40000, SF_ESTABLISHED);
+	struct sf_key ka, kb, km;
+	__u8 la, lb, lm, mapped_l[16] = { [10] = 0xff, [11] = 0xff }, mapped_r[16];
+
+	sf_sock_key(a.laddr, a.raddr, a.lport, a.rport, 4, &ka, &la);
+	sf_sock_key(b.laddr, b.raddr, b.lport, b.rport, 4, &kb, &lb);
+	ASSERT_TRUE(!memcmp(&ka, &kb, sizeof(ka)), "one key from both ends");
+	ASSERT_EQ(la + lb, 1, "one end is lo, the other hi");
+	ASSERT_EQ(lb, 1, "10.0.0.1 sorts first");
+	memcpy(mapped_r, mapped_l, 16);
+	memcpy(mapped_l + 12, a.laddr, 4);
+	memcpy(mapped_r + 12, a.raddr, 4);
+	sf_sock_key(mapped_l, mapped_r, a.lport, a.rport, 6, &km, &lm);
+	ASSERT_TRUE(!memcmp(&ka, &km, sizeof(ka)), "a v4-mapped socket has the IPv4 key");
+	ASSERT_EQ(km.family, 4, "family 4");
+}
+
+/*
+ * A seeded CLOSE_WAIT server (its peer's FIN taken, its own not sent) then
+ * closes on the wire: the segments are proven against the socket's
+ * sequence numbers, and the record ends as a clean four-way close.
+ */
+static void test_seed_close_wait(void)
+{
+	struct sf_sock s = {};
+	struct sf_entry e;
+	struct sf_step_out o;
+	struct sf_seg fin = {}, ack = {};
+	int server_dir;
+
+	s.rec = sock_rec("10.0.0.1", 80, "10.0.0.2", 40000, SF_CLOSE_WAIT);
+	sf_sock_key(s.rec.laddr, s.rec.raddr, s.rec.lport, s.rec.rport, 4, &s.key, &s.local_lo);
+	s.rec.snd_una = s.rec.snd_nxt = 1001 + 300;	/* ISN 1000, 300 bytes sent */
+	s.rec.bytes_acked = 300;
+	s.rec.rcv_nxt = 5001 + 20 + 1;			/* ISN 5000, 20 bytes, its FIN */
+	s.rec.bytes_received = 21;
+	s.rec.rcv_wnd = 65535;
+	s.rec.snd_wnd = 65535;
+	sf_seed_entry(&e, &s, NULL, true, 1000, 7);
+	ASSERT_EQ(e.side[SF_SERVER].state, SF_CLOSE_WAIT, "server: its socket's state");
+	ASSERT_EQ(e.side[SF_CLIENT].state, SF_FIN_WAIT2, "client: FIN sent and acknowledged");
+	ASSERT_TRUE(e.flags & SF_ENTRY_SEEDED, "marked seeded");
+	ASSERT_FALSE(e.flags & SF_ENTRY_MIDSTREAM, "not a mid-stream guess");
+	ASSERT_EQ(e.side[SF_SERVER].isn, 1000, "server ISN from the byte counts");
+	ASSERT_EQ(e.side[SF_CLIENT].isn, 5000, "client ISN from the byte counts");
+	ASSERT_EQ(e.side[SF_SERVER].bytes, 300, "server bytes");
+	ASSERT_EQ(e.side[SF_CLIENT].bytes, 20, "client bytes, its FIN not counted");
+	server_dir = e.client_dir ^ 1;
+	fin = (struct sf_seg){ .seq = 1301, .ack = 5022, .flags = SF_TH_FIN | SF_TH_ACK,
+			       .win = 500, .dir = (__u8)server_dir };
+	ack = (struct sf_seg){ .seq = 5022, .ack = 1302, .flags = SF_TH_ACK, .win = 500,
+			       .dir = e.client_dir };
+	sf_step(&e, &fin, 2000, &o);
+	ASSERT_EQ(e.side[SF_SERVER].state, SF_LAST_ACK, "server FIN: LAST_ACK");
+	sf_step(&e, &ack, 3000, &o);
+	ASSERT_EQ(e.side[SF_CLIENT].state, SF_TIME_WAIT, "client ACKs the FIN: TIME_WAIT");
+	ASSERT_EQ(e.side[SF_SERVER].state, SF_CLOSED, "server: CLOSED");
+	ASSERT_TRUE(o.what & SF_WHAT_CLOSE, "closed");
+	ASSERT_EQ(e.reason, SF_R_FIN, "reason fin");
+	ASSERT_EQ(e.close_kind, SF_CK_FOUR_WAY, "four-way");
+	ASSERT_EQ(e.first_fin, SF_CLIENT + 1, "the client closed first");
+}
+
+/* An active (client) socket's bytes_acked counts its SYN: ISN and bytes still exact. */
+static void test_seed_client(void)
+{
+	struct sf_sock s = {};
+	struct sf_entry e;
+
+	s.rec = sock_rec("10.0.0.2", 40000, "10.0.0.1", 80, SF_ESTABLISHED);
+	sf_sock_key(s.rec.laddr, s.rec.raddr, s.rec.lport, s.rec.rport, 4, &s.key, &s.local_lo);
+	s.rec.snd_una = s.rec.snd_nxt = 7001 + 100;	/* ISN 7000, 100 bytes */
+	s.rec.bytes_acked = 1 + 100;			/* its SYN, then the data */
+	s.rec.rcv_nxt = 9001 + 50;
+	s.rec.bytes_received = 50;
+	sf_seed_entry(&e, &s, NULL, false, 1000, 1);
+	ASSERT_EQ(e.side[SF_CLIENT].state, SF_ESTABLISHED, "client: its socket's state");
+	ASSERT_EQ(e.side[SF_CLIENT].isn, 7000, "client ISN");
+	ASSERT_EQ(e.side[SF_CLIENT].bytes, 100, "client bytes, its SYN not counted");
+	ASSERT_EQ(e.side[SF_SERVER].isn, 9000, "server ISN");
+	ASSERT_EQ(e.side[SF_SERVER].bytes, 50, "server bytes");
+	ASSERT_EQ(sf_side_of_lo(&e), SF_SERVER, "10.0.0.1 (the server) is the key's lo end");
+}
+
+/* A local side against its socket: which disagreements, with which cause. */
+static void test_sock_differs(void)
+{
+	struct sf_entry e = {};
+	struct sf_sock s = {};
+	int cause;
+
+	e.side[SF_SERVER].state = SF_FIN_WAIT2;
+	ASSERT_EQ(sf_sock_differs(&e, SF_SERVER, NULL, &cause), SF_CLOSED, "gone: CLOSED");
+	ASSERT_EQ(cause, SF_CAUSE_FIN_WAIT2_TIMEOUT, "FIN_WAIT2 gone: fin_wait2_timeout");
+	e.side[SF_SERVER].state = SF_TIME_WAIT;
+	sf_sock_differs(&e, SF_SERVER, NULL, &cause);
+	ASSERT_EQ(cause, SF_CAUSE_TIME_WAIT_END, "TIME_WAIT gone: time_wait_end");
+	e.side[SF_SERVER].state = SF_CLOSED;
+	ASSERT_EQ(sf_sock_differs(&e, SF_SERVER, NULL, &cause), 0, "CLOSED and gone agree");
+	s.rec.state = SF_ESTABLISHED;
+	ASSERT_EQ(sf_sock_differs(&e, SF_SERVER, &s, &cause), SF_ESTABLISHED,
+		  "wire CLOSED, socket ESTABLISHED (an RST it ignored)");
+	ASSERT_EQ(cause, SF_CAUSE_SOCKET_STATE, "a mismatch");
+	e.side[SF_SERVER].state = SF_ESTABLISHED;
+	ASSERT_EQ(sf_sock_differs(&e, SF_SERVER, &s, &cause), 0, "same state: agree");
+}
+
+/* Owners as ss -p: each process once, in pid order, more counted; listeners apart. */
+static void test_sock_owners(void)
+{
+	struct sf_socktab t = {};
+	struct sf_sock_rec r = sock_rec("10.0.0.1", 80, "10.0.0.2", 40000, SF_ESTABLISHED);
+	struct sf_owner_rec o = { .family = 4, .state = SF_ESTABLISHED, .comm = "srv" };
+	struct sf_sock *s;
+	__u32 pids[] = { 30, 10, 30, 20, 40, 50 };
+	size_t i;
+
+	memcpy(o.laddr, r.laddr, 16);
+	memcpy(o.raddr, r.raddr, 16);
+	o.lport = r.lport;
+	o.rport = r.rport;
+	if (!ASSERT_OK(socktab_add(&t, &r), "add"))
+		goto out;
+	socktab_sort(&t);
+	for (i = 0; i < TL_ARRAY_SIZE(pids); i++) {
+		o.pid = pids[i];
+		socktab_add_owner(&t, &o, "/x.slice");
+	}
+	o.state = SF_LISTEN;
+	o.pid = 9;
+	socktab_add_owner(&t, &o, NULL);
+	s = socktab_find(&t, &t.v[0].key, t.v[0].local_lo);
+	if (!ASSERT_OK_PTR(s, "found"))
+		goto out;
+	ASSERT_EQ(s->nowners, SF_MAX_OWNERS, "four kept");
+	ASSERT_EQ(s->more_owners, 1, "one more counted");
+	ASSERT_EQ(s->owner[0].pid, 10, "lowest pid first");
+	ASSERT_EQ(s->owner[3].pid, 40, "in pid order");
+	ASSERT_STREQ(s->owner[0].cgroup, "/x.slice", "cgroup kept");
+	ASSERT_EQ(socktab_listener(&t, 4, htons(80))->pid, 9, "the listener's process");
+	ASSERT_NULL(socktab_find(&t, &t.v[0].key, !t.v[0].local_lo), "the remote end is no socket");
+out:
+	socktab_free(&t);
+}
+
+/*
+ * The rows of conns: a local side whose socket is gone shows CLOSED (and
+ * the row goes when nothing else is open), a closed record lists while a
+ * side is in TIME_WAIT, a socket without a record gets a seeded row.
+ */
+static void test_conn_rows(void)
+{
+	struct sf_socktab t = {};
+	struct sf_sock_rec tw = sock_rec("10.0.0.1", 80, "10.0.0.2", 40001, SF_TIME_WAIT);
+	struct sf_sock_rec lone = sock_rec("10.0.0.1", 80, "10.0.0.3", 40002, SF_ESTABLISHED);
+	struct sf_sock_rec other = sock_rec("127.0.0.1", 5432, "127.0.0.1", 40004, SF_ESTABLISHED);
+	struct sf_sock tmp = {};
+	struct sf_row wire[2] = {};
+	struct sf_conn_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	__u8 ip[4];
+
+	inet_pton(AF_INET, "10.0.0.1", ip);
+	socktab_add_addr(&t, 4, ip, true);
+	tw.kind = SF_SOCK_TW;
+	tw.timer_ms = 59000;
+	socktab_add(&t, &tw);
+	socktab_add(&t, &lone);
+	socktab_add(&t, &other);	/* on lo, not the watched interface */
+	socktab_sort(&t);
+	/* Record 1: local server in FIN_WAIT2 whose socket is gone, client CLOSE_WAIT. */
+	tmp.rec = sock_rec("10.0.0.1", 80, "10.0.0.4", 40003, SF_FIN_WAIT2);
+	sf_sock_key(tmp.rec.laddr, tmp.rec.raddr, tmp.rec.lport, tmp.rec.rport, 4, &tmp.key,
+		    &tmp.local_lo);
+	sf_seed_entry(&wire[0].e, &tmp, NULL, true, 0, 1);
+	wire[0].k = tmp.key;
+	/* Record 2: closed on the wire, the server's TIME_WAIT socket still there. */
+	tmp.rec = tw;
+	sf_sock_key(tw.laddr, tw.raddr, tw.lport, tw.rport, 4, &tmp.key, &tmp.local_lo);
+	sf_seed_entry(&wire[1].e, &tmp, NULL, true, 0, 2);
+	wire[1].k = tmp.key;
+	ASSERT_TRUE(wire[1].e.flags & SF_ENTRY_CLOSED, "TIME_WAIT seeds a closed record");
+	if (!ASSERT_OK(sf_conn_rows(wire, 2, &t, 0, true, &rows, &n, &cap), "rows, all"))
+		goto out;
+	ASSERT_EQ(n, 4, "all: the lo socket too");
+	if (!ASSERT_OK(sf_conn_rows(wire, 2, &t, 0, false, &rows, &n, &cap), "rows"))
+		goto out;
+	if (!ASSERT_EQ(n, 3, "three rows: the interface's sockets"))
+		goto out;
+	ASSERT_EQ(rows[0].e.side[SF_SERVER].state, SF_CLOSED, "socket gone: CLOSED");
+	ASSERT_EQ(rows[0].e.side[SF_CLIENT].state, SF_CLOSE_WAIT, "the remote side as the wire says");
+	ASSERT_TRUE(rows[0].side[SF_SERVER].local && !rows[0].side[SF_CLIENT].local, "local/remote");
+	ASSERT_EQ(rows[1].e.side[SF_SERVER].state, SF_TIME_WAIT, "TIME_WAIT listed");
+	ASSERT_EQ(rows[1].side[SF_SERVER].timer_ms, 59000, "with its time left");
+	ASSERT_FALSE(rows[2].wire, "a socket without a record");
+	ASSERT_EQ(rows[2].e.side[SF_CLIENT].state, SF_ESTABLISHED, "seeded from its socket");
+out:
+	free(rows);
+	socktab_free(&t);
+}
+
 /* ---- lib/conntab.c: what user space remembers, evictions ---- */
 
 struct ct_ctx {
@@ -924,6 +1143,12 @@ static const struct tl_test tests[] = {
 	TL_TEST(parse_canonical_key),
 	TL_TEST(canon_key_order),
 	TL_TEST(expiry_close_time),
+	TL_TEST(sock_key),
+	TL_TEST(seed_close_wait),
+	TL_TEST(seed_client),
+	TL_TEST(sock_differs),
+	TL_TEST(sock_owners),
+	TL_TEST(conn_rows),
 	TL_TEST(conntab_evictions),
 };
 
