@@ -173,6 +173,8 @@ struct sf_side_rec {
 				 * one, or replaced (never in an event: sf_event_fill) */
 #define SF_ENTRY_TFO_DATA 0x10	/* payload on the SYN (TCP Fast Open) */
 #define SF_ENTRY_SIM_OPEN 0x20	/* simultaneous open */
+#define SF_ENTRY_QUIET 0x80	/* created during a SYN flood: no events until its handshake
+				 * completes; user space summarises it (`flood` records) */
 
 /*
  * Zeek history: the letters in first-occurrence order, one 4-bit code per
@@ -299,7 +301,7 @@ enum sf_counter {
 	SF_C_ERR_VLAN,		/* too many VLAN tags / IPv6 ext headers */
 	SF_C_RB_DROPS,		/* ring buffer full: events lost */
 	SF_C_LOCK_FAIL,		/* could not take an entry's lock: segment skipped */
-	SF_C_MAP_FULL,		/* insert into a connection map failed */
+	SF_C_MAP_FULL,		/* a new connection not tracked: its map insert failed (full) */
 	SF_C_NEW_CONNS,		/* connections created */
 	SF_C_HALF_OPEN,		/* connections created in the half-open map */
 	SF_C_OPENED,		/* handshakes completed */
@@ -312,6 +314,11 @@ enum sf_counter {
 	SF_C_RETRANS_FIN,	/* retransmitted FINs */
 	SF_C_RETRANS_DATA,	/* retransmitted data segments */
 	SF_C_TRANSITIONS,	/* per-side state transitions */
+	SF_C_HALF_MOVED,	/* half-open entries moved to the main map (handshake done) */
+	SF_C_HALF_CLOSED,	/* closes decided in the kernel for entries of the half-open map */
+	SF_C_MOVE_FULL,		/* completed handshakes kept in the half-open map: main map full */
+	SF_C_QUIET,		/* half-open connections created during a flood (summarised) */
+	SF_C_SKIP_GONE,		/* segments of an evicted connection, not re-created mid-stream */
 	SF_C_CLOSE_FIN,		/* closes, by reason: SF_C_CLOSE(r), in enum sf_reason order */
 	SF_C_CLOSE_RST,
 	SF_C_CLOSE_REFUSED,
@@ -343,8 +350,10 @@ _Static_assert(SF_C_CLOSE(SF_R_FIN) == SF_C_CLOSE_FIN &&
 #endif
 
 /* Map sizes. */
-#define SF_MAX_CONNS (1 << 20)		/* established connections (LRU) */
+#define SF_MAX_CONNS (1 << 20)		/* established connections (no eviction) */
 #define SF_MAX_HALF_OPEN (1 << 16)	/* half-open connections (LRU) */
+#define SF_MAX_GONE (1 << 14)		/* keys of connections reported evicted (LRU) */
+#define SF_FLOOD_RATE 2000		/* new half-open connections per second that mean a flood */
 #define SF_MAX_PORTS 16			/* --port filter slots */
 #define SF_RINGBUF_BYTES (16 << 20)	/* event ring buffer */
 

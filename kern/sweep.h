@@ -20,4 +20,15 @@ typedef void (*sweep_live_fn)(void *ctx, const struct sf_key *k, const struct sf
 int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to, bool finish,
 	       emit_fn emit, sweep_live_fn live_cb, void *ctx, uint64_t *live);
 
+/* Per map (in fds order): open connections left, connections closed by this sweep. */
+#define SWEEP_MAX_FDS 4
+struct sweep_tally {
+	uint64_t live[SWEEP_MAX_FDS];
+	uint64_t closed[SWEEP_MAX_FDS];
+};
+/* sweep_maps, counting per map into *t (nfds <= SWEEP_MAX_FDS). */
+int sweep_maps_tally(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to,
+		     bool finish, emit_fn emit, sweep_live_fn live_cb, void *ctx,
+		     struct sweep_tally *t);
+
 #endif

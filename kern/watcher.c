@@ -37,6 +37,7 @@ struct watcher {
 	bool ids_lost;			/* an id could not be noted */
 	sweep_live_fn live_cb;		/* the caller's, during a sweep */
 	void *live_ctx;
+	struct watcher_tally tally;	/* what the sweeps counted */
 };
 
 static int on_ring_event(void *ctx, void *data, size_t len)
@@ -115,7 +116,8 @@ static int attach(struct watcher *w, const struct watcher_cfg *cfg)
 int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emit, void *ctx)
 {
 	struct loader_cfg lc = { .ports = cfg->ports, .nports = cfg->nports,
-				 .max_conns = cfg->max_conns, .max_half = cfg->max_half };
+				 .max_conns = cfg->max_conns, .max_half = cfg->max_half,
+				 .flood_rate = cfg->flood_rate };
 	struct watcher *w = calloc(1, sizeof(*w));
 
 	*wp = w;
@@ -197,16 +199,47 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 	/* half_open before conns: an entry moving between them during the
 	 * sweep is then seen in one or the other. */
 	int fds[2] = { bpf_map__fd(w->skel->maps.half_open), bpf_map__fd(w->skel->maps.conns) };
+	struct sweep_tally t;
 	int err;
 
 	w->nids = 0;
 	w->ids_lost = false;
 	w->live_cb = live_cb;
 	w->live_ctx = ctx;
-	err = sweep_maps(fds, 2, now, to, false, sweep_emit, sweep_seen, w, live);
+	err = sweep_maps_tally(fds, 2, now, to, false, sweep_emit, sweep_seen, w, &t);
 	if (err)
 		w->ids_lost = true;
+	*live = t.live[0] + t.live[1];
+	w->tally.live_half = t.live[0];
+	w->tally.live_main = t.live[1];
+	w->tally.swept_half += t.closed[0];
+	w->tally.swept_main += t.closed[1];
 	return err;
+}
+
+void watcher_tally(const struct watcher *w, struct watcher_tally *t)
+{
+	*t = w->tally;
+}
+
+uint64_t watcher_evicted(const struct watcher *w, const uint64_t *c)
+{
+	uint64_t out = c[SF_C_HALF_MOVED] + c[SF_C_HALF_CLOSED] + w->tally.swept_half +
+		       w->tally.live_half;
+
+	/* Live reads race with the programs: never below zero. */
+	return c[SF_C_HALF_OPEN] > out ? c[SF_C_HALF_OPEN] - out : 0;
+}
+
+void watcher_note_gone(struct watcher *w, const struct sf_key *k, uint64_t id)
+{
+	bpf_map_update_elem(bpf_map__fd(w->skel->maps.gone), k, &id, BPF_ANY);
+}
+
+void watcher_detach(struct watcher *w)
+{
+	if (w)
+		detach_all(&w->at);
 }
 
 bool watcher_swept_ids(struct watcher *w, uint64_t **ids, size_t *n)

@@ -25,6 +25,35 @@
 #define SF_REC_UPDATE 0x20	/* periodic record of an open connection: age, idle */
 #define SF_REC_STUCK 0x40	/* a side stuck in CLOSE_WAIT/FIN_WAIT2: stuck_* */
 #define SF_REC_LOST 0x80	/* events the kernel could not hand over: lost */
+#define SF_REC_FLOOD 0x100	/* a SYN flood's interval (or its end), summarised: flood */
+#define SF_REC_OVERLOAD 0x200	/* the connection table full (or no longer): overload */
+
+#define SF_FLOOD_TOP_PORTS 5
+
+/* A flood's interval: what the kernel counted, what the half-open table holds. */
+struct sf_rec_flood {
+	bool ended;			/* the end record: totals over the flood */
+	uint64_t interval_us;		/* since the previous record (the flood's length at end) */
+	uint64_t syns;			/* half-open connections created quietly */
+	uint64_t evicted;		/* half-open connections evicted without a close */
+	uint64_t closed;		/* quiet connections closed (unanswered, refused, reset) */
+	uint64_t half_open;		/* quiet connections in the table now */
+	uint64_t sources;		/* distinct client addresses among them */
+	bool sources_more;		/* more than sources (the count saturated) */
+	unsigned nports;
+	struct { __u16 port; uint64_t n; } ports[SF_FLOOD_TOP_PORTS];	/* top server ports */
+};
+
+/* The connection table full: new connections refused, counted. */
+struct sf_rec_overload {
+	bool ended;			/* the end record: totals over the episode */
+	__u32 max;			/* --max-conns */
+	uint64_t open;			/* connections open at the last sweep */
+	uint64_t refused;		/* segments of new connections not tracked */
+	uint64_t parked;		/* segments of completed handshakes kept half-open */
+	uint64_t skipped;		/* segments of evicted connections, not re-created */
+	uint64_t duration_us;		/* at the end: how long it lasted */
+};
 
 /* Time spent per state and side (ns), what the close summary adds. */
 struct sf_state_time {
@@ -99,6 +128,9 @@ struct sf_record {
 	__u8 stuck_state_num;
 	uint64_t stuck_for_us;
 	uint64_t lost;
+
+	struct sf_rec_flood flood;
+	struct sf_rec_overload overload;
 };
 
 /*

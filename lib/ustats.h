@@ -39,7 +39,8 @@ struct sf_ustats {
 	__u64 ts_offset_ns;		/* realtime - monotonic at start */
 	__u64 sweep_closes[SF_R_NREASONS]; /* closes decided by the sweeper */
 	__u64 hs_reset;			/* handshakes reset after the SYN-ACK */
-	__u64 evicted;			/* connections gone without a close */
+	__u64 evicted;			/* connections gone without a close (counted at the
+					 * tables: watcher_evicted), reported or not */
 	__u64 events;			/* events reported */
 	__u64 stuck_events;		/* `stuck` events emitted */
 	__u64 live[2][SF_NSTATES];	/* open connections by side and state */
@@ -52,6 +53,9 @@ struct sf_ustats {
 	__u64 rtt_sum_us[2];
 	__u64 dur[SF_DUR_BUCKETS + 1];
 	__u64 dur_sum_us;
+	__u64 evicted_reported;		/* of them, reported one by one (`close` evicted) */
+	__u64 flood_records;		/* `flood` records written */
+	__u64 overloads;		/* times the connection table became full */
 };
 
 /* Key of the per-port handshake failure map ("hs_fail"). */
