@@ -235,6 +235,7 @@ struct watch {
 	} over;
 	uint64_t last_c[SF_NCOUNTERS];	/* the kernel's counters at the previous sweep */
 	uint64_t last_evicted, last_half_closed;
+	uint64_t published_events, published_ns;	/* publish_events() */
 };
 
 /* A flood's half-open entry: summarised, never a line of its own. */
@@ -267,16 +268,31 @@ static void deliver(void *ctx, const struct sf_event *ev)
 		diagram_record(w->dia, &rec);
 }
 
-/* The exposition for one scrape: fresh kernel counters, the sweep's gauges. */
+/*
+ * The exposition for one scrape, on the HTTP server's thread: fresh kernel
+ * counters, and the user-space numbers as the loop last published them
+ * (maps only: w->u is the loop's).
+ */
 static void fill_metrics(void *ctx, FILE *f)
 {
 	struct watch *w = ctx;
 	struct sf_snapshot s;
 
-	watcher_publish(w->kw, &w->u);
 	if (watcher_snapshot(w->kw, &s) == 0)
 		metrics_write(f, &s);
 	snapshot_free(&s);
+}
+
+/* Publish the user-space numbers when events moved them, at most every 50 ms. */
+static void publish_events(struct watch *w, uint64_t now)
+{
+	static const uint64_t every_ns = 50000000ull;
+
+	if (w->u.events == w->published_events || now - w->published_ns < every_ns)
+		return;
+	watcher_publish(w->kw, &w->u);
+	w->published_events = w->u.events;
+	w->published_ns = now;
 }
 
 /* Report ring-buffer losses in-band, as soon as the counter moves. */
@@ -498,7 +514,13 @@ static int open_outputs(struct watch *w)
 		fprintf(stderr, "synfin watch: out of memory\n");
 		return EXIT_RUNTIME;
 	}
-	if (o->metrics && !(w->ms = metrics_listen(o->metrics)))
+	return 0;
+}
+
+/* After the watcher: scrapes read its maps from the server's thread. */
+static int open_metrics(struct watch *w)
+{
+	if (w->o.metrics && !(w->ms = metrics_listen(w->o.metrics, fill_metrics, w)))
 		return EXIT_RUNTIME;
 	return 0;
 }
@@ -551,9 +573,12 @@ static int watch_open(struct watch *w)
 	err = open_outputs(w);
 	if (!err)
 		err = watcher_open(&w->kw, &cfg, deliver, w);
+	if (!err) {
+		watcher_publish(w->kw, &w->u);
+		err = open_metrics(w);
+	}
 	if (err)
 		return err;
-	watcher_publish(w->kw, &w->u);
 	/*
 	 * Whole lines, flushed once per pass of the loop (every batch the ring
 	 * buffer hands over): pipes see each event at once, without one write()
@@ -572,10 +597,9 @@ static int watch_run(struct watch *w)
 
 	w->last_update = start;
 	while (!cli_stop && !err) {
-		struct pollfd pfd[16] = { { .fd = watcher_ring_fd(w->kw), .events = POLLIN } };
-		int npfd = 1 + metrics_pollfds(w->ms, pfd + 1, 15);
+		struct pollfd pfd = { .fd = watcher_ring_fd(w->kw), .events = POLLIN };
 
-		if (poll(pfd, (nfds_t)npfd, 100) < 0 && errno != EINTR) {
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
 			fprintf(stderr, "synfin watch: poll failed: %s\n", strerror(errno));
 			return EXIT_RUNTIME;
 		}
@@ -589,7 +613,7 @@ static int watch_run(struct watch *w)
 			last_sweep = now;
 		}
 		fflush(stdout);
-		metrics_serve(w->ms, fill_metrics, w);
+		publish_events(w, now);
 		if (w->o.duration_ns && now - start >= w->o.duration_ns)
 			break;
 	}
@@ -671,9 +695,9 @@ static int watch_summary(struct watch *w)
 /* Undo whatever watch_open did; safe to call after a failure at any step. */
 static void watch_close(struct watch *w)
 {
-	watcher_close(&w->kw);
-	metrics_close(w->ms);
+	metrics_close(w->ms);	/* first: its thread reads the watcher's maps */
 	w->ms = NULL;
+	watcher_close(&w->kw);
 	diagram_free(w->dia);
 	w->dia = NULL;
 	reporter_free(w->rep);
