@@ -236,6 +236,7 @@ struct watch {
 	uint64_t last_c[SF_NCOUNTERS];	/* the kernel's counters at the previous sweep */
 	uint64_t last_evicted, last_half_closed;
 	uint64_t published_events, published_ns;	/* publish_events() */
+	bool flooding;			/* this sweep: a flood on, or starting */
 };
 
 /* A flood's half-open entry: summarised, never a line of its own. */
@@ -255,6 +256,10 @@ static void deliver(void *ctx, const struct sf_event *ev)
 		watcher_count_failure(w->kw, &fail);
 	/* The sweeper's closes of a flood's entries: in the `flood` records. */
 	if (quiet(&ev->entry))
+		return;
+	/* During a flood, handshakes that never completed are its to count. */
+	if (w->flooding && (ev->what & SF_WHAT_CLOSE) && ev->hook == SF_HOOK_SWEEP &&
+	    !(ev->entry.flags & SF_ENTRY_OPEN))
 		return;
 	if ((ev->what & SF_WHAT_CLOSE) && ev->entry.reason == SF_R_EVICTED &&
 	    ev->hook == SF_HOOK_SWEEP) {
@@ -465,6 +470,7 @@ static void watch_sweep(struct watch *w, uint64_t now)
 	ustats_gauges_reset(&w->u);
 	flood_tally_reset(w->ft);
 	have = !watcher_counters(w->kw, before);
+	w->flooding = w->flood.on || (have && before[SF_C_QUIET] != w->last_c[SF_C_QUIET]);
 	/* Evictions are what the sweep did not see: only with every id noted. */
 	if (!watcher_sweep(w->kw, now, &w->o.t.to, sweep_live, w, &w->live) &&
 	    watcher_swept_ids(w->kw, &ids, &nids))

@@ -93,7 +93,8 @@ static int ensure_bpffs(const char *dir, const char *cmd, bool may_mount)
  */
 static bool map_users(__u32 map_id, __u32 *ids_out, __u32 *n)
 {
-	__u32 id = 0, ids[64], i;
+	/* Zeroed: the kernel fills it through a pointer valgrind cannot follow. */
+	__u32 id = 0, ids[64] = { 0 }, i;
 
 	while (bpf_prog_get_next_id(id, &id) == 0) {
 		struct bpf_prog_info info = {};

@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit prog replay e2e reporting install service)
+[ ${#suites[@]} -eq 0 ] && suites=(unit prog replay e2e reporting install service overload)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for s in "${suites[@]}"; do
