@@ -38,17 +38,17 @@ int check_privileges(const char *cmd)
 	}
 	admin = eff >> SF_CAP_SYS_ADMIN & 1;
 	if (!(eff >> SF_CAP_BPF & 1) && !admin)
-		strcat(missing, ", CAP_BPF (to load BPF programs)");
+		strcat(missing, ", CAP_BPF (or CAP_SYS_ADMIN: to load BPF programs)");
 	if (!(eff >> SF_CAP_NET_ADMIN & 1))
 		strcat(missing, ", CAP_NET_ADMIN (to attach to an interface)");
 	if (!(eff >> SF_CAP_PERFMON & 1) && !admin)
 		strcat(missing, ", CAP_PERFMON (for the programs' packet and time reads)");
 	if (!missing[0])
 		return 0;
-	fprintf(stderr, "synfin %s: missing capabilit%s %s%s; run it as root with its "
-		"capabilities (sudo), or grant them (e.g. systemd AmbientCapabilities=CAP_BPF "
-		"CAP_NET_ADMIN CAP_PERFMON)\n", cmd, strchr(missing + 2, ',') ? "ies" : "y",
-		missing + 2, geteuid() == 0 ? " (running as root, but without them)" : "");
+	fprintf(stderr, "synfin %s: needs root or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON; "
+		"missing %s%s; run it with sudo, or grant them (setcap, or systemd's "
+		"AmbientCapabilities=)\n", cmd, missing + 2,
+		geteuid() == 0 ? " (root, but without them)" : "");
 	return -EPERM;
 }
 

@@ -235,7 +235,7 @@ errors() {
 	ns_up || { fail errors "cannot create the namespaces"; return; }
 	out=$(ip netns exec $NS_S setpriv --inh-caps=-bpf,-sys_admin --bounding-set=-bpf,-sys_admin \
 		"$SYNFIN" watch -i sfo-s0 -d 1 2>&1 >/dev/null); rc=$?
-	if [ $rc -eq 1 ] && grep -q "missing capability CAP_BPF" <<<"$out"; then
+	if [ $rc -eq 1 ] && grep -q "missing CAP_BPF" <<<"$out"; then
 		pass "capability_error (root without CAP_BPF/CAP_SYS_ADMIN: $out)"
 	else
 		fail capability_error "rc $rc: $out"
