@@ -38,6 +38,7 @@ struct cli_track_opts {
 	struct sf_timeouts to;
 	bool diagram;
 	const char *svg;
+	bool no_vlan;		/* --no-vlan: VLAN ids not in the connection key */
 };
 
 /* What `stats` and `conns` (readers of a running watcher) both take. */
@@ -51,7 +52,7 @@ struct cli_reader_opts {
 
 /* getopt values of the shared long options; a command numbers its own from CLI_O_NEXT. */
 enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGRAM, CLI_O_SVG,
-       CLI_O_PIN, CLI_O_COLOR, CLI_O_NEXT };
+       CLI_O_PIN, CLI_O_COLOR, CLI_O_NO_VLAN, CLI_O_NEXT };
 
 /* The shared entries of a struct option table (short options "o:p:v"). */
 #define CLI_TRACK_LONGOPTS \
@@ -62,6 +63,7 @@ enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGR
 	{ "idle-timeout", required_argument, 0, CLI_O_IDLE_TIMEOUT }, \
 	{ "diagram", no_argument, 0, CLI_O_DIAGRAM }, \
 	{ "svg", required_argument, 0, CLI_O_SVG }, \
+	{ "no-vlan", no_argument, 0, CLI_O_NO_VLAN }, \
 	{ "verbose", no_argument, 0, 'v' }
 
 /* The shared entries of a reader's option table (short options "i:o:"). */

@@ -7,6 +7,7 @@
 #ifndef SYNFIN_KERN_LOADER_H
 #define SYNFIN_KERN_LOADER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "synfin.h"
 
@@ -23,6 +24,8 @@ struct loader_cfg {
 	__u32 max_conns;	/* table sizes; 0 keeps the object's own */
 	__u32 max_half;
 	__u32 flood_rate;	/* half-open creations/s that mean a flood; 0: off */
+	bool no_vlan;		/* --no-vlan: VLAN ids not in the key */
+	bool tc_vlan_meta;	/* tc reads offloaded VLAN tags (ingress is tc too) */
 };
 
 /*

@@ -117,7 +117,8 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 {
 	struct loader_cfg lc = { .ports = cfg->ports, .nports = cfg->nports,
 				 .max_conns = cfg->max_conns, .max_half = cfg->max_half,
-				 .flood_rate = cfg->flood_rate };
+				 .flood_rate = cfg->flood_rate,
+				 .no_vlan = cfg->no_vlan, .tc_vlan_meta = cfg->mode == MODE_TC };
 	struct watcher *w = calloc(1, sizeof(*w));
 
 	*wp = w;

@@ -32,6 +32,7 @@ struct dconn {
 	char client[64], server[64];
 	__u32 pkts[2];
 	__u64 bytes[2];
+	__u32 missed[2];	/* bytes proven but never seen, at the last event */
 	struct drow *rows;
 	size_t n, cap;
 	bool open;			/* still open at the end */
@@ -131,8 +132,8 @@ static void dia_time(uint64_t ns, bool unicode, char *buf, size_t n)
 static void fold(struct diagram *d, struct dconn *c, const struct sf_record *rec, int own_side,
 		 __u32 own_len, uint64_t ts)
 {
-	int64_t pk[2], by[2];
-	char a[24], b[24];
+	int64_t pk[2], by[2], gap[2];
+	char a[24], b[24], g[64] = "";
 	struct drow *r;
 	int s;
 
@@ -144,18 +145,29 @@ static void fold(struct diagram *d, struct dconn *c, const struct sf_record *rec
 			pk[s] = 0;
 		if (by[s] < 0)
 			by[s] = 0;
+		gap[s] = (int64_t)rec->missed[s] - c->missed[s];
 	}
-	if (pk[0] + pk[1] <= 0)
+	if (pk[0] + pk[1] <= 0 && gap[0] <= 0 && gap[1] <= 0)
 		return;
 	r = add_row(c, ROW_FOLD, ts);
 	if (!r)
 		return;
+	/* Bytes a later segment or ACK proved but the hook never saw. */
+	for (s = 0; s < 2; s++) {
+		char n[24];
+
+		if (gap[s] <= 0)
+			continue;
+		dia_bytes((uint64_t)gap[s], n, sizeof(n));
+		snprintf(g + strlen(g), sizeof(g) - strlen(g), ", gap: %s %s not seen", n,
+			 s == SF_CLIENT ? (d->o.unicode ? "→" : "->") : (d->o.unicode ? "←" : "<-"));
+	}
 	dia_bytes((uint64_t)by[0], a, sizeof(a));
 	dia_bytes((uint64_t)by[1], b, sizeof(b));
-	snprintf(r->text, sizeof(r->text), "%s %lld segment%s, %s %s, %s %s %s",
+	snprintf(r->text, sizeof(r->text), "%s %lld segment%s, %s %s, %s %s%s %s",
 		 d->o.unicode ? "…" : "...", (long long)(pk[0] + pk[1]),
 		 pk[0] + pk[1] == 1 ? "" : "s", a, d->o.unicode ? "→" : "->", b,
-		 d->o.unicode ? "←" : "<-", d->o.unicode ? "…" : "...");
+		 d->o.unicode ? "←" : "<-", g, d->o.unicode ? "…" : "...");
 }
 
 static void remember(struct dconn *c, const struct sf_record *rec)
@@ -165,6 +177,7 @@ static void remember(struct dconn *c, const struct sf_record *rec)
 	for (s = 0; s < 2; s++) {
 		c->pkts[s] = rec->pkts[s];
 		c->bytes[s] = rec->bytes[s];
+		c->missed[s] = rec->missed[s];
 	}
 }
 

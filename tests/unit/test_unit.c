@@ -23,19 +23,27 @@ static void collect_cb(void *ctx, const struct sf_event *ev)
  * Parse a frame the way a NIC hands it over: copied 2 bytes into an aligned
  * buffer (NET_IP_ALIGN), so the IP header is 4-byte aligned.
  */
-static int parse_frame(const __u8 *frame, size_t len, struct sf_pkt *pk)
+static int parse_frame_wire(const __u8 *frame, size_t len, size_t wire, struct sf_pkt *pk)
 {
 	static __u8 mem[TC_MAX_FRAME + 8] __attribute__((aligned(8)));
 	__u8 *buf = mem + 2;
-	struct sf_cursor cur = { .pos = buf, .end = buf + len, .base = buf };
+	struct sf_cursor cur = { .pos = buf, .end = buf + len, .base = buf, .wire = wire };
 	int rc;
 
 	memcpy(buf, frame, len);
 	memset(pk, 0, sizeof(*pk));
 	rc = sf_parse_eth(&cur, pk);
-	if (rc == SF_P_TCP)
+	if (rc == SF_P_TCP) {
 		sf_read_opts(pk, buf, buf + len);
+		/* As the hooks and capture.c do: the VLAN ids into the key. */
+		sf_key_set_vlan(&pk->key, sf_vlan_ids(buf, buf + len));
+	}
 	return rc;
+}
+
+static int parse_frame(const __u8 *frame, size_t len, struct sf_pkt *pk)
+{
+	return parse_frame_wire(frame, len, len, pk);
 }
 
 /* One lifecycle case: its frames through the parser and the tracker. */
@@ -56,9 +64,10 @@ static void run_case(const struct sf_case *c)
 
 		now += c->segs[i].gap_ms * 1000000ull + 1000;
 		if (!ASSERT_NEQ(len, 0, "frame fits") ||
-		    !ASSERT_EQ(parse_frame(buf, len, &pk), SF_P_TCP, "segment parses as TCP"))
+		    !ASSERT_EQ(parse_frame(buf, len, &pk), tc_parse_rc(c, i), "parse result"))
 			goto out;
-		tracker_packet(tr, &pk, now);
+		if (tc_parse_rc(c, i) == SF_P_TCP)
+			tracker_packet(tr, &pk, now);
 	}
 	now += c->end_gap_ms * 1000000ull;
 	tracker_expire(tr, now);
@@ -463,6 +472,14 @@ static int parse_len(const __u8 *buf, size_t len)
 	return parse_frame(buf, len, &pk);
 }
 
+/* The first `len` bytes of a `wire`-byte frame, as a capture cut by its snap length. */
+static int parse_cut(const __u8 *buf, size_t len, size_t wire)
+{
+	struct sf_pkt pk;
+
+	return parse_frame_wire(buf, len, wire, &pk);
+}
+
 static void test_parse_good_syn(void)
 {
 	__u8 buf[TC_MAX_FRAME];
@@ -497,7 +514,7 @@ static void check_truncations(__u8 *buf, size_t len, size_t hdr_end, const char 
 
 	for (k = 0; k <= len; k++) {
 		snprintf(msg, sizeof(msg), "%s cut at %zu", what, k);
-		if (!ASSERT_EQ(parse_len(buf, k), k < hdr_end ? SF_P_TRUNC : SF_P_TCP, msg))
+		if (!ASSERT_EQ(parse_cut(buf, k, len), k < hdr_end ? SF_P_TRUNC : SF_P_TCP, msg))
 			break;
 	}
 }
@@ -675,7 +692,7 @@ static void test_parse_ipv6_ext(void)
 	buf[14 + 40 + 16] = 17;	/* routing header says UDP follows */
 	ASSERT_EQ(parse_len(buf, len), SF_P_NOT_TCP, "UDP after extension headers");
 	len = v6_chain(buf, three, 3);
-	ASSERT_EQ(parse_len(buf, 14 + 40 + 12), SF_P_TRUNC, "cut inside the second header");
+	ASSERT_EQ(parse_cut(buf, 14 + 40 + 12, len), SF_P_TRUNC, "cut inside the second header");
 }
 
 static void test_parse_ipv4_fragments(void)
@@ -777,6 +794,21 @@ static void expiry_emit(void *ctx, const struct sf_event *ev)
 		expiry_closes[expiry_nclose++] = *ev;
 }
 
+/* A SYN from 10.0.0.0:40000 to 11.0.0.0:80 (the key's lo and hi ends). */
+static void syn_10_to_11(struct sf_pkt *pk)
+{
+	memset(pk, 0, sizeof(*pk));
+	pk->key.family = 4;
+	pk->key.addr_lo[0] = 10;
+	pk->key.addr_hi[0] = 11;
+	pk->key.port_lo = htons(40000);
+	pk->key.port_hi = htons(80);
+	pk->sport = 40000;
+	pk->dport = 80;
+	pk->seg.flags = SF_TH_SYN;
+	pk->seg.seq = 1000;
+}
+
 /*
  * A timed-out connection closes at the moment its timeout ran out (last
  * segment + timeout), not when a sweep or the end of a capture noticed it.
@@ -791,16 +823,7 @@ static void test_expiry_close_time(void)
 
 	if (!ASSERT_OK_PTR(tr, "tracker_new"))
 		return;
-	memset(&pk, 0, sizeof(pk));
-	pk.key.family = 4;
-	pk.key.addr_lo[0] = 10;
-	pk.key.addr_hi[0] = 11;
-	pk.key.port_lo = htons(40000);
-	pk.key.port_hi = htons(80);
-	pk.sport = 40000;
-	pk.dport = 80;
-	pk.seg.flags = SF_TH_SYN;
-	pk.seg.seq = 1000;
+	syn_10_to_11(&pk);
 	expiry_nclose = 0;
 	tracker_packet(tr, &pk, t0);
 	/* The capture ends an hour later: the SYN gave up 130 s after it was sent. */
@@ -855,16 +878,7 @@ static void test_conntab_evictions(void)
 
 	if (!ASSERT_OK_PTR(c.tab, "conntab_new") || !ASSERT_OK_PTR(tr, "tracker_new"))
 		goto out;
-	memset(&pk, 0, sizeof(pk));
-	pk.key.family = 4;
-	pk.key.addr_lo[0] = 10;
-	pk.key.addr_hi[0] = 11;
-	pk.key.port_lo = htons(40000);
-	pk.key.port_hi = htons(80);
-	pk.sport = 40000;
-	pk.dport = 80;
-	pk.seg.flags = SF_TH_SYN;
-	pk.seg.seq = 1000;
+	syn_10_to_11(&pk);
 	tracker_packet(tr, &pk, t0);	/* connection 1: a SYN, still open */
 	ASSERT_EQ(conntab_evictions(c.tab, t0 + 1, seen, 1, t0 + 2, ct_evicted, &c), 0,
 		  "the sweep saw it: not evicted");
