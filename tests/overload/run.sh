@@ -25,10 +25,10 @@ want() { [ -z "${ONLY:-}" ] || grep -qw "$1" <<<"$ONLY"; }
 
 # Each verdict says how long its test took: the suite must stay short.
 LAST=$SECONDS
-took() { local d=$((SECONDS - LAST)); LAST=$SECONDS; echo "[${d}s]"; }
-pass() { echo "PASS overload/$1 $(took)"; }
-fail() { echo "FAIL overload/$1: $2 $(took)"; }
-skip() { echo "SKIP overload/$1: $2 $(took)"; }
+took() { TOOK="[$((SECONDS - LAST))s]"; LAST=$SECONDS; }
+pass() { took; echo "PASS overload/$1 $TOOK"; }
+fail() { took; echo "FAIL overload/$1: $2 $TOOK"; }
+skip() { took; echo "SKIP overload/$1: $2 $TOOK"; }
 
 if [ "$(id -u)" -ne 0 ]; then
 	skip all "needs root (network namespaces, loading BPF)"
