@@ -16,7 +16,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -std=gnu11
 DEPFLAGS = -MMD -MP
 INCLUDES := -I$(OUTPUT) -Ibpf -I.
-LDLIBS := -lbpf -lelf -lz -lpcap -lm
+LDLIBS := -lbpf -lelf -lz -lpcap -lmicrohttpd -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	-Ivmlinux -Ibpf -Wall -Wno-unused-function

@@ -58,6 +58,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* --port filter: set by the loader before load (0 ports = all). */
 const volatile __u16 cfg_ports[SF_MAX_PORTS] = {};
 const volatile __u32 cfg_nports = 0;
+/* New half-open connections per second beyond which they are quiet (0: never). */
+const volatile __u32 cfg_flood_rate = SF_FLOOD_RATE;
 /* --no-vlan: VLAN ids stay out of the key (one connection across VLANs). */
 const volatile __u8 cfg_no_vlan = 0;
 /*
@@ -68,9 +70,23 @@ const volatile __u8 cfg_no_vlan = 0;
  */
 const volatile __u8 cfg_tc_vlan_meta = 0;
 
-/* Connections whose handshake completed, or picked up mid-stream. */
+/*
+ * The flood detector: half-open creations in the current ~1 s window
+ * (ns >> 30) and in the previous one. Racy across CPUs on purpose: an
+ * estimate is enough to decide, and the counters stay exact.
+ */
+__u64 flood_win = 0;
+__u64 flood_n = 0;
+__u64 flood_prev = 0;
+
+/*
+ * Connections whose handshake completed, or picked up mid-stream. A plain
+ * hash, not LRU: a full table keeps what it tracks and refuses what is new
+ * (counted), rather than evicting live connections that would come back as
+ * mid-stream records with guessed roles. Entries leave on close or timeout.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SF_MAX_CONNS);
 	__type(key, struct sf_key);
 	__type(value, struct sf_entry);
@@ -83,6 +99,18 @@ struct {
 	__type(key, struct sf_key);
 	__type(value, struct sf_entry);
 } half_open SEC(".maps");
+
+/*
+ * Keys of connections user space reported evicted (from the half-open map):
+ * their later segments must not re-create them as mid-stream records.
+ * Written by user space, read here; old keys age out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SF_MAX_GONE);
+	__type(key, struct sf_key);
+	__type(value, __u64);
+} gone SEC(".maps");
 
 /* Events to the reporter: one per state-changing segment. */
 struct {
@@ -233,6 +261,41 @@ static __always_inline void count_step(struct sf_counters *cs, const struct sf_s
 		sf_count_step(cs->c, o, e);
 }
 
+/*
+ * Whether user space reported the connection on k evicted. A global
+ * function: the verifier checks it once, and a map lookup inline here
+ * tripled the tc program's verification (states no longer pruned).
+ */
+__noinline int sf_gone(const struct sf_key *k)
+{
+	return k && bpf_map_lookup_elem(&gone, k) != NULL;
+}
+
+/* A flood's half-open entry: its events are summarised in user space. */
+static __always_inline int quiet(const struct sf_entry *e)
+{
+	return (e->flags & (SF_ENTRY_QUIET | SF_ENTRY_OPEN)) == SF_ENTRY_QUIET;
+}
+
+/*
+ * One more half-open creation at now; whether a flood is on: more than
+ * cfg_flood_rate in this window so far, or in the previous one.
+ */
+static __always_inline int flood_on(__u64 now)
+{
+	__u64 win = now >> 30, n;
+
+	if (!cfg_flood_rate)
+		return 0;
+	if (flood_win != win) {
+		flood_prev = flood_win + 1 == win ? flood_n : 0;
+		flood_n = 0;
+		flood_win = win;
+	}
+	n = __sync_fetch_and_add(&flood_n, 1);
+	return n >= cfg_flood_rate || flood_prev >= cfg_flood_rate;
+}
+
 /* Find the entry for a key: the main map first, then the half-open one. */
 static __always_inline struct sf_entry *find(const struct sf_key *k, int *in_half)
 {
@@ -344,7 +407,10 @@ static __always_inline struct sf_entry *lookup(struct sf_counters *cs, __u8 hook
 		if (!(e->flags & SF_ENTRY_CLOSED)) {
 			sf_close(e, SF_R_REUSED, now, o);
 			count_step(cs, o, e);
-			emit(cs, SF_EV_STEP, hook, now, pk, o, e);
+			if (*in_half)
+				count(cs, SF_C_HALF_CLOSED);
+			if (!quiet(e))
+				emit(cs, SF_EV_STEP, hook, now, pk, o, e);
 			*what = SF_WHAT_REUSED;
 		}
 		e->flags |= SF_ENTRY_MOVED;	/* others must not step the old record */
@@ -366,13 +432,19 @@ static __always_inline struct sf_entry *create(struct sf_counters *cs, __u64 now
 {
 	struct sf_entry *e, *tmp;
 	__u32 zero = 0;
+	int gone_seg;
 
-	tmp = bpf_map_lookup_elem(&scratch, &zero);
+	/* An evicted connection's later segments: not a new connection. */
+	gone_seg = !(pk->seg.flags & SF_TH_SYN) && sf_gone(&pk->key);
+	count(cs, gone_seg ? SF_C_SKIP_GONE : SF_NCOUNTERS);	/* SF_NCOUNTERS: none */
+	tmp = gone_seg ? NULL : bpf_map_lookup_elem(&scratch, &zero);
 	if (!tmp)
 		return NULL;
 	sf_conn_init(tmp, &pk->seg, pk->sport, pk->dport, now,
 		     __sync_fetch_and_add(&next_conn_id, 1) + 1);
 	*in_half = !(tmp->flags & SF_ENTRY_OPEN);
+	if (*in_half && flood_on(now))
+		tmp->flags |= SF_ENTRY_QUIET;
 	if (bpf_map_update_elem(*in_half ? (void *)&half_open : (void *)&conns, &pk->key, tmp,
 				BPF_NOEXIST)) {
 		/* Lost a race with the other direction's CPU, or full. */
@@ -384,6 +456,8 @@ static __always_inline struct sf_entry *create(struct sf_counters *cs, __u64 now
 	} else {
 		count(cs, SF_C_NEW_CONNS);
 		count(cs, *in_half ? SF_C_HALF_OPEN : SF_C_MIDSTREAM);
+		if (tmp->flags & SF_ENTRY_QUIET)
+			count(cs, SF_C_QUIET);
 		*what |= SF_WHAT_NEW;
 		e = bpf_map_lookup_elem(*in_half ? (void *)&half_open : (void *)&conns, &pk->key);
 		if (!e)
@@ -409,12 +483,19 @@ static __always_inline void step(struct sf_entry *e, const struct sf_pkt *pk, __
 		e->side[(pk->seg.dir == e->client_dir ? SF_CLIENT : SF_SERVER) & 1].pkts += segs - 1;
 }
 
-/* Report phase: the step's counters, and its event when it changed something. */
+/*
+ * Report phase: the step's counters, and its event when it changed
+ * something -- except for a flood's half-open entries (counted only).
+ */
 static __always_inline void report(struct sf_counters *cs, __u8 hook, __u64 now,
 				   const struct sf_pkt *pk, const struct sf_step_out *o,
-				   const struct sf_entry *e)
+				   const struct sf_entry *e, int in_half)
 {
 	count_step(cs, o, e);
+	if (in_half && (o->what & SF_WHAT_CLOSE))
+		count(cs, SF_C_HALF_CLOSED);
+	if (quiet(e))
+		return;
 	if (o->suspicious)
 		emit(cs, SF_EV_SUSPICIOUS, hook, now, pk, o, e);
 	else if (o->ntrans || (o->what & (SF_WHAT_OPEN | SF_WHAT_CLOSE | SF_WHAT_NEW)))
@@ -443,9 +524,11 @@ static __always_inline void release(struct sf_counters *cs, const struct sf_key 
 				 * otherwise release. */
 				entry_unlock(e);
 				bpf_map_delete_elem(&half_open, k);
+				count(cs, SF_C_HALF_MOVED);
 				return;
 			}
-			count(cs, SF_C_MAP_FULL);
+			/* Main map full: it stays here, tracked, until there is room. */
+			count(cs, SF_C_MOVE_FULL);
 			e->flags &= ~SF_ENTRY_MOVED;
 		}
 	}
@@ -515,7 +598,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		      bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
 	step(e, &pk, now, segs, &o);
 	o.what |= what;
-	report(cs, hook, now, &pk, &o, e);
+	report(cs, hook, now, &pk, &o, e, in_half);
 	release(cs, &pk.key, e, in_half);
 	return 0;
 }

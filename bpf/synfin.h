@@ -188,6 +188,8 @@ struct sf_side_rec {
 				 * one, or replaced (never in an event: sf_event_fill) */
 #define SF_ENTRY_TFO_DATA 0x10	/* payload on the SYN (TCP Fast Open) */
 #define SF_ENTRY_SIM_OPEN 0x20	/* simultaneous open */
+#define SF_ENTRY_QUIET 0x80	/* created during a SYN flood: no events until its handshake
+				 * completes; user space summarises it (`flood` records) */
 #define SF_ENTRY_RST_PENDING 0x40	/* an in-window RST not at rcv_nxt awaits its verdict:
 					 * rst_side sent it at hs_off's time (conn.h) */
 #define SF_ENTRY_SEEDED 0x80	/* entered from the kernel's socket table when synfin
@@ -323,7 +325,7 @@ enum sf_counter {
 	SF_C_ERR_VLAN,		/* too many VLAN tags / IPv6 ext headers */
 	SF_C_RB_DROPS,		/* ring buffer full: events lost */
 	SF_C_LOCK_FAIL,		/* could not take an entry's lock: segment skipped */
-	SF_C_MAP_FULL,		/* insert into a connection map failed */
+	SF_C_MAP_FULL,		/* a new connection not tracked: its map insert failed (full) */
 	SF_C_NEW_CONNS,		/* connections created */
 	SF_C_HALF_OPEN,		/* connections created in the half-open map */
 	SF_C_OPENED,		/* handshakes completed */
@@ -337,6 +339,11 @@ enum sf_counter {
 	SF_C_RETRANS_FIN,	/* retransmitted FINs */
 	SF_C_RETRANS_DATA,	/* retransmitted data segments */
 	SF_C_TRANSITIONS,	/* per-side state transitions */
+	SF_C_HALF_MOVED,	/* half-open entries moved to the main map (handshake done) */
+	SF_C_HALF_CLOSED,	/* closes decided in the kernel for entries of the half-open map */
+	SF_C_MOVE_FULL,		/* completed handshakes kept in the half-open map: main map full */
+	SF_C_QUIET,		/* half-open connections created during a flood (summarised) */
+	SF_C_SKIP_GONE,		/* segments of an evicted connection, not re-created mid-stream */
 	SF_C_BAD_SYN_FIN,	/* SYN+FIN segments, dropped (no connection from them) */
 	SF_C_BAD_SYN_RST,	/* SYN+RST segments, dropped */
 	SF_C_BAD_ALL_FLAGS,	/* all six classic flags set, dropped */
@@ -462,8 +469,10 @@ _Static_assert(sizeof(struct sf_owner_rec) == 72, "sf_owner_rec layout");
 #endif
 
 /* Map sizes. */
-#define SF_MAX_CONNS (1 << 20)		/* established connections (LRU) */
+#define SF_MAX_CONNS (1 << 20)		/* established connections (no eviction) */
 #define SF_MAX_HALF_OPEN (1 << 16)	/* half-open connections (LRU) */
+#define SF_MAX_GONE (1 << 14)		/* keys of connections reported evicted (LRU) */
+#define SF_FLOOD_RATE 2000		/* new half-open connections per second that mean a flood */
 #define SF_MAX_PORTS 16			/* --port filter slots */
 #define SF_RINGBUF_BYTES (16 << 20)	/* event ring buffer */
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include "lib/conntab.h"
+#include "lib/flood.h"
 #include "lib/names.h"
 #include "lib/ustats.h"
 #include "lib/util.h"
@@ -59,6 +60,9 @@ static const char watch_usage[] =
 "                          key (captures that tag only one direction)\n"
 "      --max-conns N       size of the connection table (default 1048576)\n"
 "      --max-half-open N   size of the half-open (handshake) table (default 65536)\n"
+"      --flood-rate N      more than N new half-open connections a second is a\n"
+"                          SYN flood: their lines give way to one `flood` record\n"
+"                          a second (default 2000; 0: never summarise)\n"
 "      --pin DIR           pin the maps in DIR for `synfin stats`/`conns`\n"
 "                          (default /sys/fs/bpf/synfin/IFACE; removed on exit)\n"
 "      --metrics ADDR:PORT serve Prometheus metrics on http://ADDR:PORT/metrics\n"
@@ -92,6 +96,7 @@ struct watch_opts {
 	bool no_sockets;
 	bool force;
 	__u32 max_conns, max_half;
+	__u32 flood_rate;
 	const char *pin_dir;
 	const char *metrics;
 	__u64 interval_ns;
@@ -103,7 +108,7 @@ struct watch_opts {
 static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 {
 	enum { O_MODE = CLI_O_NEXT, O_NO_EGRESS, O_FORCE, O_MAXC, O_MAXH, O_PIN, O_METRICS,
-	       O_INTERVAL, O_STUCK, O_COLOR, O_NO_SOCKETS };
+	       O_INTERVAL, O_STUCK, O_COLOR, O_NO_SOCKETS, O_FLOOD };
 	static const struct option longopts[] = {
 		CLI_TRACK_LONGOPTS,
 		{ "interface", required_argument, 0, 'i' },
@@ -114,6 +119,7 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 		{ "force", no_argument, 0, O_FORCE },
 		{ "max-conns", required_argument, 0, O_MAXC },
 		{ "max-half-open", required_argument, 0, O_MAXH },
+		{ "flood-rate", required_argument, 0, O_FLOOD },
 		{ "pin", required_argument, 0, O_PIN },
 		{ "metrics", required_argument, 0, O_METRICS },
 		{ "interval", required_argument, 0, O_INTERVAL },
@@ -130,6 +136,7 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 	cli_track_defaults(&o->t);
 	o->max_conns = SF_MAX_CONNS;
 	o->max_half = SF_MAX_HALF_OPEN;
+	o->flood_rate = SF_FLOOD_RATE;
 	o->stuck_ns = 60ull * 1000000000ull;
 	while ((c = cli_next("watch", argc, argv, ":i:o:d:p:vh", longopts, &o->t, NULL)) != -1) {
 		switch (c) {
@@ -170,6 +177,14 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 						       "67108864", c == O_MAXC ? "--max-conns" :
 						       "--max-half-open", optarg);
 			*(c == O_MAXC ? &o->max_conns : &o->max_half) = (__u32)v;
+			break;
+		case O_FLOOD:
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 0 || v > 100000000)
+				return cli_usage_error("watch", "--flood-rate: '%s' must be a number "
+						       "of connections a second (0 turns it off)",
+						       optarg);
+			o->flood_rate = (__u32)v;
 			break;
 		case O_PIN:
 			o->pin_dir = optarg;
@@ -216,6 +231,21 @@ struct watch {
 	bool event_lines;		/* print events (not with --diagram) */
 	bool update_due;		/* this sweep writes `update` records */
 	uint64_t last_update, live;
+	struct flood_tally *ft;		/* this sweep's quiet half-open entries */
+	struct {			/* a SYN flood going on: its totals so far */
+		bool on;
+		uint64_t start_ns, last_ns;
+		struct sf_rec_flood total;
+	} flood;
+	struct {			/* the connection table full */
+		bool on;
+		uint64_t start_ns;
+		struct sf_rec_overload total;
+	} over;
+	uint64_t last_c[SF_NCOUNTERS];	/* the kernel's counters at the previous sweep */
+	uint64_t last_evicted, last_half_closed;
+	uint64_t published_events, published_ns;	/* publish_events() */
+	bool flooding;			/* this sweep: a flood on, or starting */
 };
 
 /* Local sides' processes for the event lines (the watcher is set during its own open). */
@@ -227,6 +257,12 @@ static int owner_of(void *ctx, const struct sf_key *k, const struct sf_entry *e,
 	return w->kw ? watcher_owner(w->kw, k, e, side, o) : 0;
 }
 
+/* A flood's half-open entry: summarised, never a line of its own. */
+static bool quiet(const struct sf_entry *e)
+{
+	return (e->flags & (SF_ENTRY_QUIET | SF_ENTRY_OPEN)) == SF_ENTRY_QUIET;
+}
+
 /* Every event, from the ring, the sweeper or the eviction check, goes here. */
 static void deliver(void *ctx, const struct sf_event *ev)
 {
@@ -234,26 +270,53 @@ static void deliver(void *ctx, const struct sf_event *ev)
 	struct sf_record rec;
 	struct sf_hs_key fail;
 
+	if (ustats_event(&w->u, ev, &fail))
+		watcher_count_failure(w->kw, &fail);
+	/* The sweeper's closes of a flood's entries: in the `flood` records. */
+	if (quiet(&ev->entry))
+		return;
+	/* During a flood, handshakes that never completed are its to count. */
+	if (w->flooding && (ev->what & SF_WHAT_CLOSE) && ev->hook == SF_HOOK_SWEEP &&
+	    !(ev->entry.flags & SF_ENTRY_OPEN))
+		return;
+	if ((ev->what & SF_WHAT_CLOSE) && ev->entry.reason == SF_R_EVICTED &&
+	    ev->hook == SF_HOOK_SWEEP) {
+		watcher_note_gone(w->kw, &ev->key, ev->entry.id);
+		w->u.evicted_reported++;
+	}
 	conntab_resolve(w->tab, ev, w->ts_offset_ns, &rec);
 	record_owners(&rec, owner_of, w, &ev->key, &ev->entry);
 	if (w->event_lines)
 		reporter_write(w->rep, &rec);
-	if (ustats_event(&w->u, ev, &fail))
-		watcher_count_failure(w->kw, &fail);
 	if (w->dia)
 		diagram_record(w->dia, &rec);
 }
 
-/* The exposition for one scrape: fresh kernel counters, the sweep's gauges. */
+/*
+ * The exposition for one scrape, on the HTTP server's thread: fresh kernel
+ * counters, and the user-space numbers as the loop last published them
+ * (maps only: w->u is the loop's).
+ */
 static void fill_metrics(void *ctx, FILE *f)
 {
 	struct watch *w = ctx;
 	struct sf_snapshot s;
 
-	watcher_publish(w->kw, &w->u);
 	if (watcher_snapshot(w->kw, &s) == 0)
 		metrics_write(f, &s);
 	snapshot_free(&s);
+}
+
+/* Publish the user-space numbers when events moved them, at most every 50 ms. */
+static void publish_events(struct watch *w, uint64_t now)
+{
+	static const uint64_t every_ns = 50000000ull;
+
+	if (w->u.events == w->published_events || now - w->published_ns < every_ns)
+		return;
+	watcher_publish(w->kw, &w->u);
+	w->published_events = w->u.events;
+	w->published_ns = now;
 }
 
 /* Report ring-buffer losses in-band, as soon as the counter moves. */
@@ -278,6 +341,10 @@ static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry 
 	ustats_gauges_add(&w->u, k, e, now);	/* a closed record's TIME_WAIT side counts */
 	if (e->flags & SF_ENTRY_CLOSED)
 		return;
+	if (quiet(e)) {
+		flood_tally_add(w->ft, k, e);
+		return;
+	}
 	if (w->update_due && w->event_lines) {
 		record_update(&rec, k, e, now, w->ts_offset_ns);
 		record_owners(&rec, owner_of, w, k, e);
@@ -301,18 +368,146 @@ static void sweep_live(void *ctx, const struct sf_key *k, const struct sf_entry 
 	}
 }
 
-/* Once a second: timeouts, gauges, updates, stuck sides, evictions. */
+static void write_record(struct watch *w, const struct sf_record *rec)
+{
+	if (w->event_lines)
+		reporter_write(w->rep, rec);
+}
+
+static void flood_end(struct watch *w, uint64_t now)
+{
+	struct sf_record rec;
+
+	w->flood.total.ended = true;
+	w->flood.total.interval_us = (now - w->flood.start_ns) / 1000;
+	record_flood(&rec, &w->flood.total, now, w->ts_offset_ns);
+	write_record(w, &rec);
+	w->u.flood_records++;
+	w->flood.on = false;
+}
+
+/*
+ * A flood is on while the kernel keeps creating quiet half-open entries:
+ * one `flood` record per sweep with what the interval added and what the
+ * table holds, and one at its end with the totals.
+ */
+static void flood_check(struct watch *w, const uint64_t *c, uint64_t evicted,
+			uint64_t half_closed, uint64_t now)
+{
+	struct sf_rec_flood f = {};
+	struct sf_record rec;
+
+	f.syns = c[SF_C_QUIET] - w->last_c[SF_C_QUIET];
+	f.evicted = evicted - w->last_evicted;
+	f.closed = half_closed - w->last_half_closed;
+	if (!f.syns) {
+		if (w->flood.on)
+			flood_end(w, now);
+		return;
+	}
+	if (!w->flood.on) {
+		memset(&w->flood, 0, sizeof(w->flood));
+		w->flood.on = true;
+		w->flood.start_ns = w->flood.last_ns = now;
+	}
+	f.interval_us = (now - w->flood.last_ns) / 1000;
+	w->flood.last_ns = now;
+	flood_tally_fill(w->ft, &f);
+	w->flood.total.syns += f.syns;
+	w->flood.total.evicted += f.evicted;
+	w->flood.total.closed += f.closed;
+	record_flood(&rec, &f, now, w->ts_offset_ns);
+	write_record(w, &rec);
+	w->u.flood_records++;
+}
+
+static void overload_end(struct watch *w, uint64_t now)
+{
+	struct sf_record rec;
+
+	w->over.total.ended = true;
+	w->over.total.open = w->live;
+	w->over.total.duration_us = (now - w->over.start_ns) / 1000;
+	record_overload(&rec, &w->over.total, now, w->ts_offset_ns);
+	write_record(w, &rec);
+	w->over.on = false;
+}
+
+/*
+ * The connection table is full while segments of new connections find no
+ * room: one `overload` record when it starts, one with the counts when a
+ * sweep interval passes without a refusal.
+ */
+static void overload_check(struct watch *w, const uint64_t *c, uint64_t now)
+{
+	uint64_t r = c[SF_C_MAP_FULL] - w->last_c[SF_C_MAP_FULL];
+	uint64_t p = c[SF_C_MOVE_FULL] - w->last_c[SF_C_MOVE_FULL];
+	uint64_t g = c[SF_C_SKIP_GONE] - w->last_c[SF_C_SKIP_GONE];
+	struct sf_record rec;
+
+	if (!r && !p && !g) {
+		if (w->over.on)
+			overload_end(w, now);
+		return;
+	}
+	if (!w->over.on) {
+		memset(&w->over, 0, sizeof(w->over));
+		w->over.on = true;
+		w->over.start_ns = now;
+		w->over.total.max = w->o.max_conns;
+		w->over.total.open = w->live;
+		record_overload(&rec, &w->over.total, now, w->ts_offset_ns);
+		write_record(w, &rec);
+		w->u.overloads++;
+	}
+	w->over.total.refused += r;
+	w->over.total.parked += p;
+	w->over.total.skipped += g;
+}
+
+/*
+ * Connections that left the half-open table without a close, as far as
+ * this moment can tell: counters read before and after the sweep bracket
+ * it, and the smaller estimate is kept (an entry created or moved while
+ * the sweep ran must not count).
+ */
+static uint64_t evicted_now(struct watch *w, const uint64_t *before, const uint64_t *after)
+{
+	uint64_t a = watcher_evicted(w->kw, before), b = watcher_evicted(w->kw, after);
+
+	return a < b ? a : b;
+}
+
+/* Once a second: timeouts, gauges, updates, stuck sides, evictions, floods, overload. */
 static void watch_sweep(struct watch *w, uint64_t now)
 {
+	uint64_t before[SF_NCOUNTERS], c[SF_NCOUNTERS], ev, half_closed;
+	struct watcher_tally t;
 	uint64_t *ids;
 	size_t nids;
+	bool have;
 
 	w->update_due = w->o.interval_ns && now - w->last_update >= w->o.interval_ns;
 	ustats_gauges_reset(&w->u);
+	flood_tally_reset(w->ft);
+	have = !watcher_counters(w->kw, before);
+	w->flooding = w->flood.on || (have && before[SF_C_QUIET] != w->last_c[SF_C_QUIET]);
 	/* Evictions are what the sweep did not see: only with every id noted. */
 	if (!watcher_sweep(w->kw, now, &w->o.t.to, sweep_live, w, &w->live) &&
 	    watcher_swept_ids(w->kw, &ids, &nids))
-		w->u.evicted += conntab_evictions(w->tab, now, ids, nids, mono_ns(), deliver, w);
+		conntab_evictions(w->tab, now, ids, nids, mono_ns(), deliver, w);
+	if (have && !watcher_counters(w->kw, c)) {
+		ev = evicted_now(w, before, c);
+		if (ev > w->u.evicted)
+			w->u.evicted = ev;
+		watcher_tally(w->kw, &t);
+		half_closed = c[SF_C_HALF_CLOSED] + t.swept_half;
+		flood_check(w, c, w->u.evicted, half_closed, now);
+		overload_check(w, c, now);
+		memcpy(w->last_c, c, sizeof(c));
+		w->last_evicted = w->u.evicted;
+		w->last_half_closed = half_closed;
+	}
 	if (w->update_due)
 		w->last_update = now;
 	w->u.sweep_real_ns = real_ns();
@@ -338,14 +533,21 @@ static int open_outputs(struct watch *w)
 	w->event_lines = !o->t.diagram;
 	w->ts_offset_ns = (int64_t)(real_ns() - mono_ns());
 	w->tab = conntab_new();
+	w->ft = flood_tally_new();
 	w->rep = reporter_new(&ro);
 	if ((o->t.diagram || o->t.svg) && w->rep)
 		w->dia = diagram_new(&dop);
-	if (!w->tab || !w->rep || ((o->t.diagram || o->t.svg) && !w->dia)) {
+	if (!w->tab || !w->ft || !w->rep || ((o->t.diagram || o->t.svg) && !w->dia)) {
 		fprintf(stderr, "synfin watch: out of memory\n");
 		return EXIT_RUNTIME;
 	}
-	if (o->metrics && !(w->ms = metrics_listen(o->metrics)))
+	return 0;
+}
+
+/* After the watcher: scrapes read its maps from the server's thread. */
+static int open_metrics(struct watch *w)
+{
+	if (w->o.metrics && !(w->ms = metrics_listen(w->o.metrics, fill_metrics, w)))
 		return EXIT_RUNTIME;
 	return 0;
 }
@@ -382,6 +584,7 @@ static int watch_open(struct watch *w)
 		.force = o->force, .ports = o->t.ports, .nports = o->t.nports, .no_vlan = o->t.no_vlan,
 		.max_conns = o->max_conns, .max_half = o->max_half, .pin_dir = o->pin_dir,
 		.no_sockets = o->no_sockets,
+		.flood_rate = o->flood_rate,
 	};
 	int err;
 
@@ -398,9 +601,12 @@ static int watch_open(struct watch *w)
 	err = open_outputs(w);
 	if (!err)
 		err = watcher_open(&w->kw, &cfg, deliver, w);
+	if (!err) {
+		watcher_publish(w->kw, &w->u);
+		err = open_metrics(w);
+	}
 	if (err)
 		return err;
-	watcher_publish(w->kw, &w->u);
 	/*
 	 * Whole lines, flushed once per pass of the loop (every batch the ring
 	 * buffer hands over): pipes see each event at once, without one write()
@@ -419,10 +625,9 @@ static int watch_run(struct watch *w)
 
 	w->last_update = start;
 	while (!cli_stop && !err) {
-		struct pollfd pfd[16] = { { .fd = watcher_ring_fd(w->kw), .events = POLLIN } };
-		int npfd = 1 + metrics_pollfds(w->ms, pfd + 1, 15);
+		struct pollfd pfd = { .fd = watcher_ring_fd(w->kw), .events = POLLIN };
 
-		if (poll(pfd, (nfds_t)npfd, 100) < 0 && errno != EINTR) {
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
 			fprintf(stderr, "synfin watch: poll failed: %s\n", strerror(errno));
 			return EXIT_RUNTIME;
 		}
@@ -436,7 +641,7 @@ static int watch_run(struct watch *w)
 			last_sweep = now;
 		}
 		fflush(stdout);
-		metrics_serve(w->ms, fill_metrics, w);
+		publish_events(w, now);
 		if (w->o.duration_ns && now - start >= w->o.duration_ns)
 			break;
 	}
@@ -447,22 +652,52 @@ static int watch_run(struct watch *w)
 	return err ? EXIT_RUNTIME : 0;
 }
 
-/* The totals on stderr; the SVG file. */
+/*
+ * The end: detach, so the counters stop moving; hand over what the ring
+ * holds; a last sweep (timeouts, evictions, what is still open); close the
+ * flood and overload records still running.
+ */
+static void watch_finish(struct watch *w)
+{
+	uint64_t now;
+
+	watcher_detach(w->kw);
+	watcher_consume(w->kw);
+	check_lost(w);
+	now = mono_ns();
+	watch_sweep(w, now);
+	if (w->flood.on)
+		flood_end(w, now);
+	if (w->over.on)
+		overload_end(w, now);
+	fflush(stdout);
+}
+
+/*
+ * The totals on stderr; the SVG file. Every connection is accounted for at
+ * its source: closed (the kernel's and the sweeper's closes), still open
+ * (the last sweep) or evicted (watcher_evicted).
+ */
 static int watch_summary(struct watch *w)
 {
-	uint64_t c[SF_NCOUNTERS];
+	uint64_t c[SF_NCOUNTERS], closes = 0, evicted, sum;
+	int r;
 
 	if (!watcher_counters(w->kw, c)) {
+		for (r = SF_R_FIN; r < SF_R_NREASONS; r++)
+			closes += c[SF_C_CLOSE(r)] + (r == SF_R_EVICTED ? 0 : w->u.sweep_closes[r]);
+		evicted = watcher_evicted(w->kw, c);
+		sum = closes + w->live + evicted;
 		fprintf(stderr,
-			"synfin: %llu packets (%llu TCP), %llu connections, %llu handshakes, "
-			"%llu closes, %llu still open, %llu evicted, %llu events, %llu lost, "
-			"%llu parse errors\n",
+			"synfin: %llu packets (%llu TCP), %llu connections: %llu closed, %llu still "
+			"open, %llu evicted (%llu reported one by one)%s; %llu handshakes, %llu events, "
+			"%llu lost, %llu parse errors\n",
 			(unsigned long long)(c[SF_C_PKTS_INGRESS] + c[SF_C_PKTS_EGRESS]),
 			(unsigned long long)c[SF_C_TCP], (unsigned long long)c[SF_C_NEW_CONNS],
+			(unsigned long long)closes, (unsigned long long)w->live,
+			(unsigned long long)evicted, (unsigned long long)w->u.evicted_reported,
+			sum == c[SF_C_NEW_CONNS] ? "" : " -- do not add up",
 			(unsigned long long)c[SF_C_OPENED],
-			(unsigned long long)(c[SF_C_CLOSE_FIN] + c[SF_C_CLOSE_RST] +
-					     c[SF_C_CLOSE_REFUSED] + c[SF_C_CLOSE_REUSED]),
-			(unsigned long long)w->live, (unsigned long long)w->u.evicted,
 			(unsigned long long)(w->event_lines ? reporter_events(w->rep) : w->u.events),
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
@@ -477,12 +712,20 @@ static int watch_summary(struct watch *w)
 					(unsigned long long)reads, ns / 1e6 / (double)reads,
 					(unsigned long long)visits);
 		}
+		if (c[SF_C_QUIET])
+			fprintf(stderr, "synfin: SYN flood: %llu half-open connections summarised in "
+				"%llu flood records\n", (unsigned long long)c[SF_C_QUIET],
+				(unsigned long long)w->u.flood_records);
 		/* Segments never stepped: rare, but they can hide a transition. */
-		if (c[SF_C_LOCK_FAIL] || c[SF_C_MAP_FULL])
-			fprintf(stderr, "synfin: %llu segments skipped (connection entry busy), "
-				"%llu not tracked (connection table full)\n",
+		if (c[SF_C_LOCK_FAIL] || c[SF_C_MAP_FULL] || c[SF_C_MOVE_FULL] || c[SF_C_SKIP_GONE])
+			fprintf(stderr, "synfin: %llu segments skipped (connection entry busy); "
+				"connection table full: %llu segments of new connections not tracked, "
+				"%llu of completed handshakes kept in the half-open table, %llu of "
+				"evicted connections not re-created\n",
 				(unsigned long long)c[SF_C_LOCK_FAIL],
-				(unsigned long long)c[SF_C_MAP_FULL]);
+				(unsigned long long)c[SF_C_MAP_FULL],
+				(unsigned long long)c[SF_C_MOVE_FULL],
+				(unsigned long long)c[SF_C_SKIP_GONE]);
 	}
 	return w->dia && diagram_finish(w->dia) ? EXIT_RUNTIME : 0;
 }
@@ -490,15 +733,17 @@ static int watch_summary(struct watch *w)
 /* Undo whatever watch_open did; safe to call after a failure at any step. */
 static void watch_close(struct watch *w)
 {
-	watcher_close(&w->kw);
-	metrics_close(w->ms);
+	metrics_close(w->ms);	/* first: its thread reads the watcher's maps */
 	w->ms = NULL;
+	watcher_close(&w->kw);
 	diagram_free(w->dia);
 	w->dia = NULL;
 	reporter_free(w->rep);
 	w->rep = NULL;
 	conntab_free(w->tab);
 	w->tab = NULL;
+	flood_tally_free(w->ft);
+	w->ft = NULL;
 }
 
 int cmd_watch(int argc, char **argv)
@@ -514,6 +759,7 @@ int cmd_watch(int argc, char **argv)
 	if (err)
 		goto out;
 	err = watch_run(&w);
+	watch_finish(&w);
 	if (watch_summary(&w))
 		err = EXIT_RUNTIME;
 out:

@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include "synfin.h"
 
-/* Root, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON; says why not on stderr. */
+/*
+ * CAP_BPF (or CAP_SYS_ADMIN), CAP_NET_ADMIN and CAP_PERFMON (or
+ * CAP_SYS_ADMIN) in the effective set, root or not; names the missing ones.
+ */
 int check_privileges(const char *cmd);
 
 /* What the object is configured with between open and load. */
@@ -20,9 +23,16 @@ struct loader_cfg {
 	int nports;
 	__u32 max_conns;	/* table sizes; 0 keeps the object's own */
 	__u32 max_half;
+	__u32 flood_rate;	/* half-open creations/s that mean a flood; 0: off */
 	bool no_vlan;		/* --no-vlan: VLAN ids not in the key */
 	bool tc_vlan_meta;	/* tc reads offloaded VLAN tags (ingress is tc too) */
 };
+
+/*
+ * Kernel memory the connection tables of these sizes take (bytes, an
+ * estimate close to the kernel's own accounting for preallocated hashes).
+ */
+uint64_t loader_tables_bytes(__u32 max_conns, __u32 max_half);
 
 struct synfin_bpf;
 /*

@@ -6,6 +6,12 @@
  * A pin directory whose maps no loaded program uses belongs to a watcher
  * that died (its XDP link went with it): it is cleaned. One whose maps a
  * live program uses belongs to a running watcher: a second one is refused.
+ *
+ * Only the small maps are pinned (counters, ustats, hs_fail). The
+ * connection tables (hundreds of MB at the default sizes) are found
+ * through the live program that uses the pinned counters, so a watcher
+ * killed with SIGKILL takes them with it: nothing holds them but its
+ * program, which goes with its link.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +30,8 @@
 
 static const char *const map_names[] = { "counters", "conns", "half_open", "ustats", "hs_fail" };
 #define NMAPS 5
+/* Which of them are pinned; the others are the program's, found by name. */
+static const bool map_pinned[NMAPS] = { true, false, false, true, true };
 
 static int *slot(struct pinned *p, int i)
 {
@@ -79,10 +87,14 @@ static int ensure_bpffs(const char *dir, const char *cmd, bool may_mount)
 	return 0;
 }
 
-/* Whether any loaded program uses the map with this id. */
-static bool map_in_use(__u32 map_id)
+/*
+ * Whether any loaded program uses the map with this id; if so and ids is
+ * not NULL, that program's map ids (up to 64) into ids, their count in *n.
+ */
+static bool map_users(__u32 map_id, __u32 *ids_out, __u32 *n)
 {
-	__u32 id = 0, ids[64], i;
+	/* Zeroed: the kernel fills it through a pointer valgrind cannot follow. */
+	__u32 id = 0, ids[64] = { 0 }, i;
 
 	while (bpf_prog_get_next_id(id, &id) == 0) {
 		struct bpf_prog_info info = {};
@@ -97,11 +109,39 @@ static bool map_in_use(__u32 map_id)
 			for (i = 0; i < info.nr_map_ids && i < 64; i++)
 				if (ids[i] == map_id) {
 					close(fd);
+					if (ids_out) {
+						*n = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
+						memcpy(ids_out, ids, *n * sizeof(*ids));
+					}
 					return true;
 				}
 		close(fd);
 	}
 	return false;
+}
+
+static bool map_in_use(__u32 map_id)
+{
+	return map_users(map_id, NULL, NULL);
+}
+
+/* An fd for the map called name among ids (a program's maps), or -ENOENT. */
+static int map_by_name(const __u32 *ids, __u32 n, const char *name)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && !strcmp(info.name, name))
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
 }
 
 /* 1: the counters pinned in dir belong to a live program; 0: not; <0 none pinned. */
@@ -187,6 +227,8 @@ int pin_maps(const char *dir, const struct pinned *p)
 	int i;
 
 	for (i = 0; i < NMAPS; i++) {
+		if (!map_pinned[i])
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
 		if (bpf_obj_pin(*slot(&q, i), path)) {
 			int err = -errno;
@@ -224,8 +266,26 @@ int pin_open(const char *dir, struct pinned *p, const char *cmd, const char *ifn
 		return -ESRCH;
 	}
 	for (i = 0; i < NMAPS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
-		*slot(p, i) = bpf_obj_get(path);
+		if (!map_pinned[i]) {
+			__u32 ids[64], nids = 0;
+			struct bpf_map_info info = {};
+			__u32 len = sizeof(info);
+
+			*slot(p, i) = -ENOENT;
+			if (p->counters >= 0 && !bpf_obj_get_info_by_fd(p->counters, &info, &len) &&
+			    map_users(info.id, ids, &nids))
+				*slot(p, i) = map_by_name(ids, nids, map_names[i]);
+			if (*slot(p, i) < 0) {
+				fprintf(stderr, "synfin %s: the watcher on %s has no map %s "
+					"(another synfin version?)\n", cmd, ifname, map_names[i]);
+				*slot(p, i) = -1;
+				pin_close(p);
+				return -ENOENT;
+			}
+		} else {
+			snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
+			*slot(p, i) = bpf_obj_get(path);
+		}
 		if (*slot(p, i) < 0) {
 			int err = -errno;
 

@@ -22,6 +22,7 @@ struct sweep_item {
 	struct sf_key key;
 	struct sf_entry e;
 	int fd;
+	int f;		/* index in fds */
 	int why;
 };
 
@@ -54,12 +55,18 @@ static int push(struct sweep_item **v, size_t *n, size_t *cap, const struct swee
 int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to, bool finish,
 	       emit_fn emit, sweep_live_fn live_cb, void *ctx, uint64_t *live)
 {
-	return sweep_maps_keep(fds, nfds, now, to, finish, emit, live_cb, NULL, ctx, live);
+	struct sweep_tally t;
+	int f, err = sweep_maps_tally(fds, nfds, now, to, finish, emit, live_cb, NULL, ctx, &t);
+
+	*live = 0;
+	for (f = 0; f < nfds && f < SWEEP_MAX_FDS; f++)
+		*live += t.live[f];
+	return err;
 }
 
-int sweep_maps_keep(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to,
-		    bool finish, emit_fn emit, sweep_live_fn live_cb, sweep_keep_fn keep_cb,
-		    void *ctx, uint64_t *live)
+int sweep_maps_tally(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to,
+		     bool finish, emit_fn emit, sweep_live_fn live_cb, sweep_keep_fn keep_cb,
+		     void *ctx, struct sweep_tally *t)
 {
 	static struct sf_key keys[SWEEP_BATCH];
 	static struct sf_entry vals[SWEEP_BATCH];
@@ -67,7 +74,9 @@ int sweep_maps_keep(const int *fds, int nfds, uint64_t now, const struct sf_time
 	size_t n = 0, cap = 0, i;
 	int f, err = 0;
 
-	*live = 0;
+	memset(t, 0, sizeof(*t));
+	if (nfds > SWEEP_MAX_FDS)
+		nfds = SWEEP_MAX_FDS;
 	for (f = 0; f < nfds && !err; f++) {
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
 		struct sf_key out_batch;
@@ -92,7 +101,7 @@ int sweep_maps_keep(const int *fds, int nfds, uint64_t now, const struct sf_time
 					why = SF_R_NONE;
 				if (why == SF_R_NONE) {
 					if (!(vals[j].flags & SF_ENTRY_CLOSED))
-						(*live)++;
+						t->live[f]++;
 					if (live_cb)
 						live_cb(ctx, &keys[j], &vals[j], now);
 					continue;
@@ -100,6 +109,7 @@ int sweep_maps_keep(const int *fds, int nfds, uint64_t now, const struct sf_time
 				it.key = keys[j];
 				it.e = vals[j];
 				it.fd = fds[f];
+				it.f = f;
 				it.why = why;
 				if (push(&items, &n, &cap, &it)) {
 					err = -ENOMEM;
@@ -123,6 +133,7 @@ int sweep_maps_keep(const int *fds, int nfds, uint64_t now, const struct sf_time
 			continue;
 		if (cur.flags & SF_ENTRY_CLOSED)
 			continue;	/* linger over: its close was reported already */
+		t->closed[items[i].f]++;
 		/* A timeout closes at the moment it ran out; end of input at now. */
 		make_close_event(&ev, &items[i].key, &cur, items[i].why,
 				 items[i].why == SF_R_END && !(cur.flags & SF_ENTRY_RST_PENDING) ?

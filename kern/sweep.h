@@ -19,14 +19,23 @@ typedef void (*sweep_live_fn)(void *ctx, const struct sf_key *k, const struct sf
 			      uint64_t now_ns);
 int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to, bool finish,
 	       emit_fn emit, sweep_live_fn live_cb, void *ctx, uint64_t *live);
-/*
- * sweep_maps, where keep_cb (may be NULL) can hold a closed record whose
- * linger ran out: true keeps it (a local side's socket still in TIME_WAIT
- * outlives --time-wait: the kernel ends it, not synfin).
- */
+/* Whether to hold a closed record whose linger ran out (see sweep_maps_tally). */
 typedef bool (*sweep_keep_fn)(void *ctx, const struct sf_key *k, const struct sf_entry *e);
-int sweep_maps_keep(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to,
-		    bool finish, emit_fn emit, sweep_live_fn live_cb, sweep_keep_fn keep_cb,
-		    void *ctx, uint64_t *live);
+
+/* Per map (in fds order): open connections left, connections closed by this sweep. */
+#define SWEEP_MAX_FDS 4
+struct sweep_tally {
+	uint64_t live[SWEEP_MAX_FDS];
+	uint64_t closed[SWEEP_MAX_FDS];
+};
+/*
+ * sweep_maps, counting per map into *t (nfds <= SWEEP_MAX_FDS), where keep_cb
+ * (may be NULL) can hold a closed record whose linger ran out: true keeps it
+ * (a local side's socket still in TIME_WAIT outlives --time-wait: the kernel
+ * ends it, not synfin).
+ */
+int sweep_maps_tally(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to,
+		     bool finish, emit_fn emit, sweep_live_fn live_cb, sweep_keep_fn keep_cb,
+		     void *ctx, struct sweep_tally *t);
 
 #endif

@@ -54,6 +54,7 @@ struct watcher {
 	__u32 gen;			/* sweeps so far (ownmem generations) */
 	int ctl_fd;			/* @synfin/IFACE, -1 if none */
 	struct pinned maps;		/* the fds `stats` gets over ctl */
+	struct watcher_tally tally;	/* what the sweeps counted */
 };
 
 /* A local side whose wire state its socket contradicts, noted by a sweep. */
@@ -454,6 +455,7 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 {
 	struct loader_cfg lc = { .ports = cfg->ports, .nports = cfg->nports,
 				 .max_conns = cfg->max_conns, .max_half = cfg->max_half,
+				 .flood_rate = cfg->flood_rate,
 				 .no_vlan = cfg->no_vlan, .tc_vlan_meta = cfg->mode == MODE_TC };
 	struct watcher *w = calloc(1, sizeof(*w));
 
@@ -601,6 +603,7 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 	int fds[2] = { bpf_map__fd(w->skel->maps.half_open), bpf_map__fd(w->skel->maps.conns) };
 	struct disagree *t;
 	size_t tc;
+	struct sweep_tally tally;
 	int err;
 
 	w->nids = 0;
@@ -617,10 +620,41 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 	w->live_cb = live_cb;
 	w->live_ctx = ctx;
 	release_held(w, now);
-	err = sweep_maps_keep(fds, 2, now, to, false, sweep_emit, sweep_seen, sweep_keep, w, live);
+	err = sweep_maps_tally(fds, 2, now, to, false, sweep_emit, sweep_seen, sweep_keep, w,
+			       &tally);
 	if (err)
 		w->ids_lost = true;
+	*live = tally.live[0] + tally.live[1];
+	w->tally.live_half = tally.live[0];
+	w->tally.live_main = tally.live[1];
+	w->tally.swept_half += tally.closed[0];
+	w->tally.swept_main += tally.closed[1];
 	return err;
+}
+
+void watcher_tally(const struct watcher *w, struct watcher_tally *t)
+{
+	*t = w->tally;
+}
+
+uint64_t watcher_evicted(const struct watcher *w, const uint64_t *c)
+{
+	uint64_t out = c[SF_C_HALF_MOVED] + c[SF_C_HALF_CLOSED] + w->tally.swept_half +
+		       w->tally.live_half;
+
+	/* Live reads race with the programs: never below zero. */
+	return c[SF_C_HALF_OPEN] > out ? c[SF_C_HALF_OPEN] - out : 0;
+}
+
+void watcher_note_gone(struct watcher *w, const struct sf_key *k, uint64_t id)
+{
+	bpf_map_update_elem(bpf_map__fd(w->skel->maps.gone), k, &id, BPF_ANY);
+}
+
+void watcher_detach(struct watcher *w)
+{
+	if (w)
+		detach_all(&w->at);
 }
 
 bool watcher_swept_ids(struct watcher *w, uint64_t **ids, size_t *n)

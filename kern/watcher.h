@@ -28,6 +28,7 @@ struct watcher_cfg {
 	int nports;
 	bool no_vlan;		/* --no-vlan */
 	__u32 max_conns, max_half;
+	__u32 flood_rate;	/* half-open creations/s that mean a flood; 0: off */
 	const char *pin_dir;	/* NULL: /sys/fs/bpf/synfin/IFACE, best effort */
 	bool no_sockets;	/* wire only: no socket table, seeding or owners */
 };
@@ -59,6 +60,27 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
  * id could not be noted: then nothing can be concluded.
  */
 bool watcher_swept_ids(struct watcher *w, uint64_t **ids, size_t *n);
+/*
+ * What the sweeps counted, per table: open connections at the last sweep,
+ * connections the sweeps closed (all sweeps). With the kernel's counters
+ * this accounts for every connection (watcher_account).
+ */
+struct watcher_tally {
+	uint64_t live_half, live_main;
+	uint64_t swept_half, swept_main;
+};
+void watcher_tally(const struct watcher *w, struct watcher_tally *t);
+/*
+ * Connections that left the half-open table without a close (LRU
+ * eviction), counted at their sources: created there, minus moved out,
+ * closed (kernel and sweeper), and still open. The main table never
+ * evicts. c: the kernel's counters, read after the last sweep.
+ */
+uint64_t watcher_evicted(const struct watcher *w, const uint64_t *c);
+/* Remember that the connection on k was reported evicted: not re-created. */
+void watcher_note_gone(struct watcher *w, const struct sf_key *k, uint64_t id);
+/* Detach the programs (the counters stop moving); watcher_close does the rest. */
+void watcher_detach(struct watcher *w);
 /* The kernel's counters, summed over CPUs. 0 or -errno. */
 int watcher_counters(struct watcher *w, uint64_t *c);
 /* Counters, the published ustats and the failures by port, for an exposition. */

@@ -28,6 +28,35 @@
 #define SF_REC_LOST 0x80	/* events the kernel could not hand over: lost */
 #define SF_REC_SEEDED 0x100	/* found in the kernel's socket table at start: states */
 #define SF_REC_MISMATCH 0x200	/* a local side's wire and socket states disagree: mm_* */
+#define SF_REC_FLOOD 0x400	/* a SYN flood's interval (or its end), summarised: flood */
+#define SF_REC_OVERLOAD 0x800	/* the connection table full (or no longer): overload */
+
+#define SF_FLOOD_TOP_PORTS 5
+
+/* A flood's interval: what the kernel counted, what the half-open table holds. */
+struct sf_rec_flood {
+	bool ended;			/* the end record: totals over the flood */
+	uint64_t interval_us;		/* since the previous record (the flood's length at end) */
+	uint64_t syns;			/* half-open connections created quietly */
+	uint64_t evicted;		/* half-open connections evicted without a close */
+	uint64_t closed;		/* quiet connections closed (unanswered, refused, reset) */
+	uint64_t half_open;		/* quiet connections in the table now */
+	uint64_t sources;		/* distinct client addresses among them */
+	bool sources_more;		/* more than sources (the count saturated) */
+	unsigned nports;
+	struct { __u16 port; uint64_t n; } ports[SF_FLOOD_TOP_PORTS];	/* top server ports */
+};
+
+/* The connection table full: new connections refused, counted. */
+struct sf_rec_overload {
+	bool ended;			/* the end record: totals over the episode */
+	__u32 max;			/* --max-conns */
+	uint64_t open;			/* connections open at the last sweep */
+	uint64_t refused;		/* segments of new connections not tracked */
+	uint64_t parked;		/* segments of completed handshakes kept half-open */
+	uint64_t skipped;		/* segments of evicted connections, not re-created */
+	uint64_t duration_us;		/* at the end: how long it lasted */
+};
 
 /* Time spent per state and side (ns), what the close summary adds. */
 struct sf_state_time {
@@ -113,6 +142,8 @@ struct sf_record {
 	__u32 pid[2];
 	char comm[2][16];
 	char cgroup[2][SF_CGROUP_LEN];	/* "" at the root */
+	struct sf_rec_flood flood;
+	struct sf_rec_overload overload;
 };
 
 /*

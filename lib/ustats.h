@@ -39,7 +39,8 @@ struct sf_ustats {
 	__u64 ts_offset_ns;		/* realtime - monotonic at start */
 	__u64 sweep_closes[SF_R_NREASONS]; /* closes decided by the sweeper */
 	__u64 hs_reset;			/* handshakes reset after the SYN-ACK */
-	__u64 evicted;			/* connections gone without a close */
+	__u64 evicted;			/* connections gone without a close (counted at the
+					 * tables: watcher_evicted), reported or not */
 	__u64 events;			/* events reported */
 	__u64 stuck_events;		/* `stuck` events emitted */
 	__u64 live[2][SF_NSTATES];	/* open connections by side and state */
@@ -56,6 +57,9 @@ struct sf_ustats {
 	__u64 seeded;			/* records entered from the socket table at start */
 	__u64 socket_changes;		/* local-side changes no segment showed, followed */
 	__u64 mismatches;		/* local sides whose wire and socket states disagreed */
+	__u64 evicted_reported;		/* of them, reported one by one (`close` evicted) */
+	__u64 flood_records;		/* `flood` records written */
+	__u64 overloads;		/* times the connection table became full */
 };
 
 /* Key of the per-port handshake failure map ("hs_fail"). */

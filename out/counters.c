@@ -44,6 +44,9 @@ static const struct labelled bad_flags[] = {
 	{ "syn_fin", SF_C_BAD_SYN_FIN }, { "syn_rst", SF_C_BAD_SYN_RST },
 	{ "all", SF_C_BAD_ALL_FLAGS },
 };
+static const struct labelled table_full[] = {
+	{ "refused", SF_C_MAP_FULL }, { "parked", SF_C_MOVE_FULL }, { "gone", SF_C_SKIP_GONE },
+};
 static const struct labelled retrans[] = {
 	{ "syn", SF_C_RETRANS_SYN }, { "synack", SF_C_RETRANS_SYNACK },
 	{ "fin", SF_C_RETRANS_FIN }, { "data", SF_C_RETRANS_DATA },
@@ -185,10 +188,24 @@ void metrics_write(FILE *f, const struct sf_snapshot *s)
 	simple(f, "synfin_ringbuf_drops_total", "counter",
 	       "Events lost because the ring buffer was full.", s->c[SF_C_RB_DROPS]);
 	simple(f, "synfin_map_evictions_total", "counter",
-	       "Connections that left the maps without a close (LRU eviction), estimated at each sweep.",
+	       "Connections that left the half-open table without a close (LRU eviction), counted at the tables each sweep.",
 	       u->evicted);
+	simple(f, "synfin_evictions_reported_total", "counter",
+	       "Evicted connections reported one by one (close events with reason evicted).",
+	       u->evicted_reported);
 	simple(f, "synfin_map_insert_failures_total", "counter",
-	       "Connections not tracked because a map insert failed.", s->c[SF_C_MAP_FULL]);
+	       "Segments of new connections not tracked because the connection table was full.",
+	       s->c[SF_C_MAP_FULL]);
+	labelled_set(f, "synfin_table_full_segments_total",
+		     "Segments the full connection table turned away, by kind: refused (a new connection), parked (a completed handshake kept in the half-open table), gone (an evicted connection, not re-created).",
+		     "kind", table_full, N(table_full), s->c);
+	simple(f, "synfin_overloads_total", "counter",
+	       "Times the connection table became full (overload records).", u->overloads);
+	simple(f, "synfin_flood_half_open_total", "counter",
+	       "Half-open connections created during a SYN flood, summarised in flood records instead of printed.",
+	       s->c[SF_C_QUIET]);
+	simple(f, "synfin_flood_records_total", "counter", "flood records written.",
+	       u->flood_records);
 	simple(f, "synfin_lock_failures_total", "counter",
 	       "Segments skipped because their entry stayed locked.", s->c[SF_C_LOCK_FAIL]);
 	simple(f, "synfin_events_total", "counter", "Events the watcher received.", u->events);

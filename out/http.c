@@ -1,52 +1,105 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * http.c - the small HTTP server behind `watch --metrics`, polled from the
- * watcher's loop (no threads).
+ * http.c - the HTTP server behind `watch --metrics`: libmicrohttpd (the
+ * server the C Prometheus client library uses) with its own thread and
+ * epoll, so that slow or idle clients cost a socket each and never delay a
+ * scrape. Limits: MS_CONNECTIONS connections at once, MS_IDLE_S seconds
+ * without a byte and a client is dropped, request headers within
+ * MS_HEADER_BYTES (beyond: 431).
+ *
+ * The listening socket is made here, so its errors name the cause (an
+ * address on no interface, a port taken) before the server starts.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "lib/util.h"
+#include <microhttpd.h>
 #include "out/http.h"
 
-#define MS_CLIENTS 8
-#define MS_REQ_MAX 4096
-#define MS_CLIENT_NS (5ull * 1000000000ull)	/* a client gets 5 s to send its request */
-
-struct ms_client {
-	int fd;
-	size_t len;
-	uint64_t since;
-	char buf[MS_REQ_MAX];
-};
+#define MS_CONNECTIONS 1000	/* clients at once; more are accepted and closed */
+#define MS_IDLE_S 5		/* a client silent this long is dropped */
+#define MS_HEADER_BYTES 4096	/* request line + headers; the pool holds them and the reply's headers */
 
 struct metrics_server {
+	struct MHD_Daemon *d;
 	int fd;
-	struct ms_client c[MS_CLIENTS];
+	metrics_fill_fn fill;
+	void *ctx;
 };
 
-struct metrics_server *metrics_listen(const char *spec)
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *type,
+			     char *body, size_t len, enum MHD_ResponseMemoryMode mode)
 {
-	struct sockaddr_storage ss = {};
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-	char host[128];
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+#define STATIC_REPLY(c, code, text) \
+	reply(c, code, "text/plain", (char *)(text), sizeof(text) - 1, MHD_RESPMEM_PERSISTENT)
+
+/* One request: GET/HEAD /metrics (or /), answered at once; no body read. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *data,
+				  size_t *data_len, void **state)
+{
+	struct metrics_server *m = cls;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)version;
+	(void)data;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return STATIC_REPLY(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
+	/* Called once with the headers, again per piece of body: answer the first. */
+	if (!*state) {
+		*state = m;
+		if (!*data_len)
+			goto answer;
+	}
+	if (*data_len) {
+		*data_len = 0;	/* a GET's body: ignored */
+		return MHD_YES;
+	}
+answer:
+	if (!strcmp(url, "/"))
+		return STATIC_REPLY(c, MHD_HTTP_OK, "synfin: metrics at /metrics\n");
+	if (strcmp(url, "/metrics"))
+		return STATIC_REPLY(c, MHD_HTTP_NOT_FOUND, "not found; try /metrics\n");
+	f = open_memstream(&body, &len);
+	if (!f)
+		return STATIC_REPLY(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "no memory\n");
+	m->fill(m->ctx, f);
+	fclose(f);
+	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body, len,
+		     MHD_RESPMEM_MUST_FREE);
+}
+
+/* "ADDR:PORT", ":PORT", "[V6]:PORT" into ss; said on stderr if not. */
+static int parse_spec(const char *spec, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 	const char *colon = strrchr(spec, ':');
-	struct metrics_server *m;
-	char *end;
+	char host[128], *end;
 	long port;
-	int fd, one = 1, i;
-	socklen_t sl;
 
 	if (!colon || (size_t)(colon - spec) >= sizeof(host)) {
 		fprintf(stderr, "synfin: --metrics '%s': give ADDR:PORT or :PORT (e.g. :9464)\n", spec);
-		return NULL;
+		return -1;
 	}
 	memcpy(host, spec, (size_t)(colon - spec));
 	host[colon - spec] = 0;
@@ -54,7 +107,7 @@ struct metrics_server *metrics_listen(const char *spec)
 	if (*end || end == colon + 1 || port < 1 || port > 65535) {
 		fprintf(stderr, "synfin: --metrics '%s': '%s' is not a port (1-65535)\n", spec,
 			colon + 1);
-		return NULL;
+		return -1;
 	}
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
 		memmove(host, host + 1, strlen(host));
@@ -62,196 +115,108 @@ struct metrics_server *metrics_listen(const char *spec)
 	}
 	if (!host[0])
 		strcpy(host, "127.0.0.1");
+	memset(ss, 0, sizeof(*ss));
 	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons((uint16_t)port);
-		sl = sizeof(*s4);
+		*sl = sizeof(*s4);
 	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((uint16_t)port);
-		sl = sizeof(*s6);
+		*sl = sizeof(*s6);
 	} else {
 		fprintf(stderr, "synfin: --metrics '%s': '%s' is not an IPv4/IPv6 address\n", spec,
 			host);
-		return NULL;
+		return -1;
 	}
+	return 0;
+}
+
+/* The bound, listening socket; its failure said with its likely cause. */
+static int listen_on(const char *spec)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, one = 1;
+
+	if (parse_spec(spec, &ss, &sl))
+		return -1;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		fprintf(stderr, "synfin: --metrics: socket: %s\n", strerror(errno));
-		return NULL;
+		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 16)) {
-		fprintf(stderr, "synfin: --metrics: cannot listen on %s: %s (is the port taken?)\n",
-			spec, strerror(errno));
+	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 1024)) {
+		int e = errno;
+
+		if (e == EADDRNOTAVAIL)
+			fprintf(stderr, "synfin: --metrics %s: that address is not on any interface "
+				"here (see ip addr); use one that is, or :PORT for 127.0.0.1\n", spec);
+		else if (e == EADDRINUSE)
+			fprintf(stderr, "synfin: --metrics %s: the port is taken (see ss -ltnp); "
+				"choose another\n", spec);
+		else if (e == EACCES)
+			fprintf(stderr, "synfin: --metrics %s: %s (ports below 1024 need "
+				"CAP_NET_BIND_SERVICE)\n", spec, strerror(e));
+		else
+			fprintf(stderr, "synfin: --metrics %s: cannot listen: %s\n", spec,
+				strerror(e));
 		close(fd);
-		return NULL;
+		return -1;
 	}
-	m = calloc(1, sizeof(*m));
+	return fd;
+}
+
+/* A socket per client: make sure MS_CONNECTIONS of them fit under the soft limit. */
+static void enough_fds(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= MS_CONNECTIONS + 256)
+		return;
+	rl.rlim_cur = rl.rlim_max < MS_CONNECTIONS + 256 ? rl.rlim_max : MS_CONNECTIONS + 256;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+struct metrics_server *metrics_listen(const char *spec, metrics_fill_fn fill, void *ctx)
+{
+	struct metrics_server *m = calloc(1, sizeof(*m));
+
 	if (!m) {
-		close(fd);
+		fprintf(stderr, "synfin: --metrics: out of memory\n");
 		return NULL;
 	}
-	m->fd = fd;
-	for (i = 0; i < MS_CLIENTS; i++)
-		m->c[i].fd = -1;
+	m->fill = fill;
+	m->ctx = ctx;
+	m->fd = listen_on(spec);
+	if (m->fd < 0) {
+		free(m);
+		return NULL;
+	}
+	enough_fds();
+	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+				on_request, m,
+				MHD_OPTION_LISTEN_SOCKET, m->fd,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)MS_CONNECTIONS,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)MS_IDLE_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MS_HEADER_BYTES,
+				MHD_OPTION_END);
+	if (!m->d) {
+		fprintf(stderr, "synfin: --metrics %s: cannot start the HTTP server "
+			"(libmicrohttpd)\n", spec);
+		close(m->fd);
+		free(m);
+		return NULL;
+	}
 	return m;
-}
-
-int metrics_pollfds(struct metrics_server *m, struct pollfd *p, int max)
-{
-	int n = 0, i;
-
-	if (!m || max < 1)
-		return 0;
-	p[n].fd = m->fd;
-	p[n++].events = POLLIN;
-	for (i = 0; i < MS_CLIENTS && n < max; i++)
-		if (m->c[i].fd >= 0) {
-			p[n].fd = m->c[i].fd;
-			p[n++].events = POLLIN;
-		}
-	return n;
-}
-
-static void send_all(int fd, const char *buf, size_t len)
-{
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-	while (len) {
-		ssize_t w = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (w > 0) {
-			buf += w;
-			len -= (size_t)w;
-		} else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-			/* A slow scraper gets a second per stall, then is dropped. */
-			if (poll(&p, 1, 1000) <= 0)
-				return;
-		} else {
-			return;
-		}
-	}
-}
-
-static void respond(int fd, int code, const char *status, const char *ctype, const char *body,
-		    size_t blen, bool head_only)
-{
-	char h[256];
-	int n = snprintf(h, sizeof(h),
-			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			 "Connection: close\r\n\r\n", code, status, ctype, blen);
-
-	send_all(fd, h, (size_t)n);
-	if (!head_only)
-		send_all(fd, body, blen);
-}
-
-static void client_drop(struct ms_client *c)
-{
-	close(c->fd);
-	c->fd = -1;
-	c->len = 0;
-}
-
-/* A complete request is in c->buf: answer it (one request per connection). */
-static void answer(struct ms_client *c, void (*fill)(void *, FILE *), void *ctx)
-{
-	char method[16], path[256];
-	bool head_only;
-
-	c->buf[c->len] = 0;
-	if (sscanf(c->buf, "%15s %255s", method, path) != 2) {
-		respond(c->fd, 400, "Bad Request", "text/plain", "bad request\n", 12, false);
-		return;
-	}
-	head_only = !strcmp(method, "HEAD");
-	if (strcmp(method, "GET") && !head_only) {
-		respond(c->fd, 405, "Method Not Allowed", "text/plain", "GET only\n", 9, false);
-		return;
-	}
-	path[strcspn(path, "?")] = 0;
-	if (!strcmp(path, "/metrics")) {
-		char *body = NULL;
-		size_t blen = 0;
-		FILE *f = open_memstream(&body, &blen);
-
-		if (!f) {
-			respond(c->fd, 500, "Internal Server Error", "text/plain", "no memory\n", 10,
-				false);
-			return;
-		}
-		fill(ctx, f);
-		fclose(f);
-		respond(c->fd, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", body, blen,
-			head_only);
-		free(body);
-	} else if (!strcmp(path, "/")) {
-		static const char idx[] = "synfin: metrics at /metrics\n";
-
-		respond(c->fd, 200, "OK", "text/plain", idx, sizeof(idx) - 1, head_only);
-	} else {
-		respond(c->fd, 404, "Not Found", "text/plain", "not found; try /metrics\n", 24,
-			head_only);
-	}
-}
-
-void metrics_serve(struct metrics_server *m, void (*fill)(void *ctx, FILE *f), void *ctx)
-{
-	uint64_t now = mono_ns();
-	int i, fd;
-
-	if (!m)
-		return;
-	/* Accept whatever is pending; beyond MS_CLIENTS, new ones wait in the backlog. */
-	for (;;) {
-		for (i = 0; i < MS_CLIENTS && m->c[i].fd >= 0; i++)
-			;
-		if (i == MS_CLIENTS)
-			break;
-		fd = accept4(m->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			break;
-		m->c[i].fd = fd;
-		m->c[i].len = 0;
-		m->c[i].since = now;
-	}
-	for (i = 0; i < MS_CLIENTS; i++) {
-		struct ms_client *c = &m->c[i];
-		ssize_t r;
-
-		if (c->fd < 0)
-			continue;
-		/* Read what is there: a request may come in several pieces. */
-		while ((r = recv(c->fd, c->buf + c->len, MS_REQ_MAX - 1 - c->len, 0)) > 0) {
-			c->len += (size_t)r;
-			if (c->len >= MS_REQ_MAX - 1)
-				break;
-		}
-		c->buf[c->len] = 0;
-		if (strstr(c->buf, "\r\n\r\n") || strstr(c->buf, "\n\n")) {
-			answer(c, fill, ctx);
-			client_drop(c);
-		} else if (c->len >= MS_REQ_MAX - 1) {
-			respond(c->fd, 431, "Request Header Fields Too Large", "text/plain", "too large\n",
-				10, false);
-			client_drop(c);
-		} else if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR) ||
-			   now - c->since > MS_CLIENT_NS) {
-			client_drop(c);
-		}
-	}
 }
 
 void metrics_close(struct metrics_server *m)
 {
-	int i;
-
 	if (!m)
 		return;
-	for (i = 0; i < MS_CLIENTS; i++)
-		if (m->c[i].fd >= 0)
-			close(m->c[i].fd);
+	MHD_stop_daemon(m->d);
 	close(m->fd);
 	free(m);
 }

@@ -1,17 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* http.h - the small HTTP server behind `watch --metrics` (http.c). */
+/*
+ * http.h - the HTTP server behind `watch --metrics` (http.c): libmicrohttpd
+ * on a thread of its own, so scrapes never wait for the watcher's loop.
+ */
 #ifndef SYNFIN_OUT_HTTP_H
 #define SYNFIN_OUT_HTTP_H
 
-#include <poll.h>
 #include <stdio.h>
 
-/* Polled from the watcher's loop. */
+/*
+ * Writes the exposition for one scrape into f. Runs on the server's
+ * thread: it must only read what is safe to read from there (maps).
+ */
+typedef void (*metrics_fill_fn)(void *ctx, FILE *f);
+
 struct metrics_server;
-struct metrics_server *metrics_listen(const char *spec);	/* "ADDR:PORT" or ":PORT" */
-int metrics_pollfds(struct metrics_server *m, struct pollfd *p, int max);
-/* Accept, read, answer; calls fill(ctx, f) to write the exposition. */
-void metrics_serve(struct metrics_server *m, void (*fill)(void *ctx, FILE *f), void *ctx);
+/* Serve GET /metrics on spec ("ADDR:PORT" or ":PORT"); NULL, said on stderr. */
+struct metrics_server *metrics_listen(const char *spec, metrics_fill_fn fill, void *ctx);
+/* Stop the server: no fill() runs after this returns. NULL is fine. */
 void metrics_close(struct metrics_server *m);
 
 #endif

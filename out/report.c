@@ -244,8 +244,51 @@ static void json_lost(struct reporter *r, const struct sf_record *rec)
 		tbuf, (unsigned long long)++r->seq, (unsigned long long)rec->lost);
 }
 
+static void json_flood(struct reporter *r, const struct sf_record *rec)
+{
+	const struct sf_rec_flood *f = &rec->flood;
+	char tbuf[48];
+	unsigned i;
+
+	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), true);
+	fprintf(r->o.out, "{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"flood\", "
+		"\"state\": \"%s\", \"interval_us\": %llu, \"syns\": %llu, \"evicted\": %llu, "
+		"\"closed\": %llu", tbuf, (unsigned long long)++r->seq, f->ended ? "end" : "ongoing",
+		(unsigned long long)f->interval_us, (unsigned long long)f->syns,
+		(unsigned long long)f->evicted, (unsigned long long)f->closed);
+	if (!f->ended) {
+		fprintf(r->o.out, ", \"half_open\": %llu, \"sources\": %llu, "
+			"\"sources_more\": %s, \"top_ports\": [", (unsigned long long)f->half_open,
+			(unsigned long long)f->sources, json_bool(f->sources_more));
+		for (i = 0; i < f->nports && i < SF_FLOOD_TOP_PORTS; i++)
+			fprintf(r->o.out, "%s{\"port\": %u, \"half_open\": %llu}", i ? ", " : "",
+				f->ports[i].port, (unsigned long long)f->ports[i].n);
+		fputs("]", r->o.out);
+	}
+	fputs("}\n", r->o.out);
+}
+
+static void json_overload(struct reporter *r, const struct sf_record *rec)
+{
+	const struct sf_rec_overload *o = &rec->overload;
+	char tbuf[48];
+
+	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), true);
+	fprintf(r->o.out, "{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"overload\", "
+		"\"state\": \"%s\", \"table\": \"conns\", \"max\": %u, \"open\": %llu, "
+		"\"refused\": %llu, \"parked\": %llu, \"skipped\": %llu, \"duration_us\": %llu}\n",
+		tbuf, (unsigned long long)++r->seq, o->ended ? "end" : "start", o->max,
+		(unsigned long long)o->open, (unsigned long long)o->refused,
+		(unsigned long long)o->parked, (unsigned long long)o->skipped,
+		(unsigned long long)o->duration_us);
+}
+
 static void json_write(struct reporter *r, const struct sf_record *rec)
 {
+	if (rec->kinds & SF_REC_FLOOD)
+		json_flood(r, rec);
+	if (rec->kinds & SF_REC_OVERLOAD)
+		json_overload(r, rec);
 	if (rec->kinds & SF_REC_SUSPICIOUS)
 		json_suspicious(r, rec);
 	if (rec->kinds & SF_REC_TRANS)
@@ -443,8 +486,59 @@ static void text_lost(struct reporter *r, const struct sf_record *rec)
 	r->seq++;
 }
 
+static void text_flood(struct reporter *r, const struct sf_record *rec)
+{
+	const struct sf_rec_flood *f = &rec->flood;
+	char tbuf[48], d[16];
+	unsigned i;
+
+	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), false);
+	fmt_us(f->interval_us, d, sizeof(d));
+	r->seq++;
+	if (f->ended) {
+		fprintf(r->o.out, "%s %sFLOOD over%s after %s: %llu half-open connections "
+			"summarised, %llu evicted, %llu closed\n", tbuf, color(r, C_YELLOW),
+			color(r, C_RESET), d, (unsigned long long)f->syns,
+			(unsigned long long)f->evicted, (unsigned long long)f->closed);
+		return;
+	}
+	fprintf(r->o.out, "%s %sFLOOD%s %llu new half-open in %s, %llu held from %s%llu sources, "
+		"%llu evicted; ports", tbuf, color(r, C_YELLOW), color(r, C_RESET),
+		(unsigned long long)f->syns, d, (unsigned long long)f->half_open,
+		f->sources_more ? ">" : "", (unsigned long long)f->sources,
+		(unsigned long long)f->evicted);
+	for (i = 0; i < f->nports && i < SF_FLOOD_TOP_PORTS; i++)
+		fprintf(r->o.out, " %u (%llu)", f->ports[i].port, (unsigned long long)f->ports[i].n);
+	fputs("; completed handshakes still shown\n", r->o.out);
+}
+
+static void text_overload(struct reporter *r, const struct sf_record *rec)
+{
+	const struct sf_rec_overload *o = &rec->overload;
+	char tbuf[48], d[16];
+
+	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), false);
+	r->seq++;
+	if (!o->ended) {
+		fprintf(r->o.out, "%s %sOVERLOAD%s connection table full (%u): new connections "
+			"are not tracked, tracked ones are kept\n", tbuf, color(r, C_YELLOW),
+			color(r, C_RESET), o->max);
+		return;
+	}
+	fmt_us(o->duration_us, d, sizeof(d));
+	fprintf(r->o.out, "%s %sOVERLOAD over%s after %s: %llu segments of new connections not "
+		"tracked, %llu of completed handshakes kept half-open, %llu of evicted connections "
+		"not re-created\n", tbuf, color(r, C_YELLOW), color(r, C_RESET), d,
+		(unsigned long long)o->refused, (unsigned long long)o->parked,
+		(unsigned long long)o->skipped);
+}
+
 static void text_write(struct reporter *r, const struct sf_record *rec)
 {
+	if (rec->kinds & SF_REC_FLOOD)
+		text_flood(r, rec);
+	if (rec->kinds & SF_REC_OVERLOAD)
+		text_overload(r, rec);
 	if (rec->kinds & (SF_REC_SUSPICIOUS | SF_REC_TRANS | SF_REC_PICKUP))
 		text_segment(r, rec);
 	if (rec->kinds & SF_REC_OPEN)

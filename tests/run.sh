@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Runs every synfin test suite and ends with "N passed, N failed, N skipped".
 # Each suite prints lines "PASS name", "FAIL name: why" or "SKIP name: why".
-# Usage: tests/run.sh [SUITE...]   (suites: unit prog replay e2e reporting sockets install service; default all)
+# Usage: tests/run.sh [SUITE...]   (suites: unit prog replay e2e reporting sockets install service overload; default all)
 # LOAD=1 runs them on a busy machine: one CPU hog (a spinning process) per
 # CPU for the whole run, stopped on exit, also after a failure or Ctrl-C.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit prog replay e2e reporting sockets install service)
+[ ${#suites[@]} -eq 0 ] && suites=(unit prog replay e2e reporting sockets install service overload)
 log=$(mktemp)
 HOGS=()
 cleanup() {

@@ -11,7 +11,8 @@
 # present. As a normal user with packages missing it names them and exits 1.
 set -euo pipefail
 
-BUILD=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev)
+BUILD=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev
+	libmicrohttpd-dev)			# the /metrics HTTP server
 # Run-time tools the tests drive, and their oracles.
 TEST=(
 	iproute2 procps psmisc			# netns/veth, tc, process control

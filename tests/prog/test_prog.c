@@ -471,6 +471,82 @@ out:
 	maps_clear();
 }
 
+/* ---- overload: evicted keys, flood quiet ---- */
+
+/* One segment of flow f (cc_flow) through XDP. */
+static void ov_send(int f, __u8 from, __u8 flags, __u32 seq, __u32 ack, __u16 len)
+{
+	__u8 buf[TC_MAX_FRAME];
+	struct sf_case c = cc_flow(f);
+
+	c.segs[0] = (struct tc_seg){ .from = from, .flags = flags, .seq = seq, .ack = ack,
+				     .len = len, .opts = (flags & F_S) ? O_SYN : 0 };
+	run_frame(0, buf, tc_frame(&c, 0, buf, sizeof(buf)));
+}
+
+/*
+ * A key user space reported evicted (in `gone`): its later segments create
+ * no mid-stream record; a new SYN on it starts a connection as usual.
+ */
+static void test_overload_gone(void)
+{
+	__u64 before[SF_NCOUNTERS], after[SF_NCOUNTERS], id = 7;
+	struct sf_key k;
+
+	maps_clear();
+	ov_send(900, C, F_PA, 1, 1, 10);	/* picked up mid-stream */
+	if (!ASSERT_EQ(map_keys(map_fd(1), &k, 1), 1, "a mid-stream record"))
+		goto out;
+	bpf_map_delete_elem(map_fd(1), &k);	/* as if evicted, then reported */
+	bpf_map_update_elem(bpf_map__fd(skel->maps.gone), &k, &id, BPF_ANY);
+	counters_sum(before);
+	ov_send(900, C, F_PA, 11, 1, 10);
+	counters_sum(after);
+	ASSERT_EQ(maps_live(), 0, "not re-created from its next segment");
+	ASSERT_EQ(after[SF_C_SKIP_GONE] - before[SF_C_SKIP_GONE], 1, "SF_C_SKIP_GONE");
+	ASSERT_EQ(after[SF_C_NEW_CONNS] - before[SF_C_NEW_CONNS], 0, "no connection counted");
+	ov_send(900, C, F_S, 0, 0, 0);
+	ASSERT_EQ(maps_live(), 1, "a new SYN on the key starts a connection");
+	bpf_map_delete_elem(bpf_map__fd(skel->maps.gone), &k);
+out:
+	maps_clear();
+	ring_buffer__consume(rb);
+}
+
+/*
+ * Beyond cfg_flood_rate (2000) new half-open records in a window, they are
+ * quiet: counted, no events; one that completes its handshake is reported.
+ */
+static void test_overload_flood_quiet(void)
+{
+	__u64 before[SF_NCOUNTERS], after[SF_NCOUNTERS];
+	struct tc_result *saved = res;
+	int f, n;
+
+	maps_clear();
+	res = NULL;			/* count the events, do not collect them */
+	ring_buffer__consume(rb);
+	skel->bss->clock_override_ns = 5ull << 30;	/* one window, whatever the machine's speed */
+	skel->bss->flood_win = skel->bss->flood_n = skel->bss->flood_prev = 0;
+	counters_sum(before);
+	for (f = 0; f < 2005; f++)
+		ov_send(f, C, F_S, 0, 0, 0);
+	counters_sum(after);
+	n = ring_buffer__consume(rb);
+	ASSERT_EQ(after[SF_C_QUIET] - before[SF_C_QUIET], 5, "SF_C_QUIET: the SYNs beyond the rate");
+	ASSERT_EQ(n, 2000, "an event for each SYN below the rate, none beyond");
+	/* The last one (quiet, still in the half-open map) completes. */
+	ov_send(2004, S, F_SA, 0, 1, 0);
+	ov_send(2004, C, F_A, 1, 1, 0);
+	ASSERT_EQ(ring_buffer__consume(rb), 1, "its handshake reported: one open event");
+	counters_sum(before);
+	ASSERT_EQ(before[SF_C_OPENED] - after[SF_C_OPENED], 1, "SF_C_OPENED");
+	skel->bss->clock_override_ns = 0;
+	skel->bss->flood_win = skel->bss->flood_n = skel->bss->flood_prev = 0;
+	res = saved;
+	maps_clear();
+}
+
 /* ---- verifier cost ---- */
 
 static void verified(struct bpf_program *p)
@@ -507,6 +583,8 @@ static const struct tl_test tests[] = {
 	TL_TEST(concurrency_same_direction),
 	TL_TEST(concurrency_create_race),
 	TL_TEST(busy_entry_waits),
+	TL_TEST(overload_gone),
+	TL_TEST(overload_flood_quiet),
 	TL_TEST(verifier_cost),
 };
 

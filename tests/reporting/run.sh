@@ -57,7 +57,7 @@ for _ in $(seq 50); do [ -e "$PIN/counters" ] && break; sleep 0.1; done
 [ -e "$PIN/counters" ] || { fail watch_start "no pins after 5 s: $(cat "$T/w.err")"; exit 1; }
 
 check pin_dir_mode "pin dir is not mode 0700" test "$(stat -c %a "$PIN")" = 700
-check pin_dir_maps "pinned maps missing" bash -c "cd $PIN && ls counters conns half_open ustats hs_fail"
+check pin_dir_maps "pinned maps missing" bash -c "cd $PIN && ls counters ustats hs_fail"
 out=$(./synfin watch -i $V0 --duration 1 2>&1); rc=$?
 if [ $rc -eq 1 ] && grep -q "another synfin watch is running" <<<"$out"; then
 	pass pin_second_watcher_refused

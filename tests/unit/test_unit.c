@@ -9,6 +9,7 @@
 #include "testlib.h"
 #include "cases.h"
 #include "lib/conntab.h"
+#include "lib/flood.h"
 #include "lib/htab.h"
 #include "lib/socktab.h"
 
@@ -1122,7 +1123,47 @@ out:
 	conntab_free(c.tab);
 }
 
+/* A flood's tally: the top server ports by count, distinct client addresses. */
+static void test_flood_tally(void)
+{
+	struct flood_tally *t = flood_tally_new();
+	struct sf_rec_flood f = {};
+	struct sf_entry e = {};
+	struct sf_key k = {};
+	int i;
+
+	if (!ASSERT_OK_PTR(t, "flood_tally_new"))
+		return;
+	k.family = 4;
+	k.addr_hi[0] = 10;	/* the server: 10.0.0.0, the clients 9.x.y.0 */
+	e.client_dir = 0;	/* the client is the lo endpoint */
+	for (i = 0; i < 300; i++) {
+		k.addr_lo[0] = 9;
+		k.addr_lo[1] = (__u8)(i % 100);	/* 100 distinct sources */
+		k.port_lo = htons(40000);
+		/* ports 80 (150), 443 (100), 22 (50) */
+		k.port_hi = htons(i < 150 ? 80 : i < 250 ? 443 : 22);
+		flood_tally_add(t, &k, &e);
+	}
+	flood_tally_fill(t, &f);
+	ASSERT_EQ(f.half_open, 300, "every quiet entry counted");
+	ASSERT_EQ(f.sources, 100, "distinct client addresses");
+	ASSERT_FALSE(f.sources_more, "not saturated");
+	if (ASSERT_EQ(f.nports, 3, "three server ports")) {
+		ASSERT_EQ(f.ports[0].port, 80, "top port");
+		ASSERT_EQ(f.ports[0].n, 150, "its count");
+		ASSERT_EQ(f.ports[1].port, 443, "second");
+		ASSERT_EQ(f.ports[2].port, 22, "third");
+	}
+	flood_tally_reset(t);
+	memset(&f, 0, sizeof(f));
+	flood_tally_fill(t, &f);
+	ASSERT_EQ(f.half_open + f.sources + f.nports, 0, "reset: nothing left");
+	flood_tally_free(t);
+}
+
 static const struct tl_test tests[] = {
+	TL_TEST(flood_tally),
 	TL_SUBTESTS(lifecycle),
 	TL_TEST(tracker_counters),
 	TL_TEST(htab),
