@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include "synfin.h"
 #include "conn.h"
 #include "lib/util.h"
@@ -38,6 +39,7 @@ struct cli_track_opts {
 	struct sf_timeouts to;
 	bool diagram;
 	const char *svg;
+	FILE *svg_file;			/* --svg, opened by cli_svg_open */
 };
 
 /* What `stats` and `conns` (readers of a running watcher) both take. */
@@ -100,5 +102,13 @@ void cli_track_defaults(struct cli_track_opts *t);
 int cli_track_opt(const char *cmd, struct cli_track_opts *t, int c, const char *arg);
 /* After parsing: combinations that do not go together. 0 or EXIT_USAGE. */
 int cli_track_check(const char *cmd, const struct cli_track_opts *t);
+/*
+ * --svg FILE opened for writing before the command does anything else, so
+ * a path that cannot be written fails at once, not after the whole run.
+ * 0 (also without --svg) or EXIT_RUNTIME, having said why.
+ */
+int cli_svg_open(const char *cmd, struct cli_track_opts *t);
+/* Close it: 0, or EXIT_RUNTIME if the picture could not be written (said why). */
+int cli_svg_close(const char *cmd, struct cli_track_opts *t);
 
 #endif

@@ -165,9 +165,16 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 		case O_PIN:
 			o->pin_dir = optarg;
 			break;
-		case O_METRICS:
+		case O_METRICS: {
+			struct sockaddr_storage ss;
+			socklen_t sl;
+			char why[256];
+
+			if (metrics_addr(optarg, &ss, &sl, why, sizeof(why)))
+				return cli_usage_error("watch", "%s", why);
 			o->metrics = optarg;
 			break;
+		}
 		case O_INTERVAL:
 			if ((rc = cli_duration("watch", "--interval", optarg, false, &o->interval_ns)))
 				return rc;
@@ -310,7 +317,7 @@ static int open_outputs(struct watch *w)
 	struct diagram_opts dop = {
 		.out = o->t.diagram ? stdout : NULL,
 		.unicode = terminal_utf8(),
-		.svg_path = o->t.svg,
+		.svg = o->t.svg_file,
 		.times = true,
 	};
 
@@ -355,7 +362,7 @@ static void say_started(const struct watch *w)
 
 static int watch_open(struct watch *w)
 {
-	const struct watch_opts *o = &w->o;
+	struct watch_opts *o = &w->o;
 	struct watcher_cfg cfg = {
 		.ifname = o->ifname, .mode = o->mode, .no_egress = o->no_egress,
 		.force = o->force, .ports = o->t.ports, .nports = o->t.nports,
@@ -363,6 +370,9 @@ static int watch_open(struct watch *w)
 	};
 	int err;
 
+	err = cli_svg_open("watch", &w->o.t);
+	if (err)
+		return err;
 	if (!if_nametoindex(o->ifname)) {
 		fprintf(stderr, "synfin watch: no such interface '%s' (list them with: ip link)\n",
 			o->ifname);
@@ -452,7 +462,9 @@ static int watch_summary(struct watch *w)
 				(unsigned long long)c[SF_C_LOCK_FAIL],
 				(unsigned long long)c[SF_C_MAP_FULL]);
 	}
-	return w->dia && diagram_finish(w->dia) ? EXIT_RUNTIME : 0;
+	if (w->dia)
+		diagram_finish(w->dia);
+	return cli_svg_close("watch", &w->o.t);
 }
 
 /* Undo whatever watch_open did; safe to call after a failure at any step. */
@@ -467,6 +479,9 @@ static void watch_close(struct watch *w)
 	w->rep = NULL;
 	conntab_free(w->tab);
 	w->tab = NULL;
+	if (w->o.t.svg_file)	/* a failure before the summary: nothing drawn */
+		fclose(w->o.t.svg_file);
+	w->o.t.svg_file = NULL;
 }
 
 int cmd_watch(int argc, char **argv)

@@ -199,7 +199,7 @@ static void finish_conn(struct diagram *d, struct dconn **pp, struct dconn *c)
 	c->next = NULL;
 	if (d->o.out)
 		render_text(d, c, d->o.out);
-	if (d->o.svg_path) {
+	if (d->o.svg) {
 		*d->done_tail = c;
 		d->done_tail = &c->next;
 		d->ndone++;
@@ -322,18 +322,10 @@ int diagram_finish(struct diagram *d)
 			c->open = true;
 			finish_conn(d, &d->tab[i], c);
 		}
-	if (d->o.svg_path) {
-		FILE *f = fopen(d->o.svg_path, "w");
-
-		if (!f) {
-			fprintf(stderr, "synfin: cannot write the SVG file %s: %m\n", d->o.svg_path);
+	if (d->o.svg) {
+		render_svg(d, d->o.svg);
+		if (fflush(d->o.svg) || ferror(d->o.svg))
 			return -1;
-		}
-		render_svg(d, f);
-		if (fclose(f)) {
-			fprintf(stderr, "synfin: cannot write the SVG file %s: %m\n", d->o.svg_path);
-			return -1;
-		}
 	}
 	return 0;
 }

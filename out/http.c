@@ -31,30 +31,27 @@ struct metrics_server {
 	struct ms_client c[MS_CLIENTS];
 };
 
-struct metrics_server *metrics_listen(const char *spec)
+int metrics_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len, char *why,
+		 size_t n)
 {
-	struct sockaddr_storage ss = {};
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-	char host[128];
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 	const char *colon = strrchr(spec, ':');
-	struct metrics_server *m;
+	char host[128];
 	char *end;
 	long port;
-	int fd, one = 1, i;
-	socklen_t sl;
 
+	memset(ss, 0, sizeof(*ss));
 	if (!colon || (size_t)(colon - spec) >= sizeof(host)) {
-		fprintf(stderr, "synfin: --metrics '%s': give ADDR:PORT or :PORT (e.g. :9464)\n", spec);
-		return NULL;
+		snprintf(why, n, "--metrics '%s': give ADDR:PORT or :PORT (e.g. :9464)", spec);
+		return -1;
 	}
 	memcpy(host, spec, (size_t)(colon - spec));
 	host[colon - spec] = 0;
 	port = strtol(colon + 1, &end, 10);
 	if (*end || end == colon + 1 || port < 1 || port > 65535) {
-		fprintf(stderr, "synfin: --metrics '%s': '%s' is not a port (1-65535)\n", spec,
-			colon + 1);
-		return NULL;
+		snprintf(why, n, "--metrics '%s': '%s' is not a port (1-65535)", spec, colon + 1);
+		return -1;
 	}
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
 		memmove(host, host + 1, strlen(host));
@@ -65,24 +62,38 @@ struct metrics_server *metrics_listen(const char *spec)
 	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons((uint16_t)port);
-		sl = sizeof(*s4);
+		*len = sizeof(*s4);
 	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((uint16_t)port);
-		sl = sizeof(*s6);
+		*len = sizeof(*s6);
 	} else {
-		fprintf(stderr, "synfin: --metrics '%s': '%s' is not an IPv4/IPv6 address\n", spec,
-			host);
+		snprintf(why, n, "--metrics '%s': '%s' is not an IPv4/IPv6 address", spec, host);
+		return -1;
+	}
+	return 0;
+}
+
+struct metrics_server *metrics_listen(const char *spec)
+{
+	struct sockaddr_storage ss;
+	struct metrics_server *m;
+	int fd, one = 1, i;
+	char why[256];
+	socklen_t sl;
+
+	if (metrics_addr(spec, &ss, &sl, why, sizeof(why))) {
+		fprintf(stderr, "synfin watch: %s\n", why);
 		return NULL;
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		fprintf(stderr, "synfin: --metrics: socket: %s\n", strerror(errno));
+		fprintf(stderr, "synfin watch: --metrics: socket: %s\n", strerror(errno));
 		return NULL;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 16)) {
-		fprintf(stderr, "synfin: --metrics: cannot listen on %s: %s (is the port taken?)\n",
+		fprintf(stderr, "synfin watch: --metrics: cannot listen on %s: %s (is the port taken?)\n",
 			spec, strerror(errno));
 		close(fd);
 		return NULL;

@@ -6,6 +6,15 @@
 #include <poll.h>
 #include <stdio.h>
 
+#include <stddef.h>
+#include <sys/socket.h>
+
+/*
+ * --metrics "ADDR:PORT", ":PORT" (127.0.0.1) or "[V6]:PORT" as a socket
+ * address: 0, or -1 with what is wrong in why (checked before anything runs).
+ */
+int metrics_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len, char *why,
+		 size_t n);
 /* Polled from the watcher's loop. */
 struct metrics_server;
 struct metrics_server *metrics_listen(const char *spec);	/* "ADDR:PORT" or ":PORT" */

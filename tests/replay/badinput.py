@@ -202,6 +202,41 @@ expect_error("no-file-arg", "", r"which capture", code=2)
 expect_error("bad-format", write("ok.pcap", pcap(1, frames)), r"unknown format", code=2,
              args=("-o", "xml"))
 
+# `synfin diagram` is replay under its own name: its errors say so.
+r = subprocess.run([SYNFIN, "diagram", "/etc/passwd"], capture_output=True, timeout=30)
+err = r.stderr.decode(errors="replace")
+report("diagram-own-name", r.returncode == 1 and err.startswith("synfin diagram: cannot read ")
+       and "synfin replay" not in err, f"rc {r.returncode}, stderr {err.strip()[:200]!r}")
+r = subprocess.run([SYNFIN, "diagram", "--conn", "x", "/etc/passwd"], capture_output=True,
+                   timeout=30)
+err = r.stderr.decode(errors="replace")
+report("diagram-own-name-usage", r.returncode == 2 and err.startswith("synfin diagram: --conn")
+       and "synfin diagram --help" in err, f"rc {r.returncode}, stderr {err.strip()[:200]!r}")
+
+# --svg to a path that cannot be written fails before the capture is read.
+for cmd in ("replay", "diagram"):
+    r = subprocess.run([SYNFIN, cmd, write("svg.pcap", pcap(1, frames)), "--svg",
+                        "/nonexistent/dir/x.svg"], capture_output=True, timeout=30)
+    err = r.stderr.decode(errors="replace")
+    report(f"{cmd}-svg-path-first", r.returncode == 1 and not r.stdout and
+           err.startswith(f"synfin {cmd}: cannot write the SVG file /nonexistent/dir/x.svg")
+           and " packets" not in err, f"rc {r.returncode}, stdout {r.stdout[:80]!r}, "
+           f"stderr {err.strip()[:200]!r}")
+
+# --conn N counts the connections -p selects, as the #N of the event lines do
+# (the help says so): #2 of `-p 81` is the second port-81 connection.
+mixed = conversation(ipv4, C4, S4, cport=40001, sport=80) + \
+    conversation(ipv4, C4, S4, cport=40002, sport=81) + \
+    conversation(ipv4, C4, S4, cport=40003, sport=81)
+path = write("mixed.pcap", pcap(1, [LINKS["EN10MB"][1](p, 4) for p in mixed]))
+rc, out, err = replay(path, "-p", "81", "--conn", "2")
+evs = events(out) if rc == 0 else []
+h = subprocess.run([SYNFIN, "replay", "--help"], capture_output=True).stdout.decode()
+report("conn-counts-selected", rc == 0 and evs and
+       all(e["conn"] == 2 and e["client_port"] == 40003 for e in evs) and
+       "-p changes the numbering" in " ".join(h.split()), f"rc {rc}, {err.strip()[:200]!r}, "
+       f"{[(e['conn'], e['client_port']) for e in evs][:3]}")
+
 # Truncated file: what was read is reported, then a read error and exit 1.
 whole = pcap(1, frames)
 rc, out, err = replay(write("cut.pcap", whole[:len(whole) - 30]))

@@ -115,13 +115,18 @@ static char *render(const struct step *steps, size_t n, bool unicode, const char
 {
 	struct sf_timeouts to = { .syn_ns = 130000000000ull, .time_wait_ns = 60000000000ull,
 				  .idle_ns = 7200000000000ull };
-	struct diagram_opts o = { .unicode = unicode, .times = true, .svg_path = svg };
+	struct diagram_opts o = { .unicode = unicode, .times = true };
 	struct tracker *t = NULL;
 	uint64_t now = 1000000000ull;
 	char *text = NULL;
 	size_t len = 0, i;
 	bool ok = false;
 
+	if (svg) {
+		o.svg = fopen(svg, "w");
+		if (!ASSERT_OK_PTR(o.svg, svg))
+			return NULL;
+	}
 	o.out = open_memstream(&text, &len);
 	if (!ASSERT_OK_PTR(o.out, "open_memstream"))
 		return NULL;
@@ -140,6 +145,8 @@ out:
 	diagram_free(cur);
 	cur = NULL;
 	fclose(o.out);
+	if (o.svg && fclose(o.svg))
+		ok = false;
 	if (!ok) {
 		free(text);
 		return NULL;
