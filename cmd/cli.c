@@ -105,6 +105,9 @@ int cli_track_opt(const char *cmd, struct cli_track_opts *t, int c, const char *
 	case CLI_O_SVG:
 		t->svg = arg;
 		return 0;
+	case 'S':
+		t->absolute = true;
+		return 0;
 	case 'v':
 		verbose++;
 		return 0;

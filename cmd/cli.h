@@ -38,6 +38,7 @@ struct cli_track_opts {
 	int nports;
 	struct sf_timeouts to;
 	bool diagram;
+	bool absolute;			/* -S: seq/ack as on the wire */
 	const char *svg;
 	FILE *svg_file;			/* --svg, opened by cli_svg_open */
 };
@@ -55,7 +56,7 @@ struct cli_reader_opts {
 enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGRAM, CLI_O_SVG,
        CLI_O_PIN, CLI_O_COLOR, CLI_O_NEXT };
 
-/* The shared entries of a struct option table (short options "o:p:v"). */
+/* The shared entries of a struct option table (short options "o:p:vS"). */
 #define CLI_TRACK_LONGOPTS \
 	{ "output", required_argument, 0, 'o' }, \
 	{ "port", required_argument, 0, 'p' }, \
@@ -64,6 +65,7 @@ enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGR
 	{ "idle-timeout", required_argument, 0, CLI_O_IDLE_TIMEOUT }, \
 	{ "diagram", no_argument, 0, CLI_O_DIAGRAM }, \
 	{ "svg", required_argument, 0, CLI_O_SVG }, \
+	{ "absolute", no_argument, 0, 'S' }, \
 	{ "verbose", no_argument, 0, 'v' }
 
 /* The shared entries of a reader's option table (short options "i:o:"). */

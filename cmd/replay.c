@@ -52,6 +52,8 @@ static const char replay_usage[] =
 "      --diagram           draw each connection's ladder diagram instead of\n"
 "                          event lines (Unicode on UTF-8 terminals, else ASCII)\n"
 "      --svg FILE          also write the diagrams as one SVG picture\n"
+"  -S, --absolute          seq/ack numbers as in the capture (default: relative\n"
+"                          to each side's initial sequence number, as Wireshark)\n"
 "      --conn N            only connection N, the #N of the event lines: the\n"
 "                          selected connections in capture order (-p changes\n"
 "                          the numbering: use the same -p to find N)\n"
@@ -94,7 +96,7 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 	int c;
 
 	cli_track_defaults(&o->t);
-	while ((c = cli_next(o->cmd, argc, argv, ":o:p:vh", longopts, &o->t, NULL)) != -1) {
+	while ((c = cli_next(o->cmd, argc, argv, ":o:p:vSh", longopts, &o->t, NULL)) != -1) {
 		switch (c) {
 		case O_KERNEL:
 			o->kernel = true;
@@ -230,10 +232,13 @@ static int open_sink(struct replay *r)
 		.format = t->format,
 		.out = stdout,
 		.color = t->format == OUT_TEXT && isatty(STDOUT_FILENO),
+		.absolute = t->absolute,
 	};
 	struct diagram_opts dop = {
 		.out = t->diagram ? stdout : NULL,
 		.unicode = terminal_utf8(),
+		.color = t->diagram && isatty(STDOUT_FILENO) && color_wanted(0, stdout),
+		.absolute = t->absolute,
 		.svg = t->svg_file,
 		.times = true,
 	};

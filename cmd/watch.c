@@ -65,6 +65,8 @@ static const char watch_usage[] =
 "      --diagram           print each connection's ladder diagram when it closes\n"
 "                          (instead of the event lines; text output only)\n"
 "      --svg FILE          write the ladder diagrams of all connections to FILE\n"
+"  -S, --absolute          seq/ack numbers as on the wire (default: relative to\n"
+"                          each side's initial sequence number, as Wireshark)\n"
 "      --color WHEN        colour text output: auto (on a terminal; default),\n"
 "                          always or never\n"
 "  -v, --verbose           print libbpf's messages (verifier log on failure)\n"
@@ -125,7 +127,7 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 	o->max_conns = SF_MAX_CONNS;
 	o->max_half = SF_MAX_HALF_OPEN;
 	o->stuck_ns = 60ull * 1000000000ull;
-	while ((c = cli_next("watch", argc, argv, ":i:o:d:p:vh", longopts, &o->t, NULL)) != -1) {
+	while ((c = cli_next("watch", argc, argv, ":i:o:d:p:vSh", longopts, &o->t, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->ifname = optarg;
@@ -313,10 +315,13 @@ static int open_outputs(struct watch *w)
 		.format = o->t.format,
 		.out = stdout,
 		.color = o->t.format == OUT_TEXT && color_wanted(o->color, stdout),
+		.absolute = o->t.absolute,
 	};
 	struct diagram_opts dop = {
 		.out = o->t.diagram ? stdout : NULL,
 		.unicode = terminal_utf8(),
+		.color = o->t.diagram && color_wanted(o->color, stdout),
+		.absolute = o->t.absolute,
 		.svg = o->t.svg_file,
 		.times = true,
 	};

@@ -207,14 +207,7 @@ static void json_write(struct reporter *r, const struct sf_record *rec)
 
 static const char *state_color(struct reporter *r, int st)
 {
-	if (!r->o.color)
-		return "";
-	switch (st) {
-	case SF_ESTABLISHED: return C_GREEN;
-	case SF_CLOSED: case SF_TIME_WAIT: return C_RED;
-	case SF_SYN_SENT: case SF_SYN_RECV: case SF_UNKNOWN: case SF_LISTEN: return C_CYAN;
-	default: return C_YELLOW;
-	}
+	return r->o.color ? term_state_color(st) : "";
 }
 
 static const char *color(struct reporter *r, const char *c)
@@ -246,9 +239,10 @@ static void text_segment(struct reporter *r, const struct sf_record *rec)
 		fprintf(r->o.out, "%-26s", "(timeout)");
 	} else {
 		text_head(r, rec, rec->side == SF_CLIENT ? '>' : '<');
-		fprintf(r->o.out, "[%s] seq %u", rec->flags, rec->rel_seq);
+		fprintf(r->o.out, "[%s] seq %u", rec->flags,
+			r->o.absolute ? rec->abs_seq : rec->rel_seq);
 		if (rec->has_ack)
-			fprintf(r->o.out, " ack %u", rec->rel_ack);
+			fprintf(r->o.out, " ack %u", r->o.absolute ? rec->abs_ack : rec->rel_ack);
 		fprintf(r->o.out, " len %u ", rec->len);
 	}
 	if (rec->kinds & SF_REC_SUSPICIOUS) {

@@ -17,6 +17,7 @@ struct report_opts {
 	enum out_format format;
 	FILE *out;
 	bool color;
+	bool absolute;		/* text: seq/ack as on the wire, not relative */
 };
 struct reporter *reporter_new(const struct report_opts *o);
 /* Write rec: in JSON a line per transition, in text one for all of them. */

@@ -12,6 +12,7 @@ PKGS=(
 	python3 curl jq				# test drivers, JSON checks
 	nftables util-linux			# e2e: drop SYNs/FINs in a namespace; setpriv
 	tcpdump tshark				# capture + independent decoder (replay tests)
+	librsvg2-bin				# rsvg-convert: diagrams' SVG rendered to PNG (reporting tests)
 	prometheus				# promtool + real scrape test
 	iperf3 valgrind time			# benchmarks (/usr/bin/time: max RSS), memory checks
 	libclang-rt-14-dev			# libFuzzer + sanitizers
