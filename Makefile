@@ -133,7 +133,7 @@ $(TEST_BINS): $$(call test_src,$$@) $(USER_HDRS) | $(OUTPUT)/synfin.skel.h
 #   make fuzz-conn|fuzz-pcap [FUZZ_SECS=60]; make fuzz runs both.
 # Crashers go to tests/fuzz/corpus-regress/ (the replay suite re-runs them).
 FUZZ_SECS ?= 60
-PCAPS ?= ../shared/pcaps
+PCAPS ?= tests/corpus
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Wextra -std=gnu11 $(INCLUDES)
 
@@ -157,7 +157,7 @@ fuzz-pcap: $(OUTPUT)/fuzz_pcap
 test: synfin | deps-test
 	$(Q)tests/run.sh
 
-demo: synfin | deps-test
+demo: synfin | deps-demo
 	$(Q)tools/demo.sh
 
 bench: synfin $(OUTPUT)/sfbench $(OUTPUT)/loadgen | deps-bench
@@ -165,5 +165,55 @@ bench: synfin $(OUTPUT)/sfbench $(OUTPUT)/loadgen | deps-bench
 
 clean:
 	rm -rf $(OUTPUT) synfin
+
+# The fuzzers need libFuzzer and the sanitizers' runtime (tools/deps.sh fuzz).
+fuzz-conn fuzz-pcap: | deps-fuzz
+
+# --- version: `git describe` in a git checkout, else the VERSION file --------
+SYNFIN_VERSION := $(shell tools/version.sh)
+$(OUTPUT)/cmd/main.o: CFLAGS += -DSYNFIN_VERSION='"$(SYNFIN_VERSION)"'
+$(OUTPUT)/cmd/main.o: $(OUTPUT)/version.stamp
+# Rewritten only when the version changes, so main.o is rebuilt only then.
+$(OUTPUT)/version.stamp: FORCE | $(OUTPUT)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = "$(SYNFIN_VERSION)" ] || echo "$(SYNFIN_VERSION)" > $@
+.PHONY: FORCE
+FORCE:
+
+# --- install / uninstall (GNU conventions: PREFIX, DESTDIR) ------------------
+# make install DESTDIR="$PWD/stage" PREFIX=/usr
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/synfin
+INSTALL ?= install
+INSTALL_FILES := $(SBINDIR)/synfin $(MANDIR)/man8/synfin.8 $(BASHCOMPDIR)/synfin \
+	$(UNITDIR)/synfin@.service $(DOCDIR)/synfin.default $(DOCDIR)/synfin-alerts.yml \
+	$(DOCDIR)/synfin-dashboard.json
+
+.PHONY: install uninstall man
+install: synfin
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	$(Q)$(INSTALL) -m 0755 synfin $(DESTDIR)$(SBINDIR)/synfin
+	$(Q)$(INSTALL) -m 0644 man/synfin.8 $(DESTDIR)$(MANDIR)/man8/synfin.8
+	$(Q)$(INSTALL) -m 0644 contrib/bash-completion/synfin $(DESTDIR)$(BASHCOMPDIR)/synfin
+	$(Q)sed 's|/usr/sbin/synfin|$(SBINDIR)/synfin|g' contrib/systemd/synfin@.service \
+		> $(DESTDIR)$(UNITDIR)/synfin@.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/synfin@.service
+	$(Q)$(INSTALL) -m 0644 contrib/systemd/synfin.default $(DESTDIR)$(DOCDIR)/synfin.default
+	$(Q)$(INSTALL) -m 0644 contrib/prometheus/synfin-alerts.yml $(DESTDIR)$(DOCDIR)/synfin-alerts.yml
+	$(Q)$(INSTALL) -m 0644 contrib/grafana/synfin-dashboard.json \
+		$(DESTDIR)$(DOCDIR)/synfin-dashboard.json
+	$(Q)$(foreach f,$(INSTALL_FILES),echo "  INSTALL  $(DESTDIR)$(f)";)
+
+uninstall:
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES))
+	$(Q)rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# The man page as the terminal shows it: make man
+man:
+	$(Q)man -l man/synfin.8
 
 -include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

@@ -6,6 +6,11 @@
 #include "lib/util.h"
 #include "cmd/cmds.h"
 
+/* Set by the Makefile from `git describe` (or the VERSION file). */
+#ifndef SYNFIN_VERSION
+#define SYNFIN_VERSION "unknown"
+#endif
+
 static const char usage[] =
 "Usage: synfin COMMAND [OPTIONS]\n"
 "\n"
@@ -21,7 +26,8 @@ static const char usage[] =
 "  stats    counters of a running watcher (text, JSON or Prometheus)\n"
 "  conns    the live connection table of a running watcher\n"
 "\n"
-"Run 'synfin COMMAND --help' for a command's options.\n"
+"Run 'synfin COMMAND --help' for a command's options, 'synfin --version'\n"
+"for the version.\n"
 "\n"
 "Examples:\n"
 "  sudo synfin watch -i eth0\n"
@@ -52,6 +58,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("synfin %s\n", SYNFIN_VERSION);
 		return 0;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

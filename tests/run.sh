@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Runs every synfin test suite and ends with "N passed, N failed, N skipped".
 # Each suite prints lines "PASS name", "FAIL name: why" or "SKIP name: why".
-# Usage: tests/run.sh [SUITE...]   (suites: unit prog replay e2e reporting; default all)
+# Usage: tests/run.sh [SUITE...]   (suites: unit prog replay e2e reporting install service; default all)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit prog replay e2e reporting)
+[ ${#suites[@]} -eq 0 ] && suites=(unit prog replay e2e reporting install service)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for s in "${suites[@]}"; do

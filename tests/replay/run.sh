@@ -9,7 +9,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 SYNFIN=$ROOT/synfin
-PCAPS=${PCAPS:-$ROOT/../shared/pcaps}
+PCAPS=${PCAPS:-$ROOT/tests/corpus}
 make -s synfin >/dev/null || { echo "FAIL replay-build: make synfin failed"; exit 1; }
 TMP=$(mktemp -d /tmp/sfr-replay.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
