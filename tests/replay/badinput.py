@@ -237,6 +237,17 @@ report("conn-counts-selected", rc == 0 and evs and
        "-p changes the numbering" in " ".join(h.split()), f"rc {rc}, {err.strip()[:200]!r}, "
        f"{[(e['conn'], e['client_port']) for e in evs][:3]}")
 
+# -S: seq/ack as on the wire in event lines and diagrams (ISNs 1000 and 5000).
+cpath = write("abs.pcap", pcap(1, frames))
+r1 = subprocess.run([SYNFIN, "replay", "-S", cpath], capture_output=True, text=True, timeout=30)
+r2 = subprocess.run([SYNFIN, "diagram", "--absolute", cpath], capture_output=True, text=True,
+                    timeout=30)
+r3 = subprocess.run([SYNFIN, "diagram", cpath], capture_output=True, text=True, timeout=30)
+report("absolute-seq", r1.returncode == 0 and "[S.] seq 5000 ack 1001" in r1.stdout and
+       r2.returncode == 0 and "S. seq 5000 ack 1001" in r2.stdout and
+       "S. seq 0 ack 1" in r3.stdout, f"replay -S: {r1.stdout[:300]!r}; diagram -S: "
+       f"{r2.stdout[:300]!r}")
+
 # Truncated file: what was read is reported, then a read error and exit 1.
 whole = pcap(1, frames)
 rc, out, err = replay(write("cut.pcap", whole[:len(whole) - 30]))
