@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* conns.c - the connection table of `synfin conns`, as JSON lines or columns. */
+/*
+ * conns.c - the connection table of `synfin conns`, as JSON lines or columns.
+ *
+ * The text table is a list of columns (struct col): each knows its head,
+ * its width, how to fill a cell and how soon it is dropped when the screen
+ * is narrow. A new column is one more entry in cols[].
+ */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,56 +43,273 @@ void conns_write_json(FILE *f, const struct sf_row *rows, size_t n, uint64_t now
 
 static const char *state_col(int st, bool color)
 {
-	if (!color)
-		return "";
-	switch (st) {
-	case SF_ESTABLISHED: return "\033[32m";
-	case SF_CLOSE_WAIT: case SF_FIN_WAIT2: return "\033[33m";
-	case SF_SYN_SENT: case SF_SYN_RECV: return "\033[36m";
-	default: return "\033[35m";
-	}
+	return color ? term_state_color(st) : "";
 }
 
-void conns_write_text(FILE *f, const struct sf_row *rows, size_t n, uint64_t now, bool color,
-			    size_t max_rows)
+/* ---- the columns ---- */
+
+/* A cell: its text, and the state whose colour it takes (-1: none). */
+typedef void (*cell_fn)(const struct sf_row *r, uint64_t now, char *buf, size_t n, int *st);
+
+static uint64_t us_since(uint64_t now, uint64_t then)
 {
-	char c[64], s[64], age[16], idle[16], cb[16], sb[16], rtt[16];
-	int cw = 6, sw = 6;
-	size_t i, shown = max_rows && max_rows < n ? max_rows : n;
-	const char *r = color ? "\033[0m" : "", *b = color ? "\033[1m" : "";
+	return now > then ? (now - then) / 1000 : 0;
+}
 
-	for (i = 0; i < shown; i++) {
-		sf_endpoint_str(&rows[i].k, &rows[i].e, SF_CLIENT, c, sizeof(c));
-		sf_endpoint_str(&rows[i].k, &rows[i].e, SF_SERVER, s, sizeof(s));
-		if ((int)strlen(c) > cw)
-			cw = (int)strlen(c);
-		if ((int)strlen(s) > sw)
-			sw = (int)strlen(s);
-	}
-	fprintf(f, "%s%6s  %-*s  %-*s  %-11s  %-11s  %8s  %8s  %8s  %8s  %8s%s\n", b, "CONN", cw,
-		"CLIENT", sw, "SERVER", "CLIENT", "SERVER", "AGE", "IDLE", "BYTES>", "BYTES<", "RTT",
-		r);
-	for (i = 0; i < shown; i++) {
-		const struct sf_entry *e = &rows[i].e;
+static void cell_id(const struct sf_row *r, uint64_t now, char *buf, size_t n, int *st)
+{
+	(void)now, (void)st;
+	snprintf(buf, n, "%llu", (unsigned long long)r->e.id);
+}
 
-		sf_endpoint_str(&rows[i].k, &rows[i].e, SF_CLIENT, c, sizeof(c));
-		sf_endpoint_str(&rows[i].k, &rows[i].e, SF_SERVER, s, sizeof(s));
-		fmt_us(now > e->first_ns ? (now - e->first_ns) / 1000 : 0, age, sizeof(age));
-		fmt_us(now > e->last_ns ? (now - e->last_ns) / 1000 : 0, idle, sizeof(idle));
-		fmt_bytes(e->side[0].bytes, cb, sizeof(cb));
-		fmt_bytes(e->side[1].bytes, sb, sizeof(sb));
-		if (e->syn_rtt_us || e->ack_rtt_us)
-			fmt_us((uint64_t)e->syn_rtt_us + e->ack_rtt_us, rtt, sizeof(rtt));
-		else
-			snprintf(rtt, sizeof(rtt), "-");
-		/* µs is two bytes wide in UTF-8 but one column: pad by hand. */
-		fprintf(f, "%6llu  %-*s  %-*s  %s%-11s%s  %s%-11s%s  %*s  %*s  %8s  %8s  %*s\n",
-			(unsigned long long)e->id, cw, c, sw, s, state_col(e->side[0].state, color),
-			sf_state_name(e->side[0].state), r, state_col(e->side[1].state, color),
-			sf_state_name(e->side[1].state), r,
-			8 + (strstr(age, "µ") ? 1 : 0), age, 8 + (strstr(idle, "µ") ? 1 : 0), idle,
-			cb, sb, 8 + (strstr(rtt, "µ") ? 1 : 0), rtt);
+static void cell_client(const struct sf_row *r, uint64_t now, char *buf, size_t n, int *st)
+{
+	(void)now, (void)st;
+	sf_endpoint_str(&r->k, &r->e, SF_CLIENT, buf, n);
+}
+
+static void cell_server(const struct sf_row *r, uint64_t now, char *buf, size_t n, int *st)
+{
+	(void)now, (void)st;
+	sf_endpoint_str(&r->k, &r->e, SF_SERVER, buf, n);
+}
+
+static void cell_cstate(const struct sf_row *r, uint64_t now, char *buf, size_t n, int *st)
+{
+	(void)now;
+	*st = r->e.side[SF_CLIENT].state;
+	snprintf(buf, n, "%s", sf_state_name(*st));
+}
+
+static void cell_sstate(const struct sf_row *r, uint64_t now, char *buf, size_t n, int *st)
+{
+	(void)now;
+	*st = r->e.side[SF_SERVER].state;
+	snprintf(buf, n, "%s", sf_state_name(*st));
+}
+
+static void cell_age(const struct sf_row *r, uint64_t now, char *buf, size_t n, int *st)
+{
+	(void)st;
+	fmt_us(us_since(now, r->e.first_ns), buf, n);
+}
+
+static void cell_idle(const struct sf_row *r, uint64_t now, char *buf, size_t n, int *st)
+{
+	(void)st;
+	fmt_us(us_since(now, r->e.last_ns), buf, n);
+}
+
+static void cell_cbytes(const struct sf_row *r, uint64_t now, char *buf, size_t n, int *st)
+{
+	(void)now, (void)st;
+	fmt_bytes(r->e.side[SF_CLIENT].bytes, buf, n);
+}
+
+static void cell_sbytes(const struct sf_row *r, uint64_t now, char *buf, size_t n, int *st)
+{
+	(void)now, (void)st;
+	fmt_bytes(r->e.side[SF_SERVER].bytes, buf, n);
+}
+
+static void cell_rtt(const struct sf_row *r, uint64_t now, char *buf, size_t n, int *st)
+{
+	(void)now, (void)st;
+	if (r->e.syn_rtt_us || r->e.ack_rtt_us)
+		fmt_us((uint64_t)r->e.syn_rtt_us + r->e.ack_rtt_us, buf, n);
+	else
+		snprintf(buf, n, "-");
+}
+
+struct col {
+	const char *head;
+	int width;		/* minimum; a column grows to its widest cell */
+	bool left;		/* left-aligned (else right) */
+	bool shrink;		/* may be cut (from the left) on a narrow screen */
+	int drop;		/* 0: always shown; else dropped on a narrow screen, highest
+				 * first (columns with the same number go together) */
+	cell_fn cell;
+};
+
+static const struct col cols[] = {
+	{ "CONN", 4, false, false, 0, cell_id },
+	{ "CLIENT", 6, true, true, 0, cell_client },
+	{ "SERVER", 6, true, true, 0, cell_server },
+	{ "CLIENT", 11, true, false, 0, cell_cstate },
+	{ "SERVER", 11, true, false, 0, cell_sstate },
+	{ "AGE", 5, false, false, 5, cell_age },
+	{ "IDLE", 5, false, false, 3, cell_idle },
+	{ "BYTES>", 5, false, false, 4, cell_cbytes },
+	{ "BYTES<", 5, false, false, 4, cell_sbytes },
+	{ "RTT", 5, false, false, 6, cell_rtt },
+};
+#define NCOLS (sizeof(cols) / sizeof(cols[0]))
+#define SHRINK_MIN 14	/* an endpoint cut to "…255.255:65535" */
+
+/* Display columns of a UTF-8 string. */
+static int dcols(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		if ((*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Which columns are shown and how wide, and the gap between them. */
+struct layout {
+	bool on[NCOLS];
+	int w[NCOLS];
+	int gap;
+};
+
+static int total_width(const struct layout *L)
+{
+	int t = 0, k = 0;
+	size_t c;
+
+	for (c = 0; c < NCOLS; c++)
+		if (L->on[c]) {
+			t += L->w[c];
+			k++;
+		}
+	return t + (k ? (k - 1) * L->gap : 0);
+}
+
+/*
+ * Fit the table in width (0: no limit): natural widths with a gap of two;
+ * on a narrow screen a gap of one, endpoints cut down to SHRINK_MIN, then
+ * columns dropped by their drop order; what room is left goes back to the
+ * endpoints that were cut.
+ */
+static void layout(struct layout *L, const struct sf_row *rows, size_t n, uint64_t now, int width)
+{
+	int natural[NCOLS], st, over, drop;
+	char buf[96];
+	size_t c, i;
+
+	for (c = 0; c < NCOLS; c++) {
+		L->on[c] = true;
+		L->w[c] = (int)strlen(cols[c].head) > cols[c].width ? (int)strlen(cols[c].head) :
+			  cols[c].width;
+		for (i = 0; i < n; i++) {
+			st = -1;
+			cols[c].cell(&rows[i], now, buf, sizeof(buf), &st);
+			if (dcols(buf) > L->w[c])
+				L->w[c] = dcols(buf);
+		}
+		natural[c] = L->w[c];
 	}
-	if (shown < n)
+	L->gap = 2;
+	if (!width || total_width(L) <= width)
+		return;
+	L->gap = 1;
+	for (c = 0; c < NCOLS && total_width(L) > width; c++)
+		if (cols[c].shrink && L->w[c] > SHRINK_MIN) {
+			over = total_width(L) - width;
+			L->w[c] = L->w[c] - over < SHRINK_MIN ? SHRINK_MIN : L->w[c] - over;
+		}
+	while (total_width(L) > width) {
+		drop = 0;
+		for (c = 0; c < NCOLS; c++)
+			if (L->on[c] && cols[c].drop > drop)
+				drop = cols[c].drop;
+		if (!drop)
+			break;
+		for (c = 0; c < NCOLS; c++)
+			if (cols[c].drop == drop)
+				L->on[c] = false;
+	}
+	for (c = 0; c < NCOLS; c++)
+		while (L->w[c] < natural[c] && total_width(L) < width)
+			L->w[c]++;
+}
+
+/* s cut to w display columns, the start replaced by "…" (the port stays). */
+static void cut_left(char *s, int w)
+{
+	int have = dcols(s);
+	char *p = s;
+
+	if (have <= w)
+		return;
+	while (have > w - 1) {	/* skip whole characters */
+		p++;
+		while ((*p & 0xC0) == 0x80)
+			p++;
+		have--;
+	}
+	memmove(s + 3, p, strlen(p) + 1);
+	memcpy(s, "…", 3);
+}
+
+static void put_cell(FILE *f, const struct layout *L, size_t c, const char *text, const char *pre,
+		     const char *post, bool first)
+{
+	int pad = L->w[c] - dcols(text);
+
+	if (!first)
+		fprintf(f, "%*s", L->gap, "");
+	if (!cols[c].left && pad > 0)
+		fprintf(f, "%*s", pad, "");
+	fprintf(f, "%s%s%s", pre, text, post);
+	if (cols[c].left && pad > 0 && c + 1 < NCOLS)
+		fprintf(f, "%*s", pad, "");
+}
+
+size_t conns_write_text(FILE *f, const struct sf_row *rows, size_t n, uint64_t now,
+			const struct conns_view *v)
+{
+	size_t i, c, shown = v->max_rows && v->max_rows < n ? v->max_rows : n;
+	const char *r = v->color ? TERM_RESET : "", *b = v->color ? TERM_BOLD : "";
+	struct layout L;
+	char buf[96];
+	bool first;
+
+	layout(&L, rows, shown, now, v->width);
+	fputs(b, f);
+	for (c = 0, first = true; c < NCOLS; c++)
+		if (L.on[c]) {
+			put_cell(f, &L, c, cols[c].head, "", "", first);
+			first = false;
+		}
+	fprintf(f, "%s\n", r);
+	for (i = 0; i < shown; i++) {
+		for (c = 0, first = true; c < NCOLS; c++) {
+			int st = -1;
+
+			if (!L.on[c])
+				continue;
+			cols[c].cell(&rows[i], now, buf, sizeof(buf), &st);
+			cut_left(buf, L.w[c]);
+			put_cell(f, &L, c, buf, st >= 0 ? state_col(st, v->color) : "",
+				 st >= 0 ? r : "", first);
+			first = false;
+		}
+		fputc('\n', f);
+	}
+	if (shown < n && !v->width)
 		fprintf(f, "... %zu more (sort with --sort, or use -o json)\n", n - shown);
+	return shown;
+}
+
+void conns_totals(const struct sf_row *rows, size_t n, int side, char *buf, size_t len)
+{
+	unsigned count[SF_NSTATES] = { 0 };
+	size_t i;
+	int st, k = 0;
+
+	for (i = 0; i < n; i++) {
+		st = rows[i].e.side[side & 1].state;
+		if (st >= 0 && st < SF_NSTATES)
+			count[st]++;
+	}
+	buf[0] = 0;
+	for (st = 0; st < SF_NSTATES && (size_t)k < len; st++)
+		if (count[st])
+			k += snprintf(buf + k, len - (size_t)k, "%s%s %u", k ? "  " : "",
+				      sf_state_name(st), count[st]);
+	if (!k)
+		snprintf(buf, len, "-");
 }

@@ -13,7 +13,7 @@ T=$(mktemp -d /tmp/sfp-test.XXXXXX)
 # the root namespace), for parallel runs on one machine.
 NS=${SF_TEST_NS:-sfpr}; V0=${NS}0; V1=${NS}1; NET=${SF_TEST_NET:-10.78.0}; CIP=$NET.1; SIP=$NET.2
 PIN=/sys/fs/bpf/synfin/$V0
-WPID=""; PPID_PROM=""; SRVPID=""; HOLDPID=""
+WPID=""; PPID_PROM=""; SRVPID=""; HOLDPID=""; MANYPID=""; TMUXS=sfpr-conns-$$
 failed=0
 
 pass() { echo "PASS $1"; }
@@ -26,8 +26,9 @@ check() {	# check NAME WHY COMMAND...: PASS if the command succeeds
 }
 
 cleanup() {
-	for p in $WPID $PPID_PROM $HOLDPID $SRVPID; do kill "$p" 2>/dev/null; done
-	for p in $WPID $PPID_PROM $HOLDPID $SRVPID; do wait "$p" 2>/dev/null; done
+	tmux kill-session -t "$TMUXS" 2>/dev/null
+	for p in $WPID $PPID_PROM $HOLDPID $MANYPID $SRVPID; do kill "$p" 2>/dev/null; done
+	for p in $WPID $PPID_PROM $HOLDPID $MANYPID $SRVPID; do wait "$p" 2>/dev/null; done
 	ip netns del $NS 2>/dev/null
 	ip link del $V0 2>/dev/null
 	[ -d "$PIN" ] && rm -rf "$PIN"
@@ -233,5 +234,58 @@ g = [g for g in r.iter('{http://www.w3.org/2000/svg}g') if g.get('class') == 'co
 sys.exit(0 if len(g) == 1 and len([l for l in g[0].iter('{http://www.w3.org/2000/svg}line')
 	if 'segment' in (l.get('class') or '').split()]) >= 5 else 1)"
 check diagram_no_color_on_pipe "escape codes in piped diagram" bash -c "! grep -q $'\e\\[' $T/d.txt"
+
+# ---- conns --watch on an 80x24 terminal (tmux): title, totals, a line each, keys ----
+if ! command -v tmux >/dev/null; then
+	skip conns_watch_tmux "tmux missing (tools/deps.sh test installs it)"
+else
+	./synfin watch -i $V0 >/dev/null 2>"$T/w3.err" & WPID=$!
+	for _ in $(seq 50); do [ -e "$PIN/counters" ] && break; sleep 0.1; done
+	python3 $HERE/peer.py hold $SIP 9000 30 & HOLDPID=$!
+	python3 $HERE/peer.py many $SIP 9000 30 30 & MANYPID=$!
+	sleep 2.5	# the held one half-closes after 1 s
+	tmux new-session -d -s "$TMUXS" -x 80 -y 24 "./synfin conns -i $V0 --watch"
+	cap() { sleep 0.6; tmux capture-pane -p -t "$TMUXS" >"$T/cap.$1"; }
+	keys() { tmux send-keys -t "$TMUXS" "$@"; }
+	sleep 1; cap start; sleep 1.2; cap later
+	keys s; cap sort
+	for i in 1 2 3 4 5; do keys f; cap f$i; grep -q 'filter CLOSE_WAIT' "$T/cap.f$i" && break; done
+	keys F; cap all
+	port=$(awk 'NR == 5 { split($2, a, ":"); print a[2] }' "$T/cap.start")
+	keys /; tmux send-keys -t "$TMUXS" -l ":$port"; cap typing
+	keys Enter; cap search
+	keys q; sleep 0.8
+	tmux has-session -t "$TMUXS" 2>/dev/null && quit=no || quit=yes
+	if python3 - "$T" "$V0" "$port" "$quit" <<'EOF' >"$T/tmux.out" 2>&1
+import re, sys, glob
+T, dev, port, quit = sys.argv[1:]
+cap = {f.rsplit(".", 1)[1]: open(f).read().rstrip("\n").split("\n") for f in glob.glob(T + "/cap.*")}
+row = re.compile(r"^\s*\d+ \S+:\d+ +\S+:9000 +(ESTABLISHED|FIN_WAIT2) ")
+for name, lines in cap.items():
+    assert len(lines) <= 24 and all(len(l) <= 80 for l in lines), (name, "wider or longer than 80x24")
+    assert lines[0].startswith("synfin conns on " + dev) and " 31 open " in lines[0], (name, lines[0])
+    assert lines[1] == "client  ESTABLISHED 30  FIN_WAIT2 1", (name, lines[1])
+    assert lines[2] == "server  ESTABLISHED 30  CLOSE_WAIT 1", (name, lines[2])
+    assert lines[3].split()[:5] == ["CONN", "CLIENT", "SERVER", "CLIENT", "SERVER"], (name, lines[3])
+for name in ("start", "later", "sort", "all"):
+    rows = cap[name][4:23]
+    assert len(rows) == 19 and all(row.match(r) for r in rows), (name, rows)
+    assert cap[name][23].startswith("19 of 31 shown") and "s sort" in cap[name][23], cap[name][23]
+assert "sort idle" in cap["sort"][0], cap["sort"][0]
+f = [n for n in cap if n.startswith("f") and "filter CLOSE_WAIT" in cap[n][0]]
+assert f, "no f press reached filter CLOSE_WAIT"
+rows = [r for r in cap[f[0]][4:23] if r.strip()]
+assert len(rows) == 1 and rows[0].split()[3:5] == ["FIN_WAIT2", "CLOSE_WAIT"], rows
+assert cap[f[0]][23].startswith("filtered: 1 of 31"), cap[f[0]][23]
+assert cap["typing"][23].startswith("search endpoints: /:" + port), cap["typing"][23]
+rows = [r for r in cap["search"][4:23] if r.strip()]
+assert "search :" + port in cap["search"][0] and len(rows) == 1 and (":" + port) in rows[0], rows
+assert quit == "yes", "q did not quit"
+EOF
+	then pass conns_watch_tmux
+	else fail conns_watch_tmux "$(tail -3 "$T/tmux.out" | tr '\n' ' ')"; fi
+	kill $HOLDPID $MANYPID 2>/dev/null; wait $HOLDPID $MANYPID 2>/dev/null; HOLDPID=""; MANYPID=""
+	kill -INT $WPID; wait $WPID; WPID=""
+fi
 
 exit $failed
