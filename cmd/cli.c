@@ -108,6 +108,9 @@ int cli_track_opt(const char *cmd, struct cli_track_opts *t, int c, const char *
 	case 'S':
 		t->absolute = true;
 		return 0;
+	case CLI_O_EXPLAIN:
+		t->explain = true;
+		return 0;
 	case 'v':
 		verbose++;
 		return 0;
@@ -120,6 +123,9 @@ int cli_track_check(const char *cmd, const struct cli_track_opts *t)
 	if (t->diagram && t->format == OUT_JSON)
 		return cli_usage_error(cmd, "--diagram draws text; use it without -o json "
 				       "(--svg works with both)");
+	if (t->explain && t->format == OUT_JSON)
+		return cli_usage_error(cmd, "--explain explains text lines; the JSON fields are "
+				       "described in synfin(8)");
 	return 0;
 }
 

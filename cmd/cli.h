@@ -39,6 +39,7 @@ struct cli_track_opts {
 	struct sf_timeouts to;
 	bool diagram;
 	bool absolute;			/* -S: seq/ack as on the wire */
+	bool explain;			/* --explain: what conn_state and history mean */
 	const char *svg;
 	FILE *svg_file;			/* --svg, opened by cli_svg_open */
 };
@@ -54,7 +55,7 @@ struct cli_reader_opts {
 
 /* getopt values of the shared long options; a command numbers its own from CLI_O_NEXT. */
 enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGRAM, CLI_O_SVG,
-       CLI_O_PIN, CLI_O_COLOR, CLI_O_NEXT };
+       CLI_O_PIN, CLI_O_COLOR, CLI_O_EXPLAIN, CLI_O_NEXT };
 
 /* The shared entries of a struct option table (short options "o:p:vS"). */
 #define CLI_TRACK_LONGOPTS \
@@ -66,6 +67,7 @@ enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGR
 	{ "diagram", no_argument, 0, CLI_O_DIAGRAM }, \
 	{ "svg", required_argument, 0, CLI_O_SVG }, \
 	{ "absolute", no_argument, 0, 'S' }, \
+	{ "explain", no_argument, 0, CLI_O_EXPLAIN }, \
 	{ "verbose", no_argument, 0, 'v' }
 
 /* The shared entries of a reader's option table (short options "i:o:"). */

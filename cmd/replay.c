@@ -53,7 +53,8 @@ static const char replay_usage[] =
 "                          event lines (Unicode on UTF-8 terminals, else ASCII)\n"
 "      --svg FILE          also write the diagrams as one SVG picture\n"
 "  -S, --absolute          seq/ack numbers as in the capture (default: relative\n"
-"                          to each side's initial sequence number, as Wireshark)\n"
+"                          to each side's initial sequence number, as Wireshark)\n""      --explain           spell out conn_state and the history letters: a\n"
+"                          legend first, and under each close line its own\n"
 "      --conn N            only connection N, the #N of the event lines: the\n"
 "                          selected connections in capture order (-p changes\n"
 "                          the numbering: use the same -p to find N)\n"
@@ -233,6 +234,7 @@ static int open_sink(struct replay *r)
 		.out = stdout,
 		.color = t->format == OUT_TEXT && isatty(STDOUT_FILENO),
 		.absolute = t->absolute,
+		.explain = t->explain,
 	};
 	struct diagram_opts dop = {
 		.out = t->diagram ? stdout : NULL,
@@ -249,6 +251,8 @@ static int open_sink(struct replay *r)
 	r->sink.lines = !t->diagram;
 	r->sink.tab = conntab_new();
 	r->sink.rep = reporter_new(&ro);
+	if (t->explain)
+		reporter_legend(stdout);
 	if (r->sink.rep && (t->diagram || t->svg))
 		r->sink.dia = diagram_new(&dop);
 	if (!r->sink.tab || !r->sink.rep || ((t->diagram || t->svg) && !r->sink.dia))

@@ -66,7 +66,8 @@ static const char watch_usage[] =
 "                          (instead of the event lines; text output only)\n"
 "      --svg FILE          write the ladder diagrams of all connections to FILE\n"
 "  -S, --absolute          seq/ack numbers as on the wire (default: relative to\n"
-"                          each side's initial sequence number, as Wireshark)\n"
+"                          each side's initial sequence number, as Wireshark)\n""      --explain           spell out conn_state and the history letters: a\n"
+"                          legend first, and under each close line its own\n"
 "      --color WHEN        colour text output: auto (on a terminal; default),\n"
 "                          always or never\n"
 "  -v, --verbose           print libbpf's messages (verifier log on failure)\n"
@@ -316,6 +317,7 @@ static int open_outputs(struct watch *w)
 		.out = stdout,
 		.color = o->t.format == OUT_TEXT && color_wanted(o->color, stdout),
 		.absolute = o->t.absolute,
+		.explain = o->t.explain,
 	};
 	struct diagram_opts dop = {
 		.out = o->t.diagram ? stdout : NULL,
@@ -330,6 +332,8 @@ static int open_outputs(struct watch *w)
 	w->ts_offset_ns = (int64_t)(real_ns() - mono_ns());
 	w->tab = conntab_new();
 	w->rep = reporter_new(&ro);
+	if (o->t.explain)
+		reporter_legend(stdout);
 	if ((o->t.diagram || o->t.svg) && w->rep)
 		w->dia = diagram_new(&dop);
 	if (!w->tab || !w->rep || ((o->t.diagram || o->t.svg) && !w->dia)) {

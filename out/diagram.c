@@ -970,12 +970,21 @@ static void svg_arrow(FILE *f, const struct dconn *c, const struct svg_layout *L
 	enum seg_kind k = seg_kind(r);
 	int x1 = r->to_server ? SVG_LX : SVG_RX, x2 = r->to_server ? SVG_RX : SVG_LX;
 	int y1 = arrow_y1(L, i), y2 = arrow_y2(L, i);
+	bool crossing = L->crossed[i] != NO_ROW || L->crossed_by[i] != NO_ROW;
+	const char *anchor = "middle";
 	double at = 0.5, mx, my, deg;
+	const char *font = "";
 	char label[128];
 
-	/* One of two arrows that crossed: its label nearer its sender, clear of the other's. */
-	if (L->crossed[i] != NO_ROW || L->crossed_by[i] != NO_ROW)
-		at = 0.28;
+	/*
+	 * One of two arrows that crossed: its label starts at its sender, so the
+	 * two labels sit apart at the two ends, clear of the crossing.
+	 */
+	if (crossing) {
+		at = 14.0 / (SVG_RX - SVG_LX);
+		anchor = r->to_server ? "start" : "end";
+		font = " font-size=\"10\"";	/* the two share the width */
+	}
 	mx = x1 + (x2 - x1) * at;
 	my = y1 + (y2 - y1) * at;
 	deg = atan2(r->to_server ? y2 - y1 : y1 - y2, SVG_RX - SVG_LX) * 180 / M_PI;
@@ -984,10 +993,10 @@ static void svg_arrow(FILE *f, const struct dconn *c, const struct svg_layout *L
 		x1, y1, x2, y2, sk_color[k], k == SK_ACK ? "1.4" : "2",
 		k == SK_IGNORED ? " stroke-dasharray=\"5 4\"" : "", sk_name[k]);
 	seg_label(r, label, sizeof(label));
-	fprintf(f, "<text class=\"label %s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+	fprintf(f, "<text class=\"label %s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s "
 		"fill=\"%s\" stroke=\"white\" stroke-width=\"4\" paint-order=\"stroke\" "
-		"transform=\"rotate(%.2f %.1f %.1f)\">", sk_name[k], mx, my - 5, sk_color[k], deg, mx,
-		my);
+		"transform=\"rotate(%.2f %.1f %.1f)\">", sk_name[k], mx, my - 5, anchor, font,
+		sk_color[k], deg, mx, my);
 	xml_text(f, label);
 	fprintf(f, "</text>\n");
 }

@@ -278,6 +278,92 @@ static void text_open(struct reporter *r, const struct sf_record *rec)
 		rec->tfo_data ? " tfo-data" : "", rec->sim_open ? " simultaneous-open" : "");
 }
 
+/* ---- what conn_state and the history letters mean (--explain) ---- */
+
+/* Zeek's conn_state codes, as Zeek's documentation explains them. */
+static const struct { const char *code, *means; } conn_states[] = {
+	{ "S0", "a SYN, never answered" },
+	{ "S1", "opened, not closed yet" },
+	{ "SF", "opened and closed normally (both FINs)" },
+	{ "REJ", "refused: the SYN was answered with RST" },
+	{ "S2", "opened; the client closed, the server did not answer with its FIN" },
+	{ "S3", "opened; the server closed, the client did not answer with its FIN" },
+	{ "RSTO", "opened, then reset (RST) by the client" },
+	{ "RSTR", "opened, then reset (RST) by the server" },
+	{ "RSTOS0", "the client sent a SYN then a RST, no SYN-ACK seen" },
+	{ "RSTRH", "the server sent a SYN-ACK then a RST, no SYN seen" },
+	{ "SH", "the client sent a SYN then a FIN, no SYN-ACK seen" },
+	{ "SHR", "the server sent a SYN-ACK then a FIN, no SYN seen" },
+	{ "OTH", "no SYN seen: picked up mid-stream" },
+};
+
+/* History letters: upper case for the client's segments, lower case for the server's. */
+static const struct { char letter; const char *means; } hist_letters[] = {
+	{ 'S', "SYN" }, { 'H', "SYN-ACK" }, { 'A', "pure ACK" }, { 'D', "data" },
+	{ 'F', "FIN" }, { 'R', "RST" }, { 'T', "retransmitted data" },
+	{ '^', "the sides were swapped (first segment not a SYN)" },
+};
+
+static const char *conn_state_means(const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(conn_states) / sizeof(conn_states[0]); i++)
+		if (!strcmp(code, conn_states[i].code))
+			return conn_states[i].means;
+	return "?";
+}
+
+static const char *letter_means(char l)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hist_letters) / sizeof(hist_letters[0]); i++)
+		if (hist_letters[i].letter == (l >= 'a' && l <= 'z' ? l - 32 : l))
+			return hist_letters[i].means;
+	return "?";
+}
+
+void reporter_legend(FILE *f)
+{
+	size_t i;
+	int n;
+
+	fprintf(f, "# A close line: close REASON [KIND] by WHO  CONN_STATE HISTORY  DURATION\n"
+		"#   > the client's payload bytes and segments  < the server's\n"
+		"# CONN_STATE (Zeek's conn_state):\n");
+	for (i = 0; i < sizeof(conn_states) / sizeof(conn_states[0]); i++)
+		fprintf(f, "#   %-7s %s\n", conn_states[i].code, conn_states[i].means);
+	fprintf(f, "# HISTORY (Zeek's): a letter per kind of segment, in the order first seen;\n"
+		"#   upper case from the client, lower case from the server:\n#  ");
+	for (i = 0, n = 3; i < sizeof(hist_letters) / sizeof(hist_letters[0]) - 1; i++)
+		n += fprintf(f, " %c %s%s", hist_letters[i].letter, hist_letters[i].means,
+			     i + 2 < sizeof(hist_letters) / sizeof(hist_letters[0]) ? "," : "");
+	fprintf(f, "\n#   a leading ^: %s\n", hist_letters[i].means);
+	fflush(f);
+}
+
+/* Under a close line: its conn_state and each history letter in words. */
+static void text_explain(struct reporter *r, const struct sf_record *rec)
+{
+	size_t i;
+
+	fprintf(r->o.out, "    %s: %s", rec->conn_state, conn_state_means(rec->conn_state));
+	if (rec->has_history) {
+		fprintf(r->o.out, "; %s:", rec->history);
+		for (i = 0; rec->history[i]; i++) {
+			char l = rec->history[i];
+
+			if (l == '^')
+				fprintf(r->o.out, " ^ sides swapped,");
+			else
+				fprintf(r->o.out, " %c %s %s%s", l, l >= 'a' ? "server" : "client",
+					letter_means(l), rec->history[i + 1] ? "," : "");
+		}
+	}
+	fputc('\n', r->o.out);
+}
+
 static void text_close(struct reporter *r, const struct sf_record *rec)
 {
 	char d[16], cb[16], sb[16];
@@ -295,6 +381,8 @@ static void text_close(struct reporter *r, const struct sf_record *rec)
 		rec->conn_state, rec->has_history ? rec->history : "-", d, cb, rec->pkts[SF_CLIENT],
 		sb, rec->pkts[SF_SERVER], rec->half_close ? "  half-close" : "",
 		rec->one_sided ? "  one-sided" : "");
+	if (r->o.explain)
+		text_explain(r, rec);
 }
 
 static void text_update(struct reporter *r, const struct sf_record *rec)

@@ -248,6 +248,26 @@ report("absolute-seq", r1.returncode == 0 and "[S.] seq 5000 ack 1001" in r1.std
        "S. seq 0 ack 1" in r3.stdout, f"replay -S: {r1.stdout[:300]!r}; diagram -S: "
        f"{r2.stdout[:300]!r}")
 
+# --explain: a legend first (every conn_state code, every history letter), and
+# under the close line its own code and letters in words; not with JSON.
+r = subprocess.run([SYNFIN, "replay", "--explain", cpath], capture_output=True, text=True,
+                   timeout=30)
+lines = r.stdout.splitlines()
+legend = [l for l in lines if l.startswith("# ")]
+close = [i for i, l in enumerate(lines) if " close fin " in l]
+codes = ["S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH", "SHR",
+         "OTH"]
+report("explain", r.returncode == 0 and lines[:len(legend)] == legend and
+       all(any(l.split()[1:2] == [c] for l in legend) for c in codes) and
+       any("S SYN, H SYN-ACK, A pure ACK, D data, F FIN, R RST, T retransmitted data" in l
+           for l in legend) and len(close) == 1 and
+       lines[close[0] + 1].startswith("    SF: opened and closed normally (both FINs); "
+                                       "ShADdFaf: S client SYN, h server SYN-ACK, A client "
+                                       "pure ACK, D client data, d server data,"),
+       f"rc {r.returncode}: {r.stdout[-600:]!r}")
+rc, out, err = replay(cpath, "--explain")
+report("explain-json", rc == 2 and "--explain explains text lines" in err, f"rc {rc}: {err!r}")
+
 # Truncated file: what was read is reported, then a read error and exit 1.
 whole = pcap(1, frames)
 rc, out, err = replay(write("cut.pcap", whole[:len(whole) - 30]))
