@@ -268,6 +268,15 @@ report("explain", r.returncode == 0 and lines[:len(legend)] == legend and
 rc, out, err = replay(cpath, "--explain")
 report("explain-json", rc == 2 and "--explain explains text lines" in err, f"rc {rc}: {err!r}")
 
+# One JSON style: every line of every corpus capture is what json.dumps writes back.
+odd = []
+for f in sorted(os.listdir(PCAPS)):
+    if f.endswith(".pcap") and not odd:
+        rc, out, err = replay(os.path.join(PCAPS, f))
+        odd = [l for l in out.decode().splitlines()
+               if json.dumps(json.loads(l), ensure_ascii=False) != l][:1]
+report("json-one-style", not odd, f"{odd}")
+
 # Truncated file: what was read is reported, then a read error and exit 1.
 whole = pcap(1, frames)
 rc, out, err = replay(write("cut.pcap", whole[:len(whole) - 30]))

@@ -167,6 +167,19 @@ assert b"CLOSE_WAIT" in out and b"\x1b[?1049l" in out
 EOF
 then pass conns_watch_pty; else fail conns_watch_pty "$(tail -3 "$T/pty.out")"; fi
 
+# One JSON style in the whole stream (update and stuck lines too): every line is
+# exactly what json.dumps writes back, '"key": value' with ", " between.
+check json_one_style "a line in another spacing style: $(python3 -c "
+import json, sys
+for l in open('$T/w.json'):
+    if json.dumps(json.loads(l), ensure_ascii=False) != l.rstrip('\\n'):
+        print(l[:160]); break")" python3 -c "
+import json, sys
+ls = open('$T/w.json').read().splitlines()
+kinds = {json.loads(l)['event'] for l in ls}
+assert {'transition', 'open', 'close', 'update', 'stuck'} <= kinds, kinds
+sys.exit(any(json.dumps(json.loads(l), ensure_ascii=False) != l for l in ls))"
+
 # update and stuck records from watch -o json.
 UPD=$(jq -c 'select(.event == "update" and .server_port == 9000)' "$T/w.json" | tail -1)
 check update_json_fields "last update: $UPD" jq -e ".client_ip == \"$CIP\" and .client_bytes == 5 and
