@@ -123,7 +123,7 @@ static void cell_rtt(const struct sf_row *r, uint64_t now, char *buf, size_t n, 
 
 struct col {
 	const char *head;
-	int width;		/* minimum; a column grows to its widest cell */
+	int width;		/* minimum (on a narrow screen: the head's); grows to the widest cell */
 	bool left;		/* left-aligned (else right) */
 	bool shrink;		/* may be cut (from the left) on a narrow screen */
 	int drop;		/* 0: always shown; else dropped on a narrow screen, highest
@@ -132,16 +132,16 @@ struct col {
 };
 
 static const struct col cols[] = {
-	{ "CONN", 4, false, false, 0, cell_id },
+	{ "CONN", 6, false, false, 0, cell_id },
 	{ "CLIENT", 6, true, true, 0, cell_client },
 	{ "SERVER", 6, true, true, 0, cell_server },
 	{ "CLIENT", 11, true, false, 0, cell_cstate },
 	{ "SERVER", 11, true, false, 0, cell_sstate },
-	{ "AGE", 5, false, false, 5, cell_age },
-	{ "IDLE", 5, false, false, 3, cell_idle },
-	{ "BYTES>", 5, false, false, 4, cell_cbytes },
-	{ "BYTES<", 5, false, false, 4, cell_sbytes },
-	{ "RTT", 5, false, false, 6, cell_rtt },
+	{ "AGE", 8, false, false, 5, cell_age },
+	{ "IDLE", 8, false, false, 3, cell_idle },
+	{ "BYTES>", 8, false, false, 4, cell_cbytes },
+	{ "BYTES<", 8, false, false, 4, cell_sbytes },
+	{ "RTT", 8, false, false, 6, cell_rtt },
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 #define SHRINK_MIN 14	/* an endpoint cut to "…255.255:65535" */
@@ -205,6 +205,17 @@ static void layout(struct layout *L, const struct sf_row *rows, size_t n, uint64
 	if (!width || total_width(L) <= width)
 		return;
 	L->gap = 1;
+	for (c = 0; c < NCOLS; c++) {	/* no room for the minimums: content widths */
+		int min = (int)strlen(cols[c].head);
+
+		for (i = 0; i < n && natural[c] > min; i++) {
+			st = -1;
+			cols[c].cell(&rows[i], now, buf, sizeof(buf), &st);
+			if (dcols(buf) > min)
+				min = dcols(buf);
+		}
+		L->w[c] = natural[c] = min;
+	}
 	for (c = 0; c < NCOLS && total_width(L) > width; c++)
 		if (cols[c].shrink && L->w[c] > SHRINK_MIN) {
 			over = total_width(L) - width;
