@@ -49,6 +49,10 @@ else
 	fail diagram_build "test_diagram did not compile: $(tail -n 3 "$T/diagram_build.log")"
 fi
 
+# docs/learn.md: every command on the page run, its output as the page shows it.
+out=$(python3 tools/learn_examples.py --check 2>&1); rc=$?
+check learn_page_static "$(head -8 <<<"$out")" test $rc -eq 0
+
 if [ "$(id -u)" -ne 0 ]; then
 	skip live "needs root (BPF, namespaces)"
 	exit $failed
@@ -299,6 +303,14 @@ EOF
 	else fail conns_watch_tmux "$(tail -3 "$T/tmux.out" | tr '\n' ' ')"; fi
 	kill $HOLDPID $MANYPID 2>/dev/null; wait $HOLDPID $MANYPID 2>/dev/null; HOLDPID=""; MANYPID=""
 	kill -INT $WPID; wait $WPID; WPID=""
+fi
+
+# docs/learn.md's live pile-up (its own namespace sflearn, a tmux screen).
+if command -v tmux >/dev/null; then
+	out=$(timeout 120 python3 tools/learn_examples.py --check --live 2>&1); rc=$?
+	check learn_page_live "$(head -8 <<<"$out")" test $rc -eq 0
+else
+	skip learn_page_live "tmux missing (tools/deps.sh test installs it)"
 fi
 
 exit $failed
