@@ -145,6 +145,7 @@ static const struct col cols[] = {
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 #define SHRINK_MIN 14	/* an endpoint cut to "…255.255:65535" */
+#define SHRINK_LAST 8	/* ... and to "…1:65535" when nothing else fits */
 
 /* Display columns of a UTF-8 string. */
 static int dcols(const char *s)
@@ -232,9 +233,26 @@ static void layout(struct layout *L, const struct sf_row *rows, size_t n, uint64
 			if (cols[c].drop == drop)
 				L->on[c] = false;
 	}
+	for (c = 0; c < NCOLS && total_width(L) > width; c++)	/* a very narrow screen */
+		if (cols[c].shrink && L->w[c] > SHRINK_LAST) {
+			over = total_width(L) - width;
+			L->w[c] = L->w[c] - over < SHRINK_LAST ? SHRINK_LAST : L->w[c] - over;
+		}
 	for (c = 0; c < NCOLS; c++)
 		while (L->w[c] < natural[c] && total_width(L) < width)
 			L->w[c]++;
+}
+
+/* Whether column c still fits in the width, after the columns before it (0: no limit). */
+static bool fits(const struct layout *L, size_t c, int width)
+{
+	int pos = 0;
+	size_t k;
+
+	for (k = 0; k <= c && width; k++)
+		if (L->on[k])
+			pos += (pos ? L->gap : 0) + L->w[k];
+	return !width || pos <= width;
 }
 
 /* s cut to w display columns, the start replaced by "…" (the port stays). */
@@ -281,7 +299,7 @@ size_t conns_write_text(FILE *f, const struct sf_row *rows, size_t n, uint64_t n
 	layout(&L, rows, shown, now, v->width);
 	fputs(b, f);
 	for (c = 0, first = true; c < NCOLS; c++)
-		if (L.on[c]) {
+		if (L.on[c] && fits(&L, c, v->width)) {
 			put_cell(f, &L, c, cols[c].head, "", "", first);
 			first = false;
 		}
@@ -290,7 +308,7 @@ size_t conns_write_text(FILE *f, const struct sf_row *rows, size_t n, uint64_t n
 		for (c = 0, first = true; c < NCOLS; c++) {
 			int st = -1;
 
-			if (!L.on[c])
+			if (!L.on[c] || !fits(&L, c, v->width))
 				continue;
 			cols[c].cell(&rows[i], now, buf, sizeof(buf), &st);
 			cut_left(buf, L.w[c]);
