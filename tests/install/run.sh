@@ -17,14 +17,7 @@ T=$(mktemp -d /tmp/sfi-install.XXXXXX)
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
 
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-skip() { echo "SKIP $1: $2"; }
-check() {	# check NAME WHY COMMAND...: PASS if the command succeeds
-	local name=$1 why=$2
-	shift 2
-	if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "$why"; fi
-}
+. tests/lib.sh
 
 make -s synfin >/dev/null || { fail install-build "make synfin failed"; exit 1; }
 

@@ -14,8 +14,7 @@ make -s synfin >/dev/null || { echo "FAIL replay-build: make synfin failed"; exi
 TMP=$(mktemp -d /tmp/sfr-replay.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
+. tests/lib.sh
 
 if [ ! -d "$PCAPS" ]; then
 	fail corpus "no corpus at $PCAPS (set PCAPS=DIR)"

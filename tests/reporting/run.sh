@@ -11,28 +11,13 @@ HERE=tests/reporting
 T=$(mktemp -d /tmp/sfp-test.XXXXXX)
 # SF_TEST_NS, SF_TEST_NET: another name prefix and /24 (the client end is in
 # the root namespace), for parallel runs on one machine.
-NS=${SF_TEST_NS:-sfpr}; V0=${NS}0; V1=${NS}1; NET=${SF_TEST_NET:-10.78.0}; CIP=$NET.1; SIP=$NET.2
-PIN=/sys/fs/bpf/synfin/$V0
-WPID=""; PPID_PROM=""; SRVPID=""; HOLDPID=""; MANYPID=""; TMUXS=sfpr-conns-$$
-failed=0
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; failed=1; }
-skip() { echo "SKIP $1: $2"; }
-check() {	# check NAME WHY COMMAND...: PASS if the command succeeds
-	local name=$1 why=$2
-	shift 2
-	if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "$why"; fi
-}
-
-cleanup() {
+. tests/lib.sh
+ns_pair_names "${SF_TEST_NS:-sfpr}" "${SF_TEST_NET:-10.78.0}"
+WPID=""; PROMPID=""; SRVPID=""; HOLDPID=""; MANYPID=""; TMUXS=sfpr-conns-$$
+cleanup() {	# this suite's own, then tests/lib.sh's
 	tmux kill-session -t "$TMUXS" 2>/dev/null
-	for p in $WPID $PPID_PROM $HOLDPID $MANYPID $SRVPID; do kill "$p" 2>/dev/null; done
-	for p in $WPID $PPID_PROM $HOLDPID $MANYPID $SRVPID; do wait "$p" 2>/dev/null; done
-	ip netns del $NS 2>/dev/null
-	ip link del $V0 2>/dev/null
-	[ -d "$PIN" ] && rm -rf "$PIN"
-	rm -rf "$T"
+	stop_pids $MANYPID
+	suite_cleanup
 }
 trap cleanup EXIT
 
@@ -59,11 +44,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # ---- a namespace with a server; the watcher on the root-namespace veth end ----
-ip netns del $NS 2>/dev/null; ip link del $V0 2>/dev/null
-ip netns add $NS && ip link add $V0 type veth peer name $V1 && ip link set $V1 netns $NS &&
-	ip addr add $CIP/24 dev $V0 && ip link set $V0 up &&
-	ip -n $NS addr add $SIP/24 dev $V1 && ip -n $NS link set $V1 up && ip -n $NS link set lo up ||
-	{ fail setup "cannot create namespace/veth"; exit 1; }
+ns_pair_up || { fail setup "cannot create namespace/veth"; exit 1; }
 ip netns exec $NS python3 $HERE/peer.py serve $SIP 9000 & SRVPID=$!
 
 MPORT=$((20000 + $$ % 10000)); PPORT=$((MPORT + 1))
@@ -80,15 +61,7 @@ if [ $rc -eq 1 ] && grep -q "another synfin watch is running" <<<"$out"; then
 else fail pin_second_watcher_refused "rc=$rc: $out"; fi
 
 # A real Prometheus, scraping every second.
-cat >"$T/prom.yml" <<EOF
-global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: synfin
-    static_configs: [ { targets: ["127.0.0.1:$MPORT"] } ]
-EOF
-prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/promdata" \
-	--web.listen-address=127.0.0.1:$PPORT >"$T/prom.log" 2>&1 & PPID_PROM=$!
-for _ in $(seq 100); do curl -sf http://127.0.0.1:$PPORT/-/ready >/dev/null && break; sleep 0.1; done
+prom_start $PPORT $MPORT
 
 # Traffic: 5 complete connections, 2 refused, 1 left half-closed (CLOSE_WAIT).
 NCONN=5; NREF=2

@@ -19,27 +19,10 @@ UNIT=contrib/systemd/synfin@.service
 T=$(mktemp -d /tmp/sfs-test.XXXXXX)
 [ -n "${KEEP:-}" ] && echo "# keeping $T"
 # SF_SVC_NS, SF_SVC_NET: another name prefix and /24, for parallel runs.
-NS=${SF_SVC_NS:-sfsv}; V0=${NS}0; V1=${NS}1; NET=${SF_SVC_NET:-10.81.0}; CIP=$NET.1; SIP=$NET.2
-PIN=/sys/fs/bpf/synfin/$V0
+. tests/lib.sh
+ns_pair_names "${SF_SVC_NS:-sfsv}" "${SF_SVC_NET:-10.81.0}"
 WPID=""; PROMPID=""; SRVPID=""; HOLDPID=""
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-skip() { echo "SKIP $1: $2"; }
-check() {	# check NAME WHY COMMAND...: PASS if the command succeeds
-	local name=$1 why=$2
-	shift 2
-	if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "$why"; fi
-}
-cleanup() {
-	for p in $WPID $PROMPID $HOLDPID $SRVPID; do kill "$p" 2>/dev/null; done
-	for p in $WPID $PROMPID $HOLDPID $SRVPID; do wait "$p" 2>/dev/null; done
-	ip netns del $NS 2>/dev/null
-	ip link del $V0 2>/dev/null
-	[ -d "$PIN" ] && rm -rf "$PIN"
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
+trap suite_cleanup EXIT
 
 if [ "$(id -u)" -ne 0 ]; then
 	skip service "needs root (BPF, namespaces)"
@@ -47,11 +30,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 make -s synfin >/dev/null || { fail service-build "make synfin failed"; exit 1; }
 
-ip netns del $NS 2>/dev/null; ip link del $V0 2>/dev/null
-ip netns add $NS && ip link add $V0 type veth peer name $V1 && ip link set $V1 netns $NS &&
-	ip addr add $CIP/24 dev $V0 && ip link set $V0 up &&
-	ip -n $NS addr add $SIP/24 dev $V1 && ip -n $NS link set $V1 up && ip -n $NS link set lo up ||
-	{ fail setup "cannot create namespace/veth"; exit 1; }
+ns_pair_up || { fail setup "cannot create namespace/veth"; exit 1; }
 ip netns exec $NS python3 $PEER serve $SIP 9000 & SRVPID=$!
 
 # The unit's command line and capabilities, as systemd would run them.
@@ -79,18 +58,7 @@ check unit_caps_effective "the watcher has other capabilities: $(grep CapEff /pr
 # A real Prometheus scraping the watcher, with the alerting rules loaded.
 PROM=0
 if command -v prometheus >/dev/null; then
-	cp contrib/prometheus/synfin-alerts.yml "$T/"
-	cat >"$T/prom.yml" <<EOF
-global: { scrape_interval: 1s, evaluation_interval: 1s }
-rule_files: [ "$T/synfin-alerts.yml" ]
-scrape_configs:
-  - job_name: synfin
-    static_configs: [ { targets: ["127.0.0.1:$MPORT"] } ]
-EOF
-	prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/promdata" \
-		--web.listen-address=127.0.0.1:$PPORT >"$T/prom.log" 2>&1 & PROMPID=$!
-	for _ in $(seq 150); do curl -sf http://127.0.0.1:$PPORT/-/ready >/dev/null && break; sleep 0.1; done
-	curl -sf http://127.0.0.1:$PPORT/-/ready >/dev/null && PROM=1 ||
+	prom_start $PPORT $MPORT contrib/prometheus/synfin-alerts.yml && PROM=1 ||
 		fail prometheus_start "not ready: $(tail -3 "$T/prom.log")"
 else
 	fail prometheus_start "prometheus missing (tools/deps.sh test)"

@@ -776,6 +776,21 @@ static void expiry_emit(void *ctx, const struct sf_event *ev)
 		expiry_closes[expiry_nclose++] = *ev;
 }
 
+/* A SYN from 10.0.0.0:40000 to 11.0.0.0:80 (the key's lo and hi ends). */
+static void syn_10_to_11(struct sf_pkt *pk)
+{
+	memset(pk, 0, sizeof(*pk));
+	pk->key.family = 4;
+	pk->key.addr_lo[0] = 10;
+	pk->key.addr_hi[0] = 11;
+	pk->key.port_lo = htons(40000);
+	pk->key.port_hi = htons(80);
+	pk->sport = 40000;
+	pk->dport = 80;
+	pk->seg.flags = SF_TH_SYN;
+	pk->seg.seq = 1000;
+}
+
 /*
  * A timed-out connection closes at the moment its timeout ran out (last
  * segment + timeout), not when a sweep or the end of a capture noticed it.
@@ -790,16 +805,7 @@ static void test_expiry_close_time(void)
 
 	if (!ASSERT_OK_PTR(tr, "tracker_new"))
 		return;
-	memset(&pk, 0, sizeof(pk));
-	pk.key.family = 4;
-	pk.key.addr_lo[0] = 10;
-	pk.key.addr_hi[0] = 11;
-	pk.key.port_lo = htons(40000);
-	pk.key.port_hi = htons(80);
-	pk.sport = 40000;
-	pk.dport = 80;
-	pk.seg.flags = SF_TH_SYN;
-	pk.seg.seq = 1000;
+	syn_10_to_11(&pk);
 	expiry_nclose = 0;
 	tracker_packet(tr, &pk, t0);
 	/* The capture ends an hour later: the SYN gave up 130 s after it was sent. */
@@ -854,16 +860,7 @@ static void test_conntab_evictions(void)
 
 	if (!ASSERT_OK_PTR(c.tab, "conntab_new") || !ASSERT_OK_PTR(tr, "tracker_new"))
 		goto out;
-	memset(&pk, 0, sizeof(pk));
-	pk.key.family = 4;
-	pk.key.addr_lo[0] = 10;
-	pk.key.addr_hi[0] = 11;
-	pk.key.port_lo = htons(40000);
-	pk.key.port_hi = htons(80);
-	pk.sport = 40000;
-	pk.dport = 80;
-	pk.seg.flags = SF_TH_SYN;
-	pk.seg.seq = 1000;
+	syn_10_to_11(&pk);
 	tracker_packet(tr, &pk, t0);	/* connection 1: a SYN, still open */
 	ASSERT_EQ(conntab_evictions(c.tab, t0 + 1, seen, 1, t0 + 2, ct_evicted, &c), 0,
 		  "the sweep saw it: not evicted");
