@@ -57,52 +57,57 @@ def static_block(body):
 
 
 # --- the live pile-up: a server that never closes --------------------------
-def inns(cmd):
-    return f"sudo ip netns exec {NS} {cmd}"
+# What the page shows a reader typing in a root shell inside the namespace
+# (`sudo ip netns exec sflearn bash`: every `ip netns exec` mounts a /sys of
+# its own, so the watcher and `synfin conns` must share one shell).
+SHELL_CMDS = [
+    "ip link set lo up",
+    "synfin watch -i lo --stuck 3 > watch.out &",
+    "python3 docs/learn/close_wait.py 8080 30 &",
+]
+LIVE_SCRIPT = r"""
+set -e
+cd "$ROOT"
+ip link set lo up
+synfin watch -i lo --stuck 3 > "$OUT/watch.out" 2>/dev/null & w=$!
+for i in $(seq 100); do [ -e /sys/fs/bpf/synfin/lo/counters ] && break; sleep 0.1; done
+python3 docs/learn/close_wait.py 8080 30 & p=$!
+sleep 5
+synfin conns -i lo > "$OUT/conns.out"
+tmux -L sflearn new-session -d -s sflearn -x 80 -y 8 "synfin conns -i lo --watch"
+sleep 1.5
+tmux -L sflearn capture-pane -p -t sflearn > "$OUT/screen.out"
+tmux -L sflearn send-keys -t sflearn q
+sleep 0.5
+tmux -L sflearn kill-server 2>/dev/null || true
+kill -INT $w; wait $w || true
+kill $p 2>/dev/null || true
+"""
 
 
 def live_blocks(page):
     """Run the pile-up once; the three live blocks' text."""
+    import tempfile
     subprocess.run(["ip", "netns", "del", NS], capture_output=True)
-    subprocess.run(["tmux", "kill-session", "-t", NS], capture_output=True)
-    procs = []
+    out = tempfile.mkdtemp(prefix="sflearn.")
     try:
-        run(f"sudo ip netns add {NS} && " + inns("ip link set lo up"))
-        watch_cmd = inns("synfin watch -i lo --stuck 3")
-        w = subprocess.Popen(re.sub(r"^sudo ", "", watch_cmd), shell=True, cwd=ROOT, env=ENV,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        procs.append(w)
-        pin = f"/sys/fs/bpf/synfin/lo"
-        for _ in range(100):
-            if run(inns(f"sh -c 'test -e {pin}/counters && echo yes || true'")).strip():
-                break
-            time.sleep(0.1)
-        script = inns("python3 docs/learn/close_wait.py 8080 30")
-        procs.append(subprocess.Popen(re.sub(r"^sudo ", "", script), shell=True, cwd=ROOT,
-                                      env=ENV))
-        time.sleep(5)
-        conns_cmd = inns("synfin conns -i lo")
-        conns = f"$ {conns_cmd}\n{run(conns_cmd)}"
-        screen_cmd = inns("synfin conns -i lo --watch")
-        subprocess.run(["tmux", "new-session", "-d", "-s", NS, "-x", "80", "-y", "8",
-                        re.sub(r"^sudo ", "", screen_cmd)], cwd=ROOT, env=ENV, check=True)
-        time.sleep(1.5)
-        shot = subprocess.run(["tmux", "capture-pane", "-p", "-t", NS], capture_output=True,
-                              text=True).stdout.rstrip("\n")
-        subprocess.run(["tmux", "send-keys", "-t", NS, "q"])
-        screen = f"$ {screen_cmd}\n{shot}\n"
-        w.send_signal(2)
-        out, _ = w.communicate(timeout=10)
-        watch = (f"$ sudo ip netns add {NS}\n$ {inns('ip link set lo up')}\n"
-                 f"$ {watch_cmd} &\n$ {script} &\n" + out)
+        subprocess.run(["ip", "netns", "add", NS], check=True)
+        r = subprocess.run(["ip", "netns", "exec", NS, "bash", "-c", LIVE_SCRIPT], cwd=ROOT,
+                           env=dict(ENV, ROOT=ROOT, OUT=out), capture_output=True, text=True,
+                           timeout=90)
+        if r.returncode:
+            raise RuntimeError(f"the pile-up script failed: {r.stderr.strip()[-300:]}")
+        got = {n: open(os.path.join(out, n + ".out")).read() for n in ("watch", "conns", "screen")}
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        subprocess.run(["tmux", "kill-session", "-t", NS], capture_output=True)
         subprocess.run(["ip", "netns", "del", NS], capture_output=True)
-    return {"pileup-watch": watch, "pileup-conns": conns, "pileup-screen": screen}
+        subprocess.run(["rm", "-rf", out])
+    shell = f"$ sudo ip netns add {NS}\n$ sudo ip netns exec {NS} bash\n" + \
+        "".join(f"# {c}\n" for c in SHELL_CMDS)
+    return {
+        "pileup-watch": shell + "# sleep 5; cat watch.out\n" + got["watch"],
+        "pileup-conns": "# synfin conns -i lo\n" + got["conns"],
+        "pileup-screen": "# synfin conns -i lo --watch\n" + got["screen"].rstrip("\n") + "\n",
+    }
 
 
 def normalise(text):
