@@ -332,8 +332,6 @@ static int open_outputs(struct watch *w)
 	w->ts_offset_ns = (int64_t)(real_ns() - mono_ns());
 	w->tab = conntab_new();
 	w->rep = reporter_new(&ro);
-	if (o->t.explain)
-		reporter_legend(stdout);
 	if ((o->t.diagram || o->t.svg) && w->rep)
 		w->dia = diagram_new(&dop);
 	if (!w->tab || !w->rep || ((o->t.diagram || o->t.svg) && !w->dia)) {
@@ -404,6 +402,8 @@ static int watch_open(struct watch *w)
 	 * per line.
 	 */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (o->t.explain)	/* after setvbuf: no output may come before it */
+		reporter_legend(stdout);
 	say_started(w);
 	return 0;
 }
