@@ -35,6 +35,7 @@ enum sf_suspicious {
 	SF_SUSP_RST,		/* RST outside the receiver's window */
 	SF_SUSP_FIN,		/* FIN outside the receiver's window */
 	SF_SUSP_SYN,		/* SYN conflicting with what the connection is */
+	SF_SUSP_ACK,		/* ACK of data the peer never sent (RFC 9293 3.10.7.4) */
 };
 
 /* What a step found retransmitted (sf_step_out.retrans). */
@@ -52,6 +53,8 @@ struct sf_step_out {
 	__u8 what;		/* SF_WHAT_* */
 	__u8 suspicious;	/* enum sf_suspicious */
 	__u8 retrans;		/* enum sf_retrans */
+	__u8 dropped;		/* enum sf_suspicious: a segment held earlier (pending RST
+				 * or FIN) turned out to be ignored; counted, no event */
 	struct sf_trans trans[SF_MAX_TRANS];
 };
 
@@ -192,6 +195,12 @@ static inline const char *sf_history_str(const struct sf_entry *e, char out[SF_H
 			break;
 		out[n++] = SF_HISTORY_LETTERS[code - 1];
 	}
+	/* Zeek's content-gap letters: no 4-bit code is left for them, so they
+	 * come last rather than where the gap was first seen. */
+	if (e->side[SF_CLIENT].missed && n < SF_HISTORY_LEN)
+		out[n++] = 'G';
+	if (e->side[SF_SERVER].missed && n < SF_HISTORY_LEN)
+		out[n++] = 'g';
 	out[n] = 0;
 	return out;
 }
@@ -255,6 +264,8 @@ SF_HELPER void sf_payload(struct sf_entry *e, int p, __u32 start, __u32 len,
 
 	if (fresh > (__s32)len && !sf_gap_in_window(e, p ^ 1, P->nxt, end))
 		fresh = len;
+	if (fresh > (__s32)len)	/* proven by this segment, never seen */
+		P->missed += (__u32)fresh - len;
 	if (fresh > 0) {
 		P->bytes += (__u32)fresh;
 		P->nxt = end;
@@ -373,8 +384,38 @@ SF_HELPER int sf_starts_new(const struct sf_entry *e, const struct sf_seg *s)
 }
 
 /*
+ * Side p's RST, accepted with `verdict`: both sides are CLOSED, the
+ * connection's reason decided (the caller marks it closed).
+ */
+SF_HELPER void sf_rst_take(struct sf_entry *e, int p, __u8 verdict, __u64 now,
+			   struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p & 1];
+	struct sf_side_rec *Q = &e->side[(p ^ 1) & 1];
+	int q = p ^ 1;
+
+	e->flags &= ~SF_ENTRY_RST_PENDING;
+	e->rst_verdict = verdict;
+	e->rst_side = p + 1;
+	P->flags |= SF_SIDE_RST;
+	P->zstate = SF_Z_RESET;
+	sf_history(e, p, SF_HIST_R);
+	if (P->state != SF_UNKNOWN && P->state != SF_CLOSED && P->state != SF_TIME_WAIT)
+		sf_go(e, o, p, SF_CLOSED, now);
+	if (Q->state != SF_UNKNOWN && Q->state != SF_CLOSED && Q->state != SF_TIME_WAIT)
+		sf_go(e, o, q, SF_CLOSED, now);
+	if (verdict == SF_RV_SYN_ACKED && p == SF_SERVER)
+		e->reason = SF_R_REFUSED;
+	else
+		e->reason = SF_R_RST;
+}
+
+/*
  * RST from side p. Returns 1 if accepted (the connection is over), 0 if
- * suspicious (ignored).
+ * suspicious (ignored), 2 if pending: inside the receiver's window of an
+ * open connection but not at its next expected byte. Linux answers that
+ * with a challenge ACK and goes on (RFC 5961 3.2); only the receiver's
+ * silence makes it the close (sf_expire_limit).
  */
 SF_HELPER int sf_rst(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
 		     struct sf_step_out *o)
@@ -393,31 +434,33 @@ SF_HELPER int sf_rst(struct sf_entry *e, const struct sf_seg *s, int p, __u64 no
 		    sf_seq_lt(Q->nxt, s->ack))
 			return 0;
 		verdict = SF_RV_SYN_ACKED;
-	} else if ((P->flags & SF_SIDE_SEEN) && s->seq == P->nxt) {
+	} else if ((P->flags & SF_SIDE_SEEN) &&
+		   (s->seq == P->nxt || ((P->flags & SF_SIDE_FIN) && s->seq == P->fin_seq))) {
+		/* At its FIN's sequence number too: Linux takes that one in
+		 * CLOSE_WAIT, CLOSING and LAST_ACK (tcp_reset_check). */
 		verdict = SF_RV_EXACT;
 	} else if (sf_rcv_window(e, q, &start, &wnd)) {
 		if (s->seq - start >= (wnd ? wnd : 1))
 			return 0;
 		verdict = SF_RV_IN_WINDOW;
+		if ((e->flags & SF_ENTRY_OPEN) && (Q->flags & SF_SIDE_SEEN) && Q->pkts) {
+			/* The first inexact one sets the clock (hs_off: free after
+			 * the handshake); the verdict waits for the receiver. */
+			if (!(e->flags & SF_ENTRY_RST_PENDING)) {
+				e->flags |= SF_ENTRY_RST_PENDING;
+				e->rst_side = p + 1;
+				sf_hs_set(e, 0, now);
+			}
+			return 2;
+		}
 	} else if (P->flags & SF_SIDE_SEEN) {
 		/* Receiver never acked (one-sided view): allow a default window. */
 		if (s->seq - P->nxt >= 65535 && P->nxt - s->seq > 65535)
 			return 0;
 		verdict = SF_RV_IN_WINDOW;
 	}
-	e->rst_verdict = verdict;
-	e->rst_side = p + 1;
-	P->flags |= SF_SIDE_RST;
-	P->zstate = SF_Z_RESET;
-	sf_history(e, p, SF_HIST_R);
-	if (P->state != SF_UNKNOWN && P->state != SF_CLOSED && P->state != SF_TIME_WAIT)
-		sf_go(e, o, p, SF_CLOSED, now);
-	if (Q->state != SF_UNKNOWN && Q->state != SF_CLOSED && Q->state != SF_TIME_WAIT)
-		sf_go(e, o, q, SF_CLOSED, now);
-	if (verdict == SF_RV_SYN_ACKED && p == SF_SERVER)
-		e->reason = SF_R_REFUSED;
-	else
-		e->reason = SF_R_RST;
+	(void)Q;
+	sf_rst_take(e, p, verdict, now, o);
 	return 1;
 }
 
@@ -444,6 +487,7 @@ SF_HELPER void sf_out_reset(struct sf_step_out *o)
 	o->what = 0;
 	o->suspicious = 0;
 	o->retrans = 0;
+	o->dropped = 0;
 }
 
 /*
@@ -466,8 +510,11 @@ SF_HELPER int sf_step_rst(struct sf_entry *e, const struct sf_seg *s, int p, __u
 {
 	struct sf_side_rec *P = &e->side[p];
 	int was_closed = e->flags & SF_ENTRY_CLOSED;
+	int rc = sf_rst(e, s, p, now, o);
 
-	if (!sf_rst(e, s, p, now, o))
+	if (rc == 2)		/* pending: nothing to report yet */
+		return 0;
+	if (!rc)
 		return sf_ignore(P, o, SF_SUSP_RST);
 	P->flags |= SF_SIDE_SEEN;
 	if (!was_closed) {
@@ -503,7 +550,8 @@ SF_HELPER int sf_syn_check(struct sf_entry *e, const struct sf_seg *s, int p, __
 		sf_history(e, p, SF_HIST_T);
 		if (p == SF_CLIENT && !(f & SF_TH_ACK))
 			sf_hs_syn(e, now);
-		if ((f & SF_TH_ACK) && p == SF_SERVER)
+		/* After the handshake the clock is the pending RST's. */
+		if ((f & SF_TH_ACK) && p == SF_SERVER && !(e->flags & SF_ENTRY_OPEN))
 			sf_hs_synack(e, now);
 		return 0;
 	}
@@ -531,22 +579,69 @@ SF_HELPER int sf_fin_check(struct sf_entry *e, const struct sf_seg *s, int p,
 	struct sf_side_rec *P = &e->side[p];
 	__u32 start, wnd, end = s->seq + s->len + ((s->flags & SF_TH_SYN) ? 1 : 0);
 
-	if ((s->flags & SF_TH_FIN) && !(P->flags & SF_SIDE_FIN) &&
-	    sf_rcv_window(e, p ^ 1, &start, &wnd) &&
+	if (!(s->flags & SF_TH_FIN) || (P->flags & SF_SIDE_FIN))
+		return 1;
+	if (sf_rcv_window(e, p ^ 1, &start, &wnd) &&
 	    (sf_seq_lt(end, start) || end - start > (wnd > 65535 ? wnd : 65535)))
 		return sf_ignore(P, o, SF_SUSP_FIN);
+	/*
+	 * A bare FIN beyond the sender's next byte: Linux queues it out of
+	 * order, and a FIN there that is not the real one is dropped when data
+	 * passes it. It counts once the bytes before it are accounted for --
+	 * seen (sf_fin_reached), or proven by the peer's ACK of the FIN
+	 * (sf_fin_proven). Returns 0 for it (nothing to report yet): a FIN
+	 * that data passes over is counted suspicious then.
+	 */
+	if (!s->len && !(s->flags & SF_TH_SYN) && (P->flags & (SF_SIDE_SEEN | SF_SIDE_SYN)) &&
+	    sf_seq_lt(P->nxt, s->seq)) {
+		P->fin_seq = s->seq;
+		P->flags |= SF_SIDE_FIN_PENDING;
+		return 0;
+	}
 	return 1;
 }
 
+/*
+ * Is a segment from side p at `now` an answer to the pending RST, proof
+ * that the connection went on? From its sender, yes: the RST went first.
+ * From the receiver, only once the RST can have reached it and its answer
+ * come back to the hook: half the hook's round trip to the receiver after
+ * the RST (the SYN -> SYN-ACK time for a server, SYN-ACK -> ACK for a
+ * client). Earlier segments were sent before it arrived.
+ */
+SF_HELPER int sf_rst_answered(const struct sf_entry *e, int p, __u64 now)
+{
+	__u64 rtt_us;
+
+	if (p == ((e->rst_side - 1) & 1))
+		return 1;
+	rtt_us = p == SF_SERVER ? e->syn_rtt_us : e->ack_rtt_us;
+	return now >= sf_hs_ns(e) + rtt_us * 500;
+}
+
+/*
+ * Does side p's ACK acknowledge bytes its peer never sent, as far as the
+ * hook saw the peer? Linux drops such a segment (RFC 9293 3.10.7.4). Only
+ * asked once the peer has sent something here: mid-stream, the peer's
+ * next byte may be known from this side's ACK alone.
+ */
+SF_HELPER int sf_ack_unsent(const struct sf_entry *e, const struct sf_seg *s, int p)
+{
+	const struct sf_side_rec *Q = &e->side[(p ^ 1) & 1];
+	__u32 hi = (Q->flags & SF_SIDE_FIN_PENDING) ? Q->fin_seq + 1 : Q->nxt;
+
+	return Q->pkts && (Q->flags & (SF_SIDE_SEEN | SF_SIDE_SYN)) && sf_seq_lt(hi, s->ack);
+}
+
 /* What side p's ACK proves it has received: the peer's SYN, the peer's FIN. */
-SF_HELPER void sf_own_ack(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
+SF_HELPER void sf_own_ack(struct sf_entry *e, const struct sf_seg *s, __u32 ack, int p, __u64 now,
 			  struct sf_step_out *o)
 {
 	struct sf_side_rec *P = &e->side[p];
 	const struct sf_side_rec *Q = &e->side[p ^ 1];
 
 	if ((Q->flags & SF_SIDE_SYN) && !(P->flags & SF_SIDE_GOT_SYN) &&
-	    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
+	    sf_seq_lt(Q->isn, ack) && sf_seq_le(ack, Q->nxt)) {
 		P->flags |= SF_SIDE_GOT_SYN;
 		if (P->state == SF_SYN_SENT) {
 			if (s->flags & SF_TH_SYN)	/* simultaneous open */
@@ -560,10 +655,10 @@ SF_HELPER void sf_own_ack(struct sf_entry *e, const struct sf_seg *s, int p, __u
 		}
 	}
 	if ((Q->flags & SF_SIDE_FIN) && !(P->flags & SF_SIDE_GOT_FIN) &&
-	    sf_seq_le(Q->fin_seq + 1, s->ack))
+	    sf_seq_le(Q->fin_seq + 1, ack))
 		sf_got_fin(e, o, p, now);
-	if (!(P->flags & SF_SIDE_ACKED) || sf_seq_lt(P->last_ack, s->ack))
-		P->last_ack = s->ack;
+	if (!(P->flags & SF_SIDE_ACKED) || sf_seq_lt(P->last_ack, ack))
+		P->last_ack = ack;
 	P->flags |= SF_SIDE_ACKED;
 }
 
@@ -601,7 +696,7 @@ SF_HELPER void sf_send_syn(struct sf_entry *e, const struct sf_seg *s, int p, __
 		/* Only the server's SYN-ACK times the handshake: a client sends
 		 * one first only on a connection picked up mid-stream, which is
 		 * open already. */
-		if (p == SF_SERVER) {
+		if (p == SF_SERVER && !(e->flags & SF_ENTRY_OPEN)) {
 			if (e->hs & SF_HSCLK_SYN)
 				e->syn_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
 			sf_hs_synack(e, now);
@@ -634,6 +729,9 @@ SF_HELPER void sf_send_payload(struct sf_entry *e, const struct sf_seg *s, int p
  * the close kind when it is the second FIN; the same FIN again is a
  * retransmission. Returns 1 for a first FIN.
  */
+SF_HELPER int sf_take_fin(struct sf_entry *e, int p, __u32 fseq, int acks_peer_fin, __u64 now,
+			  struct sf_step_out *o);
+
 SF_HELPER int sf_send_fin(struct sf_entry *e, const struct sf_seg *s, int p, __u64 now,
 			  struct sf_step_out *o)
 {
@@ -649,7 +747,22 @@ SF_HELPER int sf_send_fin(struct sf_entry *e, const struct sf_seg *s, int p, __u
 		}
 		return 0;
 	}
-	P->flags |= SF_SIDE_FIN;
+	return sf_take_fin(e, p, fseq,
+			   (s->flags & SF_TH_ACK) && sf_seq_le(Q->fin_seq + 1, s->ack), now, o);
+}
+
+/*
+ * Side p's first FIN, at `fseq`, counts: FIN_WAIT1 or LAST_ACK, and the
+ * close kind when it is the second FIN (`acks_peer_fin`: the segment that
+ * carried it acknowledged the peer's FIN). Returns 1.
+ */
+SF_HELPER int sf_take_fin(struct sf_entry *e, int p, __u32 fseq, int acks_peer_fin, __u64 now,
+			  struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p & 1];
+	const struct sf_side_rec *Q = &e->side[(p ^ 1) & 1];
+
+	P->flags = (P->flags | SF_SIDE_FIN) & ~SF_SIDE_FIN_PENDING;
 	P->fin_seq = fseq;
 	P->nxt = fseq + 1;
 	P->zstate = SF_Z_CLOSED;
@@ -660,7 +773,7 @@ SF_HELPER int sf_send_fin(struct sf_entry *e, const struct sf_seg *s, int p, __u
 		/* Second FIN: had the first been acknowledged? */
 		if (Q->flags & SF_SIDE_FIN_ACKED)
 			e->close_kind = SF_CK_FOUR_WAY;
-		else if ((s->flags & SF_TH_ACK) && sf_seq_le(Q->fin_seq + 1, s->ack))
+		else if (acks_peer_fin)
 			e->close_kind = SF_CK_THREE_WAY;
 		else
 			e->close_kind = SF_CK_SIMULTANEOUS;
@@ -681,7 +794,7 @@ SF_HELPER int sf_send_fin(struct sf_entry *e, const struct sf_seg *s, int p, __u
  * What side p's ACK does to the peer, which receives it: acknowledges its
  * SYN, its FIN. `fin_now`: p sent its first FIN on this very segment.
  */
-SF_HELPER void sf_peer_ack(struct sf_entry *e, const struct sf_seg *s, int p, int fin_now,
+SF_HELPER void sf_peer_ack(struct sf_entry *e, __u32 ack, int p, int fin_now,
 			   __u64 now, struct sf_step_out *o)
 {
 	const struct sf_side_rec *P = &e->side[p];
@@ -689,13 +802,13 @@ SF_HELPER void sf_peer_ack(struct sf_entry *e, const struct sf_seg *s, int p, in
 	int q = p ^ 1;
 
 	if ((Q->flags & SF_SIDE_SYN) && !(Q->flags & SF_SIDE_SYN_ACKED) &&
-	    sf_seq_lt(Q->isn, s->ack) && sf_seq_le(s->ack, Q->nxt)) {
+	    sf_seq_lt(Q->isn, ack) && sf_seq_le(ack, Q->nxt)) {
 		Q->flags |= SF_SIDE_SYN_ACKED;
 		if (Q->state == SF_SYN_RECV)
 			sf_go(e, o, q, SF_ESTABLISHED, now);
 	}
 	if ((Q->flags & SF_SIDE_FIN) && !(Q->flags & SF_SIDE_FIN_ACKED) &&
-	    sf_seq_le(Q->fin_seq + 1, s->ack)) {
+	    sf_seq_le(Q->fin_seq + 1, ack)) {
 		/* P's earlier FIN reached Q before this ACK did. */
 		if ((P->flags & SF_SIDE_FIN) && !fin_now && !(Q->flags & SF_SIDE_GOT_FIN))
 			sf_got_fin(e, o, q, now);
@@ -712,6 +825,43 @@ SF_HELPER void sf_peer_ack(struct sf_entry *e, const struct sf_seg *s, int p, in
 			break;
 		}
 	}
+}
+
+/*
+ * Side p's pending FIN (SF_SIDE_FIN_PENDING), after its payload moved its
+ * next byte: reached exactly, the FIN counts; passed over, it was not the
+ * FIN (Linux drops it from its out-of-order queue when data covers it).
+ */
+SF_HELPER void sf_fin_reached(struct sf_entry *e, int p, __u64 now, struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p & 1];
+
+	if (P->nxt == P->fin_seq) {
+		sf_take_fin(e, p, P->fin_seq, 0, now, o);
+	} else if (sf_seq_lt(P->fin_seq, P->nxt)) {
+		P->flags &= ~SF_SIDE_FIN_PENDING;
+		P->suspicious += P->suspicious < 255;
+		o->dropped = SF_SUSP_FIN;
+	}
+}
+
+/*
+ * Side p acknowledges exactly its peer's pending FIN: that proves the bytes
+ * before it (counted, and as missed: the hook never saw them) and the FIN.
+ */
+SF_HELPER void sf_fin_proven(struct sf_entry *e, int p, __u64 now, struct sf_step_out *o)
+{
+	struct sf_side_rec *Q = &e->side[(p ^ 1) & 1];
+	__u32 gap = Q->fin_seq - Q->nxt;
+
+	if ((__s32)gap > 0) {
+		/* (Not half-close bytes: when they were sent is unknown.) */
+		Q->bytes += gap;
+		Q->missed += gap;
+		sf_history(e, p ^ 1, SF_HIST_D);
+	}
+	Q->nxt = Q->fin_seq;
+	sf_take_fin(e, p ^ 1, Q->fin_seq, 0, now, o);
 }
 
 /* Handshake complete: both sides established for the first time. */
@@ -753,10 +903,12 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 {
 	struct sf_side_rec *P;
 	int p, fin_now;
+	__u32 ack;		/* the ACK as acted on: clamped if it claims unsent data */
 	__u8 f;
 
 	if (!e || !s || !o)
 		return -1;
+	ack = s->ack;
 	f = s->flags;
 	p = s->dir == e->client_dir ? SF_CLIENT : SF_SERVER;
 	P = &e->side[p];
@@ -776,10 +928,36 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		return 0;
 	if (!sf_fin_check(e, s, p, o))
 		return 0;
+	if ((f & (SF_TH_ACK | SF_TH_SYN)) == SF_TH_ACK && sf_ack_unsent(e, s, p)) {
+		const struct sf_side_rec *Q = &e->side[(p ^ 1) & 1];
+
+		/* A bare ACK of unsent data is dropped, as Linux drops it. One
+		 * with data or a FIN may follow a segment the hook missed (a
+		 * capture's loss, a skipped busy entry): its data and FIN count,
+		 * its ACK only up to what the peer was seen sending. */
+		if (!s->len && !(f & SF_TH_FIN))
+			return sf_ignore(P, o, SF_SUSP_ACK);
+		ack = (Q->flags & SF_SIDE_FIN_PENDING) ? Q->fin_seq + 1 : Q->nxt;
+		P->suspicious += P->suspicious < 255;
+		o->dropped = SF_SUSP_ACK;
+	}
+	/* Either side goes on after a pending RST: it was not the end. */
+	if ((e->flags & SF_ENTRY_RST_PENDING) && sf_rst_answered(e, p, now)) {
+		struct sf_side_rec *R = &e->side[(e->rst_side - 1) & 1];
+
+		e->flags &= ~SF_ENTRY_RST_PENDING;
+		e->rst_verdict = SF_RV_CHALLENGED;
+		e->rst_side = 0;
+		R->suspicious += R->suspicious < 255;
+		o->dropped = SF_SUSP_RST;
+	}
 	P->flags |= SF_SIDE_SEEN;
+	if ((f & SF_TH_ACK) && (e->side[p ^ 1].flags & SF_SIDE_FIN_PENDING) &&
+	    ack == e->side[p ^ 1].fin_seq + 1)
+		sf_fin_proven(e, p, now, o);
 
 	if (f & SF_TH_ACK)
-		sf_own_ack(e, s, p, now, o);
+		sf_own_ack(e, s, ack, p, now, o);
 	P->win = s->win;
 	if (f & SF_TH_SYN)
 		P->flags |= SF_SIDE_WIN_SYN;
@@ -789,10 +967,12 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 	if (f & SF_TH_SYN)
 		sf_send_syn(e, s, p, now, o);
 	sf_send_payload(e, s, p, o);
+	if (P->flags & SF_SIDE_FIN_PENDING)
+		sf_fin_reached(e, p, now, o);
 	fin_now = (f & SF_TH_FIN) && sf_send_fin(e, s, p, now, o);
 
 	if (f & SF_TH_ACK)
-		sf_peer_ack(e, s, p, fin_now, now, o);
+		sf_peer_ack(e, ack, p, fin_now, now, o);
 	sf_open_check(e, now, o);
 	sf_close_check(e, o);
 	return o->ntrans;
@@ -823,8 +1003,12 @@ SF_CORE int sf_step_fast(struct sf_entry *e, const struct sf_seg *s, __u64 now,
 	Q = &e->side[(p ^ 1) & 1];
 	f = s->flags;
 	if ((f & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST | SF_TH_ACK)) != SF_TH_ACK ||
-	    (e->flags & (SF_ENTRY_OPEN | SF_ENTRY_CLOSED)) != SF_ENTRY_OPEN ||
-	    !(P->flags & SF_SIDE_SEEN) || (Q->flags & SF_SIDE_FIN))
+	    (e->flags & (SF_ENTRY_OPEN | SF_ENTRY_CLOSED | SF_ENTRY_RST_PENDING)) != SF_ENTRY_OPEN ||
+	    !(P->flags & SF_SIDE_SEEN) ||
+	    ((Q->flags | (P->flags & SF_SIDE_FIN_PENDING)) & (SF_SIDE_FIN | SF_SIDE_FIN_PENDING)))
+		return 0;
+	/* An ACK of more than the peer sent: the full step ignores it. */
+	if (Q->pkts && sf_seq_lt(Q->nxt, s->ack))
 		return 0;
 	/* Nothing left for this ACK to prove about the peer's SYN. */
 	if ((Q->flags & SF_SIDE_SYN) &&
@@ -849,6 +1033,12 @@ SF_CORE int sf_step_fast(struct sf_entry *e, const struct sf_seg *s, __u64 now,
 	return 1;
 }
 
+/*
+ * How long a pending RST waits for a sign of life from either side (a
+ * challenge ACK comes back within a round trip) before it is the close.
+ */
+#define SF_RST_PENDING_NS 1000000000ull
+
 /* Expiry settings, in nanoseconds. */
 struct sf_timeouts {
 	__u64 syn_ns;		/* unanswered SYN */
@@ -868,6 +1058,11 @@ SF_HELPER __u64 sf_expire_limit(const struct sf_entry *e, const struct sf_timeou
 	if (e->flags & SF_ENTRY_CLOSED) {
 		*why = SF_R_END;
 		return t->time_wait_ns;
+	}
+	/* Nobody went on after a pending RST: it was the end (sf_close). */
+	if (e->flags & SF_ENTRY_RST_PENDING) {
+		*why = SF_R_RST;
+		return SF_RST_PENDING_NS;
 	}
 	if (!(e->flags & SF_ENTRY_OPEN) && e->side[SF_CLIENT].state == SF_SYN_SENT &&
 	    !(e->side[SF_SERVER].flags & SF_SIDE_SEEN)) {
@@ -906,6 +1101,8 @@ SF_HELPER __u64 sf_expire_at(const struct sf_entry *e, __u64 now, const struct s
 	int why;
 	__u64 at = e->last_ns + sf_expire_limit(e, t, &why);
 
+	if (why == SF_R_RST)	/* closed when the RST was sent */
+		at = sf_hs_ns(e);
 	return at < now ? at : now;
 }
 
@@ -920,6 +1117,19 @@ SF_HELPER void sf_close(struct sf_entry *e, int reason, __u64 now, struct sf_ste
 {
 	sf_out_reset(o);
 	o->what = SF_WHAT_CLOSE;
+	if (e->flags & SF_ENTRY_RST_PENDING) {
+		/* The pending RST was the end: at its time, with its verdict. */
+		int p = (e->rst_side - 1) & 1;
+
+		/* At the end of input too: nobody was heard after it. */
+		if (reason == SF_R_RST || reason == SF_R_END) {
+			reason = SF_R_RST;
+			sf_rst_take(e, p, SF_RV_IN_WINDOW, sf_hs_ns(e), o);
+		}
+		e->flags &= ~SF_ENTRY_RST_PENDING;
+		if (reason != SF_R_RST)
+			e->rst_side = 0;
+	}
 	if (reason == SF_R_UNANSWERED ||
 	    (reason == SF_R_REUSED && e->side[SF_CLIENT].state == SF_SYN_SENT))
 		sf_go(e, o, SF_CLIENT, SF_CLOSED, now);

@@ -47,7 +47,8 @@ SF_HELPER void sf_event_fill(struct sf_event *ev, __u8 type, __u8 hook, __u64 no
 
 _Static_assert(SF_C_SUSP(SF_SUSP_RST) == SF_C_SUSP_RST &&
 	       SF_C_SUSP(SF_SUSP_FIN) == SF_C_SUSP_FIN &&
-	       SF_C_SUSP(SF_SUSP_SYN) == SF_C_SUSP_SYN,
+	       SF_C_SUSP(SF_SUSP_SYN) == SF_C_SUSP_SYN &&
+	       SF_C_SUSP(SF_SUSP_ACK) == SF_C_SUSP_ACK,
 	       "SF_C_SUSP_* follow enum sf_suspicious");
 _Static_assert(SF_C_RETRANS(SF_RETRANS_SYN) == SF_C_RETRANS_SYN &&
 	       SF_C_RETRANS(SF_RETRANS_SYNACK) == SF_C_RETRANS_SYNACK &&
@@ -71,6 +72,8 @@ SF_HELPER void sf_count_step(__u64 *c, const struct sf_step_out *o, const struct
 {
 	if (o->suspicious)
 		sf_count(c, SF_C_SUSP(o->suspicious));
+	if (o->dropped)
+		sf_count(c, SF_C_SUSP(o->dropped));
 	if (o->retrans)
 		sf_count(c, SF_C_RETRANS(o->retrans));
 	if (o->what & SF_WHAT_OPEN)

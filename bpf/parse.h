@@ -61,23 +61,106 @@ enum sf_parse_rc {
 	SF_P_BAD_IP,		/* IP version/ihl/length inconsistent */
 	SF_P_BAD_TCP,		/* TCP data offset < 5 or past the IP payload */
 	SF_P_TOO_DEEP,		/* more VLAN/MPLS/extension headers than we follow */
+	SF_P_SYN_FIN,		/* SYN+FIN: flags a Linux endpoint drops (not all of them) */
+	SF_P_SYN_RST,		/* SYN+RST (without FIN) */
+	SF_P_ALL_FLAGS,		/* FIN SYN RST PSH ACK URG all set ("Christmas tree") */
 };
 
 struct sf_cursor {
 	void *pos;
 	void *end;
 	void *base;		/* start of the packet, for offsets */
+	__u32 wire;		/* the frame's length on the wire from base, at least
+				 * end - base (0 in user space: end - base). Beyond `end`
+				 * when a capture was cut by its snap length, or tc sees a
+				 * non-linear skb */
+	__u32 l3_off;		/* where the IP header starts, from base (sf_parse_eth) */
+	__u32 no_len_check;	/* 1: IP lengths beyond `wire` are not checked (tc: see
+				 * sf_check_len) */
 };
+
+/*
+ * SF_LEN_OR(len, dflt): len, or dflt when len is 0, without a branch: the
+ * verifier then carries one state past it, not two with different ranges
+ * through everything after the parse.
+ */
+#define SF_LEN_OR(len, dflt) \
+	((__u32)(len) + ((__u32)(dflt) & (__u32)-(__s32)((((__u64)(len)) - 1) >> 63)))
+
+
+/*
+ * Bytes on the wire from `skip` bytes after the IP header's start to the
+ * end of the frame. Offsets, not packet pointers: no pointer arithmetic for
+ * the verifier to refuse, nor a length derived from a packet pointer.
+ */
+SF_INLINE __u32 sf_wire_from(const struct sf_cursor *c, __u32 skip)
+{
+#ifdef __bpf__
+	return c->wire - c->l3_off - skip;	/* the hooks always say (no pkt_end arithmetic) */
+#else
+	return SF_LEN_OR(c->wire, (const __u8 *)c->end - (const __u8 *)c->base) - c->l3_off - skip;
+#endif
+}
 
 /* What the parser found: the canonical key and the segment in it. */
 struct sf_pkt {
-	struct sf_key key;
+	struct sf_key key;	/* with the VLAN ids (sf_key.vlan) */
 	struct sf_seg seg;
 	__u16 sport;		/* host order, as sent */
 	__u16 dport;
 	__u16 opt_off;		/* SYN options: offset from the packet start */
 	__u16 opt_len;		/* and length; 0 if none (or not a SYN) */
+	__u32 ip_short;		/* the IP header claims more bytes than the frame has on
+				 * the wire: bytes missing (sf_check_len) */
 };
+
+/*
+ * sf_check_len: SF_P_BAD_IP when the IP header of a parsed segment claims
+ * more bytes than the frame has on the wire (Linux drops it: ip_rcv), else
+ * rc. The tc programs leave it out (a constant sf_cursor.no_len_check):
+ * there a length from the skb in a branch costs ~450,000 more instructions
+ * to verify; at egress the kernel built the packet itself, and tc ingress
+ * (--mode tc) sees what the driver and GRO passed on.
+ */
+SF_INLINE int sf_check_len(int rc, const struct sf_pkt *pk)
+{
+	return rc == SF_P_TCP && pk->ip_short - 1 < 0x7fffffffu ? SF_P_BAD_IP : rc;
+}
+
+/*
+ * sf_vlan_ids: the ids of an Ethernet frame's first two VLAN tags (outer
+ * in bits 0-11, the next in bits 12-23; 0 where none). Read apart from the
+ * parse: in BPF it runs as a global function of its own, so the verifier
+ * does not carry the ids of every tag depth through the rest of the program.
+ */
+SF_INLINE __u32 sf_vlan_ids(const __u8 *p, const __u8 *end)
+{
+	__u32 ids = 0;
+	int i;
+
+	SF_UNROLL
+	for (i = 0; i < 2; i++) {
+		__u16 t;
+
+		if (p + 12 + 4 * i + 4 > end)
+			break;
+		t = ((__u16)p[12 + 4 * i] << 8) | p[13 + 4 * i];
+		if (t != SF_ETH_P_8021Q && t != SF_ETH_P_8021AD && t != SF_ETH_P_QINQ1)
+			break;
+		if (p + 12 + 4 * i + 4 > end)
+			break;
+		ids |= ((((__u32)p[14 + 4 * i] & 0x0f) << 8) | p[15 + 4 * i]) << (12 * i);
+	}
+	return ids;
+}
+
+/* sf_key_set_vlan: ids as sf_vlan_ids() returns them, into the key (synfin.h). */
+SF_INLINE void sf_key_set_vlan(struct sf_key *k, __u32 v)
+{
+	k->vlan[0] = (__u8)(((v >> 8) & 0x0f) | ((v >> 16) & 0xf0));
+	k->vlan[1] = (__u8)v;
+	k->vlan[2] = (__u8)(v >> 12);
+}
 
 /*
  * sf_skip_vlans: step over 802.1Q/802.1ad/QinQ tags and MPLS labels.
@@ -99,6 +182,7 @@ SF_INLINE int sf_skip_vlans(struct sf_cursor *c, __be16 *proto)
 			return SF_P_TRUNC;
 		*proto = *(__be16 *)(tag + 2);
 		c->pos = tag + 4;
+		/* The outer two ids, 12 bits each: sf_key_set_vlan(). */
 	}
 	if (i == SF_MAX_VLAN) {
 		__u16 p = bpf_ntohs(*proto);
@@ -128,6 +212,33 @@ SF_INLINE int sf_skip_vlans(struct sf_cursor *c, __be16 *proto)
 		}
 	}
 	return SF_P_TCP;
+}
+
+/*
+ * sf_key_push_vlan: a tag the hook found outside the packet data (tc: the
+ * skb's offloaded tag, which is the outermost): it becomes the key's outer
+ * VLAN id, the one from the data (if any) the inner.
+ */
+SF_INLINE void sf_key_push_vlan(struct sf_key *k, __u16 vid)
+{
+	k->vlan[2] = k->vlan[1];
+	k->vlan[0] = (__u8)((k->vlan[0] << 4) | ((vid >> 8) & 0x0f));
+	k->vlan[1] = (__u8)vid;
+}
+
+/*
+ * The same, without a branch (one verifier state for tagged and untagged):
+ * `tag` is SF_VLAN_TAG | id when the hook found a tag, else 0.
+ */
+#define SF_VLAN_TAG 0x8000
+SF_INLINE void sf_key_push_vlan_if(struct sf_key *k, __u32 tag)
+{
+	__u32 m = (__u32)-(__s32)((tag >> 15) & 1);	/* all ones when tagged */
+	__u32 v0 = k->vlan[0], v1 = k->vlan[1], v2 = k->vlan[2];
+
+	k->vlan[0] = (__u8)((v0 & ~m) | (((v0 << 4) | ((tag >> 8) & 0x0f)) & m));
+	k->vlan[1] = (__u8)((v1 & ~m) | (tag & m));
+	k->vlan[2] = (__u8)((v2 & ~m) | (v1 & m));
 }
 
 /* TCP options, copied out of the packet into a zero-padded buffer. */
@@ -301,6 +412,14 @@ SF_INLINE int sf_parse_tcp(struct sf_cursor *c, __u32 ip_payload, struct sf_pkt 
 	pk->seg.win = bpf_ntohs(th->window);
 	pk->seg.flags = ((__u8 *)th)[13];
 	pk->seg.len = ip_payload - doff;
+	/* Combinations no TCP sends and a Linux endpoint drops (a listener
+	 * drops SYN+FIN, a SYN_SENT socket SYN+RST...): no connection from them. */
+	if ((pk->seg.flags & 0x3f) == 0x3f)
+		return SF_P_ALL_FLAGS;
+	if ((pk->seg.flags & (SF_TH_SYN | SF_TH_RST)) == (SF_TH_SYN | SF_TH_RST))
+		return SF_P_SYN_RST;
+	if ((pk->seg.flags & (SF_TH_SYN | SF_TH_FIN)) == (SF_TH_SYN | SF_TH_FIN))
+		return SF_P_SYN_FIN;
 	if ((pk->seg.flags & SF_TH_SYN) && doff > sizeof(*th)) {
 		/* Read later by sf_parse_opts: BPF copies them out with a helper. */
 		pk->opt_off = (__u8 *)(th + 1) - (__u8 *)c->base;
@@ -322,6 +441,14 @@ SF_INLINE int sf_parse_ipv4(struct sf_cursor *c, struct sf_pkt *pk)
 		return SF_P_BAD_IP;
 	ihl = ip->ihl * 4;
 	tot = bpf_ntohs(ip->tot_len);
+	/*
+	 * Total length 0: a TSO/GSO packet captured before segmentation, or an
+	 * IPv4 BIG TCP packet over 64 KB: the frame says how long it is (as
+	 * Wireshark reads it). Longer than the frame: Linux drops it.
+	 */
+	tot = SF_LEN_OR(tot, sf_wire_from(c, 0));
+	if (!c->no_len_check)
+		pk->ip_short = tot - sf_wire_from(c, 0);
 	if (ihl < sizeof(*ip) || tot < ihl)
 		return SF_P_BAD_IP;
 	if (ip->protocol != 6 /* IPPROTO_TCP */)
@@ -356,6 +483,11 @@ SF_INLINE int sf_parse_ipv6(struct sf_cursor *c, struct sf_pkt *pk)
 	if (ip6->version != 6)
 		return SF_P_BAD_IP;
 	payload = bpf_ntohs(ip6->payload_len);
+	/* 0: GSO/BIG TCP before segmentation, as for IPv4 (a jumbogram's
+	 * hop-by-hop option is not read: the frame's length is the same). */
+	payload = SF_LEN_OR(payload, sf_wire_from(c, sizeof(*ip6)));
+	if (!c->no_len_check)
+		pk->ip_short = payload - sf_wire_from(c, sizeof(*ip6));
 	nh = ip6->nexthdr;
 	c->pos = ip6 + 1;
 	SF_UNROLL
@@ -422,8 +554,9 @@ SF_INLINE int sf_parse_eth(struct sf_cursor *c, struct sf_pkt *pk)
 	if (rc)
 		return rc;
 	/* At most 14 + 4 VLAN + 4 MPLS tags: below 64. */
-	c->pos = (__u8 *)c->base + (SF_OPAQUE((__u32)((__u8 *)c->pos - (__u8 *)c->base)) & 0x3f);
-	return sf_parse_l3(c, proto, pk);
+	c->l3_off = SF_OPAQUE((__u32)((__u8 *)c->pos - (__u8 *)c->base)) & 0x3f;
+	c->pos = (__u8 *)c->base + c->l3_off;
+	return sf_check_len(sf_parse_l3(c, proto, pk), pk);
 }
 
 #ifndef __bpf__

@@ -48,6 +48,15 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* --port filter: set by the loader before load (0 ports = all). */
 const volatile __u16 cfg_ports[SF_MAX_PORTS] = {};
 const volatile __u32 cfg_nports = 0;
+/* --no-vlan: VLAN ids stay out of the key (one connection across VLANs). */
+const volatile __u8 cfg_no_vlan = 0;
+/*
+ * tc reads the skb's offloaded VLAN tag (set with --mode tc). Not with XDP
+ * ingress: a NIC that strips tags on receive hides them from XDP, and an
+ * egress tag sits in the skb until after tc, so only the tags in the
+ * frame's data are read on both sides, the same way.
+ */
+const volatile __u8 cfg_tc_vlan_meta = 0;
 
 /* Connections whose handshake completed, or picked up mid-stream. */
 struct {
@@ -101,6 +110,14 @@ __u64 next_conn_id = 0;
  * bpf_ktime_get_ns().
  */
 __u64 clock_override_ns = 0;
+
+/*
+ * The frame's length on the wire, when not the test run's data: `replay
+ * --kernel` hands over frames cut by the snap length (and to a maximum), so
+ * it sets each packet's original length. 0 (live): the frame (XDP) or the
+ * skb's length (tc).
+ */
+__u32 wire_len_override = 0;
 
 static __always_inline void count(struct sf_counters *cs, __u32 idx)
 {
@@ -208,14 +225,36 @@ static __always_inline struct sf_entry *find(const struct sf_key *k, int *in_hal
 }
 
 /*
+ * The VLAN ids of the frame (sf_vlan_ids), as global functions: verified
+ * once, their result one unknown number, so the tag depths do not multiply
+ * the paths through the rest of handle_packet.
+ */
+__noinline __u32 sf_vlans_xdp(struct xdp_md *ctx)
+{
+	if (!ctx)
+		return 0;
+	return sf_vlan_ids((const __u8 *)(long)ctx->data, (const __u8 *)(long)ctx->data_end);
+}
+
+__noinline __u32 sf_vlans_skb(struct __sk_buff *skb)
+{
+	if (!skb)
+		return 0;
+	return sf_vlan_ids((const __u8 *)(long)skb->data, (const __u8 *)(long)skb->data_end);
+}
+
+/*
  * Parse phase: headers and the SYN's options, with their counters. Returns
  * SF_P_TCP for a TCP segment, else what handle_packet() returns (SF_P_TRUNC
  * with may_pull: pull and call again).
  */
-static __always_inline int parse(void *ctx, void *data, void *data_end, __u8 hook, int may_pull,
-				 struct sf_counters *cs, struct sf_pkt *pk)
+static __always_inline int parse(void *ctx, void *data, void *data_end, __u32 wire,
+				 int len_check, __u8 hook, int may_pull, struct sf_counters *cs,
+				 struct sf_pkt *pk)
 {
-	struct sf_cursor cur = { .pos = data, .end = data_end, .base = data };
+	struct sf_cursor cur = { .pos = data, .end = data_end, .base = data,
+				 .wire = SF_LEN_OR(wire_len_override, wire),
+				 .no_len_check = !len_check };
 	int rc = sf_parse_eth(&cur, pk);
 
 	/* tc may see headers outside the linear area: the caller pulls, retries. */
@@ -229,6 +268,9 @@ static __always_inline int parse(void *ctx, void *data, void *data_end, __u8 hoo
 	case SF_P_TRUNC: count(cs, SF_C_ERR_TRUNC); return rc;
 	case SF_P_BAD_IP: count(cs, SF_C_ERR_IP); return rc;
 	case SF_P_BAD_TCP: count(cs, SF_C_ERR_TCP); return rc;
+	case SF_P_SYN_FIN: count(cs, SF_C_BAD_SYN_FIN); return rc;
+	case SF_P_SYN_RST: count(cs, SF_C_BAD_SYN_RST); return rc;
+	case SF_P_ALL_FLAGS: count(cs, SF_C_BAD_ALL_FLAGS); return rc;
 	default: count(cs, SF_C_ERR_VLAN); return rc;
 	}
 	count(cs, SF_C_TCP);
@@ -395,8 +437,9 @@ static __always_inline void release(struct sf_counters *cs, const struct sf_key 
  * `segs` is how many segments it will be on the wire: tc egress sees GSO
  * packets before they are cut to MSS size, XDP always 1.
  */
-static __always_inline int handle_packet(void *ctx, void *data, void *data_end, __u8 hook,
-					 int may_pull, __u32 segs)
+static __always_inline int handle_packet(void *ctx, void *data, void *data_end, __u32 wire,
+					 int len_check, __u16 vlan, __u8 hook, int may_pull,
+					 __u32 segs)
 {
 	struct sf_step_out o = {};
 	struct sf_pkt pk = {};
@@ -408,9 +451,14 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	int rc, in_half, locked;
 
 	cs = bpf_map_lookup_elem(&counters, &zero);
-	rc = parse(ctx, data, data_end, hook, may_pull, cs, &pk);
+	rc = parse(ctx, data, data_end, wire, len_check, hook, may_pull, cs, &pk);
 	if (rc != SF_P_TCP)
 		return rc;
+	if (!cfg_no_vlan) {
+		sf_key_set_vlan(&pk.key, hook == SF_HOOK_XDP ? sf_vlans_xdp(ctx) : sf_vlans_skb(ctx));
+		if (cfg_tc_vlan_meta)
+			sf_key_push_vlan_if(&pk.key, vlan);
+	}
 	if (!port_wanted(pk.sport, pk.dport)) {
 		count(cs, SF_C_FILTERED);
 		return 0;
@@ -437,9 +485,12 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	 * Data and ACKs between two established sides change no state, so no
 	 * RTT or event time depends on them: the coarse clock (a jiffies read,
 	 * no TSC) is enough for the idle time and saves a good part of the cost.
+	 * Not while a RST is pending: the answer's time, compared with the
+	 * RST's precise one, decides its verdict (conn.h, sf_rst_answered).
 	 */
 	if (!now)
-		now = e->side[0].state == SF_ESTABLISHED && e->side[1].state == SF_ESTABLISHED ?
+		now = e->side[0].state == SF_ESTABLISHED && e->side[1].state == SF_ESTABLISHED &&
+		      !(e->flags & SF_ENTRY_RST_PENDING) ?
 		      bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
 	step(e, &pk, now, segs, &o);
 	o.what |= what;
@@ -451,7 +502,8 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 SEC("xdp")
 int synfin_xdp(struct xdp_md *ctx)
 {
-	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end, SF_HOOK_XDP, 0, 1);
+	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end,
+		      (__u32)bpf_xdp_get_buff_len(ctx), 1, 0, SF_HOOK_XDP, 0, 1);
 	return XDP_PASS;
 }
 
@@ -465,8 +517,11 @@ __noinline int sf_handle_tc(struct __sk_buff *skb, int hook, int may_pull)
 {
 	if (!skb)
 		return 0;
-	return handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end,
-			     hook == SF_HOOK_TC_INGRESS ? SF_HOOK_TC_INGRESS : SF_HOOK_TC_EGRESS,
+	/* An offloaded VLAN tag is not in the data: it is the outermost one. */
+	__u16 vlan = (__u16)((skb->vlan_present ? SF_VLAN_TAG : 0) | (skb->vlan_tci & 0x0fff));
+
+	return handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, skb->len,
+			     0 /* no IP length check: see sf_check_len */, vlan, hook == SF_HOOK_TC_INGRESS ? SF_HOOK_TC_INGRESS : SF_HOOK_TC_EGRESS,
 			     may_pull, skb->gso_segs);
 }
 

@@ -66,6 +66,8 @@ enum sf_rst_verdict {
 	SF_RV_IN_WINDOW,	/* inside the receiver's window, not exact */
 	SF_RV_SYN_ACKED,	/* RST answering a SYN, its ACK acknowledging it */
 	SF_RV_UNVERIFIED,	/* no receiver window known (one-sided/mid-stream) */
+	SF_RV_CHALLENGED,	/* in-window, not exact, and the receiver went on (RFC 5961
+				 * 3.2: it sent a challenge ACK): ignored, not the close */
 };
 
 /* TCP flag bits as on the wire (byte 13 of the header). */
@@ -96,8 +98,17 @@ struct sf_key {
 	__be16 port_lo;
 	__be16 port_hi;
 	__u8 family;		/* 4 or 6 */
-	__u8 reserved[3];
+	__u8 vlan[3];		/* VLAN ids, 0 untagged: the same 5-tuple on another VLAN is
+				 * another connection. Outer id in vlan[0] bits 0-3 and vlan[1],
+				 * the next (QinQ) in vlan[0] bits 4-7 and vlan[2]: sf_key_vlan() */
 };
+
+/* The id of VLAN tag i (0 outer, 1 inner) of a key, 0 if none. */
+static inline __u16 sf_key_vlan(const struct sf_key *k, int i)
+{
+	return i == 0 ? (__u16)(((k->vlan[0] & 0x0f) << 8) | k->vlan[1]) :
+			(__u16)(((k->vlan[0] >> 4) << 8) | k->vlan[2]);
+}
 
 /* One parsed TCP segment, host byte order. */
 struct sf_seg {
@@ -128,6 +139,8 @@ struct sf_seg {
 #define SF_SIDE_DATA 0x1000	/* sent payload */
 #define SF_SIDE_TFO 0x2000	/* TFO option on its SYN */
 #define SF_SIDE_WIN_SYN 0x4000	/* its last window came on a SYN: never scaled (RFC 7323) */
+#define SF_SIDE_FIN_PENDING 0x8000	/* sent a FIN beyond bytes not accounted for (fin_seq
+					 * valid): it counts once they are (conn.h) */
 
 /* Zeek endpoint states, kept to derive Zeek's conn_state. */
 enum sf_zstate {
@@ -142,16 +155,18 @@ enum sf_zstate {
 
 /*
  * What one side of a connection has done, as far as its segments prove.
- * 44 bytes, 4-aligned (`bytes` is packed to 4): every byte of an entry is
+ * 48 bytes, 4-aligned (`bytes` is packed to 4): every byte of an entry is
  * paid for in each slot of the connection tables (BENCH.md, scale).
  */
 struct sf_side_rec {
 	__u32 isn;		/* seq of its SYN */
 	__u32 nxt;		/* highest seq + len (+SYN/FIN) it has sent */
-	__u32 fin_seq;		/* seq of its FIN */
+	__u32 fin_seq;		/* seq of its FIN (or of a pending one: SF_SIDE_FIN_PENDING) */
 	__u32 last_ack;		/* highest ack it has sent */
 	__u64 bytes __attribute__((packed, aligned(4)));
-				/* payload bytes, from sequence numbers (no retransmissions) */
+				/* payload bytes, from sequence numbers (no retransmissions):
+				 * up to the highest one a segment or the peer's ACK proves */
+	__u32 missed;		/* of those, bytes never seen at the hook (Zeek's missed_bytes) */
 	__u32 pkts;		/* segments sent */
 	__u32 state_ms;		/* when it entered its current state: ms after first_ns,
 				 * saturating; read it with sf_state_since_ns() (conn.h) */
@@ -173,6 +188,8 @@ struct sf_side_rec {
 				 * one, or replaced (never in an event: sf_event_fill) */
 #define SF_ENTRY_TFO_DATA 0x10	/* payload on the SYN (TCP Fast Open) */
 #define SF_ENTRY_SIM_OPEN 0x20	/* simultaneous open */
+#define SF_ENTRY_RST_PENDING 0x40	/* an in-window RST not at rcv_nxt awaits its verdict:
+					 * rst_side sent it at hs_off's time (conn.h) */
 
 /*
  * Zeek history: the letters in first-occurrence order, one 4-bit code per
@@ -199,7 +216,7 @@ enum sf_hletter {
 #define SF_HSCLK_US 0x08	/* hs_off is in signed microseconds, not unsigned ns */
 
 /*
- * One tracked connection: 144 bytes. Sides are indexed by enum sf_side. The
+ * One tracked connection: 152 bytes. Sides are indexed by enum sf_side. The
  * lock word serialises the two directions of one flow running on two CPUs.
  * Times other than first_ns/last_ns are offsets from first_ns; conn.h has
  * the helpers that read and write them.
@@ -210,7 +227,8 @@ struct sf_entry {
 	__u64 last_ns;		/* latest segment */
 	__u32 hs_off;		/* handshake clock (SF_HSCLK_*): the latest client SYN until a
 				 * SYN-ACK is seen, then the latest SYN-ACK; ns after
-				 * first_ns, or signed us when SF_HSCLK_US (beyond 4.29 s) */
+				 * first_ns, or signed us when SF_HSCLK_US (beyond 4.29 s).
+				 * After the handshake: when a pending RST was sent */
 	__u32 syn_rtt_us;	/* SYN -> SYN-ACK at the hook, 0 if not seen */
 	__u32 ack_rtt_us;	/* SYN-ACK -> handshake ACK at the hook */
 	__u32 lock;		/* kernel-private: 0 free, 1 held (cmpxchg); 0 in events */
@@ -229,9 +247,9 @@ struct sf_entry {
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(struct sf_key) == 40, "sf_key layout");
-_Static_assert(sizeof(struct sf_side_rec) == 44, "sf_side_rec layout");
-_Static_assert(sizeof(struct sf_entry) == 144, "sf_entry layout: 144 bytes per tracked connection");
-_Static_assert(SF_R_NREASONS <= 16 && SF_RV_UNVERIFIED < 16, "reason/rst_verdict fit 4 bits");
+_Static_assert(sizeof(struct sf_side_rec) == 48, "sf_side_rec layout");
+_Static_assert(sizeof(struct sf_entry) == 152, "sf_entry layout: 152 bytes per tracked connection");
+_Static_assert(SF_R_NREASONS <= 16 && SF_RV_CHALLENGED < 16, "reason/rst_verdict fit 4 bits");
 #endif
 
 /* Ring-buffer event types. */
@@ -281,7 +299,7 @@ struct sf_event {
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(struct sf_seg) == 20, "sf_seg layout");
-_Static_assert(sizeof(struct sf_event) == 248, "sf_event layout: no implicit padding");
+_Static_assert(sizeof(struct sf_event) == 256, "sf_event layout: no implicit padding");
 #endif
 
 /* Counters (per-CPU array, index = enum sf_counter). */
@@ -304,14 +322,18 @@ enum sf_counter {
 	SF_C_HALF_OPEN,		/* connections created in the half-open map */
 	SF_C_OPENED,		/* handshakes completed */
 	SF_C_MIDSTREAM,		/* connections picked up mid-stream */
-	SF_C_SUSP_RST,		/* out-of-window RSTs ignored */
+	SF_C_SUSP_RST,		/* out-of-window RSTs ignored, in-window ones challenged */
 	SF_C_SUSP_FIN,		/* out-of-window FINs ignored */
 	SF_C_SUSP_SYN,		/* SYNs conflicting with an open connection, ignored */
+	SF_C_SUSP_ACK,		/* ACKs of data the peer never sent, ignored */
 	SF_C_RETRANS_SYN,	/* retransmitted SYNs */
 	SF_C_RETRANS_SYNACK,	/* retransmitted SYN-ACKs */
 	SF_C_RETRANS_FIN,	/* retransmitted FINs */
 	SF_C_RETRANS_DATA,	/* retransmitted data segments */
 	SF_C_TRANSITIONS,	/* per-side state transitions */
+	SF_C_BAD_SYN_FIN,	/* SYN+FIN segments, dropped (no connection from them) */
+	SF_C_BAD_SYN_RST,	/* SYN+RST segments, dropped */
+	SF_C_BAD_ALL_FLAGS,	/* all six classic flags set, dropped */
 	SF_C_CLOSE_FIN,		/* closes, by reason: SF_C_CLOSE(r), in enum sf_reason order */
 	SF_C_CLOSE_RST,
 	SF_C_CLOSE_REFUSED,

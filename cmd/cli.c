@@ -111,6 +111,9 @@ int cli_track_opt(const char *cmd, struct cli_track_opts *t, int c, const char *
 	case CLI_O_EXPLAIN:
 		t->explain = true;
 		return 0;
+	case CLI_O_NO_VLAN:
+		t->no_vlan = true;
+		return 0;
 	case 'v':
 		verbose++;
 		return 0;

@@ -42,6 +42,7 @@ struct cli_track_opts {
 	bool explain;			/* --explain: what conn_state and history mean */
 	const char *svg;
 	FILE *svg_file;			/* --svg, opened by cli_svg_open */
+	bool no_vlan;		/* --no-vlan: VLAN ids not in the connection key */
 };
 
 /* What `stats` and `conns` (readers of a running watcher) both take. */
@@ -55,7 +56,7 @@ struct cli_reader_opts {
 
 /* getopt values of the shared long options; a command numbers its own from CLI_O_NEXT. */
 enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGRAM, CLI_O_SVG,
-       CLI_O_PIN, CLI_O_COLOR, CLI_O_EXPLAIN, CLI_O_NEXT };
+       CLI_O_PIN, CLI_O_COLOR, CLI_O_EXPLAIN, CLI_O_NO_VLAN, CLI_O_NEXT };
 
 /* The shared entries of a struct option table (short options "o:p:vS"). */
 #define CLI_TRACK_LONGOPTS \
@@ -68,6 +69,7 @@ enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGR
 	{ "svg", required_argument, 0, CLI_O_SVG }, \
 	{ "absolute", no_argument, 0, 'S' }, \
 	{ "explain", no_argument, 0, CLI_O_EXPLAIN }, \
+	{ "no-vlan", no_argument, 0, CLI_O_NO_VLAN }, \
 	{ "verbose", no_argument, 0, 'v' }
 
 /* The shared entries of a reader's option table (short options "i:o:"). */

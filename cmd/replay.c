@@ -18,6 +18,7 @@
 #include "lib/capture.h"
 #include "lib/conntab.h"
 #include "lib/names.h"
+#include "lib/pcapng.h"
 #include "lib/track.h"
 #include "lib/util.h"
 #include "kern/kreplay.h"
@@ -49,6 +50,8 @@ static const char replay_usage[] =
 "                          (default 60)\n"
 "      --syn-timeout S     close an unanswered SYN after S seconds (default 130)\n"
 "      --idle-timeout S    close a connection idle for S seconds (default 7200)\n"
+"      --no-vlan           one connection across VLANs: leave VLAN ids out of the\n"
+"                          key (captures that tag only one direction)\n"
 "      --diagram           draw each connection's ladder diagram instead of\n"
 "                          event lines (Unicode on UTF-8 terminals, else ASCII)\n"
 "      --svg FILE          also write the diagrams as one SVG picture\n"
@@ -167,12 +170,13 @@ static void print_summary(const struct capture_stats *st, uint64_t conns, uint64
 			  double secs)
 {
 	uint64_t skipped = st->not_tcp + st->fragments + st->trunc + st->bad_ip + st->bad_tcp +
-			   st->too_deep + st->bad_link;
+			   st->too_deep + st->bad_link + st->bad_flags;
 
 	fprintf(stderr,
 		"synfin: %llu packets, %llu TCP segments, %llu connections, %llu events; "
 		"skipped %llu: %llu not TCP, %llu fragments, %llu truncated, %llu bad IP, "
-		"%llu bad TCP, %llu too deep, %llu bad link header, %llu other ports; "
+		"%llu bad TCP, %llu too deep, %llu bad link header, %llu invalid flags, "
+		"%llu other ports; "
 		"%llu bad TCP option lists; %.3fs\n",
 		(unsigned long long)st->pkts, (unsigned long long)st->tcp,
 		(unsigned long long)conns, (unsigned long long)events,
@@ -180,13 +184,14 @@ static void print_summary(const struct capture_stats *st, uint64_t conns, uint64
 		(unsigned long long)st->fragments, (unsigned long long)st->trunc,
 		(unsigned long long)st->bad_ip, (unsigned long long)st->bad_tcp,
 		(unsigned long long)st->too_deep, (unsigned long long)st->bad_link,
-		(unsigned long long)st->filtered, (unsigned long long)st->bad_opts, secs);
+		(unsigned long long)st->bad_flags, (unsigned long long)st->filtered, (unsigned long long)st->bad_opts, secs);
 }
 
 /* One replay: the capture, where its events go, and what steps them. */
 struct replay {
 	struct replay_opts o;
 	pcap_t *pc;
+	struct pcapng *ng;	/* a pcapng file libpcap refuses (lib/pcapng.h) */
 	int dlt;
 	const char *name;	/* the file, or "standard input" */
 	struct sink sink;
@@ -202,6 +207,15 @@ static int open_capture(struct replay *r)
 	const char *file = r->o.file, *dn;
 
 	r->name = strcmp(file, "-") ? file : "standard input";
+	/* Interfaces of several link types or snap lengths: libpcap refuses
+	 * those, synfin reads them itself (each packet with its own link type). */
+	if (strcmp(file, "-") && pcapng_mixed(file)) {
+		r->ng = pcapng_open(file);
+		if (r->ng)
+			return 0;
+		fprintf(stderr, "synfin %s: cannot read %s: %s\n", r->o.cmd, r->name, strerror(errno));
+		return EXIT_RUNTIME;
+	}
 	r->pc = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!r->pc) {
 		size_t nl = strlen(file);
@@ -258,7 +272,7 @@ static int open_sink(struct replay *r)
 	if (!r->sink.tab || !r->sink.rep || ((t->diagram || t->svg) && !r->sink.dia))
 		goto nomem;
 	if (r->o.kernel) {
-		r->k = kreplay_open(t->ports, t->nports, deliver, &r->sink);
+		r->k = kreplay_open(t->ports, t->nports, t->no_vlan, deliver, &r->sink);
 		return r->k ? 0 : EXIT_RUNTIME;
 	}
 	r->tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &t->to, deliver, &r->sink);
@@ -270,55 +284,81 @@ nomem:
 }
 
 /*
- * Every frame through the decoder and the state machine. *pcap_rc gets
- * pcap's last word (PCAP_ERROR_BREAK at the end of the file). Returns 0, or
- * EXIT_RUNTIME when the kernel path failed (it said why).
+ * One frame (of link type dlt, caplen of len bytes, at ts) through the
+ * decoder and the state machine. 0, or EXIT_RUNTIME when the kernel path
+ * failed (it said why).
  */
-static int feed(struct replay *r, int *pcap_rc)
+static int frame(struct replay *r, int dlt, const __u8 *data, __u32 caplen, __u32 len,
+		 uint64_t ts)
+{
+	struct frame_info fi;
+	struct sf_pkt pk;
+	int prc, tracked;
+
+	/* The clock never runs backwards: merged or reordered captures. */
+	if (ts > r->now)
+		r->now = ts;
+	r->st.pkts++;
+	prc = capture_decode(dlt, data, caplen, len, &pk, &fi);
+	capture_count(&r->st, prc, &pk);
+	if (r->o.t.no_vlan)
+		memset(pk.key.vlan, 0, sizeof(pk.key.vlan));
+	tracked = prc == SF_P_TCP && port_wanted(&r->o.t, pk.sport, pk.dport);
+	if (tracked)
+		r->st.tcp++;
+	else if (prc == SF_P_TCP)
+		r->st.filtered++;	/* (the kernel filters by its own copy of the ports) */
+	if (r->k)
+		return kreplay_packet(r->k, dlt == DLT_EN10MB, data, caplen, len, &fi, prc, tracked,
+				      &pk, r->now, &r->o.t.to) ? EXIT_RUNTIME : 0;
+	if (tracked)
+		tracker_packet(r->tr, &pk, r->now);
+	return 0;
+}
+
+/*
+ * Every frame of the capture. *pcap_rc gets the reader's last word
+ * (PCAP_ERROR_BREAK at the end of the file; *why for our pcapng reader's
+ * errors). Returns 0, or EXIT_RUNTIME when the kernel path failed.
+ */
+static int feed(struct replay *r, int *pcap_rc, const char **why)
 {
 	struct pcap_pkthdr *h;
+	struct pcapng_pkt p;
 	const __u8 *data;
 	int rc;
 
-	while ((rc = pcap_next_ex(r->pc, &h, &data)) == 1) {
-		struct frame_info fi;
-		struct sf_pkt pk;
-		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
-		int prc, tracked;
-
-		/* The clock never runs backwards: merged or reordered captures. */
-		if (ts > r->now)
-			r->now = ts;
-		r->st.pkts++;
-		prc = capture_decode(r->dlt, data, h->caplen, &pk, &fi);
-		capture_count(&r->st, prc, &pk);
-		tracked = prc == SF_P_TCP && port_wanted(&r->o.t, pk.sport, pk.dport);
-		if (tracked)
-			r->st.tcp++;
-		else if (prc == SF_P_TCP)
-			r->st.filtered++;	/* (the kernel filters by its own copy of the ports) */
-		if (r->k) {
-			if (kreplay_packet(r->k, r->dlt == DLT_EN10MB, data, h->caplen, &fi, prc,
-					   tracked, &pk, r->now, &r->o.t.to))
+	if (r->ng) {
+		while ((rc = pcapng_next(r->ng, &p, why)) == 1)
+			if (frame(r, p.dlt, p.data, p.caplen, p.len, p.ts_ns))
 				return EXIT_RUNTIME;
-		} else if (tracked) {
-			tracker_packet(r->tr, &pk, r->now);
-		}
+		*pcap_rc = rc == 0 ? PCAP_ERROR_BREAK : PCAP_ERROR;
+		return 0;
 	}
+	while ((rc = pcap_next_ex(r->pc, &h, &data)) == 1)
+		if (frame(r, r->dlt, data, h->caplen, h->len,
+			  (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec))
+			return EXIT_RUNTIME;
 	*pcap_rc = rc;
+	*why = pcap_geterr(r->pc);
 	return 0;
 }
 
 /* Close what is still open at the end of the capture; the summary. */
-static int finish(struct replay *r, int rc, uint64_t t0)
+static int finish(struct replay *r, int rc, const char *why, uint64_t t0)
 {
 	uint64_t conns;
 	int ret = 0;
 
 	if (rc != PCAP_ERROR_BREAK) {
 		/* A cut-off file: report what was read, then fail. */
-		fprintf(stderr, "synfin %s: %s: read error after %llu packets: %s\n", r->o.cmd, r->name,
-			(unsigned long long)r->st.pkts, pcap_geterr(r->pc));
+		fprintf(stderr, "synfin %s: %s: read error after %llu packets: %s%s\n", r->o.cmd,
+			r->name,
+			(unsigned long long)r->st.pkts, why,
+			strstr(why, "an interface has") ?
+			" (a pcapng capture on several interfaces: give synfin the file, not "
+			"standard input, and it reads them all; or split it: tshark -r FILE "
+			"-Y 'frame.interface_id == 0' -w FILE-if0.pcapng)" : "");
 		ret = EXIT_RUNTIME;
 	}
 	if (r->k) {
@@ -354,12 +394,14 @@ static void replay_close(struct replay *r)
 		pcap_close(r->pc);
 	if (r->o.t.svg_file)	/* a failure before the end: nothing drawn */
 		fclose(r->o.t.svg_file);
+	pcapng_close(r->ng);
 }
 
 int cmd_replay_as(const char *cmd, int argc, char **argv)
 {
 	struct replay r = { .o.cmd = cmd };
 	uint64_t t0 = mono_ns();
+	const char *why = "";
 	int rc, pcap_rc;
 
 	rc = parse_replay_args(argc, argv, &r.o);
@@ -371,9 +413,9 @@ int cmd_replay_as(const char *cmd, int argc, char **argv)
 	if (!rc)
 		rc = open_sink(&r);
 	if (!rc)
-		rc = feed(&r, &pcap_rc);
+		rc = feed(&r, &pcap_rc, &why);
 	if (!rc)
-		rc = finish(&r, pcap_rc, t0);
+		rc = finish(&r, pcap_rc, why, t0);
 	replay_close(&r);
 	return rc;
 }

@@ -53,6 +53,8 @@ static const char watch_usage[] =
 "      --syn-timeout S     close an unanswered SYN after S seconds (default 130,\n"
 "                          about when Linux gives up after 6 SYN retries)\n"
 "      --idle-timeout S    close a connection idle for S seconds (default 7200)\n"
+"      --no-vlan           one connection across VLANs: leave VLAN ids out of the\n"
+"                          key (captures that tag only one direction)\n"
 "      --max-conns N       size of the connection table (default 1048576)\n"
 "      --max-half-open N   size of the half-open (handshake) table (default 65536)\n"
 "      --pin DIR           pin the maps in DIR for `synfin stats`/`conns`\n"
@@ -372,7 +374,7 @@ static int watch_open(struct watch *w)
 	struct watch_opts *o = &w->o;
 	struct watcher_cfg cfg = {
 		.ifname = o->ifname, .mode = o->mode, .no_egress = o->no_egress,
-		.force = o->force, .ports = o->t.ports, .nports = o->t.nports,
+		.force = o->force, .ports = o->t.ports, .nports = o->t.nports, .no_vlan = o->t.no_vlan,
 		.max_conns = o->max_conns, .max_half = o->max_half, .pin_dir = o->pin_dir,
 	};
 	int err;

@@ -50,7 +50,8 @@ static int on_rb_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-struct kreplay *kreplay_open(const __u16 *ports, int nports, emit_fn emit, void *ectx)
+struct kreplay *kreplay_open(const __u16 *ports, int nports, bool no_vlan, emit_fn emit,
+			     void *ectx)
 {
 	struct kreplay *k;
 	/*
@@ -58,7 +59,7 @@ struct kreplay *kreplay_open(const __u16 *ports, int nports, emit_fn emit, void 
 	 * second of capture time. A capture with more connections alive at
 	 * once than this shows LRU evictions the userspace replay does not.
 	 */
-	struct loader_cfg cfg = { .ports = ports, .nports = nports,
+	struct loader_cfg cfg = { .ports = ports, .nports = nports, .no_vlan = no_vlan,
 				  .max_conns = KREPLAY_MAX_CONNS, .max_half = KREPLAY_MAX_CONNS };
 
 	k = calloc(1, sizeof(*k));
@@ -100,10 +101,11 @@ void kreplay_close(struct kreplay *k)
  * hook never sees: frames are cut to KERNEL_FRAME_MAX (lengths come from
  * the IP header, so parsing is unchanged), and SYN options cut off by the
  * snap length are zero-filled, which both parsers read as "end of list"
- * (bpf_xdp_load_bytes would otherwise fail and drop all of them).
+ * (bpf_xdp_load_bytes would otherwise fail and drop all of them). The
+ * frame's length on the wire goes to the program beside it.
  */
 int kreplay_packet(struct kreplay *k, int is_eth, const __u8 *data, __u32 caplen,
-		   const struct frame_info *fi, int rc, int tracked, const struct sf_pkt *pk,
+		   __u32 wire_len, const struct frame_info *fi, int rc, int tracked, const struct sf_pkt *pk,
 		   uint64_t now, const struct sf_timeouts *to)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, topts);
@@ -143,6 +145,10 @@ int kreplay_packet(struct kreplay *k, int is_eth, const __u8 *data, __u32 caplen
 	if (len < 14)
 		return 0;
 	k->skel->bss->clock_override_ns = now;
+	/* The length on the wire, as the hook would see it (IP length checks). */
+	if (wire_len < caplen)
+		wire_len = caplen;
+	k->skel->bss->wire_len_override = wire_len - skip + hdr;
 	topts.data_in = k->frame;
 	topts.data_size_in = len;
 	topts.repeat = 1;

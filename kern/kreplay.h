@@ -6,6 +6,7 @@
 #ifndef SYNFIN_KERN_KREPLAY_H
 #define SYNFIN_KERN_KREPLAY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "synfin.h"
 #include "parse.h"
@@ -14,14 +15,15 @@
 #include "lib/event.h"
 
 struct kreplay;
-struct kreplay *kreplay_open(const __u16 *ports, int nports, emit_fn emit, void *ectx);
+struct kreplay *kreplay_open(const __u16 *ports, int nports, bool no_vlan, emit_fn emit,
+			     void *ectx);
 /*
- * One frame (its decode result rc, *fi and *pk from capture_decode) at
+ * One frame (caplen bytes captured of wire_len; its decode result rc, *fi and *pk from capture_decode) at
  * capture time `now`. `tracked`: the userspace replay would step it (TCP on
  * a wanted port); then the maps are swept first if a second has passed.
  */
 int kreplay_packet(struct kreplay *k, int is_eth, const __u8 *data, __u32 caplen,
-		   const struct frame_info *fi, int rc, int tracked, const struct sf_pkt *pk,
+		   __u32 wire_len, const struct frame_info *fi, int rc, int tracked, const struct sf_pkt *pk,
 		   uint64_t now, const struct sf_timeouts *to);
 /* End of capture: close what timed out, then the rest as "end". */
 void kreplay_finish(struct kreplay *k, uint64_t now, const struct sf_timeouts *to);

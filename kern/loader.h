@@ -7,6 +7,7 @@
 #ifndef SYNFIN_KERN_LOADER_H
 #define SYNFIN_KERN_LOADER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "synfin.h"
 
@@ -19,6 +20,8 @@ struct loader_cfg {
 	int nports;
 	__u32 max_conns;	/* table sizes; 0 keeps the object's own */
 	__u32 max_half;
+	bool no_vlan;		/* --no-vlan: VLAN ids not in the key */
+	bool tc_vlan_meta;	/* tc reads offloaded VLAN tags (ingress is tc too) */
 };
 
 struct synfin_bpf;

@@ -115,7 +115,8 @@ int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts 
 			continue;	/* linger over: its close was reported already */
 		/* A timeout closes at the moment it ran out; end of input at now. */
 		make_close_event(&ev, &items[i].key, &cur, items[i].why,
-				 items[i].why == SF_R_END ? now : sf_expire_at(&cur, now, to), SF_HOOK_SWEEP);
+				 items[i].why == SF_R_END && !(cur.flags & SF_ENTRY_RST_PENDING) ?
+				 now : sf_expire_at(&cur, now, to), SF_HOOK_SWEEP);
 		emit(ctx, &ev);
 	}
 	free(items);

@@ -115,7 +115,8 @@ static int attach(struct watcher *w, const struct watcher_cfg *cfg)
 int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emit, void *ctx)
 {
 	struct loader_cfg lc = { .ports = cfg->ports, .nports = cfg->nports,
-				 .max_conns = cfg->max_conns, .max_half = cfg->max_half };
+				 .max_conns = cfg->max_conns, .max_half = cfg->max_half,
+				 .no_vlan = cfg->no_vlan, .tc_vlan_meta = cfg->mode == MODE_TC };
 	struct watcher *w = calloc(1, sizeof(*w));
 
 	*wp = w;

@@ -25,6 +25,7 @@ struct watcher_cfg {
 	bool force;		/* replace another XDP program */
 	const __u16 *ports;	/* --port filter, host order */
 	int nports;
+	bool no_vlan;		/* --no-vlan */
 	__u32 max_conns, max_half;
 	const char *pin_dir;	/* NULL: /sys/fs/bpf/synfin/IFACE, best effort */
 };

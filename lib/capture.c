@@ -20,6 +20,9 @@
 #define DLT_IPV6 229
 #endif
 
+/* Raw IP as pcapng files (lib/pcapng.c) number it: libpcap maps it to DLT_RAW. */
+#define LINKTYPE_RAW 101
+
 #define SLL_HDR_LEN 16		/* protocol at offset 14 */
 #define SLL2_HDR_LEN 20		/* protocol at offset 0 */
 
@@ -27,7 +30,7 @@ int capture_link_supported(int dlt)
 {
 	switch (dlt) {
 	case DLT_EN10MB: case DLT_LINUX_SLL: case DLT_LINUX_SLL2: case DLT_RAW:
-	case DLT_IPV4: case DLT_IPV6: case DLT_NULL: case DLT_LOOP:
+	case DLT_IPV4: case DLT_IPV6: case DLT_NULL: case DLT_LOOP: case LINKTYPE_RAW:
 		return 1;
 	}
 	return 0;
@@ -101,6 +104,7 @@ static int link_header(int dlt, const __u8 *data, __u32 caplen, __u32 *off, __be
 		*off = SLL2_HDR_LEN;
 		return 0;
 	case DLT_RAW:
+	case LINKTYPE_RAW:
 		*proto = proto_of_version(data, caplen);
 		return 0;
 	case DLT_IPV4:
@@ -126,7 +130,7 @@ static int link_header(int dlt, const __u8 *data, __u32 caplen, __u32 *off, __be
  * again with the whole frame when that turns out to be too short. The copy
  * starts so that the bytes after the link header (at off) are 8-aligned.
  */
-static int parse_aligned(const __u8 *data, __u32 caplen, __u32 off, __be16 proto,
+static int parse_aligned(const __u8 *data, __u32 caplen, __u32 wire, __u32 off, __be16 proto,
 			 struct sf_pkt *pk)
 {
 	__u32 pad = (8 - off % 8) % 8, len = caplen < HDR_COPY ? caplen : HDR_COPY;
@@ -140,10 +144,15 @@ static int parse_aligned(const __u8 *data, __u32 caplen, __u32 off, __be16 proto
 		c.base = d;
 		c.end = d + len;
 		c.pos = d + off;
+		/* Lengths are checked against the frame on the wire, not the
+		 * bytes captured: a capture cut by its snap length is not bad. */
+		c.wire = wire > caplen ? wire : caplen;
 		p = proto;
 		rc = sf_skip_vlans(&c, &p);
+		c.l3_off = (__u32)((__u8 *)c.pos - d);
+		c.no_len_check = 0;
 		if (!rc)
-			rc = sf_parse_l3(&c, p, pk);
+			rc = sf_check_len(sf_parse_l3(&c, p, pk), pk);
 		if (len == caplen || (rc != SF_P_TRUNC && (rc || pk->opt_off + pk->opt_len <= len)))
 			break;
 		len = caplen;	/* cut short by the copy, not the capture */
@@ -154,7 +163,7 @@ static int parse_aligned(const __u8 *data, __u32 caplen, __u32 off, __be16 proto
 	return rc;
 }
 
-int capture_decode(int dlt, const __u8 *data, __u32 caplen, struct sf_pkt *pk,
+int capture_decode(int dlt, const __u8 *data, __u32 caplen, __u32 wire_len, struct sf_pkt *pk,
 		   struct frame_info *fi)
 {
 	__be16 proto = 0;
@@ -173,8 +182,16 @@ int capture_decode(int dlt, const __u8 *data, __u32 caplen, struct sf_pkt *pk,
 		return (dlt == DLT_NULL || dlt == DLT_LOOP) ? SF_P_BAD_LINK : SF_P_NOT_TCP;
 	if (caplen > ALIGN_BUF - 8)
 		caplen = ALIGN_BUF - 8;
-	rc = parse_aligned(data, caplen, off, proto, pk);
-	return rc ? rc : SF_P_TCP;
+	rc = parse_aligned(data, caplen, wire_len, off, proto, pk);
+	if (rc)
+		return rc;
+	/* VLAN ids, for the key: the tags follow an Ethernet header's MAC
+	 * addresses, or the SLL header's protocol field (2 bytes further). */
+	if (dlt == DLT_EN10MB)
+		sf_key_set_vlan(&pk->key, sf_vlan_ids(data, data + caplen));
+	else if (dlt == DLT_LINUX_SLL)
+		sf_key_set_vlan(&pk->key, sf_vlan_ids(data + 2, data + caplen));
+	return SF_P_TCP;
 }
 
 void capture_count(struct capture_stats *st, int rc, const struct sf_pkt *pk)
@@ -190,6 +207,7 @@ void capture_count(struct capture_stats *st, int rc, const struct sf_pkt *pk)
 	case SF_P_BAD_IP: st->bad_ip++; break;
 	case SF_P_BAD_TCP: st->bad_tcp++; break;
 	case SF_P_TOO_DEEP: st->too_deep++; break;
+	case SF_P_SYN_FIN: case SF_P_SYN_RST: case SF_P_ALL_FLAGS: st->bad_flags++; break;
 	default: st->bad_link++; break;
 	}
 }

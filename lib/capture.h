@@ -31,6 +31,7 @@ struct capture_stats {
 	uint64_t bad_tcp;
 	uint64_t too_deep;	/* too many VLAN/MPLS/IPv6 extension headers */
 	uint64_t bad_link;	/* link header short or of an unknown family */
+	uint64_t bad_flags;	/* SYN+FIN, SYN+RST, all flags: dropped */
 	uint64_t bad_opts;	/* TCP option list malformed (segment still used) */
 };
 
@@ -39,11 +40,12 @@ int capture_link_supported(int dlt);
 
 /*
  * capture_decode: parse one frame of link type `dlt` (caplen captured bytes
- * at `data`) into *pk, SYN options included. Returns SF_P_TCP (0) or why
+ * at `data`, wire_len on the wire: the pcap header's original length, 0 if
+ * unknown) into *pk, SYN options included. Returns SF_P_TCP (0) or why
  * not (enum sf_parse_rc or SF_P_BAD_LINK). *fi says where the link header
  * ended. pk->opt_off is relative to `data`.
  */
-int capture_decode(int dlt, const __u8 *data, __u32 caplen, struct sf_pkt *pk,
+int capture_decode(int dlt, const __u8 *data, __u32 caplen, __u32 wire_len, struct sf_pkt *pk,
 		   struct frame_info *fi);
 
 /* Count a decode result in *st. */

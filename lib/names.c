@@ -60,6 +60,7 @@ const char *sf_rst_verdict_name(int v)
 	case SF_RV_IN_WINDOW: return "in-window";
 	case SF_RV_SYN_ACKED: return "acks-syn";
 	case SF_RV_UNVERIFIED: return "unverified";
+	case SF_RV_CHALLENGED: return "challenged";
 	}
 	return "none";
 }

@@ -31,10 +31,13 @@ static void record_conn(struct sf_record *r, const struct sf_key *k, const struc
 	r->family = k->family;
 	sf_endpoint(k, e, SF_CLIENT, r->client_ip, sizeof(r->client_ip), &r->client_port);
 	sf_endpoint(k, e, SF_SERVER, r->server_ip, sizeof(r->server_ip), &r->server_port);
+	r->vlan = sf_key_vlan(k, 0);
+	r->inner_vlan = sf_key_vlan(k, 1);
 	for (s = 0; s < 2; s++) {
 		r->state[s] = e->side[s].state;
 		r->state_name[s] = sf_state_name(e->side[s].state);
 		r->bytes[s] = e->side[s].bytes;
+		r->missed[s] = e->side[s].missed;
 		r->pkts[s] = e->side[s].pkts;
 	}
 	r->syn_rtt_us = e->syn_rtt_us;
@@ -168,8 +171,11 @@ void record_event(struct sf_record *r, const struct sf_event *ev, const struct s
 	if (r->kinds & SF_REC_SUSPICIOUS) {
 		__u8 f = ev->seg.flags;
 
-		r->susp_kind = f & SF_TH_RST ? "rst" : f & SF_TH_SYN ? "syn" : "fin";
-		r->susp_kind_upper = f & SF_TH_RST ? "RST" : f & SF_TH_SYN ? "SYN" : "FIN";
+		/* A FIN-less, SYN-less, RST-less one is an ACK of unsent data. */
+		r->susp_kind = f & SF_TH_RST ? "rst" : f & SF_TH_SYN ? "syn" :
+			       f & SF_TH_FIN ? "fin" : "ack";
+		r->susp_kind_upper = f & SF_TH_RST ? "RST" : f & SF_TH_SYN ? "SYN" :
+				     f & SF_TH_FIN ? "FIN" : "ACK of unsent data";
 	}
 	if (r->kinds & (SF_REC_OPEN | SF_REC_CLOSE))
 		record_options(r, &ev->entry);

@@ -21,7 +21,7 @@
 #define SF_REC_PICKUP 0x02	/* no transition: first segment of a mid-stream connection */
 #define SF_REC_OPEN 0x04	/* handshake completed: open and option fields */
 #define SF_REC_CLOSE 0x08	/* connection closed: close, option and state-time fields */
-#define SF_REC_SUSPICIOUS 0x10	/* an out-of-window RST/FIN/SYN was ignored: susp_* */
+#define SF_REC_SUSPICIOUS 0x10	/* an out-of-window RST/FIN/SYN or unsent ACK was ignored: susp_* */
 #define SF_REC_UPDATE 0x20	/* periodic record of an open connection: age, idle */
 #define SF_REC_STUCK 0x40	/* a side stuck in CLOSE_WAIT/FIN_WAIT2: stuck_* */
 #define SF_REC_LOST 0x80	/* events the kernel could not hand over: lost */
@@ -51,9 +51,11 @@ struct sf_record {
 	__u8 family;			/* 4 or 6 */
 	char client_ip[INET6_ADDRSTRLEN], server_ip[INET6_ADDRSTRLEN];
 	__u16 client_port, server_port;
+	__u16 vlan, inner_vlan;		/* VLAN ids of the key, 0 untagged */
 	__u8 state[2];			/* each side's state (enum sf_state) */
 	const char *state_name[2];
 	__u64 bytes[2];			/* payload bytes and segments per side */
+	__u32 missed[2];		/* of the bytes, those never seen (a gap proven later) */
 	__u32 pkts[2];
 	__u32 syn_rtt_us, ack_rtt_us;
 	bool midstream;
@@ -71,7 +73,7 @@ struct sf_record {
 	__u8 ntrans;
 	struct sf_rec_trans trans[SF_MAX_TRANS];
 
-	const char *susp_kind, *susp_kind_upper;	/* "rst" "syn" "fin", "RST"... */
+	const char *susp_kind, *susp_kind_upper;	/* "rst" "syn" "fin" "ack", "RST"... */
 
 	/* Options: open and close. */
 	unsigned mss;			/* negotiated: the smaller of the two */

@@ -99,7 +99,7 @@ static void close_node(struct tracker *tr, struct tnode *n, int reason, uint64_t
 	struct sf_event ev;
 
 	make_close_event(&ev, &n->key, &n->e, reason, now, SF_HOOK_SWEEP);
-	tr->counters[SF_C_CLOSE(reason)]++;
+	tr->counters[SF_C_CLOSE(n->e.reason)]++;	/* a pending RST makes it a reset */
 	tr->counters[SF_C_TRANSITIONS] += ev.ntrans;
 	tr->emit(tr->ctx, &ev);
 }
@@ -202,10 +202,12 @@ static void close_sorted(struct tracker *tr, struct tnode **v, size_t n, int rea
 	for (i = 0; i < n; i++) {
 		int why = reason >= 0 ? reason : sf_expire_reason(&v[i]->e, now, &tr->to);
 
-		/* A timeout closes at the moment it ran out; end of input at now. */
+		/* A timeout closes at the moment it ran out (a pending RST at its
+		 * own time); end of input at now. */
 		if (!(v[i]->e.flags & SF_ENTRY_CLOSED))
 			close_node(tr, v[i], why,
-				   reason >= 0 ? now : sf_expire_at(&v[i]->e, now, &tr->to));
+				   reason >= 0 && !(v[i]->e.flags & SF_ENTRY_RST_PENDING) ? now :
+				   sf_expire_at(&v[i]->e, now, &tr->to));
 		free(v[i]);
 	}
 }

@@ -38,6 +38,11 @@ static const struct labelled parse_errs[] = {
 };
 static const struct labelled susp[] = {
 	{ "rst", SF_C_SUSP_RST }, { "fin", SF_C_SUSP_FIN }, { "syn", SF_C_SUSP_SYN },
+	{ "ack", SF_C_SUSP_ACK },
+};
+static const struct labelled bad_flags[] = {
+	{ "syn_fin", SF_C_BAD_SYN_FIN }, { "syn_rst", SF_C_BAD_SYN_RST },
+	{ "all", SF_C_BAD_ALL_FLAGS },
 };
 static const struct labelled retrans[] = {
 	{ "syn", SF_C_RETRANS_SYN }, { "synack", SF_C_RETRANS_SYNACK },
@@ -159,8 +164,11 @@ void metrics_write(FILE *f, const struct sf_snapshot *s)
 	simple(f, "synfin_state_transitions_total", "counter",
 	       "Per-side TCP state transitions (kernel side).", s->c[SF_C_TRANSITIONS]);
 	labelled_set(f, "synfin_suspicious_packets_total",
-		     "Out-of-window RST/FIN or conflicting SYN segments, ignored.", "kind", susp,
-		     N(susp), s->c);
+		     "Segments a Linux endpoint would not act on, ignored: out-of-window or challenged RST, FIN outside the window, conflicting SYN, ACK of data never sent.",
+		     "kind", susp, N(susp), s->c);
+	labelled_set(f, "synfin_invalid_flags_total",
+		     "Segments with flag combinations no TCP sends (SYN+FIN, SYN+RST, all flags), dropped: they create no connection.",
+		     "kind", bad_flags, N(bad_flags), s->c);
 	labelled_set(f, "synfin_retransmissions_total", "Retransmitted segments, by kind.",
 		     "kind", retrans, N(retrans), s->c);
 	labelled_set(f, "synfin_parse_errors_total", "Packets that could not be parsed, by kind.",
@@ -241,6 +249,10 @@ void stats_write_json(FILE *f, const struct sf_snapshot *s, const char *ifname)
 	for (j = 0; j < N(susp); j++)
 		fprintf(f, "%s\"%s\": %llu", j ? ", " : "", susp[j].label,
 			(unsigned long long)s->c[susp[j].idx]);
+	fprintf(f, "}, \"invalid_flags\": {");
+	for (j = 0; j < N(bad_flags); j++)
+		fprintf(f, "%s\"%s\": %llu", j ? ", " : "", bad_flags[j].label,
+			(unsigned long long)s->c[bad_flags[j].idx]);
 	fprintf(f, "}, \"retransmissions\": {");
 	for (j = 0; j < N(retrans); j++)
 		fprintf(f, "%s\"%s\": %llu", j ? ", " : "", retrans[j].label,
@@ -297,9 +309,11 @@ void stats_write_text(FILE *f, const struct sf_snapshot *s, bool color)
 			fprintf(f, "  port %-5u  %-10s %llu\n", u->stuck[j].port,
 				sf_state_name(u->stuck[j].state), (unsigned long long)u->stuck[j].n);
 	}
-	fprintf(f, "%ssuspicious%s   rst %llu fin %llu syn %llu\n", b, r,
+	fprintf(f, "%ssuspicious%s   rst %llu fin %llu syn %llu ack %llu; invalid flags %llu\n", b, r,
 		(unsigned long long)s->c[SF_C_SUSP_RST], (unsigned long long)s->c[SF_C_SUSP_FIN],
-		(unsigned long long)s->c[SF_C_SUSP_SYN]);
+		(unsigned long long)s->c[SF_C_SUSP_SYN], (unsigned long long)s->c[SF_C_SUSP_ACK],
+		(unsigned long long)(s->c[SF_C_BAD_SYN_FIN] + s->c[SF_C_BAD_SYN_RST] +
+				     s->c[SF_C_BAD_ALL_FLAGS]));
 	fprintf(f, "%sretransmits%s  syn %llu synack %llu fin %llu data %llu\n", b, r,
 		(unsigned long long)s->c[SF_C_RETRANS_SYN],
 		(unsigned long long)s->c[SF_C_RETRANS_SYNACK],

@@ -40,6 +40,7 @@ struct drow {
 	uint64_t t_ns;		/* since the connection's first event */
 	__u32 fold_pkts;	/* ROW_FOLD: segments and bytes each way */
 	__u64 fold_bytes[2];
+	__u64 fold_gap[2];	/* ... and bytes proven but never seen */
 	char text[96];		/* the text diagram's label, or the note */
 };
 
@@ -57,6 +58,7 @@ struct dconn {
 	char client[64], server[64];
 	__u32 pkts[2];
 	__u64 bytes[2];
+	__u32 missed[2];	/* bytes proven but never seen, at the last event */
 	struct drow *rows;
 	size_t n, cap;
 	struct dstate *states;
@@ -192,8 +194,8 @@ static void dia_time(uint64_t ns, bool unicode, bool plus, char *buf, size_t n)
 static void fold(struct diagram *d, struct dconn *c, const struct sf_record *rec, int own_side,
 		 __u32 own_len, uint64_t ts)
 {
-	int64_t pk[2], by[2];
-	char a[24], b[24];
+	int64_t pk[2], by[2], gap[2];
+	char a[24], b[24], g[64] = "";
 	struct drow *r;
 	int s;
 
@@ -205,8 +207,9 @@ static void fold(struct diagram *d, struct dconn *c, const struct sf_record *rec
 			pk[s] = 0;
 		if (by[s] < 0)
 			by[s] = 0;
+		gap[s] = (int64_t)rec->missed[s] - c->missed[s];
 	}
-	if (pk[0] + pk[1] <= 0)
+	if (pk[0] + pk[1] <= 0 && gap[0] <= 0 && gap[1] <= 0)
 		return;
 	r = add_row(c, ROW_FOLD, ts);
 	if (!r)
@@ -214,12 +217,24 @@ static void fold(struct diagram *d, struct dconn *c, const struct sf_record *rec
 	r->fold_pkts = (__u32)(pk[0] + pk[1]);
 	r->fold_bytes[0] = (__u64)by[0];
 	r->fold_bytes[1] = (__u64)by[1];
+	for (s = 0; s < 2; s++)
+		r->fold_gap[s] = gap[s] > 0 ? (__u64)gap[s] : 0;
+	/* Bytes a later segment or ACK proved but the hook never saw. */
+	for (s = 0; s < 2; s++) {
+		char n[24];
+
+		if (gap[s] <= 0)
+			continue;
+		dia_bytes((uint64_t)gap[s], n, sizeof(n));
+		snprintf(g + strlen(g), sizeof(g) - strlen(g), ", gap: %s %s not seen", n,
+			 s == SF_CLIENT ? (d->o.unicode ? "→" : "->") : (d->o.unicode ? "←" : "<-"));
+	}
 	dia_bytes((uint64_t)by[0], a, sizeof(a));
 	dia_bytes((uint64_t)by[1], b, sizeof(b));
-	snprintf(r->text, sizeof(r->text), "%s %lld segment%s, %s %s, %s %s %s",
+	snprintf(r->text, sizeof(r->text), "%s %lld segment%s, %s %s, %s %s%s %s",
 		 d->o.unicode ? "…" : "...", (long long)(pk[0] + pk[1]),
 		 pk[0] + pk[1] == 1 ? "" : "s", a, d->o.unicode ? "→" : "->", b,
-		 d->o.unicode ? "←" : "<-", d->o.unicode ? "…" : "...");
+		 d->o.unicode ? "←" : "<-", g, d->o.unicode ? "…" : "...");
 }
 
 static void remember(struct dconn *c, const struct sf_record *rec)
@@ -231,6 +246,7 @@ static void remember(struct dconn *c, const struct sf_record *rec)
 		c->bytes[s] = rec->bytes[s];
 		c->last[s] = rec->state[s];
 		c->last_name[s] = rec->state_name[s];
+		c->missed[s] = rec->missed[s];
 	}
 }
 
@@ -687,6 +703,18 @@ static void render_text(struct diagram *d, const struct dconn *c, FILE *f)
 			l.arrow = r;
 		else
 			l.note = r->text;
+		if (r->kind == ROW_FOLD && cols(r->text) + 2 > ARROW_W && strstr(r->text, ", gap: ")) {
+			/* Too wide between the lifelines: the gap on a line of its own. */
+			char head[96], *g;
+
+			snprintf(head, sizeof(head), "%s", r->text);
+			g = strstr(head, ", gap: ");
+			*g = 0;
+			l.note = head;
+			put_line(d, f, &l);
+			snprintf(head, sizeof(head), "%s", strstr(r->text, ", gap: ") + 2);
+			l.note = head;
+		}
 		put_line(d, f, &l);
 	}
 	pad = d->o.times ? TIME_W + 1 : 0;
@@ -1055,10 +1083,16 @@ static int svg_conn(struct diagram *d, FILE *f, const struct dconn *c, int y)
 				"fill=\"#fff8e1\" stroke=\"#f9a825\" stroke-dasharray=\"4 3\"/>\n",
 				SVG_LX + 4, L.y[i], SVG_RX - SVG_LX - 8, SVG_BAND);
 			fprintf(f, "<text class=\"fold-label\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
-				"fill=\"#6d4c00\">data: %u segment%s, %s %s, %s %s</text>\n",
-				(SVG_LX + SVG_RX) / 2, L.y[i] + 17, r->fold_pkts,
-				r->fold_pkts == 1 ? "" : "s", a, d->o.unicode ? "→" : "->", b,
-				d->o.unicode ? "←" : "<-");
+				"fill=\"#6d4c00\">data: %u segment%s, %s %s, %s %s", (SVG_LX + SVG_RX) / 2,
+				L.y[i] + 17, r->fold_pkts, r->fold_pkts == 1 ? "" : "s", a,
+				d->o.unicode ? "→" : "->", b, d->o.unicode ? "←" : "<-");
+			for (s = 0; s < 2; s++)	/* bytes proven but never seen */
+				if (r->fold_gap[s]) {
+					dia_bytes(r->fold_gap[s], a, sizeof(a));
+					fprintf(f, ", gap: %s %s not seen", a, s == SF_CLIENT ?
+						(d->o.unicode ? "→" : "->") : (d->o.unicode ? "←" : "<-"));
+				}
+			fprintf(f, "</text>\n");
 		} else {
 			fprintf(f, "<text class=\"note\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
 				"font-style=\"italic\" fill=\"#555\">", (SVG_LX + SVG_RX) / 2, L.y[i] + 4);

@@ -60,6 +60,11 @@ static void json_head(struct reporter *r, const char *event, const struct sf_rec
 		"\"client_ip\": \"%s\", \"client_port\": %u, \"server_ip\": \"%s\", \"server_port\": %u",
 		tbuf, (unsigned long long)++r->seq, event, (unsigned long long)rec->id, rec->family,
 		rec->client_ip, rec->client_port, rec->server_ip, rec->server_port);
+	/* Tagged only: the VLAN ids are part of the connection's key. */
+	if (rec->vlan)
+		fprintf(r->o.out, ", \"vlan\": %u", rec->vlan);
+	if (rec->inner_vlan)
+		fprintf(r->o.out, ", \"inner_vlan\": %u", rec->inner_vlan);
 }
 
 static void json_segment_fields(struct reporter *r, const struct sf_record *rec)
@@ -129,6 +134,7 @@ static void json_close(struct reporter *r, const struct sf_record *rec)
 	fprintf(r->o.out,
 		", \"reason\": \"%s\", \"conn_state\": \"%s\", \"history\": \"%s\", "
 		"\"duration_us\": %llu, \"client_bytes\": %llu, \"server_bytes\": %llu, "
+		"\"client_missed_bytes\": %u, \"server_missed_bytes\": %u, "
 		"\"client_pkts\": %u, \"server_pkts\": %u, \"closed_by\": \"%s\", "
 		"\"close_kind\": \"%s\", \"half_close\": %s, \"half_close_bytes\": %u, "
 		"\"one_sided\": %s, \"midstream\": %s, \"rst_verdict\": \"%s\", "
@@ -139,8 +145,8 @@ static void json_close(struct reporter *r, const struct sf_record *rec)
 		"\"tfo\": %s",
 		rec->reason_name, rec->conn_state, rec->history,
 		(unsigned long long)rec->duration_us, (unsigned long long)rec->bytes[SF_CLIENT],
-		(unsigned long long)rec->bytes[SF_SERVER], rec->pkts[SF_CLIENT], rec->pkts[SF_SERVER],
-		rec->closed_by, rec->close_kind, json_bool(rec->half_close), rec->half_close_bytes,
+		(unsigned long long)rec->bytes[SF_SERVER], rec->missed[SF_CLIENT],
+		rec->missed[SF_SERVER], rec->pkts[SF_CLIENT], rec->pkts[SF_SERVER], rec->closed_by, rec->close_kind, json_bool(rec->half_close), rec->half_close_bytes,
 		json_bool(rec->one_sided), json_bool(rec->midstream), rec->rst_verdict,
 		rec->state_name[SF_CLIENT], rec->state_name[SF_SERVER], rec->retrans[SF_CLIENT],
 		rec->retrans[SF_SERVER], rec->suspicious, rec->syn_rtt_us, rec->ack_rtt_us,

@@ -599,6 +599,275 @@ const struct sf_case tc_cases[] = {
 		 .cbytes = 10, .cpkts = 2, .spkts = 1, .midstream = 1, .suspicious = 1 }),
 	.suspicious = 1, .live_after = 1,
 },
+{
+	/*
+	 * Item 1 of issue 11: the server's data from 101 to 2902 never reached
+	 * the hook, its bare FIN at 2903 did. A FIN beyond missing bytes is held
+	 * until they are accounted for; the client's ACK of exactly the FIN
+	 * proves both: 2902 bytes, 2802 of them missed (Zeek: resp_bytes 2902,
+	 * missed_bytes, history g).
+	 */
+	.name = "gap_fin_proven_by_ack", ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = F_PA, .seq = 1, .ack = 1, .len = 100 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 101 },
+	     { .from = S, .flags = F_PA, .seq = 1, .ack = 101, .len = 100 },
+	     { .from = S, .flags = F_FA, .seq = 2903, .ack = 101, .gap_ms = 5 },
+	     { .from = C, .flags = F_A, .seq = 101, .ack = 2904 },
+	     { .from = C, .flags = F_FA, .seq = 101, .ack = 2904, .gap_ms = 1 },
+	     { .from = S, .flags = F_A, .seq = 2904, .ack = 102 }),
+	TRANS(T_OPEN3, T_CLOSE4_S),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShADadfFg",
+		 .close_kind = "four-way", .closed_by = "server", .rst_verdict = "none",
+		 .cbytes = 100, .sbytes = 2902, .smissed = 2802, .cpkts = 5, .spkts = 5 }),
+	.opens = 1, .live_after = 1,
+},
+{
+	/*
+	 * Item 2: the client's FIN overtook its last 13 bytes (reordered on the
+	 * way). The late bytes fill the hole below the FIN: new data, and the
+	 * FIN counts once they are in.
+	 */
+	.name = "reordered_fin_before_data", ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = F_PA, .seq = 1, .ack = 1, .len = 100 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 101 },
+	     { .from = C, .flags = F_FA, .seq = 114, .ack = 1 },
+	     { .from = C, .flags = F_PA, .seq = 101, .ack = 1, .len = 13 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 115 },
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 115, .gap_ms = 1 },
+	     { .from = C, .flags = F_A, .seq = 115, .ack = 2 }),
+	TRANS(T_OPEN3, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShADaFf",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cbytes = 113, .cpkts = 6, .spkts = 4 }),
+	.opens = 1, .live_after = 1,
+},
+{
+	/*
+	 * Item 3: a forged ACK of 5000 bytes the client never sent. Linux drops
+	 * it (RFC 9293 3.10.7.4, tcp_ack: "ACK of unsent data") and the
+	 * connection goes on; synfin ignores it too, so the client's real FIN
+	 * (below that ACK) still counts and the close is seen.
+	 */
+	.name = "forged_ack_of_unsent_data_ignored", ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = F_PA, .seq = 1, .ack = 1, .len = 100 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 101 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 5101 },
+	     { .from = C, .flags = F_FA, .seq = 101, .ack = 1 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 102 },
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 102, .gap_ms = 1 },
+	     { .from = C, .flags = F_A, .seq = 102, .ack = 2 }),
+	TRANS(T_OPEN3, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShADaFf",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cbytes = 100, .cpkts = 5, .spkts = 5, .suspicious = 1 }),
+	.opens = 1, .suspicious = 1, .live_after = 1,
+},
+{
+	/*
+	 * The hook missed the server's second 100 bytes (a capture's loss, or
+	 * a segment skipped on a busy entry): the client's data and FIN that
+	 * acknowledge them still count -- only a bare ACK of unsent data is
+	 * dropped -- their ACK only up to what the server was seen sending; the
+	 * server's FIN, beyond the gap, counts when the client acknowledges it.
+	 */
+	.name = "ack_beyond_missed_segment_keeps_data", ISNS,
+	SEGS(OPEN3,
+	     { .from = S, .flags = F_PA, .seq = 1, .ack = 1, .len = 100 },
+	     { .from = C, .flags = F_PA, .seq = 1, .ack = 201, .len = 50 },
+	     { .from = S, .flags = F_A, .seq = 201, .ack = 51 },
+	     { .from = C, .flags = F_FA, .seq = 51, .ack = 201 },
+	     { .from = S, .flags = F_A, .seq = 201, .ack = 52 },
+	     { .from = S, .flags = F_FA, .seq = 201, .ack = 52, .gap_ms = 1 },
+	     { .from = C, .flags = F_A, .seq = 52, .ack = 202 }),
+	TRANS(T_OPEN3, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShAdDaFfg",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cbytes = 50, .sbytes = 200, .smissed = 100, .cpkts = 5, .spkts = 5,
+		 .suspicious = 2 }),
+	.opens = 1, .held = 2, .live_after = 1,
+},
+{
+	/*
+	 * Item 3: a RST "from the server" inside the client's window but not at
+	 * its next expected byte. Linux answers with a challenge ACK (RFC 5961
+	 * 3.2) and the connection goes on; the RST is held, and the client's
+	 * answer makes it `challenged` (suspicious, not the close).
+	 */
+	.name = "in_window_rst_challenged", ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = F_PA, .seq = 1, .ack = 1, .len = 50 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 51 },
+	     { .from = S, .flags = F_R, .seq = 1001 },
+	     { .from = C, .flags = F_A, .seq = 51, .ack = 1, .gap_ms = 1 },
+	     { .from = S, .flags = F_PA, .seq = 1, .ack = 51, .len = 200 },
+	     { .from = C, .flags = F_A, .seq = 51, .ack = 201 },
+	     { .from = C, .flags = F_FA, .seq = 51, .ack = 201 },
+	     { .from = S, .flags = F_A, .seq = 201, .ack = 52 },
+	     { .from = S, .flags = F_FA, .seq = 201, .ack = 52, .gap_ms = 1 },
+	     { .from = C, .flags = F_A, .seq = 52, .ack = 202 }),
+	TRANS(T_OPEN3, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShADadFf",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "challenged",
+		 .cbytes = 50, .sbytes = 200, .cpkts = 7, .spkts = 6, .suspicious = 1 }),
+	.opens = 1, .held = 1, .live_after = 1,
+},
+{
+	/* The same RST, and then neither side says a word: after a second it
+	 * was the close, at the RST's own time. */
+	.name = "in_window_rst_then_silence", ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = F_PA, .seq = 1, .ack = 1, .len = 50 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 51 },
+	     { .from = S, .flags = F_R, .seq = 1001 }),
+	.end_gap_ms = 2000,
+	TRANS(T_OPEN3, { S, ESTAB, CLOSED }, { C, ESTAB, CLOSED }),
+	CLOSES({ .conn = 1, .reason = SF_R_RST, .conn_state = "RSTR", .history = "ShADar",
+		 .close_kind = "rst", .closed_by = "server", .rst_verdict = "in-window",
+		 .cbytes = 50, .cpkts = 3, .spkts = 3 }),
+	.opens = 1, .live_after = 0,	/* closed by the sweeper: gone at once */
+},
+{
+	/*
+	 * Item 3: a forged FIN at the client's rcv_nxt + 500. Linux queues it
+	 * out of order and drops it when the real data covers it; synfin holds
+	 * it, and the client's next 600 bytes pass over it: suspicious, and the
+	 * real close is the one reported.
+	 */
+	.name = "fin_beyond_rcv_nxt_ignored", ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = F_PA, .seq = 1, .ack = 1, .len = 100 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 101 },
+	     { .from = C, .flags = F_FA, .seq = 601, .ack = 1 },
+	     { .from = C, .flags = F_PA, .seq = 101, .ack = 1, .len = 600 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 701 },
+	     { .from = C, .flags = F_FA, .seq = 701, .ack = 1 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 702 },
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 702, .gap_ms = 1 },
+	     { .from = C, .flags = F_A, .seq = 702, .ack = 2 }),
+	TRANS(T_OPEN3, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShADaFf",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cbytes = 700, .cpkts = 7, .spkts = 5, .suspicious = 1 }),
+	.opens = 1, .held = 1, .live_after = 1,
+},
+{
+	/*
+	 * Item 3: IPv4 total length 60000 in frames far shorter (a SYN, then a
+	 * data segment). Linux drops them (ip_rcv: length beyond the skb): bad
+	 * IP, no connection from the SYN, no 59946 bytes from the data.
+	 */
+	.name = "ipv4_length_beyond_frame_dropped", ISNS, .tc_unchecked = 1,
+	SEGS({ .from = C, .flags = F_S, .opts = O_SYN, .seq = 0, .iplen = TC_IPLEN_HUGE },
+	     OPEN3,
+	     { .from = C, .flags = F_PA, .seq = 1, .ack = 1, .len = 100, .iplen = TC_IPLEN_HUGE },
+	     { .from = C, .flags = F_PA, .seq = 1, .ack = 1, .len = 100 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 101 },
+	     { .from = C, .flags = F_FA, .seq = 101, .ack = 1 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 102 },
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 102, .gap_ms = 1 },
+	     { .from = C, .flags = F_A, .seq = 102, .ack = 2 }),
+	TRANS(T_OPEN3, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShADaFf",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cbytes = 100, .cpkts = 5, .spkts = 4 }),
+	.opens = 1, .live_after = 1,
+},
+{
+	/* Item 3: SYN+FIN, SYN+RST, all flags: no TCP sends them, a Linux
+	 * listener drops them; they create no connection. */
+	.name = "invalid_flags_create_nothing", ISNS,
+	SEGS({ .from = C, .flags = SF_TH_SYN | SF_TH_FIN, .opts = O_SYN, .seq = 0 },
+	     { .from = S, .flags = SF_TH_SYN | SF_TH_RST | SF_TH_ACK, .seq = 0, .ack = 1 },
+	     { .from = C, .flags = 0x3f, .seq = 0, .ack = 1 }),
+	.live_after = 0,
+},
+{
+	/* ... nor change an open one (SYN+RST at the exact sequence number
+	 * would otherwise have been taken as its reset). */
+	.name = "invalid_flags_in_open_connection_ignored", ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = SF_TH_SYN | SF_TH_FIN, .opts = O_SYN, .seq = 1 },
+	     { .from = S, .flags = SF_TH_SYN | SF_TH_RST | SF_TH_ACK, .seq = 1, .ack = 1 },
+	     { .from = C, .flags = 0x3f, .seq = 1, .ack = 1 },
+	     CLOSE4_NODATA(0)),
+	TRANS(T_OPEN3, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShAFaf",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cpkts = 4, .spkts = 3 }),
+	.opens = 1, .live_after = 1,
+},
+{
+	/*
+	 * Item 4: a segment captured before TSO/GSO cut it (or an IPv4 BIG TCP
+	 * packet): total length 0. Its length is the frame's, as Wireshark
+	 * reads it.
+	 */
+	.name = "tso_total_length_zero", ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = F_PA, .seq = 1, .ack = 1, .len = 1000, .iplen = TC_IPLEN_ZERO },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 1001 },
+	     { .from = C, .flags = F_FA, .seq = 1001, .ack = 1 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 1002 },
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 1002, .gap_ms = 1 },
+	     { .from = C, .flags = F_A, .seq = 1002, .ack = 2 }),
+	TRANS(T_OPEN3, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShADaFf",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cbytes = 1000, .cpkts = 5, .spkts = 4 }),
+	.opens = 1, .live_after = 1,
+},
+{
+	/* The same for IPv6 (payload length 0 before GSO). */
+	.name = "tso_payload_length_zero_ipv6", .family = 6, ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = F_PA, .seq = 1, .ack = 1, .len = 1000, .iplen = TC_IPLEN_ZERO },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 1001 },
+	     { .from = C, .flags = F_FA, .seq = 1001, .ack = 1 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 1002 },
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 1002, .gap_ms = 1 },
+	     { .from = C, .flags = F_A, .seq = 1002, .ack = 2 }),
+	TRANS(T_OPEN3, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShADaFf",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cbytes = 1000, .cpkts = 5, .spkts = 4 }),
+	.opens = 1, .live_after = 1,
+},
+{
+	/*
+	 * Item 5: the same 5-tuple on VLAN 10 and VLAN 20 (other ISNs), at the
+	 * same time: two networks, two connections (Zeek's vlan-collisions).
+	 */
+	.name = "vlan_same_tuple_two_connections", ISNS, .vlans = 1,
+	SEGS({ .from = C, .flags = F_S, .opts = O_SYN, .seq = 0, .vlan = 10 },
+	     { .from = C, .flags = F_S, .opts = O_SYN, .seq = 0, .gen = 1, .vlan = 20 },
+	     { .from = S, .flags = F_SA, .opts = O_SYN, .seq = 0, .ack = 1, .vlan = 10 },
+	     { .from = S, .flags = F_SA, .opts = O_SYN, .seq = 0, .ack = 1, .gen = 1, .vlan = 20 },
+	     { .from = C, .flags = F_A, .seq = 1, .ack = 1, .vlan = 10 },
+	     { .from = C, .flags = F_A, .seq = 1, .ack = 1, .gen = 1, .vlan = 20 },
+	     { .from = C, .flags = F_FA, .seq = 1, .ack = 1, .vlan = 10 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 2, .vlan = 10 },
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 2, .vlan = 10 },
+	     { .from = C, .flags = F_A, .seq = 2, .ack = 2, .vlan = 10 },
+	     { .from = C, .flags = F_FA, .seq = 1, .ack = 1, .gen = 1, .vlan = 20 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 2, .gen = 1, .vlan = 20 },
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 2, .gen = 1, .vlan = 20 },
+	     { .from = C, .flags = F_A, .seq = 2, .ack = 2, .gen = 1, .vlan = 20 }),
+	TRANS({ C, CLOSED, SYN_SENT }, { C, CLOSED, SYN_SENT },
+	      { S, LISTEN, SYN_RECV }, { S, LISTEN, SYN_RECV },
+	      { C, SYN_SENT, ESTAB }, { S, SYN_RECV, ESTAB },
+	      { C, SYN_SENT, ESTAB }, { S, SYN_RECV, ESTAB },
+	      T_CLOSE4_C, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShAFaf",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cpkts = 4, .spkts = 3 },
+	       { .conn = 2, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShAFaf",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cpkts = 4, .spkts = 3 }),
+	.opens = 2, .live_after = 2,
+},
 { .name = "ipv6_with_ext_header", .family = 6, .v6ext = 1, NORMAL_CONN },
 { .name = "ipv6_swapped", .family = 6, .swap = 1, NORMAL_CONN },
 { .name = "vlan_8021q", .vlans = 1, NORMAL_CONN },
@@ -675,17 +944,20 @@ size_t tc_build(const struct tc_pkt *p, __u8 *buf, size_t cap)
 	memcpy(buf, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
 	i = 12;
 	if (p->vlans == 2) {
-		put16(buf + i, SF_ETH_P_8021AD); put16(buf + i + 2, 10); i += 4;
+		put16(buf + i, SF_ETH_P_8021AD); put16(buf + i + 2, p->vlan ? p->vlan : 10); i += 4;
 	}
 	if (p->vlans >= 1) {
-		put16(buf + i, SF_ETH_P_8021Q); put16(buf + i + 2, 100); i += 4;
+		put16(buf + i, SF_ETH_P_8021Q);
+		put16(buf + i + 2, p->vlans == 1 && p->vlan ? p->vlan : 100);
+		i += 4;
 	}
 	put16(buf + i, p->family == 6 ? SF_ETH_P_IPV6 : SF_ETH_P_IP);
 	ip = buf + l2;
 	th = ip + l3;
 	if (p->family == 6) {
 		ip[0] = 0x60;
-		put16(ip + 4, (__u16)(ext + tcp_len));
+		put16(ip + 4, p->iplen == TC_IPLEN_ZERO ? 0 : p->iplen == TC_IPLEN_HUGE ? 60000 :
+			      (__u16)(ext + tcp_len));
 		ip[6] = p->v6ext ? 0 : 6;
 		ip[7] = 64;
 		memcpy(ip + 8, p->saddr, 16);
@@ -697,7 +969,8 @@ size_t tc_build(const struct tc_pkt *p, __u8 *buf, size_t cap)
 		sum = csum_add(sum, p->daddr, 16);
 	} else {
 		ip[0] = 0x45;
-		put16(ip + 2, (__u16)(20 + tcp_len));
+		put16(ip + 2, p->iplen == TC_IPLEN_ZERO ? 0 : p->iplen == TC_IPLEN_HUGE ? 60000 :
+			      (__u16)(20 + tcp_len));
 		put16(ip + 6, 0x4000);	/* DF */
 		ip[8] = 64;
 		ip[9] = 6;
@@ -740,6 +1013,8 @@ size_t tc_frame(const struct sf_case *c, int i, __u8 *buf, size_t cap)
 	memset(&p, 0, sizeof(p));
 	p.family = v6 ? 6 : 4;
 	p.vlans = c->vlans;
+	p.vlan = g->vlan;
+	p.iplen = g->iplen;
 	p.v6ext = c->v6ext;
 	p.client = g->from == C;
 	memcpy(p.saddr, p.client ? caddr : saddr, 16);
@@ -758,6 +1033,30 @@ size_t tc_frame(const struct sf_case *c, int i, __u8 *buf, size_t cap)
 	p.win = g->win ? g->win : ((g->flags & SF_TH_RST) ? 0 : 502);
 	p.len = g->len;
 	return tc_build(&p, buf, cap);
+}
+
+int tc_parse_rc(const struct sf_case *c, int i)
+{
+	__u8 f = c->segs[i].flags;
+
+	if (c->segs[i].iplen == TC_IPLEN_HUGE)
+		return SF_P_BAD_IP;
+	if ((f & 0x3f) == 0x3f)
+		return SF_P_ALL_FLAGS;
+	if ((f & (SF_TH_SYN | SF_TH_RST)) == (SF_TH_SYN | SF_TH_RST))
+		return SF_P_SYN_RST;
+	if ((f & (SF_TH_SYN | SF_TH_FIN)) == (SF_TH_SYN | SF_TH_FIN))
+		return SF_P_SYN_FIN;
+	return SF_P_TCP;
+}
+
+int tc_tcp_segs(const struct sf_case *c)
+{
+	int i, n = 0;
+
+	for (i = 0; i < c->nsegs; i++)
+		n += tc_parse_rc(c, i) == SF_P_TCP;
+	return n;
 }
 
 void tc_collect(struct tc_result *r, const struct sf_event *ev)
@@ -871,6 +1170,8 @@ int tc_check(const struct sf_case *c, const struct tc_result *r, char *why, size
 		DIFF_NUM("client_retrans", cs->retrans, x->cretrans);
 		DIFF_NUM("server_retrans", ss->retrans, x->sretrans);
 		DIFF_NUM("suspicious", cs->suspicious + ss->suspicious, x->suspicious);
+		DIFF_NUM("client_missed_bytes", cs->missed, x->cmissed);
+		DIFF_NUM("server_missed_bytes", ss->missed, x->smissed);
 	}
 	i = 0;
 	if (r->nids != c->closes[c->ncloses ? c->ncloses - 1 : 0].conn) {

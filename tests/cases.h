@@ -64,7 +64,14 @@ struct tc_seg {
 	__u32 seq;
 	__u32 ack;
 	__u32 gap_ms;		/* time since the previous segment */
+	__u8 iplen;		/* TC_IPLEN_*: the IP length field as written */
+	__u16 vlan;		/* VLAN id of this segment's (outer) tag; 0: the case's */
 };
+
+/* tc_seg.iplen: what the IP header says about the packet's length. */
+#define TC_IPLEN_TRUE 0		/* the truth */
+#define TC_IPLEN_ZERO 1		/* 0, as TSO/GSO and BIG TCP packets before segmentation */
+#define TC_IPLEN_HUGE 2		/* 60000, more than the frame: Linux drops it */
 
 struct tc_trans {
 	__u8 side, from, to;
@@ -86,6 +93,7 @@ struct tc_close {
 	__u8 midstream;
 	__u16 cretrans, sretrans;
 	__u8 suspicious;	/* both sides' suspicious segments */
+	__u32 cmissed, smissed;	/* bytes proven but never seen */
 };
 
 struct sf_case {
@@ -105,8 +113,12 @@ struct sf_case {
 	int ncloses;
 	int opens;		/* open events */
 	int suspicious;		/* suspicious events */
+	int held;		/* segments held (pending RST or FIN) and found ignored
+				 * later: in the suspicious counters, with no event */
 	int live_after;		/* records left after the end sweep; -1: not checked */
 	__u16 cmss, smss;	/* negotiated options to check, 0: not checked */
+	__u8 tc_unchecked;	/* the client's frames test what only XDP checks (IP
+				 * lengths, parse.h sf_check_len): not run through tc alone */
 };
 
 #define SEGS(...) .segs = { __VA_ARGS__ }, \
@@ -125,6 +137,8 @@ extern const struct sf_timeouts tc_timeouts;
 /* A frame to build: addresses are 4 (IPv4) or 16 bytes. */
 struct tc_pkt {
 	__u8 family, vlans, v6ext;
+	__u8 iplen;		/* TC_IPLEN_* */
+	__u16 vlan;		/* outer tag's id, 0: 100 (802.1Q) / 10 (QinQ) */
 	__u8 saddr[16], daddr[16];
 	__u16 sport, dport;
 	__u32 seq, ack;
@@ -138,6 +152,10 @@ struct tc_pkt {
 size_t tc_build(const struct tc_pkt *p, __u8 *buf, size_t cap);
 /* The frame of segment i of case c. */
 size_t tc_frame(const struct sf_case *c, int i, __u8 *buf, size_t cap);
+/* What the parser says of segment i of case c: SF_P_TCP unless it is malformed. */
+int tc_parse_rc(const struct sf_case *c, int i);
+/* How many of case c's segments parse as TCP. */
+int tc_tcp_segs(const struct sf_case *c);
 
 /* What a run of one case produced. */
 struct tc_result {

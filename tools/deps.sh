@@ -17,6 +17,7 @@ TEST=(
 	iproute2 procps psmisc			# netns/veth, tc, process control
 	libbpf-tools				# tcpstates: the kernel's socket states (e2e oracle)
 	python3 python3-yaml curl jq		# test drivers, JSON and YAML checks
+	python3-scapy				# e2e: forged segments (tests/e2e/forged.py)
 	nftables util-linux			# e2e: drop SYNs/FINs in a namespace; setpriv
 	tcpdump tshark				# capture + independent decoder (replay tests)
 	librsvg2-bin				# rsvg-convert: diagrams' SVG rendered to PNG (reporting)

@@ -253,3 +253,6 @@ fi
 
 # 4. Error paths and cleanup after errors/signals.
 "$E2E/errors.sh"
+
+# 5. Forged and invalid segments into a live connection (its own namespaces).
+"$E2E/forged.sh"

@@ -58,14 +58,14 @@ static void check_entry(const struct sf_entry *e)
 	}
 	CHECK(e->reason < SF_R_NREASONS, "reason in range");
 	CHECK(e->close_kind <= SF_CK_SIMULTANEOUS, "close_kind in range");
-	CHECK(e->rst_verdict <= SF_RV_UNVERIFIED, "rst_verdict in range");
+	CHECK(e->rst_verdict <= SF_RV_CHALLENGED, "rst_verdict in range");
 	CHECK(e->first_fin <= 2 && e->rst_side <= 2, "first_fin/rst_side in range");
 	CHECK(!(e->flags & SF_ENTRY_CLOSED) || e->reason != SF_R_NONE, "closed has a reason");
 	/* Letter codes, then only empty nibbles; each letter at most once. */
 	n = (int)strlen(sf_history_str(e, h));
 	CHECK(n < 16 ? !(e->history >> (4 * n)) : 1, "history: nothing after its end");
 	for (i = 0; i < n; i++) {
-		CHECK(strchr("ShADFRTHsadfrth", h[i]) != NULL, "history letter");
+		CHECK(strchr("ShADFRTHGsadfrthg", h[i]) != NULL, "history letter");
 		CHECK(strchr(h + i + 1, h[i]) == NULL, "history letter repeated");
 	}
 }
@@ -246,10 +246,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(e.side[i].retrans >= before.side[i].retrans, "retrans never decrease");
 			/* Bytes lost before the hook count too (conn.h, gap inside the
 			 * receiver's window): never more than the sequence space the
-			 * sender advanced over, and only the sender's. */
+			 * sender advanced over, and only the sender's -- or the peer's,
+			 * when this ACK of exactly its held FIN proved the bytes before it. */
+			__u32 adv = e.side[i].nxt - before.side[i].nxt;
+			int proven = (before.side[i].flags & SF_SIDE_FIN_PENDING) &&
+				     (e.side[i].flags & SF_SIDE_FIN);
+
 			CHECK(e.side[i].bytes - before.side[i].bytes <=
-			      (i != from ? 0 : s.len > e.side[i].nxt - before.side[i].nxt ? s.len :
-			       e.side[i].nxt - before.side[i].nxt), "no more bytes than sent");
+			      (i != from ? (proven ? adv : 0) : s.len > adv ? s.len : adv),
+			      "no more bytes than sent");
+			CHECK(e.side[i].missed - before.side[i].missed <=
+			      e.side[i].bytes - before.side[i].bytes, "missed bytes are counted bytes");
 		}
 		CHECK(!(before.flags & SF_ENTRY_CLOSED) || (e.flags & SF_ENTRY_CLOSED), "closed stays closed");
 		CHECK(e.id == before.id, "id kept");

@@ -35,7 +35,7 @@ static void run(struct tracker *tr, int dlt, const __u8 *d, __u32 len, uint64_t 
 	struct frame_info fi;
 	struct sf_pkt pk;
 
-	if (capture_decode(dlt, d, len, &pk, &fi) == SF_P_TCP)
+	if (capture_decode(dlt, d, len, len, &pk, &fi) == SF_P_TCP)
 		tracker_packet(tr, &pk, now);
 }
 
