@@ -307,6 +307,7 @@ static const struct { const char *code, *means; } conn_states[] = {
 static const struct { char letter; const char *means; } hist_letters[] = {
 	{ 'S', "SYN" }, { 'H', "SYN-ACK" }, { 'A', "pure ACK" }, { 'D', "data" },
 	{ 'F', "FIN" }, { 'R', "RST" }, { 'T', "retransmitted data" },
+	{ 'G', "content gap (bytes proven, never seen)" },
 	{ '^', "the sides were swapped (first segment not a SYN)" },
 };
 
