@@ -205,6 +205,58 @@ const struct sf_case tc_cases[] = {
 	.opens = 1, .live_after = 1,
 },
 {
+	/* FINs cross, the server's stepped first: two CPUs can run the XDP and
+	 * tc hooks of one connection in either order. Neither FIN acknowledges
+	 * the other, so both were sent before either was received: the same
+	 * answer as simultaneous_close, whichever hook ran first. */
+	.name = "simultaneous_close_server_fin_first", ISNS,
+	SEGS(OPEN3,
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 1 },
+	     { .from = C, .flags = F_FA, .seq = 1, .ack = 1 },
+	     { .from = S, .flags = F_A, .seq = 2, .ack = 2 },
+	     { .from = C, .flags = F_A, .seq = 2, .ack = 2 }),
+	TRANS(T_OPEN3, { S, ESTAB, FIN_WAIT1 }, { C, ESTAB, FIN_WAIT1 },
+	      { S, FIN_WAIT1, CLOSING }, { C, FIN_WAIT1, CLOSING },
+	      { C, CLOSING, TIME_WAIT }, { S, CLOSING, TIME_WAIT }),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShAfFa",
+		 .close_kind = "simultaneous", .closed_by = "both", .rst_verdict = "none",
+		 .cpkts = 4, .spkts = 3 }),
+	.opens = 1, .live_after = 1,
+},
+{
+	/* FINs cross; the ACKs are stepped in the other order than the FINs. */
+	.name = "simultaneous_close_acks_crossed", ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = F_FA, .seq = 1, .ack = 1 },
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 1 },
+	     { .from = S, .flags = F_A, .seq = 2, .ack = 2 },
+	     { .from = C, .flags = F_A, .seq = 2, .ack = 2 }),
+	TRANS(T_OPEN3, { C, ESTAB, FIN_WAIT1 }, { S, ESTAB, FIN_WAIT1 },
+	      { S, FIN_WAIT1, CLOSING }, { C, FIN_WAIT1, CLOSING },
+	      { C, CLOSING, TIME_WAIT }, { S, CLOSING, TIME_WAIT }),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShAFfa",
+		 .close_kind = "simultaneous", .closed_by = "both", .rst_verdict = "none",
+		 .cpkts = 4, .spkts = 3 }),
+	.opens = 1, .live_after = 1,
+},
+{
+	/* The wire view of a FIN held back (e2e held_fin): the server called
+	 * shutdown() first, but its FIN was still queued when the client's
+	 * came; its ACK (seq 1: no FIN consumed yet) goes out before the FIN.
+	 * Nothing on the wire shows the server's FIN_WAIT1: a four-way close. */
+	.name = "held_fin_is_four_way", ISNS,
+	SEGS(OPEN3,
+	     { .from = C, .flags = F_FA, .seq = 1, .ack = 1 },
+	     { .from = S, .flags = F_A, .seq = 1, .ack = 2 },
+	     { .from = S, .flags = F_FA, .seq = 1, .ack = 2 },
+	     { .from = C, .flags = F_A, .seq = 2, .ack = 2 }),
+	TRANS(T_OPEN3, T_CLOSE4_C),
+	CLOSES({ .conn = 1, .reason = SF_R_FIN, .conn_state = "SF", .history = "ShAFaf",
+		 .close_kind = "four-way", .closed_by = "client", .rst_verdict = "none",
+		 .cpkts = 4, .spkts = 3 }),
+	.opens = 1, .live_after = 1,
+},
+{
 	/* shutdown(SHUT_WR) by the client; the server keeps sending 500 bytes. */
 	.name = "half_close", ISNS,
 	SEGS(OPEN3,

@@ -3,12 +3,27 @@
 # Runs every synfin test suite and ends with "N passed, N failed, N skipped".
 # Each suite prints lines "PASS name", "FAIL name: why" or "SKIP name: why".
 # Usage: tests/run.sh [SUITE...]   (suites: unit prog replay e2e reporting install service; default all)
+# LOAD=1 runs them on a busy machine: one CPU hog (a spinning process) per
+# CPU for the whole run, stopped on exit, also after a failure or Ctrl-C.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(unit prog replay e2e reporting install service)
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+HOGS=()
+cleanup() {
+	[ ${#HOGS[@]} -gt 0 ] && kill "${HOGS[@]}" 2>/dev/null && wait "${HOGS[@]}" 2>/dev/null
+	rm -f "$log"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if [ "${LOAD:-0}" != 0 ]; then
+	for ((i = 0; i < $(nproc); i++)); do
+		/bin/sh -c 'while :; do :; done' &
+		HOGS+=($!)
+	done
+	echo "load: ${#HOGS[@]} CPU hogs (pids ${HOGS[*]})"
+fi
 for s in "${suites[@]}"; do
 	echo "== $s"
 	if [ -x "tests/$s/run.sh" ]; then

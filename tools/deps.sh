@@ -15,7 +15,6 @@ BUILD=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev l
 # Run-time tools the tests drive, and their oracles.
 TEST=(
 	iproute2 procps psmisc			# netns/veth, tc, process control
-	libbpf-tools				# tcpstates: the kernel's socket states (e2e oracle)
 	python3 python3-yaml curl jq		# test drivers, JSON and YAML checks
 	python3-scapy				# e2e: forged segments (tests/e2e/forged.py)
 	nftables util-linux			# e2e: drop SYNs/FINs in a namespace; setpriv

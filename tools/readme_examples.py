@@ -7,7 +7,7 @@ In README.md an example is a fenced block between
 This script produces each NAME's block and writes it there (--write) or
 checks that the README still shows what synfin prints (--check).
 
-Static examples (no privileges): `synfin --help`, replay and diagram of
+Static examples (no privileges): replay and diagram of
 corpus captures; they must match byte for byte. Live examples (--live;
 root; network namespaces, so run under the lock the namespace test suites
 take): `make demo`'s output, stats, conns, /metrics and error messages on
@@ -45,10 +45,6 @@ def shown(cmd, out):
 
 
 # --- static examples ---------------------------------------------------------
-def ex_help():
-    return shown("synfin --help", sh("./synfin --help").stdout)
-
-
 def ex_replay():
     return shown(f"synfin replay {WEB}", sh(f"./synfin replay {WEB}").stdout)
 
@@ -63,7 +59,6 @@ def ex_diagram():
 
 
 STATIC = {
-    "help": ex_help,
     "replay": ex_replay,
     "replay-json": ex_replay_json,
     "diagram": ex_diagram,

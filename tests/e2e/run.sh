@@ -3,8 +3,8 @@
 #
 # End-to-end tests: real Linux clients and servers in two network namespaces
 # joined by a veth pair, synfin attached to one end, and the kernel's own
-# socket state changes (tcpstates, tracepoint sock:inet_sock_set_state) as the
-# truth. compare.py checks every connection's per-side transitions and bytes;
+# socket state changes (tracepoint sock:inet_sock_set_state, read through one
+# ring buffer by states.c, which says if it lost any) as the truth. compare.py checks every connection's per-side transitions and bytes;
 # errors.sh checks the error paths and that nothing stays attached.
 #
 # Prints "PASS name", "FAIL name: why" or "SKIP name: why" per test.
@@ -24,7 +24,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP e2e: needs root (network namespaces, loading BPF)"
 	exit 0
 fi
-for t in tcpstates nft curl ss bpftool clang $PY; do
+for t in nft curl ss bpftool clang cc $PY; do
 	if ! command -v "$t" >/dev/null; then
 		echo "FAIL e2e-deps: $t is missing (run tools/deps.sh)"
 		exit 1
@@ -34,13 +34,16 @@ if ! make -s synfin >/dev/null; then
 	echo "FAIL e2e-build: make synfin failed"
 	exit 1
 fi
-if ! mountpoint -q /sys/kernel/tracing; then
-	mount -t tracefs tracefs /sys/kernel/tracing || {
-		echo "FAIL e2e-tracefs: cannot mount tracefs (tcpstates needs it)"; exit 1; }
-fi
 
 W=$(mktemp -d /tmp/sfe-e2e.XXXXXX)
 PIDS=()
+if ! { clang -g -O2 -target bpf -D__TARGET_ARCH_"$(uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')" \
+	-I"$ROOT/vmlinux" -c "$E2E/states.bpf.c" -o "$W/states.bpf.o" &&
+       cc -O2 -Wall "$E2E/states.c" -lbpf -o "$W/states"; }; then
+	echo "FAIL e2e-build: cannot build the oracle tests/e2e/states.c"
+	rm -rf "$W"
+	exit 1
+fi
 
 cleanup() {
 	local p
@@ -70,15 +73,14 @@ ip -n $NS_C addr add $C6/64 dev sfe-c0 nodad && ip -n $NS_S addr add $S6/64 dev 
 
 . tests/e2e/lib.sh	# wait_for
 
-ports=$(seq -s, $((BASE + 1)) $((BASE + 15))),$((LO_BASE + 1)),$((LO_BASE + 2))
-# The kernel's view: server sockets (local port) and client sockets (remote port).
-stdbuf -oL tcpstates -T -w -L "$ports" >"$W/k-server.txt" 2>&1 &
-PIDS+=($!)
-stdbuf -oL tcpstates -T -w -D "$ports" >"$W/k-client.txt" 2>&1 &
-PIDS+=($!)
-for f in k-server.txt k-client.txt; do
-	wait_for "$W/$f" '^TIME' 20 || { echo "FAIL e2e-start: tcpstates did not start"; exit 1; }
-done
+# The kernel's view: every state change of a socket on one of our ports.
+# shellcheck disable=SC2046
+"$W/states" "$W/states.bpf.o" $(seq $((BASE + 1)) $((BASE + 16))) $((LO_BASE + 1)) \
+	$((LO_BASE + 2)) >"$W/kernel.txt" 2>"$W/states.err" &
+PID_K=$!
+PIDS+=("$PID_K")
+wait_for "$W/kernel.txt" '^READY' 20 || {
+	echo "FAIL e2e-start: the oracle (tests/e2e/states.c) did not start: $(cat "$W/states.err")"; exit 1; }
 
 # A connection older than the watchers, picked up mid-stream (traffic.py).
 $PY "$E2E/traffic.py" --out "$W/expect-mid.json" --cns $NS_C --sns $NS_S --c4 $C4 --s4 $S4 \
@@ -120,18 +122,30 @@ if ! { clang -g -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -DDROP_ON
 	echo "FAIL e2e-resend-setup: cannot attach tests/e2e/tc_drop.bpf.c to sfe-c0"
 fi
 
+# Packets the veth drops (its receiving ring full: a busy machine) pass one
+# end's hook and never reach the other's; compare.py's both-ends check
+# allows for exactly that many.
+tx_dropped() {
+	ip -n "$1" -j -s link show "$2" |
+		$PY -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"])'
+}
+drop_c=$(tx_dropped $NS_C sfe-c0) drop_s=$(tx_dropped $NS_S sfe-s0)
 touch "$W/mid-go"		# the old connection goes on, now watched
 wait $PID_MID
 
 SCEN="server_close client_close half_close abort_server abort_client refused unanswered
-      simultaneous ipv6 burst http bulk resend reuse"
+      simultaneous held_fin ipv6 burst http bulk resend reuse"
 # shellcheck disable=SC2086
 $PY "$E2E/traffic.py" --out "$W/expect.json" --cns $NS_C --sns $NS_S --c4 $C4 --s4 $S4 \
 	--c6 $C6 --s6 $S6 --base-port $BASE $SCEN
 $PY "$E2E/traffic.py" --out "$W/expect-lo.json" --cns - --sns - --c4 127.0.0.1 --s4 127.0.0.1 \
 	--c6 ::1 --s6 ::1 --base-port $LO_BASE --tag lo_ server_close client_close
 
+# ... plus what tc_drop.bpf.c dropped after synfin's hook (the qdisc counts it).
+shot=$(ip netns exec $NS_C tc -s -j qdisc show dev sfe-c0 |
+	$PY -c 'import json, sys; print(sum(q.get("drops", 0) for q in json.load(sys.stdin) if q["kind"] == "clsact"))')
 ip netns exec $NS_C tc qdisc del dev sfe-c0 clsact
+drop_c=$(($(tx_dropped $NS_C sfe-c0) - drop_c + shot)) drop_s=$(($(tx_dropped $NS_S sfe-s0) - drop_s))
 
 cat "$W/expect-mid.json" >>"$W/expect.json"
 
@@ -153,15 +167,26 @@ wait $PID_S || rc_s=$?
 wait $PID_LO || rc_lo=$?
 for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 PIDS=()
+lost=$(sed -n 's/^LOST //p' "$W/kernel.txt")
+case "$lost" in
+0) echo "PASS e2e-oracle: the kernel's $(grep -c -- ' -> ' "$W/kernel.txt") state changes recorded, none lost" ;;
+'') echo "FAIL e2e-oracle: states.c did not report how many events it lost: $(cat "$W/states.err")" ;;
+*) echo "SKIP e2e-oracle: the oracle lost $lost state changes (ring buffer full); connections whose record has a hole are checked without it" ;;
+esac
+
+# A segment synfin skipped because the other CPU held its connection's entry
+# (counted, in the summary) is a step missing: say so beside any diff.
+for n in c s lo; do
+	sed -n "s/^synfin: \([1-9][0-9]* segments skipped (connection entry busy)\).*/note: the watcher $n.json \1: a connection that differs there may have lost a step/p" "$W/$n.err"
+done
 
 # 1. Every connection against the kernel, seen from either end of the veth.
 $PY "$E2E/compare.py" --expect "$W/expect.json" --synfin "$W/c.json" \
-	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e- --other-end "$W/s.json"
+	--kernel "$W/kernel.txt" --prefix e2e- --other-end "$W/s.json" --drops "$drop_c,$drop_s"
 $PY "$E2E/compare.py" --expect "$W/expect.json" --synfin "$W/s.json" \
-	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e-srvend- --end server \
-	--seq-name json-seq
+	--kernel "$W/kernel.txt" --prefix e2e-srvend- --end server --seq-name json-seq
 $PY "$E2E/compare.py" --expect "$W/expect-lo.json" --synfin "$W/lo.json" \
-	--kernel "$W/k-server.txt" --kernel "$W/k-client.txt" --prefix e2e- --seq-name lo-json-seq
+	--kernel "$W/kernel.txt" --prefix e2e- --seq-name lo-json-seq
 
 # 2. Ctrl-C (SIGINT) stops each watcher with status 0 and a summary, detached.
 sigint_ok=1 why=""

@@ -38,7 +38,7 @@ PORTS = {
     "server_close": 1, "client_close": 2, "half_close": 3, "abort_server": 4,
     "abort_client": 5, "refused": 6, "unanswered": 7, "simultaneous": 8,
     "ipv6": 9, "burst": 10, "http": 11, "bulk": 12, "resend": 13,
-    "reuse": 14, "midstream": 15,
+    "reuse": 14, "midstream": 15, "held_fin": 16,
 }
 
 
@@ -333,6 +333,50 @@ class Driver:
             a.close()
             self.record("simultaneous", socket.AF_INET, cport, self.a.c4, self.a.s4, port, 50,
                         cr, 60, sr, reason="fin", closed_by=None, kind_from_kernel=True)
+
+    def held_fin(self):
+        """The server shuts down first, but its FIN cannot leave (dropped on
+        the way out, before synfin's hooks): the kernel has it in FIN_WAIT1
+        with the FIN queued. The client's FIN then arrives: the kernel's
+        server goes FIN_WAIT1 -> CLOSING and acknowledges it with a plain ACK
+        sent before its FIN. On the wire that is a four-way close started by
+        the client, and that is what synfin must say; compare.py reads the
+        kernel's server path as the wire shows it (wire_view: the oracle
+        records that the FIN was unsent, snd_nxt < write_seq). A busy machine
+        makes the simultaneous scenario end like this now and then."""
+        port = self.port("held_fin")
+        ls = self.listen(socket.AF_INET, self.a.s4, port)
+        c = self.client(socket.AF_INET)
+        c.connect((self.a.s4, port))
+        cport = c.getsockname()[1]
+        a, _ = ls.accept()
+        ls.close()
+        c.sendall(payload(70, 3))
+        sr = recv_exact(a, 70)
+        a.sendall(payload(80, 4))
+        cr = recv_exact(c, 80)
+        self.nft(self.a.sns, "add", "table", "inet", "sfe_held")
+        try:
+            self.nft(self.a.sns, "add", "chain", "inet", "sfe_held", "out",
+                     "{ type filter hook output priority 0; }")
+            self.nft(self.a.sns, "add", "rule", "inet", "sfe_held", "out", "tcp", "sport",
+                     str(port), "tcp", "flags", "fin", "drop")
+            a.shutdown(socket.SHUT_WR)	# FIN_WAIT1, the FIN stays queued
+            time.sleep(0.02)
+            c.shutdown(socket.SHUT_WR)	# reaches the server in FIN_WAIT1
+            a.settimeout(5)
+            if recv_eof(a) != 0:
+                raise RuntimeError("held_fin: data after the client's FIN")
+            time.sleep(0.02)
+        finally:
+            self.nft(self.a.sns, "delete", "table", "inet", "sfe_held")
+        c.settimeout(5)
+        if recv_eof(c) != 0:	# the server's FIN, sent again by its timer
+            raise RuntimeError("held_fin: data after the server's FIN")
+        c.close()
+        a.close()
+        self.record("held_fin", socket.AF_INET, cport, self.a.c4, self.a.s4, port, 70, cr, 80,
+                    sr, reason="fin", closed_by="client", close_kind="four-way")
 
     def midstream(self):
         """A connection older than the watchers: it opens and moves data,
