@@ -139,7 +139,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 
 $(OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(OUT_SRCS) $(USER_HDRS) | $(OUTPUT)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) $(OUT_SRCS) -lpcap -lm -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) $(OUT_SRCS) -lpcap -lmicrohttpd -lm -o $@
 
 fuzz: fuzz-conn fuzz-pcap
 

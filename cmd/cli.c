@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* cli.c - command-line parsing shared by the subcommands (see cli.h). */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -104,6 +105,12 @@ int cli_track_opt(const char *cmd, struct cli_track_opts *t, int c, const char *
 	case CLI_O_SVG:
 		t->svg = arg;
 		return 0;
+	case 'S':
+		t->absolute = true;
+		return 0;
+	case CLI_O_EXPLAIN:
+		t->explain = true;
+		return 0;
 	case CLI_O_NO_VLAN:
 		t->no_vlan = true;
 		return 0;
@@ -119,7 +126,39 @@ int cli_track_check(const char *cmd, const struct cli_track_opts *t)
 	if (t->diagram && t->format == OUT_JSON)
 		return cli_usage_error(cmd, "--diagram draws text; use it without -o json "
 				       "(--svg works with both)");
+	if (t->explain && t->format == OUT_JSON)
+		return cli_usage_error(cmd, "--explain explains text lines; the JSON fields are "
+				       "described in synfin(8)");
 	return 0;
+}
+
+int cli_svg_open(const char *cmd, struct cli_track_opts *t)
+{
+	if (!t->svg)
+		return 0;
+	t->svg_file = fopen(t->svg, "w");
+	if (t->svg_file)
+		return 0;
+	fprintf(stderr, "synfin %s: cannot write the SVG file %s: %s (give --svg a path in a "
+		"directory you can write)\n", cmd, t->svg, strerror(errno));
+	return EXIT_RUNTIME;
+}
+
+int cli_svg_close(const char *cmd, struct cli_track_opts *t)
+{
+	int bad;
+
+	if (!t->svg_file)
+		return 0;
+	bad = ferror(t->svg_file);
+	if (fclose(t->svg_file))
+		bad = 1;
+	t->svg_file = NULL;
+	if (!bad)
+		return 0;
+	fprintf(stderr, "synfin %s: cannot write the SVG file %s: %s\n", cmd, t->svg,
+		strerror(errno ? errno : EIO));
+	return EXIT_RUNTIME;
 }
 
 /* -o, --color, -i, --pin of stats and conns: as cli_track_opt. */

@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include "synfin.h"
 #include "conn.h"
 #include "lib/util.h"
@@ -37,7 +38,10 @@ struct cli_track_opts {
 	int nports;
 	struct sf_timeouts to;
 	bool diagram;
+	bool absolute;			/* -S: seq/ack as on the wire */
+	bool explain;			/* --explain: what conn_state and history mean */
 	const char *svg;
+	FILE *svg_file;			/* --svg, opened by cli_svg_open */
 	bool no_vlan;		/* --no-vlan: VLAN ids not in the connection key */
 };
 
@@ -52,9 +56,9 @@ struct cli_reader_opts {
 
 /* getopt values of the shared long options; a command numbers its own from CLI_O_NEXT. */
 enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGRAM, CLI_O_SVG,
-       CLI_O_PIN, CLI_O_COLOR, CLI_O_NO_VLAN, CLI_O_NEXT };
+       CLI_O_PIN, CLI_O_COLOR, CLI_O_EXPLAIN, CLI_O_NO_VLAN, CLI_O_NEXT };
 
-/* The shared entries of a struct option table (short options "o:p:v"). */
+/* The shared entries of a struct option table (short options "o:p:vS"). */
 #define CLI_TRACK_LONGOPTS \
 	{ "output", required_argument, 0, 'o' }, \
 	{ "port", required_argument, 0, 'p' }, \
@@ -63,6 +67,8 @@ enum { CLI_O_TIME_WAIT = 256, CLI_O_SYN_TIMEOUT, CLI_O_IDLE_TIMEOUT, CLI_O_DIAGR
 	{ "idle-timeout", required_argument, 0, CLI_O_IDLE_TIMEOUT }, \
 	{ "diagram", no_argument, 0, CLI_O_DIAGRAM }, \
 	{ "svg", required_argument, 0, CLI_O_SVG }, \
+	{ "absolute", no_argument, 0, 'S' }, \
+	{ "explain", no_argument, 0, CLI_O_EXPLAIN }, \
 	{ "no-vlan", no_argument, 0, CLI_O_NO_VLAN }, \
 	{ "verbose", no_argument, 0, 'v' }
 
@@ -102,5 +108,13 @@ void cli_track_defaults(struct cli_track_opts *t);
 int cli_track_opt(const char *cmd, struct cli_track_opts *t, int c, const char *arg);
 /* After parsing: combinations that do not go together. 0 or EXIT_USAGE. */
 int cli_track_check(const char *cmd, const struct cli_track_opts *t);
+/*
+ * --svg FILE opened for writing before the command does anything else, so
+ * a path that cannot be written fails at once, not after the whole run.
+ * 0 (also without --svg) or EXIT_RUNTIME, having said why.
+ */
+int cli_svg_open(const char *cmd, struct cli_track_opts *t);
+/* Close it: 0, or EXIT_RUNTIME if the picture could not be written (said why). */
+int cli_svg_close(const char *cmd, struct cli_track_opts *t);
 
 #endif

@@ -75,7 +75,10 @@ static const char conns_usage[] =
 "  -o, --output FORMAT     text (default) or json (one object per connection)\n"
 "  -s, --sort KEY          age (oldest first; default), idle (most idle first),\n"
 "                          bytes (most first) or state (server side, then client)\n"
-"  -w, --watch             refresh every second, full screen, like top; q quits\n"
+"  -w, --watch             refresh every second, full screen, like top: a line\n"
+"                          per connection, each side's state totals; keys:\n"
+"                          s sort (age, idle, bytes, state), f filter by state\n"
+"                          (each in turn; F: all), / search endpoints, q quit\n"
 "      --color WHEN        auto (default), always or never\n"
 "  -h, --help              this help\n"
 "\n"
@@ -303,31 +306,152 @@ static int find_source(struct source *src, const struct conns_opts *o)
 	return 0;
 }
 
-/* One screen of --watch: a title, as many rows as fit. */
-static void draw_screen(const char *ifname, const struct sf_conn_row *rows, size_t n,
-			uint64_t now, bool color)
+/* What --watch shows, changed by keys while it runs (like top). */
+struct screen {
+	const char *ifname;
+	bool color;
+	int filter;		/* -1: every connection; else those with a side in this state */
+	char search[64];	/* only endpoints containing this ("": all) */
+	bool typing;		/* after '/': reading the search text */
+	char typed[64];
+};
+
+static const char *const sort_names[] = { "age", "idle", "bytes", "state" };
+
+static bool row_wanted(const struct screen *sc, const struct sf_conn_row *r)
 {
-	struct winsize ws = { .ws_row = 24 };
-	char tbuf[48];
+	char c[64], s[64];
+
+	if (sc->filter >= 0 && r->e.side[0].state != sc->filter &&
+	    r->e.side[1].state != sc->filter)
+		return false;
+	if (!sc->search[0])
+		return true;
+	sf_endpoint_str(&r->k, &r->e, SF_CLIENT, c, sizeof(c));
+	sf_endpoint_str(&r->k, &r->e, SF_SERVER, s, sizeof(s));
+	return strstr(c, sc->search) || strstr(s, sc->search);
+}
+
+/* The next state (in enum order) a side of some row is in, after the current filter; -1 after the last. */
+static int next_filter(const struct screen *sc, const struct sf_conn_row *rows, size_t n)
+{
+	int st;
+	size_t i;
+
+	for (st = sc->filter + 1; st < SF_NSTATES; st++)
+		for (i = 0; i < n; i++)
+			if (rows[i].e.side[0].state == st || rows[i].e.side[1].state == st)
+				return st;
+	return -1;
+}
+
+/* One key; false: quit. */
+static bool on_key(struct screen *sc, char ch, const struct sf_conn_row *rows, size_t n)
+{
+	size_t len = strlen(sc->typed);
+
+	if (sc->typing) {
+		if (ch == '\r' || ch == '\n') {
+			snprintf(sc->search, sizeof(sc->search), "%s", sc->typed);
+			sc->typing = false;
+		} else if (ch == 27) {			/* Esc: leave the search as it was */
+			sc->typing = false;
+		} else if ((ch == 127 || ch == 8) && len) {
+			sc->typed[len - 1] = 0;
+		} else if (ch >= ' ' && ch < 127 && len + 1 < sizeof(sc->typed)) {
+			sc->typed[len] = ch;
+			sc->typed[len + 1] = 0;
+		}
+		return true;
+	}
+	switch (ch) {
+	case 'q': case 'Q': case 3:
+		return false;
+	case 's':
+		sort_by = (enum sort_key)((sort_by + 1) % 4);
+		break;
+	case 'f':
+		sc->filter = next_filter(sc, rows, n);
+		break;
+	case 'F':
+		sc->filter = -1;
+		break;
+	case '/':
+		sc->typing = true;
+		snprintf(sc->typed, sizeof(sc->typed), "%s", sc->search);
+		break;
+	}
+	return true;
+}
+
+/* s cut to w columns (ASCII text). */
+static void fit(char *s, int w)
+{
+	if (w >= 0 && (int)strlen(s) > w)
+		s[w] = 0;
+}
+
+/*
+ * One screen: the title, the totals of each side's states, the table of
+ * the connections wanted (one line each, no line wider than the terminal,
+ * the title never scrolled away) and a status line at the bottom.
+ */
+static void draw_screen(struct screen *sc, struct sf_conn_row *rows, size_t n, uint64_t now)
+{
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	struct conns_view v = { .color = sc->color };
+	char line[512], tot[384], tbuf[48];
+	size_t i, m = 0, shown;
+	const char *b = sc->color ? TERM_BOLD : "", *r = sc->color ? TERM_RESET : "";
+	int w, h;
 
 	ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
+	w = ws.ws_col ? ws.ws_col : 80;
+	h = ws.ws_row ? ws.ws_row : 24;
 	format_ts(real_ns(), tbuf, sizeof(tbuf), false);
-	printf("\033[H\033[2J%ssynfin conns on %s  %s  %zu open  sort: %s  (q quits)%s\n\n",
-	       color ? "\033[1m" : "", ifname, tbuf, n,
-	       (const char *[]){ "age", "idle", "bytes", "state" }[sort_by],
-	       color ? "\033[0m" : "");
-	conns_write_text(stdout, rows, n, now, color, ws.ws_row > 5 ? (size_t)ws.ws_row - 4 : 1);
+	tbuf[8] = 0;	/* hh:mm:ss */
+	fputs("\033[H\033[2J", stdout);
+	snprintf(line, sizeof(line), "synfin conns on %s  %s  %zu open  sort %s  filter %s%s%s",
+		 sc->ifname, tbuf, n, sort_names[sort_by],
+		 sc->filter < 0 ? "all" : sf_state_name(sc->filter), sc->search[0] ? "  search " : "",
+		 sc->search);
+	fit(line, w);
+	printf("%s%s%s\n", b, line, r);
+	for (i = 0; i < 2; i++) {
+		conns_totals(rows, n, (int)i, tot, sizeof(tot));
+		snprintf(line, sizeof(line), "%s  %s", i ? "server" : "client", tot);
+		fit(line, w);
+		printf("%s\n", line);
+	}
+	for (i = 0; i < n; i++)	/* the wanted rows, in order, to the front */
+		if (row_wanted(sc, &rows[i]))
+			rows[m++] = rows[i];
+	v.width = w;
+	v.max_rows = h > 6 ? (size_t)h - 5 : 1;
+	shown = conns_write_text(stdout, rows, m, now, &v);
+	/* The status line, on the last row, without a newline: nothing scrolls. */
+	if (sc->typing)
+		snprintf(line, sizeof(line), "search endpoints: /%s_   (Enter applies, Esc cancels)",
+			 sc->typed);
+	else
+		snprintf(line, sizeof(line), "%s%zu of %zu shown   s sort  f filter  F all  / search  "
+			 "q quit", m < n ? "filtered: " : "", shown, n);
+	fit(line, w);
+	printf("\033[%d;1H%s%s%s", h, sc->color ? TERM_DIM : "", line, r);
 	fflush(stdout);
 }
 
-/* --watch: redraw every second until q, a signal, or the watcher stops. */
+/* --watch: redraw every second and on each key, until q, a signal, or the watcher stops. */
 static int watch_screen(struct source *src, unsigned states, bool color)
 {
 	struct pollfd pf = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct screen sc = { .ifname = src->ifname, .color = color, .filter = -1 };
 	struct sf_conn_row *rows = NULL;
 	size_t n;
 	uint64_t now;
-	char counters[576], ch;
+	char counters[576], keys[32];
+	bool run = true;
+	ssize_t nk, i;
 	int err;
 
 	/* A pinned watcher removes its pins when it stops: look for this one. */
@@ -337,17 +461,22 @@ static int watch_screen(struct source *src, unsigned states, bool color)
 		return -EIO;
 	}
 	fputs("\033[?1049h\033[?25l", stdout);	/* alternate screen, no cursor */
-	while (!(err = read_rows(src, states, &rows, &n, &now))) {
-		draw_screen(src->ifname, rows, n, now, color);
-		free(rows);
-		rows = NULL;
+	while (run && !(err = read_rows(src, states, &rows, &n, &now))) {
+		draw_screen(&sc, rows, n, now);
 		if (src->pinned && access(counters, F_OK)) {
 			err = -ESRCH;
 			break;
 		}
-		if (poll(&pf, 1, 1000) > 0 && read(STDIN_FILENO, &ch, 1) == 1 &&
-		    (ch == 'q' || ch == 'Q' || ch == 3))
-			break;
+		free(rows);	/* draw_screen kept only the rows it showed */
+		rows = NULL;
+		if (poll(&pf, 1, 1000) > 0 && (nk = read(STDIN_FILENO, keys, sizeof(keys))) > 0) {
+			if (read_rows(src, states, &rows, &n, &now))	/* what the keys apply to */
+				n = 0;
+			for (i = 0; i < nk && run; i++)
+				run = on_key(&sc, keys[i], rows, n);
+			free(rows);
+			rows = NULL;
+		}
 		if (cli_stop)
 			break;
 	}
@@ -383,7 +512,7 @@ int cmd_conns(int argc, char **argv)
 		if (o.r.format == OUT_JSON)
 			conns_write_json(stdout, rows, n, now);
 		else
-			conns_write_text(stdout, rows, n, now, color, 0);
+			conns_write_text(stdout, rows, n, now, &(struct conns_view){ .color = color });
 	}
 	if (err == -ESRCH)
 		fprintf(stderr, "synfin conns: the watcher on %s has stopped\n", src.ifname);

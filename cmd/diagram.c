@@ -17,7 +17,8 @@ static const char diagram_usage[] =
 "control segment with its flags and relative seq/ack/len, each side's new\n"
 "state beside the arrow where it changed, data phases folded into one line.\n"
 "Same as `synfin replay FILE --diagram`; every replay option applies\n"
-"(--port, --svg, --conn, --kernel, timeouts).\n"
+"(--port, --svg, --conn, --kernel, timeouts). N counts the connections\n"
+"selected, in capture order, as the #N of `synfin replay` with the same -p.\n"
 "\n"
 "Examples:\n"
 "  synfin diagram capture.pcap\n"
@@ -48,7 +49,7 @@ int cmd_diagram(int argc, char **argv)
 	args[1] = "--diagram";
 	for (i = 1; i < argc; i++)
 		args[i + 1] = argv[i];
-	rc = cmd_replay(argc + 1, args);
+	rc = cmd_replay_as("diagram", argc + 1, args);
 	free(args);
 	return rc;
 }

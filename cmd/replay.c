@@ -55,7 +55,12 @@ static const char replay_usage[] =
 "      --diagram           draw each connection's ladder diagram instead of\n"
 "                          event lines (Unicode on UTF-8 terminals, else ASCII)\n"
 "      --svg FILE          also write the diagrams as one SVG picture\n"
-"      --conn N            only connection N (the #N of the event lines)\n"
+"  -S, --absolute          seq/ack numbers as in the capture (default: relative\n"
+"                          to each side's initial sequence number, as Wireshark)\n""      --explain           spell out conn_state and the history letters: a\n"
+"                          legend first, and under each close line its own\n"
+"      --conn N            only connection N, the #N of the event lines: the\n"
+"                          selected connections in capture order (-p changes\n"
+"                          the numbering: use the same -p to find N)\n"
 "      --kernel            run the packets through the real BPF program\n"
 "                          (BPF_PROG_TEST_RUN; needs root) instead of the\n"
 "                          userspace copy of the state machine\n"
@@ -73,6 +78,7 @@ static const char replay_usage[] =
 "  sudo synfin replay --kernel capture.pcap   # same, through the BPF object\n";
 
 struct replay_opts {
+	const char *cmd;		/* "replay", or "diagram" (its messages) */
 	struct cli_track_opts t;	/* -o, --port, timeouts, --diagram, --svg, -v */
 	const char *file;
 	uint64_t conn;		/* 0: every connection */
@@ -94,7 +100,7 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 	int c;
 
 	cli_track_defaults(&o->t);
-	while ((c = cli_next("replay", argc, argv, ":o:p:vh", longopts, &o->t, NULL)) != -1) {
+	while ((c = cli_next(o->cmd, argc, argv, ":o:p:vSh", longopts, &o->t, NULL)) != -1) {
 		switch (c) {
 		case O_KERNEL:
 			o->kernel = true;
@@ -102,7 +108,7 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 		case O_CONN:
 			v = strtol(optarg, &end, 10);
 			if (*end || end == optarg || v < 1)
-				return cli_usage_error("replay", "--conn: '%s' is not a connection "
+				return cli_usage_error(o->cmd, "--conn: '%s' is not a connection "
 						       "number (1, 2, ...)", optarg);
 			o->conn = (uint64_t)v;
 			break;
@@ -114,13 +120,13 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 		}
 	}
 	if (optind == argc)
-		return cli_usage_error("replay", "which capture? give FILE (a pcap or pcapng file, "
+		return cli_usage_error(o->cmd, "which capture? give FILE (a pcap or pcapng file, "
 				       "or - for stdin)");
 	o->file = argv[optind++];
 	if (optind < argc)
-		return cli_usage_error("replay", "unexpected argument '%s' (one capture at a time)",
+		return cli_usage_error(o->cmd, "unexpected argument '%s' (one capture at a time)",
 				       argv[optind]);
-	return cli_track_check("replay", &o->t);
+	return cli_track_check(o->cmd, &o->t);
 }
 
 static int port_wanted(const struct cli_track_opts *t, __u16 sport, __u16 dport)
@@ -207,7 +213,7 @@ static int open_capture(struct replay *r)
 		r->ng = pcapng_open(file);
 		if (r->ng)
 			return 0;
-		fprintf(stderr, "synfin replay: cannot read %s: %s\n", r->name, strerror(errno));
+		fprintf(stderr, "synfin %s: cannot read %s: %s\n", r->o.cmd, r->name, strerror(errno));
 		return EXIT_RUNTIME;
 	}
 	r->pc = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
@@ -218,7 +224,7 @@ static int open_capture(struct replay *r)
 		/* libpcap's message may start with the path: say it once. */
 		if (!strncmp(why, file, nl) && !strncmp(why + nl, ": ", 2))
 			why += nl + 2;
-		fprintf(stderr, "synfin replay: cannot read %s: %s%s\n", r->name, why,
+		fprintf(stderr, "synfin %s: cannot read %s: %s%s\n", r->o.cmd, r->name, why,
 			strstr(why, "format") ? " (replay reads pcap and pcapng captures)" : "");
 		return EXIT_RUNTIME;
 	}
@@ -226,9 +232,9 @@ static int open_capture(struct replay *r)
 	if (capture_link_supported(r->dlt))
 		return 0;
 	dn = pcap_datalink_val_to_name(r->dlt);
-	fprintf(stderr, "synfin replay: %s: link type %s (%d) is not supported; synfin reads "
+	fprintf(stderr, "synfin %s: %s: link type %s (%d) is not supported; synfin reads "
 		"Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback captures\n",
-		r->name, dn ? dn : "unknown", r->dlt);
+		r->o.cmd, r->name, dn ? dn : "unknown", r->dlt);
 	return EXIT_RUNTIME;
 }
 
@@ -241,11 +247,15 @@ static int open_sink(struct replay *r)
 		.format = t->format,
 		.out = stdout,
 		.color = t->format == OUT_TEXT && isatty(STDOUT_FILENO),
+		.absolute = t->absolute,
+		.explain = t->explain,
 	};
 	struct diagram_opts dop = {
 		.out = t->diagram ? stdout : NULL,
 		.unicode = terminal_utf8(),
-		.svg_path = t->svg,
+		.color = t->diagram && isatty(STDOUT_FILENO) && color_wanted(0, stdout),
+		.absolute = t->absolute,
+		.svg = t->svg_file,
 		.times = true,
 	};
 
@@ -255,6 +265,8 @@ static int open_sink(struct replay *r)
 	r->sink.lines = !t->diagram;
 	r->sink.tab = conntab_new();
 	r->sink.rep = reporter_new(&ro);
+	if (t->explain)
+		reporter_legend(stdout);
 	if (r->sink.rep && (t->diagram || t->svg))
 		r->sink.dia = diagram_new(&dop);
 	if (!r->sink.tab || !r->sink.rep || ((t->diagram || t->svg) && !r->sink.dia))
@@ -267,7 +279,7 @@ static int open_sink(struct replay *r)
 	if (r->tr)
 		return 0;
 nomem:
-	fprintf(stderr, "synfin replay: out of memory\n");
+	fprintf(stderr, "synfin %s: out of memory\n", r->o.cmd);
 	return EXIT_RUNTIME;
 }
 
@@ -340,7 +352,8 @@ static int finish(struct replay *r, int rc, const char *why, uint64_t t0)
 
 	if (rc != PCAP_ERROR_BREAK) {
 		/* A cut-off file: report what was read, then fail. */
-		fprintf(stderr, "synfin replay: %s: read error after %llu packets: %s%s\n", r->name,
+		fprintf(stderr, "synfin %s: %s: read error after %llu packets: %s%s\n", r->o.cmd,
+			r->name,
 			(unsigned long long)r->st.pkts, why,
 			strstr(why, "an interface has") ?
 			" (a pcapng capture on several interfaces: give synfin the file, not "
@@ -355,10 +368,12 @@ static int finish(struct replay *r, int rc, const char *why, uint64_t t0)
 		tracker_finish(r->tr, r->now);
 		conns = tracker_counters(r->tr)[SF_C_NEW_CONNS];
 	}
-	if (r->sink.dia && diagram_finish(r->sink.dia))
+	if (r->sink.dia)
+		diagram_finish(r->sink.dia);
+	if (cli_svg_close(r->o.cmd, &r->o.t))
 		ret = EXIT_RUNTIME;	/* it said which file and why */
 	if (r->o.conn && r->o.conn > conns) {
-		fprintf(stderr, "synfin replay: %s has no connection #%llu (it has %llu)\n", r->name,
+		fprintf(stderr, "synfin %s: %s has no connection #%llu (it has %llu)\n", r->o.cmd, r->name,
 			(unsigned long long)r->o.conn, (unsigned long long)conns);
 		ret = EXIT_RUNTIME;
 	}
@@ -377,12 +392,14 @@ static void replay_close(struct replay *r)
 	fflush(stdout);
 	if (r->pc)
 		pcap_close(r->pc);
+	if (r->o.t.svg_file)	/* a failure before the end: nothing drawn */
+		fclose(r->o.t.svg_file);
 	pcapng_close(r->ng);
 }
 
-int cmd_replay(int argc, char **argv)
+int cmd_replay_as(const char *cmd, int argc, char **argv)
 {
-	struct replay r = {};
+	struct replay r = { .o.cmd = cmd };
 	uint64_t t0 = mono_ns();
 	const char *why = "";
 	int rc, pcap_rc;
@@ -390,7 +407,9 @@ int cmd_replay(int argc, char **argv)
 	rc = parse_replay_args(argc, argv, &r.o);
 	if (rc)
 		return rc;
-	rc = open_capture(&r);
+	rc = cli_svg_open(r.o.cmd, &r.o.t);
+	if (!rc)
+		rc = open_capture(&r);
 	if (!rc)
 		rc = open_sink(&r);
 	if (!rc)
@@ -399,4 +418,9 @@ int cmd_replay(int argc, char **argv)
 		rc = finish(&r, pcap_rc, why, t0);
 	replay_close(&r);
 	return rc;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	return cmd_replay_as("replay", argc, argv);
 }

@@ -73,6 +73,9 @@ static const char watch_usage[] =
 "      --diagram           print each connection's ladder diagram when it closes\n"
 "                          (instead of the event lines; text output only)\n"
 "      --svg FILE          write the ladder diagrams of all connections to FILE\n"
+"  -S, --absolute          seq/ack numbers as on the wire (default: relative to\n"
+"                          each side's initial sequence number, as Wireshark)\n""      --explain           spell out conn_state and the history letters: a\n"
+"                          legend first, and under each close line its own\n"
 "      --color WHEN        colour text output: auto (on a terminal; default),\n"
 "                          always or never\n"
 "  -v, --verbose           print libbpf's messages (verifier log on failure)\n"
@@ -138,7 +141,7 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 	o->max_half = SF_MAX_HALF_OPEN;
 	o->flood_rate = SF_FLOOD_RATE;
 	o->stuck_ns = 60ull * 1000000000ull;
-	while ((c = cli_next("watch", argc, argv, ":i:o:d:p:vh", longopts, &o->t, NULL)) != -1) {
+	while ((c = cli_next("watch", argc, argv, ":i:o:d:p:vSh", longopts, &o->t, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->ifname = optarg;
@@ -189,9 +192,16 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 		case O_PIN:
 			o->pin_dir = optarg;
 			break;
-		case O_METRICS:
+		case O_METRICS: {
+			struct sockaddr_storage ss;
+			socklen_t sl;
+			char why[256];
+
+			if (metrics_addr(optarg, &ss, &sl, why, sizeof(why)))
+				return cli_usage_error("watch", "%s", why);
 			o->metrics = optarg;
 			break;
+		}
 		case O_INTERVAL:
 			if ((rc = cli_duration("watch", "--interval", optarg, false, &o->interval_ns)))
 				return rc;
@@ -522,11 +532,15 @@ static int open_outputs(struct watch *w)
 		.format = o->t.format,
 		.out = stdout,
 		.color = o->t.format == OUT_TEXT && color_wanted(o->color, stdout),
+		.absolute = o->t.absolute,
+		.explain = o->t.explain,
 	};
 	struct diagram_opts dop = {
 		.out = o->t.diagram ? stdout : NULL,
 		.unicode = terminal_utf8(),
-		.svg_path = o->t.svg,
+		.color = o->t.diagram && color_wanted(o->color, stdout),
+		.absolute = o->t.absolute,
+		.svg = o->t.svg_file,
 		.times = true,
 	};
 
@@ -578,7 +592,7 @@ static void say_started(const struct watch *w)
 
 static int watch_open(struct watch *w)
 {
-	const struct watch_opts *o = &w->o;
+	struct watch_opts *o = &w->o;
 	struct watcher_cfg cfg = {
 		.ifname = o->ifname, .mode = o->mode, .no_egress = o->no_egress,
 		.force = o->force, .ports = o->t.ports, .nports = o->t.nports, .no_vlan = o->t.no_vlan,
@@ -588,6 +602,9 @@ static int watch_open(struct watch *w)
 	};
 	int err;
 
+	err = cli_svg_open("watch", &w->o.t);
+	if (err)
+		return err;
 	if (!if_nametoindex(o->ifname)) {
 		fprintf(stderr, "synfin watch: no such interface '%s' (list them with: ip link)\n",
 			o->ifname);
@@ -613,6 +630,8 @@ static int watch_open(struct watch *w)
 	 * per line.
 	 */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (o->t.explain)	/* after setvbuf: no output may come before it */
+		reporter_legend(stdout);
 	say_started(w);
 	return 0;
 }
@@ -727,7 +746,9 @@ static int watch_summary(struct watch *w)
 				(unsigned long long)c[SF_C_MOVE_FULL],
 				(unsigned long long)c[SF_C_SKIP_GONE]);
 	}
-	return w->dia && diagram_finish(w->dia) ? EXIT_RUNTIME : 0;
+	if (w->dia)
+		diagram_finish(w->dia);
+	return cli_svg_close("watch", &w->o.t);
 }
 
 /* Undo whatever watch_open did; safe to call after a failure at any step. */
@@ -744,6 +765,9 @@ static void watch_close(struct watch *w)
 	w->tab = NULL;
 	flood_tally_free(w->ft);
 	w->ft = NULL;
+	if (w->o.t.svg_file)	/* a failure before the summary: nothing drawn */
+		fclose(w->o.t.svg_file);
+	w->o.t.svg_file = NULL;
 }
 
 int cmd_watch(int argc, char **argv)

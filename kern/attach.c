@@ -8,7 +8,10 @@
  * (6.6+), with the same property; otherwise a clsact filter at a fixed
  * handle/priority, which synfin removes at start if a dead run left it.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <net/if.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,16 +60,72 @@ static void prog_name(__u32 id, char *buf, size_t n)
 	close(fd);
 }
 
+/*
+ * The process holding a bpf_link to XDP program prog_id (its fdinfo names
+ * the program), or 0 if none is found: whose synfin watches an interface.
+ */
+static int xdp_link_holder(__u32 prog_id)
+{
+	char path[600], line[128], want[32];
+	struct dirent *p, *f;
+	DIR *proc, *fds;
+	int found = 0;
+
+	snprintf(want, sizeof(want), "prog_id:\t%u\n", prog_id);
+	proc = opendir("/proc");
+	while (proc && !found && (p = readdir(proc))) {
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fdinfo", p->d_name);
+		fds = opendir(path);
+		while (fds && !found && (f = readdir(fds))) {
+			bool xdp = false, prog = false;
+			FILE *fi;
+
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s", p->d_name, f->d_name);
+			fi = fopen(path, "r");
+			while (fi && fgets(line, sizeof(line), fi)) {
+				xdp |= !strcmp(line, "link_type:\txdp\n");
+				prog |= !strcmp(line, want);
+			}
+			if (fi)
+				fclose(fi);
+			if (xdp && prog)
+				found = atoi(p->d_name);
+		}
+		if (fds)
+			closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
+	return found;
+}
+
 int attach_xdp(struct attach *a, int prog_fd, enum xdp_mode_opt mode, bool force)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo);
-	int tries[2], ntries = 0, i, fd = -1, err = 0;
+	int tries[2] = { 0, 0 }, ntries = 0, i, fd = -1, err = 0;
 	__u32 cur = 0;
 
 	if (!xdp_current(a->ifindex, &cur) && cur) {
 		char name[32];
 
 		prog_name(cur, name, sizeof(name));
+		if (!strcmp(name, "synfin_xdp")) {
+			int pid = xdp_link_holder(cur);
+
+			if (pid)
+				fprintf(stderr, "synfin watch: %s is already watched by synfin (pid %d); "
+					"one watcher per interface: stop that one first (kill %d), or "
+					"read it with `synfin conns`/`synfin stats`\n", a->ifname, pid, pid);
+			else
+				fprintf(stderr, "synfin watch: %s is already watched by another synfin "
+					"(XDP program id %u); one watcher per interface: stop that one "
+					"first\n", a->ifname, cur);
+			return -EBUSY;
+		}
 		if (!force) {
 			fprintf(stderr,
 				"synfin: %s already has an XDP program attached (id %u, \"%s\"); "

@@ -60,10 +60,13 @@ static void record_segment(struct sf_record *r, const struct sf_event *ev)
 	r->side = (__u8)p;
 	r->side_name = side_name(p);
 	sf_flags_str(ev->seg.flags, r->flags, sizeof(r->flags));
+	r->tcp_flags = ev->seg.flags;
 	r->has_ack = ev->seg.flags & SF_TH_ACK;
 	r->rel_seq = ev->seg.seq - e->side[p].isn;
 	r->rel_ack = r->has_ack ? ev->seg.ack - e->side[p ^ 1].isn : 0;
 	r->len = ev->seg.len;
+	r->abs_seq = ev->seg.seq;
+	r->abs_ack = r->has_ack ? ev->seg.ack : 0;
 }
 
 static void record_trans(struct sf_record *r, const struct sf_event *ev)

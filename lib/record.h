@@ -97,8 +97,10 @@ struct sf_record {
 	__u8 side;			/* who sent it (enum sf_side) */
 	const char *side_name;		/* "client", "server" */
 	char flags[16];			/* tcpdump notation: "S." */
+	__u8 tcp_flags;			/* the same as bits: SF_TH_* */
 	bool has_ack;
 	__u32 rel_seq, rel_ack, len;	/* seq/ack relative to the ISNs (Wireshark) */
+	__u32 abs_seq, abs_ack;		/* as on the wire (tcpdump -S) */
 
 	__u8 ntrans;
 	struct sf_rec_trans trans[SF_MAX_TRANS];

@@ -89,24 +89,26 @@ answer:
 }
 
 /* "ADDR:PORT", ":PORT", "[V6]:PORT" into ss; said on stderr if not. */
-static int parse_spec(const char *spec, struct sockaddr_storage *ss, socklen_t *sl)
+int metrics_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len, char *why,
+		 size_t n)
 {
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 	const char *colon = strrchr(spec, ':');
-	char host[128], *end;
+	char host[128];
+	char *end;
 	long port;
 
+	memset(ss, 0, sizeof(*ss));
 	if (!colon || (size_t)(colon - spec) >= sizeof(host)) {
-		fprintf(stderr, "synfin: --metrics '%s': give ADDR:PORT or :PORT (e.g. :9464)\n", spec);
+		snprintf(why, n, "--metrics '%s': give ADDR:PORT or :PORT (e.g. :9464)", spec);
 		return -1;
 	}
 	memcpy(host, spec, (size_t)(colon - spec));
 	host[colon - spec] = 0;
 	port = strtol(colon + 1, &end, 10);
 	if (*end || end == colon + 1 || port < 1 || port > 65535) {
-		fprintf(stderr, "synfin: --metrics '%s': '%s' is not a port (1-65535)\n", spec,
-			colon + 1);
+		snprintf(why, n, "--metrics '%s': '%s' is not a port (1-65535)", spec, colon + 1);
 		return -1;
 	}
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
@@ -115,18 +117,16 @@ static int parse_spec(const char *spec, struct sockaddr_storage *ss, socklen_t *
 	}
 	if (!host[0])
 		strcpy(host, "127.0.0.1");
-	memset(ss, 0, sizeof(*ss));
 	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons((uint16_t)port);
-		*sl = sizeof(*s4);
+		*len = sizeof(*s4);
 	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((uint16_t)port);
-		*sl = sizeof(*s6);
+		*len = sizeof(*s6);
 	} else {
-		fprintf(stderr, "synfin: --metrics '%s': '%s' is not an IPv4/IPv6 address\n", spec,
-			host);
+		snprintf(why, n, "--metrics '%s': '%s' is not an IPv4/IPv6 address", spec, host);
 		return -1;
 	}
 	return 0;
@@ -136,14 +136,17 @@ static int parse_spec(const char *spec, struct sockaddr_storage *ss, socklen_t *
 static int listen_on(const char *spec)
 {
 	struct sockaddr_storage ss;
+	char why[256];
 	socklen_t sl;
 	int fd, one = 1;
 
-	if (parse_spec(spec, &ss, &sl))
+	if (metrics_addr(spec, &ss, &sl, why, sizeof(why))) {
+		fprintf(stderr, "synfin watch: %s\n", why);
 		return -1;
+	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		fprintf(stderr, "synfin: --metrics: socket: %s\n", strerror(errno));
+		fprintf(stderr, "synfin watch: --metrics: socket: %s\n", strerror(errno));
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -151,16 +154,16 @@ static int listen_on(const char *spec)
 		int e = errno;
 
 		if (e == EADDRNOTAVAIL)
-			fprintf(stderr, "synfin: --metrics %s: that address is not on any interface "
+			fprintf(stderr, "synfin watch: --metrics %s: that address is not on any interface "
 				"here (see ip addr); use one that is, or :PORT for 127.0.0.1\n", spec);
 		else if (e == EADDRINUSE)
-			fprintf(stderr, "synfin: --metrics %s: the port is taken (see ss -ltnp); "
+			fprintf(stderr, "synfin watch: --metrics %s: the port is taken (see ss -ltnp); "
 				"choose another\n", spec);
 		else if (e == EACCES)
-			fprintf(stderr, "synfin: --metrics %s: %s (ports below 1024 need "
+			fprintf(stderr, "synfin watch: --metrics %s: %s (ports below 1024 need "
 				"CAP_NET_BIND_SERVICE)\n", spec, strerror(e));
 		else
-			fprintf(stderr, "synfin: --metrics %s: cannot listen: %s\n", spec,
+			fprintf(stderr, "synfin watch: --metrics %s: cannot listen: %s\n", spec,
 				strerror(e));
 		close(fd);
 		return -1;
@@ -184,7 +187,7 @@ struct metrics_server *metrics_listen(const char *spec, metrics_fill_fn fill, vo
 	struct metrics_server *m = calloc(1, sizeof(*m));
 
 	if (!m) {
-		fprintf(stderr, "synfin: --metrics: out of memory\n");
+		fprintf(stderr, "synfin watch: --metrics: out of memory\n");
 		return NULL;
 	}
 	m->fill = fill;
@@ -203,7 +206,7 @@ struct metrics_server *metrics_listen(const char *spec, metrics_fill_fn fill, vo
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MS_HEADER_BYTES,
 				MHD_OPTION_END);
 	if (!m->d) {
-		fprintf(stderr, "synfin: --metrics %s: cannot start the HTTP server "
+		fprintf(stderr, "synfin watch: --metrics %s: cannot start the HTTP server "
 			"(libmicrohttpd)\n", spec);
 		close(m->fd);
 		free(m);

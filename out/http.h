@@ -6,7 +6,16 @@
 #ifndef SYNFIN_OUT_HTTP_H
 #define SYNFIN_OUT_HTTP_H
 
+#include <stddef.h>
 #include <stdio.h>
+#include <sys/socket.h>
+
+/*
+ * --metrics "ADDR:PORT", ":PORT" (127.0.0.1) or "[V6]:PORT" as a socket
+ * address: 0, or -1 with what is wrong in why (checked before anything runs).
+ */
+int metrics_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len, char *why,
+		 size_t n);
 
 /*
  * Writes the exposition for one scrape into f. Runs on the server's

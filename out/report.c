@@ -313,14 +313,7 @@ static void json_write(struct reporter *r, const struct sf_record *rec)
 
 static const char *state_color(struct reporter *r, int st)
 {
-	if (!r->o.color)
-		return "";
-	switch (st) {
-	case SF_ESTABLISHED: return C_GREEN;
-	case SF_CLOSED: case SF_TIME_WAIT: return C_RED;
-	case SF_SYN_SENT: case SF_SYN_RECV: case SF_UNKNOWN: case SF_LISTEN: return C_CYAN;
-	default: return C_YELLOW;
-	}
+	return r->o.color ? term_state_color(st) : "";
 }
 
 static const char *color(struct reporter *r, const char *c)
@@ -370,9 +363,10 @@ static void text_segment(struct reporter *r, const struct sf_record *rec)
 		fprintf(r->o.out, "%-26s", "(timeout)");
 	} else {
 		text_head(r, rec, rec->side == SF_CLIENT ? '>' : '<');
-		fprintf(r->o.out, "[%s] seq %u", rec->flags, rec->rel_seq);
+		fprintf(r->o.out, "[%s] seq %u", rec->flags,
+			r->o.absolute ? rec->abs_seq : rec->rel_seq);
 		if (rec->has_ack)
-			fprintf(r->o.out, " ack %u", rec->rel_ack);
+			fprintf(r->o.out, " ack %u", r->o.absolute ? rec->abs_ack : rec->rel_ack);
 		fprintf(r->o.out, " len %u ", rec->len);
 	}
 	if (rec->kinds & SF_REC_SUSPICIOUS) {
@@ -412,6 +406,93 @@ static void text_open(struct reporter *r, const struct sf_record *rec)
 	text_end(r, rec);
 }
 
+/* ---- what conn_state and the history letters mean (--explain) ---- */
+
+/* Zeek's conn_state codes, as Zeek's documentation explains them. */
+static const struct { const char *code, *means; } conn_states[] = {
+	{ "S0", "a SYN, never answered" },
+	{ "S1", "opened, not closed yet" },
+	{ "SF", "opened and closed normally (both FINs)" },
+	{ "REJ", "refused: the SYN was answered with RST" },
+	{ "S2", "opened; the client closed, the server did not answer with its FIN" },
+	{ "S3", "opened; the server closed, the client did not answer with its FIN" },
+	{ "RSTO", "opened, then reset (RST) by the client" },
+	{ "RSTR", "opened, then reset (RST) by the server" },
+	{ "RSTOS0", "the client sent a SYN then a RST, no SYN-ACK seen" },
+	{ "RSTRH", "the server sent a SYN-ACK then a RST, no SYN seen" },
+	{ "SH", "the client sent a SYN then a FIN, no SYN-ACK seen" },
+	{ "SHR", "the server sent a SYN-ACK then a FIN, no SYN seen" },
+	{ "OTH", "no SYN seen: picked up mid-stream" },
+};
+
+/* History letters: upper case for the client's segments, lower case for the server's. */
+static const struct { char letter; const char *means; } hist_letters[] = {
+	{ 'S', "SYN" }, { 'H', "SYN-ACK" }, { 'A', "pure ACK" }, { 'D', "data" },
+	{ 'F', "FIN" }, { 'R', "RST" }, { 'T', "retransmitted data" },
+	{ 'G', "content gap (bytes proven, never seen)" },
+	{ '^', "the sides were swapped (first segment not a SYN)" },
+};
+
+static const char *conn_state_means(const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(conn_states) / sizeof(conn_states[0]); i++)
+		if (!strcmp(code, conn_states[i].code))
+			return conn_states[i].means;
+	return "?";
+}
+
+static const char *letter_means(char l)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hist_letters) / sizeof(hist_letters[0]); i++)
+		if (hist_letters[i].letter == (l >= 'a' && l <= 'z' ? l - 32 : l))
+			return hist_letters[i].means;
+	return "?";
+}
+
+void reporter_legend(FILE *f)
+{
+	size_t i;
+	int n;
+
+	fprintf(f, "# A close line: close REASON [KIND] by WHO  CONN_STATE HISTORY  DURATION\n"
+		"#   > the client's payload bytes and segments  < the server's\n"
+		"# CONN_STATE (Zeek's conn_state):\n");
+	for (i = 0; i < sizeof(conn_states) / sizeof(conn_states[0]); i++)
+		fprintf(f, "#   %-7s %s\n", conn_states[i].code, conn_states[i].means);
+	fprintf(f, "# HISTORY (Zeek's): a letter per kind of segment, in the order first seen;\n"
+		"#   upper case from the client, lower case from the server:\n#  ");
+	for (i = 0, n = 3; i < sizeof(hist_letters) / sizeof(hist_letters[0]) - 1; i++)
+		n += fprintf(f, " %c %s%s", hist_letters[i].letter, hist_letters[i].means,
+			     i + 2 < sizeof(hist_letters) / sizeof(hist_letters[0]) ? "," : "");
+	fprintf(f, "\n#   a leading ^: %s\n", hist_letters[i].means);
+	fflush(f);
+}
+
+/* Under a close line: its conn_state and each history letter in words. */
+static void text_explain(struct reporter *r, const struct sf_record *rec)
+{
+	size_t i;
+
+	fprintf(r->o.out, "    %s: %s", rec->conn_state, conn_state_means(rec->conn_state));
+	if (rec->has_history) {
+		fprintf(r->o.out, "; %s:", rec->history);
+		for (i = 0; rec->history[i]; i++) {
+			char l = rec->history[i];
+
+			if (l == '^')
+				fprintf(r->o.out, " ^ sides swapped,");
+			else
+				fprintf(r->o.out, " %c %s %s%s", l, l >= 'a' ? "server" : "client",
+					letter_means(l), rec->history[i + 1] ? "," : "");
+		}
+	}
+	fputc('\n', r->o.out);
+}
+
 static void text_close(struct reporter *r, const struct sf_record *rec)
 {
 	char d[16], cb[16], sb[16];
@@ -430,6 +511,8 @@ static void text_close(struct reporter *r, const struct sf_record *rec)
 		sb, rec->pkts[SF_SERVER], rec->half_close ? "  half-close" : "",
 		rec->one_sided ? "  one-sided" : "");
 	text_end(r, rec);
+	if (r->o.explain)
+		text_explain(r, rec);
 }
 
 static void text_update(struct reporter *r, const struct sf_record *rec)

@@ -17,10 +17,17 @@ struct report_opts {
 	enum out_format format;
 	FILE *out;
 	bool color;
+	bool absolute;		/* text: seq/ack as on the wire, not relative */
+	bool explain;		/* text: each close line's conn_state and history in words */
 };
 struct reporter *reporter_new(const struct report_opts *o);
 /* Write rec: in JSON a line per transition, in text one for all of them. */
 void reporter_write(struct reporter *r, const struct sf_record *rec);
+/*
+ * --explain: what the text lines' fields mean, conn_state and every history
+ * letter, written once before the events (lines starting with "# ").
+ */
+void reporter_legend(FILE *f);
 /* Lines written: the last seq given. */
 uint64_t reporter_events(const struct reporter *r);
 void reporter_free(struct reporter *r);

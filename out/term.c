@@ -11,6 +11,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include "synfin.h"
 #include "out/term.h"
 
 /* --color: 0 auto, 1 always, 2 never. */
@@ -36,6 +37,27 @@ bool color_wanted(int mode, FILE *f)
 	if (mode == 2 || (nc && *nc))
 		return false;
 	return isatty(fileno(f));
+}
+
+const char *term_state_color(int st)
+{
+	switch (st) {
+	case SF_ESTABLISHED: return "\033[32m";
+	case SF_CLOSED: case SF_TIME_WAIT: return "\033[31m";
+	case SF_SYN_SENT: case SF_SYN_RECV: case SF_UNKNOWN: case SF_LISTEN: return "\033[36m";
+	default: return "\033[33m";
+	}
+}
+
+const char *term_segment_color(unsigned f)
+{
+	if (f & SF_TH_RST)
+		return "\033[31m";
+	if (f & SF_TH_FIN)
+		return "\033[34m";
+	if (f & SF_TH_SYN)
+		return "\033[32m";
+	return "";
 }
 
 static struct termios saved_tio;

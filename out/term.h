@@ -17,6 +17,16 @@ bool terminal_utf8(void);
 /* Human units: 375µs, 12.3ms, 4.20s; 512B, 12.5KB. */
 void fmt_us(uint64_t us, char *buf, size_t n);
 void fmt_bytes(uint64_t b, char *buf, size_t n);
+/*
+ * The ANSI colours text renderers share: a state's (ESTABLISHED green,
+ * CLOSED and TIME_WAIT red, the handshake's cyan, closing ones yellow) and
+ * a segment's by its SF_TH_* flags (RST red, FIN blue, SYN green, else none).
+ */
+#define TERM_RESET "\033[0m"
+#define TERM_BOLD "\033[1m"
+#define TERM_DIM "\033[2m"
+const char *term_state_color(int state);
+const char *term_segment_color(unsigned tcp_flags);
 /* Keys one at a time without echo (stdin a terminal; else nothing); undo. */
 int term_raw(void);
 void term_restore(void);

@@ -20,6 +20,8 @@ TEST=(
 	python3-scapy				# e2e: forged segments (tests/e2e/forged.py)
 	nftables util-linux			# e2e: drop SYNs/FINs in a namespace; setpriv
 	tcpdump tshark				# capture + independent decoder (replay tests)
+	librsvg2-bin				# rsvg-convert: diagrams' SVG rendered to PNG (reporting)
+	tmux					# conns --watch on an 80x24 terminal (reporting)
 	valgrind libclang-rt-14-dev		# replay under valgrind; sanitizer build of the fuzz harness
 	prometheus				# promtool (rules, exposition check) + a real scrape
 	systemd man-db groff-base		# systemd-analyze verify; man page lint

@@ -103,8 +103,21 @@ needs a value|watch -i
 unexpected argument 'eth0'|watch -i lo eth0
 --syn-timeout: '-1' is not a duration|watch -i lo --syn-timeout -1
 unknown command 'frob'|frob
+^synfin watch: --metrics '9464': give ADDR:PORT or :PORT|watch -i lo --metrics 9464
+^synfin watch: --metrics ':99999': '99999' is not a port|watch -i lo --metrics :99999
+^synfin watch: --metrics 'nohost:80': 'nohost' is not an IPv4/IPv6|watch -i lo --metrics nohost:80
 EOF
-[ $ok -eq 1 ] && echo "PASS e2e-err-usage: 11 bad command lines exit 2 naming the problem"
+[ $ok -eq 1 ] && echo "PASS e2e-err-usage: 14 bad command lines exit 2 naming the problem"
+
+# --- --svg to a path that cannot be written: said at once, before attaching ----
+if check e2e-err-svg-path 1 "^synfin watch: cannot write the SVG file /nonexistent/dir/x.svg" -- \
+	inns "$SYNFIN" watch -i lo --svg /nonexistent/dir/x.svg -d 30; then
+	if ! grep -q watching "$W/err" && nothing_attached lo; then
+		echo "PASS e2e-err-svg-path: exit 1 before attaching, names the file"
+	else
+		echo "FAIL e2e-err-svg-path: it attached first: $(head -c 300 "$W/err")"
+	fi
+fi
 
 # --- unknown interface --------------------------------------------------------
 check e2e-err-no-such-iface 1 "no such interface 'sfe-nope0'" -- inns "$SYNFIN" watch -i sfe-nope0 &&
@@ -181,9 +194,11 @@ if ! wait_for "$W/a.err" watching 10; then
 else
 	xid=$(xdp_id $DEV)
 	progs=$(synfin_progs "$xid")
-	if check e2e-err-second-watcher 1 "already has an XDP program attached .*synfin_xdp" -- \
+	# It names the running synfin, and suggests neither `xdp off` nor --force.
+	if check e2e-err-second-watcher 1 "^synfin watch: $DEV is already watched by synfin \\(pid $BG\\)" -- \
 		inns "$SYNFIN" watch -i $DEV &&
-	   check e2e-err-second-watcher 1 "held by a bpf_link of another process" -- \
+	   ! grep -qE "xdp off|--force" "$W/err" &&
+	   check e2e-err-second-watcher 1 "already watched by synfin \\(pid $BG\\)" -- \
 		inns "$SYNFIN" watch -i $DEV --force; then
 		if [ "$(xdp_id $DEV)" = "$xid" ]; then
 			echo "PASS e2e-err-second-watcher: refused (also with --force); the first keeps its hook"

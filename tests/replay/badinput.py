@@ -268,6 +268,81 @@ expect_error("no-file-arg", "", r"which capture", code=2)
 expect_error("bad-format", write("ok.pcap", pcap(1, frames)), r"unknown format", code=2,
              args=("-o", "xml"))
 
+# `synfin diagram` is replay under its own name: its errors say so.
+r = subprocess.run([SYNFIN, "diagram", "/etc/passwd"], capture_output=True, timeout=30)
+err = r.stderr.decode(errors="replace")
+report("diagram-own-name", r.returncode == 1 and err.startswith("synfin diagram: cannot read ")
+       and "synfin replay" not in err, f"rc {r.returncode}, stderr {err.strip()[:200]!r}")
+r = subprocess.run([SYNFIN, "diagram", "--conn", "x", "/etc/passwd"], capture_output=True,
+                   timeout=30)
+err = r.stderr.decode(errors="replace")
+report("diagram-own-name-usage", r.returncode == 2 and err.startswith("synfin diagram: --conn")
+       and "synfin diagram --help" in err, f"rc {r.returncode}, stderr {err.strip()[:200]!r}")
+
+# --svg to a path that cannot be written fails before the capture is read.
+for cmd in ("replay", "diagram"):
+    r = subprocess.run([SYNFIN, cmd, write("svg.pcap", pcap(1, frames)), "--svg",
+                        "/nonexistent/dir/x.svg"], capture_output=True, timeout=30)
+    err = r.stderr.decode(errors="replace")
+    report(f"{cmd}-svg-path-first", r.returncode == 1 and not r.stdout and
+           err.startswith(f"synfin {cmd}: cannot write the SVG file /nonexistent/dir/x.svg")
+           and " packets" not in err, f"rc {r.returncode}, stdout {r.stdout[:80]!r}, "
+           f"stderr {err.strip()[:200]!r}")
+
+# --conn N counts the connections -p selects, as the #N of the event lines do
+# (the help says so): #2 of `-p 81` is the second port-81 connection.
+mixed = conversation(ipv4, C4, S4, cport=40001, sport=80) + \
+    conversation(ipv4, C4, S4, cport=40002, sport=81) + \
+    conversation(ipv4, C4, S4, cport=40003, sport=81)
+path = write("mixed.pcap", pcap(1, [LINKS["EN10MB"][1](p, 4) for p in mixed]))
+rc, out, err = replay(path, "-p", "81", "--conn", "2")
+evs = events(out) if rc == 0 else []
+h = subprocess.run([SYNFIN, "replay", "--help"], capture_output=True).stdout.decode()
+report("conn-counts-selected", rc == 0 and evs and
+       all(e["conn"] == 2 and e["client_port"] == 40003 for e in evs) and
+       "-p changes the numbering" in " ".join(h.split()), f"rc {rc}, {err.strip()[:200]!r}, "
+       f"{[(e['conn'], e['client_port']) for e in evs][:3]}")
+
+# -S: seq/ack as on the wire in event lines and diagrams (ISNs 1000 and 5000).
+cpath = write("abs.pcap", pcap(1, frames))
+r1 = subprocess.run([SYNFIN, "replay", "-S", cpath], capture_output=True, text=True, timeout=30)
+r2 = subprocess.run([SYNFIN, "diagram", "--absolute", cpath], capture_output=True, text=True,
+                    timeout=30)
+r3 = subprocess.run([SYNFIN, "diagram", cpath], capture_output=True, text=True, timeout=30)
+report("absolute-seq", r1.returncode == 0 and "[S.] seq 5000 ack 1001" in r1.stdout and
+       r2.returncode == 0 and "S. seq 5000 ack 1001" in r2.stdout and
+       "S. seq 0 ack 1" in r3.stdout, f"replay -S: {r1.stdout[:300]!r}; diagram -S: "
+       f"{r2.stdout[:300]!r}")
+
+# --explain: a legend first (every conn_state code, every history letter), and
+# under the close line its own code and letters in words; not with JSON.
+r = subprocess.run([SYNFIN, "replay", "--explain", cpath], capture_output=True, text=True,
+                   timeout=30)
+lines = r.stdout.splitlines()
+legend = [l for l in lines if l.startswith("# ")]
+close = [i for i, l in enumerate(lines) if " close fin " in l]
+codes = ["S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH", "SHR",
+         "OTH"]
+report("explain", r.returncode == 0 and lines[:len(legend)] == legend and
+       all(any(l.split()[1:2] == [c] for l in legend) for c in codes) and
+       any("S SYN, H SYN-ACK, A pure ACK, D data, F FIN, R RST, T retransmitted data" in l
+           for l in legend) and len(close) == 1 and
+       lines[close[0] + 1].startswith("    SF: opened and closed normally (both FINs); "
+                                       "ShADdFaf: S client SYN, h server SYN-ACK, A client "
+                                       "pure ACK, D client data, d server data,"),
+       f"rc {r.returncode}: {r.stdout[-600:]!r}")
+rc, out, err = replay(cpath, "--explain")
+report("explain-json", rc == 2 and "--explain explains text lines" in err, f"rc {rc}: {err!r}")
+
+# One JSON style: every line of every corpus capture is what json.dumps writes back.
+odd = []
+for f in sorted(os.listdir(PCAPS)):
+    if f.endswith(".pcap") and not odd:
+        rc, out, err = replay(os.path.join(PCAPS, f))
+        odd = [l for l in out.decode().splitlines()
+               if json.dumps(json.loads(l), ensure_ascii=False) != l][:1]
+report("json-one-style", not odd, f"{odd}")
+
 # Truncated file: what was read is reported, then a read error and exit 1.
 whole = pcap(1, frames)
 rc, out, err = replay(write("cut.pcap", whole[:len(whole) - 30]))

@@ -6,6 +6,7 @@
                                   client does; "hold\\n": never close (CLOSE_WAIT)
   peer.py client ADDR PORT N      N connections: send "1000\\n", read 1000 bytes
   peer.py hold ADDR PORT SECS     send "hold\\n", half-close after 1 s, keep SECS
+  peer.py many ADDR PORT N SECS   N connections that send "hold\\n" and stay open SECS
   peer.py refused ADDR PORT N     N connections to a closed port (must be refused)
   peer.py partial PORT PATH       HTTP GET in three pieces; print status line
 """
@@ -61,6 +62,15 @@ def hold(addr, port, secs):
     s.close()
 
 
+def many(addr, port, n, secs):
+    conns = []
+    for _ in range(n):
+        s = socket.create_connection((addr, port), timeout=5)
+        s.sendall(b"hold\n")
+        conns.append(s)
+    time.sleep(secs)
+
+
 def refused(addr, port, n):
     for _ in range(n):
         try:
@@ -95,6 +105,8 @@ if __name__ == "__main__":
         client(args[0], int(args[1]), int(args[2]))
     elif cmd == "hold":
         hold(args[0], int(args[1]), float(args[2]))
+    elif cmd == "many":
+        many(args[0], int(args[1]), int(args[2]), float(args[3]))
     elif cmd == "refused":
         refused(args[0], int(args[1]), int(args[2]))
     elif cmd == "partial":

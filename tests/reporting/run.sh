@@ -13,33 +13,30 @@ T=$(mktemp -d /tmp/sfp-test.XXXXXX)
 # the root namespace), for parallel runs on one machine.
 . tests/lib.sh
 ns_pair_names "${SF_TEST_NS:-sfpr}" "${SF_TEST_NET:-10.78.0}"
-WPID=""; PROMPID=""; SRVPID=""; HOLDPID=""
-trap suite_cleanup EXIT
+WPID=""; PROMPID=""; SRVPID=""; HOLDPID=""; MANYPID=""; TMUXS=sfpr-conns-$$
+cleanup() {	# this suite's own, then tests/lib.sh's
+	tmux kill-session -t "$TMUXS" 2>/dev/null
+	stop_pids $MANYPID
+	suite_cleanup
+}
+trap cleanup EXIT
 
 if ! make -s synfin >/dev/null; then fail build "make synfin failed"; exit 1; fi
 
-# ---- diagrams: golden files (no root needed) ----
+# ---- diagrams: golden files, and the SVGs as figures (no root needed) ----
 if make -s .output/test_diagram >"$T/diagram_build.log" 2>&1; then
-	.output/test_diagram $HERE/golden "$T/diagram.svg" || failed=1
+	mkdir -p "$T/svg"
+	.output/test_diagram $HERE/golden "$T/svg" || failed=1
+	# Parsed as XML, checked as a figure, rendered to PNG and looked at by pixels.
+	python3 $HERE/svgcheck.py "$T/svg" "$T/png" | tee "$T/svgcheck.log"
+	grep -q '^FAIL' "$T/svgcheck.log" && failed=1
 else
 	fail diagram_build "test_diagram did not compile: $(tail -n 3 "$T/diagram_build.log")"
 fi
 
-# The SVG of the four-way close: well-formed XML, 7 arrows, both sides' states.
-if python3 - "$T/diagram.svg" <<'EOF'
-import sys, xml.etree.ElementTree as E
-ns = "{http://www.w3.org/2000/svg}"
-r = E.parse(sys.argv[1]).getroot()
-assert r.tag == ns + "svg", r.tag
-segs = [l for l in r.iter(ns + "line") if l.get("class") == "segment"]
-assert len(segs) == 7, len(segs)
-states = [t.text for t in r.iter(ns + "text") if t.get("class") == "state"]
-for s in ("SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSED"):
-    assert s in states, s
-texts = [t.text for t in r.iter(ns + "text")]
-assert "S. seq 0 ack 1" in texts, texts
-EOF
-then pass diagram_svg_xml; else fail diagram_svg_xml "SVG not parseable or incomplete"; fi
+# docs/learn.md: every command on the page run, its output as the page shows it.
+out=$(python3 tools/learn_examples.py --check 2>&1); rc=$?
+check learn_page_static "$(head -8 <<<"$out")" test $rc -eq 0
 
 if [ "$(id -u)" -ne 0 ]; then
 	skip live "needs root (BPF, namespaces)"
@@ -154,6 +151,19 @@ assert b"CLOSE_WAIT" in out and b"\x1b[?1049l" in out
 EOF
 then pass conns_watch_pty; else fail conns_watch_pty "$(tail -3 "$T/pty.out")"; fi
 
+# One JSON style in the whole stream (update and stuck lines too): every line is
+# exactly what json.dumps writes back, '"key": value' with ", " between.
+check json_one_style "a line in another spacing style: $(python3 -c "
+import json, sys
+for l in open('$T/w.json'):
+    if json.dumps(json.loads(l), ensure_ascii=False) != l.rstrip('\\n'):
+        print(l[:160]); break")" python3 -c "
+import json, sys
+ls = open('$T/w.json').read().splitlines()
+kinds = {json.loads(l)['event'] for l in ls}
+assert {'transition', 'open', 'close', 'update', 'stuck'} <= kinds, kinds
+sys.exit(any(json.dumps(json.loads(l), ensure_ascii=False) != l for l in ls))"
+
 # update and stuck records from watch -o json.
 UPD=$(jq -c 'select(.event == "update" and .server_port == 9000)' "$T/w.json" | tail -1)
 check update_json_fields "last update: $UPD" jq -e ".client_ip == \"$CIP\" and .client_bytes == 5 and
@@ -213,11 +223,74 @@ wait $WPID; rc=$?; WPID=""
 check pin_stale_cleaned "rc=$rc: $(cat "$T/d.err")" grep -q "removing stale pins" "$T/d.err"
 check diagram_live "live diagram: $(head -12 "$T/d.txt")" bash -c "
 	grep -q 'S seq 0' $T/d.txt && grep -q 'S\\. seq 0 ack 1' $T/d.txt &&
-	grep -q 'closed: fin' $T/d.txt && grep -q '1 B →\\|segments' $T/d.txt &&
+	grep -Eq 'closed: (four-way|three-way|simultaneous) close' $T/d.txt && grep -q '1 B →\\|segments' $T/d.txt &&
 	grep -q 'SYN_SENT' $T/d.txt && grep -q 'TIME_WAIT' $T/d.txt"
 check diagram_live_svg "live SVG not XML" python3 -c "
 import xml.etree.ElementTree as E, sys; r = E.parse('$T/live.svg').getroot()
-sys.exit(0 if len([l for l in r.iter('{http://www.w3.org/2000/svg}line') if l.get('class') == 'segment']) >= 5 else 1)"
+g = [g for g in r.iter('{http://www.w3.org/2000/svg}g') if g.get('class') == 'connection']
+sys.exit(0 if len(g) == 1 and len([l for l in g[0].iter('{http://www.w3.org/2000/svg}line')
+	if 'segment' in (l.get('class') or '').split()]) >= 5 else 1)"
 check diagram_no_color_on_pipe "escape codes in piped diagram" bash -c "! grep -q $'\e\\[' $T/d.txt"
+
+# ---- conns --watch on an 80x24 terminal (tmux): title, totals, a line each, keys ----
+if ! command -v tmux >/dev/null; then
+	skip conns_watch_tmux "tmux missing (tools/deps.sh test installs it)"
+else
+	./synfin watch -i $V0 >/dev/null 2>"$T/w3.err" & WPID=$!
+	for _ in $(seq 50); do [ -e "$PIN/counters" ] && break; sleep 0.1; done
+	python3 $HERE/peer.py hold $SIP 9000 30 & HOLDPID=$!
+	python3 $HERE/peer.py many $SIP 9000 30 30 & MANYPID=$!
+	sleep 2.5	# the held one half-closes after 1 s
+	tmux new-session -d -s "$TMUXS" -x 80 -y 24 "./synfin conns -i $V0 --watch"
+	cap() { sleep 0.6; tmux capture-pane -p -t "$TMUXS" >"$T/cap.$1"; }
+	keys() { tmux send-keys -t "$TMUXS" "$@"; }
+	sleep 1; cap start; sleep 1.2; cap later
+	keys s; cap sort
+	for i in 1 2 3 4 5; do keys f; cap f$i; grep -q 'filter CLOSE_WAIT' "$T/cap.f$i" && break; done
+	keys F; cap all
+	port=$(awk 'NR == 5 { split($2, a, ":"); print a[2] }' "$T/cap.start")
+	keys /; tmux send-keys -t "$TMUXS" -l ":$port"; cap typing
+	keys Enter; cap search
+	keys q; sleep 0.8
+	tmux has-session -t "$TMUXS" 2>/dev/null && quit=no || quit=yes
+	if python3 - "$T" "$V0" "$port" "$quit" <<'EOF' >"$T/tmux.out" 2>&1
+import re, sys, glob
+T, dev, port, quit = sys.argv[1:]
+cap = {f.rsplit(".", 1)[1]: open(f).read().rstrip("\n").split("\n") for f in glob.glob(T + "/cap.*")}
+row = re.compile(r"^\s*\d+ \S+:\d+ +\S+:9000 +(ESTABLISHED|FIN_WAIT2) ")
+for name, lines in cap.items():
+    assert len(lines) <= 24 and all(len(l) <= 80 for l in lines), (name, "wider or longer than 80x24")
+    assert lines[0].startswith("synfin conns on " + dev) and " 31 open " in lines[0], (name, lines[0])
+    assert lines[1] == "client  ESTABLISHED 30  FIN_WAIT2 1", (name, lines[1])
+    assert lines[2] == "server  ESTABLISHED 30  CLOSE_WAIT 1", (name, lines[2])
+    assert lines[3].split()[:5] == ["CONN", "CLIENT", "SERVER", "CLIENT", "SERVER"], (name, lines[3])
+for name in ("start", "later", "sort", "all"):
+    rows = cap[name][4:23]
+    assert len(rows) == 19 and all(row.match(r) for r in rows), (name, rows)
+    assert cap[name][23].startswith("19 of 31 shown") and "s sort" in cap[name][23], cap[name][23]
+assert "sort idle" in cap["sort"][0], cap["sort"][0]
+f = [n for n in cap if n.startswith("f") and "filter CLOSE_WAIT" in cap[n][0]]
+assert f, "no f press reached filter CLOSE_WAIT"
+rows = [r for r in cap[f[0]][4:23] if r.strip()]
+assert len(rows) == 1 and rows[0].split()[3:5] == ["FIN_WAIT2", "CLOSE_WAIT"], rows
+assert cap[f[0]][23].startswith("filtered: 1 of 31"), cap[f[0]][23]
+assert cap["typing"][23].startswith("search endpoints: /:" + port), cap["typing"][23]
+rows = [r for r in cap["search"][4:23] if r.strip()]
+assert "search :" + port in cap["search"][0] and len(rows) == 1 and (":" + port) in rows[0], rows
+assert quit == "yes", "q did not quit"
+EOF
+	then pass conns_watch_tmux
+	else fail conns_watch_tmux "$(tail -3 "$T/tmux.out" | tr '\n' ' ')"; fi
+	kill $HOLDPID $MANYPID 2>/dev/null; wait $HOLDPID $MANYPID 2>/dev/null; HOLDPID=""; MANYPID=""
+	kill -INT $WPID; wait $WPID; WPID=""
+fi
+
+# docs/learn.md's live pile-up (its own namespace sflearn, a tmux screen).
+if command -v tmux >/dev/null; then
+	out=$(timeout 120 python3 tools/learn_examples.py --check --live 2>&1); rc=$?
+	check learn_page_live "$(head -8 <<<"$out")" test $rc -eq 0
+else
+	skip learn_page_live "tmux missing (tools/deps.sh test installs it)"
+fi
 
 exit $failed

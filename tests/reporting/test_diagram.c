@@ -4,7 +4,9 @@
  * crafted segments run through the tracker (the same conn.h core as the
  * kernel), compared with golden files in tests/reporting/golden/.
  *
- * Usage: test_diagram GOLDEN_DIR SVG_OUT [FILTER]   (UPDATE_GOLDEN=1 rewrites goldens)
+ * Usage: test_diagram GOLDEN_DIR SVG_DIR [FILTER]   (UPDATE_GOLDEN=1 rewrites goldens)
+ * Each case's SVG goes to SVG_DIR/NAME.svg (tests/reporting/run.sh renders
+ * and checks them; tools/figures.sh makes docs/ pictures of them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,8 @@
 #include "testlib.h"
 
 int verbose;
-static const char *golden_dir, *svg_out;
+static const char *golden_dir, *svg_dir;
+static bool use_v6, use_color;
 static struct diagram *cur;
 
 static void to_diagram(void *ctx, const struct sf_event *ev)
@@ -38,13 +41,19 @@ struct step {
 static void feed(struct tracker *t, const struct step *s, uint64_t now)
 {
 	static const __u8 cip[4] = { 10, 0, 0, 1 }, sip[4] = { 10, 0, 0, 2 };
+	/* Long IPv6 addresses: the header must stay aligned. */
+	static const __u8 cip6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc,
+				       0xde, 0xf0, 0x12, 0x34, 0x56, 0x78 };
+	static const __u8 sip6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54,
+				       0x32, 0x10, 0xfe, 0xdc, 0xba, 0x98 };
+	const __u8 *c = use_v6 ? cip6 : cip, *sv = use_v6 ? sip6 : sip;
 	struct sf_pkt pk;
 
 	memset(&pk, 0, sizeof(pk));
-	pk.key.family = 4;
+	pk.key.family = use_v6 ? 6 : 4;
 	pk.sport = s->from_server ? 80 : 40000;
 	pk.dport = s->from_server ? 40000 : 80;
-	sf_canon_key(&pk, s->from_server ? sip : cip, s->from_server ? cip : sip, 4);
+	sf_canon_key(&pk, s->from_server ? sv : c, s->from_server ? c : sv, use_v6 ? 16 : 4);
 	pk.seg.flags = s->flags;
 	pk.seg.seq = (s->from_server ? SISN : CISN) + s->rseq;
 	pk.seg.ack = (s->flags & SF_TH_ACK) ? (s->from_server ? CISN : SISN) + s->rack : 0;
@@ -89,6 +98,18 @@ static const struct step simultaneous[] = {
 	OPEN,
 	{ 0, F | A, 1, 1, 0 }, { 1, F | A, 1, 1, 0 }, { 0, A, 2, 2, 0 }, { 1, A, 2, 2, 0 },
 };
+/* The client closes, the server's application never does: CLOSE_WAIT at the end. */
+static const struct step close_wait[] = {
+	OPEN,
+	{ 0, P | A, 1, 1, 5 }, { 1, A, 1, 6, 0 }, { 0, F | A, 6, 1, 0 }, { 1, A, 1, 7, 0 },
+};
+/* Half-close: the server goes on sending after the client's FIN. */
+static const struct step half_close[] = {
+	OPEN,
+	{ 0, P | A, 1, 1, 20 }, { 0, F | A, 21, 1, 0 }, { 1, A, 1, 22, 0 },
+	{ 1, P | A, 1, 22, 1000 }, { 0, A, 22, 1001, 0 }, { 1, P | A, 1001, 22, 1000 },
+	{ 0, A, 22, 2001, 0 }, { 1, F | A, 2001, 22, 0 }, { 0, A, 22, 2002, 0 },
+};
 
 static char *slurp(const char *path)
 {
@@ -115,13 +136,18 @@ static char *render(const struct step *steps, size_t n, bool unicode, const char
 {
 	struct sf_timeouts to = { .syn_ns = 130000000000ull, .time_wait_ns = 60000000000ull,
 				  .idle_ns = 7200000000000ull };
-	struct diagram_opts o = { .unicode = unicode, .times = true, .svg_path = svg };
+	struct diagram_opts o = { .unicode = unicode, .times = true, .color = use_color };
 	struct tracker *t = NULL;
 	uint64_t now = 1000000000ull;
 	char *text = NULL;
 	size_t len = 0, i;
 	bool ok = false;
 
+	if (svg) {
+		o.svg = fopen(svg, "w");
+		if (!ASSERT_OK_PTR(o.svg, svg))
+			return NULL;
+	}
 	o.out = open_memstream(&text, &len);
 	if (!ASSERT_OK_PTR(o.out, "open_memstream"))
 		return NULL;
@@ -140,6 +166,8 @@ out:
 	diagram_free(cur);
 	cur = NULL;
 	fclose(o.out);
+	if (o.svg && fclose(o.svg))
+		ok = false;
 	if (!ok) {
 		free(text);
 		return NULL;
@@ -147,17 +175,28 @@ out:
 	return text;
 }
 
-/* Draw steps and compare with GOLDEN_DIR/NAME[.ascii].txt. */
-static void check(const char *name, const struct step *steps, size_t n, bool unicode,
-		  const char *svg)
-{
-	char *got, *want = NULL, path[512], what[600];
-	FILE *f;
+static void compare(const char *path, const char *got);
 
-	got = render(steps, n, unicode, svg);
+/* Draw steps and compare with GOLDEN_DIR/NAME[.ascii].txt; the SVG to SVG_DIR/NAME.svg. */
+static void check(const char *name, const struct step *steps, size_t n, bool unicode)
+{
+	char *got, path[512], svg[512];
+
+	snprintf(svg, sizeof(svg), "%s/%s.svg", svg_dir, name);
+	got = render(steps, n, unicode, unicode ? svg : NULL);
 	if (!got)
 		return;
 	snprintf(path, sizeof(path), "%s/%s%s.txt", golden_dir, name, unicode ? "" : ".ascii");
+	compare(path, got);
+	free(got);
+}
+
+/* got against the golden file at path (UPDATE_GOLDEN=1 writes it first). */
+static void compare(const char *path, const char *got)
+{
+	char *want = NULL, what[600];
+	FILE *f;
+
 	if (getenv("UPDATE_GOLDEN")) {
 		f = fopen(path, "w");
 		if (ASSERT_OK_PTR(f, path)) {
@@ -167,18 +206,16 @@ static void check(const char *name, const struct step *steps, size_t n, bool uni
 	}
 	want = slurp(path);
 	if (!ASSERT_OK_PTR(want, "golden file (UPDATE_GOLDEN=1 creates it)"))
-		goto out;
+		return;
 	snprintf(what, sizeof(what), "diagram matches %s (diff on stderr)", path);
 	if (!ASSERT_TRUE(!strcmp(got, want), what))
 		fprintf(stderr, "--- got (%s)\n%s--- want\n%s", path, got, want);
-out:
 	free(want);
-	free(got);
 }
 
 #define CHECK(n) do { \
-	check(#n, n, sizeof(n) / sizeof(n[0]), true, NULL); \
-	check(#n, n, sizeof(n) / sizeof(n[0]), false, NULL); } while (0)
+	check(#n, n, sizeof(n) / sizeof(n[0]), true); \
+	check(#n, n, sizeof(n) / sizeof(n[0]), false); } while (0)
 
 static void test_diagram_open_close4(void) { CHECK(open_close4); }
 static void test_diagram_close3(void) { CHECK(close3); }
@@ -186,11 +223,54 @@ static void test_diagram_refused(void) { CHECK(refused); }
 static void test_diagram_rst_abort(void) { CHECK(rst_abort); }
 static void test_diagram_simultaneous(void) { CHECK(simultaneous); }
 
-/* The SVG of a four-way close, parsed by the shell test. */
-static void test_diagram_svg_written(void)
+static void test_diagram_close_wait(void) { CHECK(close_wait); }
+static void test_diagram_half_close(void) { CHECK(half_close); }
+
+/* Long IPv6 endpoints: the title takes them, the column heads stay on the lifelines. */
+static void test_diagram_ipv6(void)
 {
-	check("open_close4", open_close4, sizeof(open_close4) / sizeof(open_close4[0]), true,
-	      svg_out);
+	char *got;
+
+	use_v6 = true;
+	got = render(open_close4, sizeof(open_close4) / sizeof(open_close4[0]), true, NULL);
+	use_v6 = false;
+	if (got) {
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/ipv6.txt", golden_dir);
+		compare(path, got);
+	}
+	free(got);
+}
+
+/* On a terminal: RST red, FIN blue, SYN green, states in their colours; else the same picture. */
+static void test_diagram_color(void)
+{
+	char *got, *plain, *p, *q;
+
+	use_color = true;
+	got = render(rst_abort, sizeof(rst_abort) / sizeof(rst_abort[0]), true, NULL);
+	use_color = false;
+	plain = render(rst_abort, sizeof(rst_abort) / sizeof(rst_abort[0]), true, NULL);
+	if (!got || !plain)
+		goto out;
+	ASSERT_TRUE(strstr(got, "\033[31m◀") || strstr(got, "\033[31m─"), "RST arrow in red");
+	ASSERT_TRUE(strstr(got, "\033[32m─") != NULL, "SYN arrow in green");
+	ASSERT_TRUE(strstr(got, "\033[32mESTABLISHED\033[0m") != NULL, "ESTABLISHED in green");
+	/* Without the escapes, the same text as without colour. */
+	for (p = q = got; *p; p++) {
+		if (*p == '\033') {
+			while (*p && *p != 'm')
+				p++;
+			continue;
+		}
+		*q++ = *p;
+	}
+	*q = 0;
+	ASSERT_STREQ(got, plain, "coloured diagram less escapes == plain diagram");
+out:
+	free(got);
+	free(plain);
 }
 
 static const struct tl_test tests[] = {
@@ -199,16 +279,19 @@ static const struct tl_test tests[] = {
 	TL_TEST(diagram_refused),
 	TL_TEST(diagram_rst_abort),
 	TL_TEST(diagram_simultaneous),
-	TL_TEST(diagram_svg_written),
+	TL_TEST(diagram_close_wait),
+	TL_TEST(diagram_half_close),
+	TL_TEST(diagram_ipv6),
+	TL_TEST(diagram_color),
 };
 
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s GOLDEN_DIR SVG_OUT [FILTER]\n", argv[0]);
+		fprintf(stderr, "usage: %s GOLDEN_DIR SVG_DIR [FILTER]\n", argv[0]);
 		return 2;
 	}
 	golden_dir = argv[1];
-	svg_out = argv[2];
+	svg_dir = argv[2];
 	return tl_main(argc - 2, argv + 2, tests, TL_ARRAY_SIZE(tests));
 }
