@@ -699,7 +699,7 @@ static void watch_finish(struct watch *w)
  */
 static int watch_summary(struct watch *w)
 {
-	uint64_t c[SF_NCOUNTERS], closes = 0, evicted, sum;
+	uint64_t c[SF_NCOUNTERS], closes = 0, evicted, sum, conns;
 	int r;
 
 	if (!watcher_counters(w->kw, c)) {
@@ -707,15 +707,17 @@ static int watch_summary(struct watch *w)
 			closes += c[SF_C_CLOSE(r)] + (r == SF_R_EVICTED ? 0 : w->u.sweep_closes[r]);
 		evicted = watcher_evicted(w->kw, c);
 		sum = closes + w->live + evicted;
+		/* Connections: those the programs created, and those seeded from sockets. */
+		conns = c[SF_C_NEW_CONNS] + w->u.seeded;
 		fprintf(stderr,
 			"synfin: %llu packets (%llu TCP), %llu connections: %llu closed, %llu still "
 			"open, %llu evicted (%llu reported one by one)%s; %llu handshakes, %llu events, "
 			"%llu lost, %llu parse errors\n",
 			(unsigned long long)(c[SF_C_PKTS_INGRESS] + c[SF_C_PKTS_EGRESS]),
-			(unsigned long long)c[SF_C_TCP], (unsigned long long)c[SF_C_NEW_CONNS],
+			(unsigned long long)c[SF_C_TCP], (unsigned long long)conns,
 			(unsigned long long)closes, (unsigned long long)w->live,
 			(unsigned long long)evicted, (unsigned long long)w->u.evicted_reported,
-			sum == c[SF_C_NEW_CONNS] ? "" : " -- do not add up",
+			sum == conns ? "" : " -- do not add up",
 			(unsigned long long)c[SF_C_OPENED],
 			(unsigned long long)(w->event_lines ? reporter_events(w->rep) : w->u.events),
 			(unsigned long long)c[SF_C_RB_DROPS],

@@ -73,7 +73,7 @@ int ustats_event(struct sf_ustats *u, const struct sf_event *ev, struct sf_hs_ke
 		u->dur_sum_us += us;
 	}
 	/* Kernel-side closes are in the BPF counters; the sweeper's only here. */
-	if (ev->hook == SF_HOOK_SWEEP && e->reason < SF_R_NREASONS)
+	if ((ev->hook == SF_HOOK_SWEEP || ev->hook == SF_HOOK_SOCKET) && e->reason < SF_R_NREASONS)
 		u->sweep_closes[e->reason]++;
 	if (e->reason == SF_R_UNANSWERED)
 		result = SF_HSFAIL_UNANSWERED;

@@ -37,7 +37,7 @@ struct sf_ustats {
 	__u64 sweep_real_ns;		/* last sweep */
 	__u64 stuck_ns;			/* its --stuck threshold */
 	__u64 ts_offset_ns;		/* realtime - monotonic at start */
-	__u64 sweep_closes[SF_R_NREASONS]; /* closes decided by the sweeper */
+	__u64 sweep_closes[SF_R_NREASONS]; /* closes decided in user space: sweeper, socket side */
 	__u64 hs_reset;			/* handshakes reset after the SYN-ACK */
 	__u64 evicted;			/* connections gone without a close (counted at the
 					 * tables: watcher_evicted), reported or not */

@@ -250,6 +250,11 @@ static void remember(struct dconn *c, const struct sf_record *rec)
 	}
 }
 
+/*
+ * The connection's diagram, begun at its first segment: a record with none
+ * (entered from the socket table, a change only its socket showed, a close
+ * decided by a timer) begins nothing, as there is nothing to draw.
+ */
 static struct dconn *conn_get(struct diagram *d, const struct sf_record *rec, struct dconn ***pp)
 {
 	struct dconn **p = &d->tab[rec->id % D_BUCKETS], *c;
@@ -259,6 +264,8 @@ static struct dconn *conn_get(struct diagram *d, const struct sf_record *rec, st
 			*pp = p;
 			return c;
 		}
+	if (!rec->has_seg)
+		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;

@@ -236,12 +236,18 @@ check diagram_no_color_on_pipe "escape codes in piped diagram" bash -c "! grep -
 if ! command -v tmux >/dev/null; then
 	skip conns_watch_tmux "tmux missing (tools/deps.sh test installs it)"
 else
+	# The half-closed connection of the tests above is an orphan FIN_WAIT2
+	# socket until tcp_fin_timeout: gone, the new watcher seeds only ours.
+	ss -K state fin-wait-2 dst $SIP >/dev/null 2>&1
 	./synfin watch -i $V0 >/dev/null 2>"$T/w3.err" & WPID=$!
 	for _ in $(seq 50); do [ -e "$PIN/counters" ] && break; sleep 0.1; done
 	python3 $HERE/peer.py hold $SIP 9000 30 & HOLDPID=$!
 	python3 $HERE/peer.py many $SIP 9000 30 30 & MANYPID=$!
 	sleep 2.5	# the held one half-closes after 1 s
-	tmux new-session -d -s "$TMUXS" -x 80 -y 24 "./synfin conns -i $V0 --watch"
+	# --state: the connections made here, not the TIME_WAIT sockets the earlier
+	# tests left in this namespace (the socket side lists those too).
+	tmux new-session -d -s "$TMUXS" -x 80 -y 24 \
+		"./synfin conns -i $V0 --watch --state established --state fin-wait-2 --state close-wait"
 	cap() { sleep 0.6; tmux capture-pane -p -t "$TMUXS" >"$T/cap.$1"; }
 	keys() { tmux send-keys -t "$TMUXS" "$@"; }
 	sleep 1; cap start; sleep 1.2; cap later
