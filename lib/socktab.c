@@ -294,6 +294,60 @@ static bool got_fin(__u8 st)
 	return st == SF_CLOSE_WAIT || st == SF_LAST_ACK || st == SF_CLOSING || st == SF_TIME_WAIT;
 }
 
+/* The options both SYNs negotiated, as the socket keeps them: L local, R remote. */
+static void seed_options(struct sf_side_rec *L, struct sf_side_rec *R, const struct sf_sock_rec *r)
+{
+	if (r->flags & SF_SOCKF_WS) {
+		L->flags |= SF_SIDE_WS;
+		R->flags |= SF_SIDE_WS;
+		L->wscale = r->rcv_wscale;
+		R->wscale = r->snd_wscale;
+	}
+	L->win = (__u16)((r->flags & SF_SOCKF_WS ? r->rcv_wnd >> r->rcv_wscale : r->rcv_wnd));
+	R->win = (__u16)((r->flags & SF_SOCKF_WS ? r->snd_wnd >> r->snd_wscale : r->snd_wnd));
+	if (r->flags & SF_SOCKF_SACK) {
+		L->flags |= SF_SIDE_SACK_OK;
+		R->flags |= SF_SIDE_SACK_OK;
+	}
+	if (r->flags & SF_SOCKF_TS) {
+		L->flags |= SF_SIDE_TS;
+		R->flags |= SF_SIDE_TS;
+	}
+	L->mss = r->advmss;
+	R->mss = r->mss;
+}
+
+/* The FINs the socket's state says were sent and acknowledged; ls is the local side. */
+static void seed_fins(struct sf_entry *e, const struct sf_sock_rec *r, int ls)
+{
+	struct sf_side_rec *L = &e->side[ls], *R = &e->side[ls ^ 1];
+	int rs = ls ^ 1;
+	__u8 st = r->state;
+
+	if (sent_fin(st)) {
+		L->flags |= SF_SIDE_FIN;
+		L->fin_seq = r->snd_nxt - 1;
+		L->zstate = SF_Z_CLOSED;
+		if (st != SF_FIN_WAIT1 && st != SF_CLOSING && st != SF_LAST_ACK) {
+			L->flags |= SF_SIDE_FIN_ACKED;
+			R->flags |= SF_SIDE_GOT_FIN;
+			if (L->bytes)
+				L->bytes--;
+		}
+		e->first_fin = (__u8)(ls + 1);
+	}
+	if (got_fin(st)) {
+		R->flags |= SF_SIDE_FIN | SF_SIDE_FIN_ACKED;
+		R->fin_seq = r->rcv_nxt - 1;
+		R->zstate = SF_Z_CLOSED;
+		L->flags |= SF_SIDE_GOT_FIN;
+		if (R->bytes)
+			R->bytes--;
+		if (st == SF_CLOSE_WAIT || st == SF_LAST_ACK)
+			e->first_fin = (__u8)(rs + 1);
+	}
+}
+
 void sf_seed_entry(struct sf_entry *e, const struct sf_sock *s, const struct sf_sock *peer,
 		   bool local_is_server, __u64 now, __u64 id)
 {
@@ -347,48 +401,10 @@ void sf_seed_entry(struct sf_entry *e, const struct sf_sock *s, const struct sf_
 		L->isn = r->snd_nxt - 1;
 		R->isn = r->rcv_nxt - 1;
 	}
-	if (r->flags & SF_SOCKF_WS) {
-		L->flags |= SF_SIDE_WS;
-		R->flags |= SF_SIDE_WS;
-		L->wscale = r->rcv_wscale;
-		R->wscale = r->snd_wscale;
-	}
-	L->win = (__u16)((r->flags & SF_SOCKF_WS ? r->rcv_wnd >> r->rcv_wscale : r->rcv_wnd));
-	R->win = (__u16)((r->flags & SF_SOCKF_WS ? r->snd_wnd >> r->snd_wscale : r->snd_wnd));
-	if (r->flags & SF_SOCKF_SACK) {
-		L->flags |= SF_SIDE_SACK_OK;
-		R->flags |= SF_SIDE_SACK_OK;
-	}
-	if (r->flags & SF_SOCKF_TS) {
-		L->flags |= SF_SIDE_TS;
-		R->flags |= SF_SIDE_TS;
-	}
-	L->mss = r->advmss;
-	R->mss = r->mss;
+	seed_options(L, R, r);
 	L->bytes = r->bytes_acked >= syn ? r->bytes_acked - syn : 0;
 	R->bytes = r->bytes_received;
-	if (sent_fin(st)) {
-		L->flags |= SF_SIDE_FIN;
-		L->fin_seq = r->snd_nxt - 1;
-		L->zstate = SF_Z_CLOSED;
-		if (st != SF_FIN_WAIT1 && st != SF_CLOSING && st != SF_LAST_ACK) {
-			L->flags |= SF_SIDE_FIN_ACKED;
-			R->flags |= SF_SIDE_GOT_FIN;
-			if (L->bytes)
-				L->bytes--;
-		}
-		e->first_fin = (__u8)(ls + 1);
-	}
-	if (got_fin(st)) {
-		R->flags |= SF_SIDE_FIN | SF_SIDE_FIN_ACKED;
-		R->fin_seq = r->rcv_nxt - 1;
-		R->zstate = SF_Z_CLOSED;
-		L->flags |= SF_SIDE_GOT_FIN;
-		if (R->bytes)
-			R->bytes--;
-		if (st == SF_CLOSE_WAIT || st == SF_LAST_ACK)
-			e->first_fin = (__u8)(rs + 1);
-	}
+	seed_fins(e, r, ls);
 	if ((L->flags & SF_SIDE_FIN_ACKED) && (R->flags & SF_SIDE_FIN_ACKED)) {
 		e->flags |= SF_ENTRY_CLOSED;
 		e->reason = SF_R_FIN;

@@ -1036,27 +1036,12 @@ static void svg_arrow(FILE *f, const struct dconn *c, const struct svg_layout *L
 	fprintf(f, "</text>\n");
 }
 
-/* One connection's figure from y; returns the y below it. */
-static int svg_conn(struct diagram *d, FILE *f, const struct dconn *c, int y)
+/* Both lifelines from their host boxes down to bottom, open or ended, with the starting states. */
+static void svg_lifelines(FILE *f, const struct dconn *c, int y, int life_top, int bottom,
+			  int last_y[2])
 {
-	struct svg_layout L = {
-		.y = calloc(c->n + 1, sizeof(int)),
-		.brk = calloc(c->n + 1, sizeof(bool)),
-		.crossed = calloc(c->n + 1, sizeof(uint32_t)),
-		.crossed_by = calloc(c->n + 1, sizeof(uint32_t)),
-	};
-	int life_top = y + 72, rows_top = life_top + 46, bottom, last_y[2], s;
-	size_t i;
+	int s;
 
-	if (!L.y || !L.brk || !L.crossed || !L.crossed_by)
-		goto out;
-	bottom = svg_rows(c, rows_top, &L) + 16;
-	svg_crossings(c, &L);
-	fprintf(f, "<g class=\"connection\" id=\"conn-%llu\">\n", (unsigned long long)c->id);
-	fprintf(f, "<text class=\"title\" x=\"20\" y=\"%d\" font-size=\"15\" font-weight=\"bold\">"
-		"connection #%llu</text>\n", y + 18, (unsigned long long)c->id);
-	svg_host(f, SVG_LX, y + 28, "client", c->client);
-	svg_host(f, SVG_RX, y + 28, "server", c->server);
 	for (s = 0; s < 2; s++) {
 		int x = s == SF_CLIENT ? SVG_LX : SVG_RX;
 
@@ -1072,54 +1057,54 @@ static int svg_conn(struct diagram *d, FILE *f, const struct dconn *c, int y)
 		svg_state(f, s, life_top + 14, start_name(c, s), true);
 		last_y[s] = life_top + 14;
 	}
-	if (c->midstream)
-		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-style=\"italic\" "
-			"fill=\"#555\">(picked up mid-stream: the start was not seen)</text>\n",
-			(SVG_LX + SVG_RX) / 2, life_top + 18);
-	svg_axis(d, f, c, &L, life_top + 24, bottom);
-	for (i = 0; i < c->n; i++) {
-		const struct drow *r = &c->rows[i];
-		char a[24], b[24];
+}
 
-		if (r->kind == ROW_ARROW) {
-			svg_arrow(f, c, &L, i);
-		} else if (r->kind == ROW_FOLD) {
-			dia_bytes(r->fold_bytes[0], a, sizeof(a));
-			dia_bytes(r->fold_bytes[1], b, sizeof(b));
-			fprintf(f, "<rect class=\"fold\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-				"fill=\"#fff8e1\" stroke=\"#f9a825\" stroke-dasharray=\"4 3\"/>\n",
-				SVG_LX + 4, L.y[i], SVG_RX - SVG_LX - 8, SVG_BAND);
-			fprintf(f, "<text class=\"fold-label\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
-				"fill=\"#6d4c00\">data: %u segment%s, %s %s, %s %s", (SVG_LX + SVG_RX) / 2,
-				L.y[i] + 17, r->fold_pkts, r->fold_pkts == 1 ? "" : "s", a,
-				d->o.unicode ? "→" : "->", b, d->o.unicode ? "←" : "<-");
-			for (s = 0; s < 2; s++)	/* bytes proven but never seen */
-				if (r->fold_gap[s]) {
-					dia_bytes(r->fold_gap[s], a, sizeof(a));
-					fprintf(f, ", gap: %s %s not seen", a, s == SF_CLIENT ?
-						(d->o.unicode ? "→" : "->") : (d->o.unicode ? "←" : "<-"));
-				}
-			fprintf(f, "</text>\n");
-		} else {
-			fprintf(f, "<text class=\"note\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
-				"font-style=\"italic\" fill=\"#555\">", (SVG_LX + SVG_RX) / 2, L.y[i] + 4);
-			xml_text(f, r->text);
-			fprintf(f, "</text>\n");
+/* A folded data band at row i: segments and bytes each way, and any gap. */
+static void svg_fold(struct diagram *d, FILE *f, const struct svg_layout *L, const struct drow *r,
+		     size_t i)
+{
+	char a[24], b[24];
+	int s;
+
+	dia_bytes(r->fold_bytes[0], a, sizeof(a));
+	dia_bytes(r->fold_bytes[1], b, sizeof(b));
+	fprintf(f, "<rect class=\"fold\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+		"fill=\"#fff8e1\" stroke=\"#f9a825\" stroke-dasharray=\"4 3\"/>\n",
+		SVG_LX + 4, L->y[i], SVG_RX - SVG_LX - 8, SVG_BAND);
+	fprintf(f, "<text class=\"fold-label\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+		"fill=\"#6d4c00\">data: %u segment%s, %s %s, %s %s", (SVG_LX + SVG_RX) / 2,
+		L->y[i] + 17, r->fold_pkts, r->fold_pkts == 1 ? "" : "s", a,
+		d->o.unicode ? "→" : "->", b, d->o.unicode ? "←" : "<-");
+	for (s = 0; s < 2; s++)	/* bytes proven but never seen */
+		if (r->fold_gap[s]) {
+			dia_bytes(r->fold_gap[s], a, sizeof(a));
+			fprintf(f, ", gap: %s %s not seen", a, s == SF_CLIENT ?
+				(d->o.unicode ? "→" : "->") : (d->o.unicode ? "←" : "<-"));
 		}
-	}
-	/* States where their cause arrived, unless that is above the side's last one. */
+	fprintf(f, "</text>\n");
+}
+
+/* States where their cause arrived, unless that is above the side's last one. */
+static void svg_states(FILE *f, const struct dconn *c, const struct svg_layout *L, int last_y[2])
+{
+	size_t i;
+
 	for (i = 0; i < c->ns; i++) {
 		const struct dstate *st = &c->states[i];
-		int sy = state_y(c, &L, st->emitted, st->side);
+		int sy = state_y(c, L, st->emitted, st->side);
 
-		if (st->cause != NO_ROW && state_y(c, &L, st->cause, st->side) >= last_y[st->side])
-			sy = state_y(c, &L, st->cause, st->side);
+		if (st->cause != NO_ROW && state_y(c, L, st->cause, st->side) >= last_y[st->side])
+			sy = state_y(c, L, st->cause, st->side);
 		if (sy < last_y[st->side] + 14)
 			sy = last_y[st->side] + 14;
 		svg_state(f, st->side, sy, st->name, false);
 		last_y[st->side] = sy;
 	}
-	y = bottom + (c->open ? 38 : 24);
+}
+
+/* The end note(s) under the figure from y; returns the y of the last line. */
+static int svg_end(FILE *f, const struct dconn *c, int y)
+{
 	fprintf(f, "<text class=\"end\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
 		"font-weight=\"bold\" fill=\"#263238\">", (SVG_LX + SVG_RX) / 2, y);
 	xml_text(f, c->end_text);
@@ -1131,6 +1116,52 @@ static int svg_conn(struct diagram *d, FILE *f, const struct dconn *c, int y)
 		xml_text(f, c->end_text2);
 		fprintf(f, "</text>\n");
 	}
+	return y;
+}
+
+/* One connection's figure from y; returns the y below it. */
+static int svg_conn(struct diagram *d, FILE *f, const struct dconn *c, int y)
+{
+	struct svg_layout L = {
+		.y = calloc(c->n + 1, sizeof(int)),
+		.brk = calloc(c->n + 1, sizeof(bool)),
+		.crossed = calloc(c->n + 1, sizeof(uint32_t)),
+		.crossed_by = calloc(c->n + 1, sizeof(uint32_t)),
+	};
+	int life_top = y + 72, rows_top = life_top + 46, bottom, last_y[2];
+	size_t i;
+
+	if (!L.y || !L.brk || !L.crossed || !L.crossed_by)
+		goto out;
+	bottom = svg_rows(c, rows_top, &L) + 16;
+	svg_crossings(c, &L);
+	fprintf(f, "<g class=\"connection\" id=\"conn-%llu\">\n", (unsigned long long)c->id);
+	fprintf(f, "<text class=\"title\" x=\"20\" y=\"%d\" font-size=\"15\" font-weight=\"bold\">"
+		"connection #%llu</text>\n", y + 18, (unsigned long long)c->id);
+	svg_host(f, SVG_LX, y + 28, "client", c->client);
+	svg_host(f, SVG_RX, y + 28, "server", c->server);
+	svg_lifelines(f, c, y, life_top, bottom, last_y);
+	if (c->midstream)
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-style=\"italic\" "
+			"fill=\"#555\">(picked up mid-stream: the start was not seen)</text>\n",
+			(SVG_LX + SVG_RX) / 2, life_top + 18);
+	svg_axis(d, f, c, &L, life_top + 24, bottom);
+	for (i = 0; i < c->n; i++) {
+		const struct drow *r = &c->rows[i];
+
+		if (r->kind == ROW_ARROW) {
+			svg_arrow(f, c, &L, i);
+		} else if (r->kind == ROW_FOLD) {
+			svg_fold(d, f, &L, r, i);
+		} else {
+			fprintf(f, "<text class=\"note\" x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+				"font-style=\"italic\" fill=\"#555\">", (SVG_LX + SVG_RX) / 2, L.y[i] + 4);
+			xml_text(f, r->text);
+			fprintf(f, "</text>\n");
+		}
+	}
+	svg_states(f, c, &L, last_y);
+	y = svg_end(f, c, bottom + (c->open ? 38 : 24));
 	fprintf(f, "</g>\n");
 out:
 	free(L.y);
