@@ -232,8 +232,8 @@ static int read_pinned(const struct pinned *p, struct sf_conn_row **rows, size_t
 	size_t nw = 0, cap = 0, i;
 	int err;
 
-	if ((err = conns_read(p->half_open, &w, &nw, &cap)) ||
-	    (err = conns_read(p->conns, &w, &nw, &cap))) {
+	if ((err = conns_read(p->half_open, false, &w, &nw, &cap)) ||
+	    (err = conns_read(p->conns, false, &w, &nw, &cap))) {
 		free(w);
 		return err;
 	}

@@ -109,7 +109,7 @@ int snapshot_read(struct sf_snapshot *s, int counters_fd, int ustats_fd, int hs_
 	return 0;
 }
 
-int conns_read(int fd, struct sf_row **rows, size_t *n, size_t *cap)
+int conns_read(int fd, bool closed_too, struct sf_row **rows, size_t *n, size_t *cap)
 {
 	struct sf_key k, next, *pk = NULL;
 
@@ -124,7 +124,7 @@ int conns_read(int fd, struct sf_row **rows, size_t *n, size_t *cap)
 			*cap = nc;
 		}
 		if (bpf_map_lookup_elem(fd, &next, &(*rows)[*n].e) == 0 &&
-		    !((*rows)[*n].e.flags & SF_ENTRY_CLOSED)) {
+		    (closed_too || !((*rows)[*n].e.flags & SF_ENTRY_CLOSED))) {
 			(*rows)[*n].k = next;
 			(*n)++;
 		}

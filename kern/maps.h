@@ -6,6 +6,7 @@
 #ifndef SYNFIN_KERN_MAPS_H
 #define SYNFIN_KERN_MAPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "synfin.h"
@@ -16,8 +17,11 @@
 int counters_read(int fd, uint64_t *sum);
 /* Counters, the watcher's ustats and its handshake failures; fds may be -1. */
 int snapshot_read(struct sf_snapshot *s, int counters_fd, int ustats_fd, int hs_fd);
-/* Append the open (not closed) connections of one map to *rows. 0 or -errno. */
-int conns_read(int fd, struct sf_row **rows, size_t *n, size_t *cap);
+/*
+ * Append one map's records to *rows: the open ones, and the closed ones
+ * (lingering, e.g. a TIME_WAIT side) too with closed_too. 0 or -errno.
+ */
+int conns_read(int fd, bool closed_too, struct sf_row **rows, size_t *n, size_t *cap);
 
 /* The user-space maps a watcher pins: its ustats, its failures by port. */
 int ustats_map_create(void);

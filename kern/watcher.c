@@ -241,31 +241,6 @@ static void seed(struct watcher *w)
 	}
 }
 
-/* Every record of one table, closed ones too (TIME_WAIT sides list). */
-static int read_all(int fd, struct sf_row **rows, size_t *n, size_t *cap)
-{
-	struct sf_key k, next, *pk = NULL;
-
-	while (bpf_map_get_next_key(fd, pk, &next) == 0) {
-		if (*n == *cap) {
-			size_t nc = *cap ? *cap * 2 : 256;
-			struct sf_row *r = realloc(*rows, nc * sizeof(**rows));
-
-			if (!r)
-				return -ENOMEM;
-			*rows = r;
-			*cap = nc;
-		}
-		if (bpf_map_lookup_elem(fd, &next, &(*rows)[*n].e) == 0) {
-			(*rows)[*n].k = next;
-			(*n)++;
-		}
-		k = next;
-		pk = &k;
-	}
-	return 0;
-}
-
 /* `synfin conns` asked: the tables joined with the sockets as they are now. */
 static int ctl_rows(void *ctx, bool all, struct sf_conn_row **rows, size_t *n, uint64_t *now)
 {
@@ -280,9 +255,9 @@ static int ctl_rows(void *ctx, bool all, struct sf_conn_row **rows, size_t *n, u
 	else
 		socktab_clear(&w->tab);
 	if (!err)
-		err = read_all(bpf_map__fd(w->skel->maps.half_open), &wire, &nw, &capw);
+		err = conns_read(bpf_map__fd(w->skel->maps.half_open), true, &wire, &nw, &capw);
 	if (!err)
-		err = read_all(bpf_map__fd(w->skel->maps.conns), &wire, &nw, &capw);
+		err = conns_read(bpf_map__fd(w->skel->maps.conns), true, &wire, &nw, &capw);
 	if (!err)
 		err = sf_conn_rows(wire, nw, &w->tab, *now, all, rows, n, &cap);
 	w->tab_ok = false;	/* the sweep reads its own */

@@ -15,22 +15,10 @@
 #include <string.h>
 #include "lib/names.h"
 #include "out/conns.h"
+#include "out/report.h"
 #include "out/term.h"
 
 static const char *const side_names[2] = { "client", "server" };
-
-/* JSON string body: the characters JSON needs escaped, escaped. */
-static void json_str(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-}
 
 static void json_side(FILE *f, const struct sf_sock_view *v, int side)
 {

@@ -49,8 +49,7 @@ static const char *json_bool(bool b)
 
 /* ---- JSON ---- */
 
-/* JSON string body, escaped (process names and cgroup paths are the kernel's bytes). */
-static void json_str(FILE *f, const char *s)
+void json_str(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')

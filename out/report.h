@@ -31,5 +31,7 @@ void reporter_legend(FILE *f);
 /* Lines written: the last seq given. */
 uint64_t reporter_events(const struct reporter *r);
 void reporter_free(struct reporter *r);
+/* A JSON string's body, escaped (process names and cgroup paths are the kernel's bytes). */
+void json_str(FILE *f, const char *s);
 
 #endif
