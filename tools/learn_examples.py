@@ -25,6 +25,8 @@ import subprocess
 import sys
 import time
 
+from readme_examples import diff  # the same first-difference report
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAGE = os.path.join(ROOT, "docs", "learn.md")
 ENV = dict(os.environ, LC_ALL="C.UTF-8", NO_COLOR="1",
@@ -121,16 +123,6 @@ def normalise(text):
     return "\n".join(l.rstrip() for l in t.splitlines()) + "\n"
 
 
-def first_diff(a, b):
-    al, bl = a.splitlines(), b.splitlines()
-    for i in range(max(len(al), len(bl))):
-        x = al[i] if i < len(al) else "(none)"
-        y = bl[i] if i < len(bl) else "(none)"
-        if x != y:
-            return f"line {i + 1}:\n  page:   {x}\n  synfin: {y}"
-    return "the same"
-
-
 def main():
     write, live = "--write" in sys.argv, "--live" in sys.argv
     page = open(PAGE).read()
@@ -150,7 +142,7 @@ def main():
             same = new == body
         if not same:
             bad.append(f"block '{name}' differs from what synfin prints: "
-                       f"{first_diff(normalise(body) if name in LIVE else body, normalise(new) if name in LIVE else new)}")
+                       f"{diff(normalise(body) if name in LIVE else body, normalise(new) if name in LIVE else new, 'page')}")
         return m.group(1) + (new if write else body) + m.group(4)
 
     out = BLOCK.sub(fill, page)

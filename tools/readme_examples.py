@@ -186,13 +186,14 @@ def normalise(text):
     return "\n".join(ours + ["--"] + [l for l in lines if not l.startswith("<time>")]) + "\n"
 
 
-def diff(a, b):
+def diff(a, b, label="README"):
+    """The first line where the document's text a and synfin's b differ."""
     al, bl = a.splitlines(), b.splitlines()
     for i in range(max(len(al), len(bl))):
         x = al[i] if i < len(al) else "(none)"
         y = bl[i] if i < len(bl) else "(none)"
         if x != y:
-            return f"line {i + 1}:\n  README: {x}\n  synfin: {y}"
+            return f"line {i + 1}:\n  {label + ':':<8}{x}\n  synfin: {y}"
     return ""
 
 
