@@ -25,24 +25,18 @@ if ! $PY -c 'import scapy' 2>/dev/null; then
 fi
 make -s synfin >/dev/null || { echo "FAIL e2e-forged-build: make synfin failed"; exit 0; }
 
+. tests/netns.sh
 W=$(mktemp -d /tmp/sfe-forged.XXXXXX)
 WPID=
 cleanup() {
 	[ -n "$WPID" ] && kill -INT "$WPID" 2>/dev/null && wait "$WPID" 2>/dev/null
-	ip netns del $NS_C 2>/dev/null
-	ip netns del $NS_S 2>/dev/null
+	netns_pair_down $NS_C $NS_S
 	[ -n "${KEEP:-}" ] && echo "e2e-forged: files kept in $W" >&2 || rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip netns del $NS_C 2>/dev/null
-ip netns del $NS_S 2>/dev/null
-ip netns add $NS_C && ip netns add $NS_S &&
-	ip link add $IF_C netns $NS_C type veth peer name $IF_S netns $NS_S &&
-	ip -n $NS_C addr add $CA/24 dev $IF_C && ip -n $NS_S addr add $SA/24 dev $IF_S &&
-	ip -n $NS_C link set $IF_C up && ip -n $NS_S link set $IF_S up &&
-	ip -n $NS_C link set lo up && ip -n $NS_S link set lo up ||
+netns_pair_up $NS_C $NS_S $IF_C $IF_S $CA/24 $SA/24 ||
 	{ echo "FAIL e2e-forged-setup: cannot make the namespaces"; exit 0; }
 # Offloads off: the forged frames are checked as they are, one by one.
 ip netns exec $NS_C ethtool -K $IF_C tso off gso off gro off >/dev/null 2>&1

@@ -45,6 +45,7 @@ if ! { clang -g -O2 -target bpf -D__TARGET_ARCH_"$(uname -m | sed 's/x86_64/x86/
 	exit 1
 fi
 
+. tests/netns.sh
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do
@@ -53,21 +54,14 @@ cleanup() {
 	for p in "${PIDS[@]}"; do
 		wait "$p" 2>/dev/null
 	done
-	ip netns del $NS_C 2>/dev/null
-	ip netns del $NS_S 2>/dev/null
+	netns_pair_down $NS_C $NS_S
 	[ -n "${KEEP:-}" ] && echo "e2e: files kept in $W" >&2 || rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Namespaces from a run that died are ours to remove (the names are unique to us).
-ip netns del $NS_C 2>/dev/null
-ip netns del $NS_S 2>/dev/null
-ip netns add $NS_C && ip netns add $NS_S &&
-ip link add sfe-c0 netns $NS_C type veth peer name sfe-s0 netns $NS_S &&
-ip -n $NS_C link set lo up && ip -n $NS_S link set lo up &&
-ip -n $NS_C link set sfe-c0 up && ip -n $NS_S link set sfe-s0 up &&
-ip -n $NS_C addr add $C4/24 dev sfe-c0 && ip -n $NS_S addr add $S4/24 dev sfe-s0 &&
+netns_pair_up $NS_C $NS_S sfe-c0 sfe-s0 $C4/24 $S4/24 &&
 ip -n $NS_C addr add $C6/64 dev sfe-c0 nodad && ip -n $NS_S addr add $S6/64 dev sfe-s0 nodad ||
 	{ echo "FAIL e2e-setup: cannot create namespaces and veth"; exit 1; }
 

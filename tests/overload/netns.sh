@@ -8,20 +8,14 @@ NS_S=sfo-s
 IP_C=10.77.0.1
 IP_S=10.77.0.2
 
+. "$(dirname "${BASH_SOURCE[0]}")/../netns.sh"
+
 ns_down() {
-	ip netns del $NS_C 2>/dev/null
-	ip netns del $NS_S 2>/dev/null
-	return 0
+	netns_pair_down $NS_C $NS_S
 }
 
 ns_up() {
-	ns_down
-	ip netns add $NS_C && ip netns add $NS_S &&
-	ip link add sfo-c0 netns $NS_C type veth peer name sfo-s0 netns $NS_S &&
-	ip -n $NS_C addr add $IP_C/16 dev sfo-c0 &&
-	ip -n $NS_S addr add $IP_S/16 dev sfo-s0 &&
-	ip -n $NS_C link set sfo-c0 up && ip -n $NS_S link set sfo-s0 up &&
-	ip -n $NS_C link set lo up && ip -n $NS_S link set lo up &&
+	netns_pair_up $NS_C $NS_S sfo-c0 sfo-s0 $IP_C/16 $IP_S/16 &&
 	# The server must answer every SYN of a flood (no cookies, a deep backlog).
 	ip netns exec $NS_S sysctl -qw net.ipv4.tcp_syncookies=0 \
 		net.ipv4.tcp_max_syn_backlog=65536 net.core.somaxconn=65536 &&
