@@ -224,6 +224,19 @@ void metrics_write(FILE *f, const struct sf_snapshot *s)
 	       u->start_real_ns / 1000000000ull);
 }
 
+/* `, "name": {"label": count, ...}`: a labelled family of counters as one object. */
+static void json_labelled(FILE *f, const char *name, const struct labelled *l, size_t n,
+			  const uint64_t *c)
+{
+	size_t j;
+
+	fprintf(f, ", \"%s\": {", name);
+	for (j = 0; j < n; j++)
+		fprintf(f, "%s\"%s\": %llu", j ? ", " : "", l[j].label,
+			(unsigned long long)c[l[j].idx]);
+	fputc('}', f);
+}
+
 void stats_write_json(FILE *f, const struct sf_snapshot *s, const char *ifname)
 {
 	const struct sf_ustats *u = &s->u;
@@ -271,23 +284,12 @@ void stats_write_json(FILE *f, const struct sf_snapshot *s, const char *ifname)
 		fprintf(f, "%s{\"state\": \"%s\", \"port\": %u, \"count\": %llu}", j ? ", " : "",
 			sf_state_name(u->stuck[j].state), u->stuck[j].port,
 			(unsigned long long)u->stuck[j].n);
-	fprintf(f, "], \"transitions\": %llu, \"suspicious\": {", (unsigned long long)s->c[SF_C_TRANSITIONS]);
-	for (j = 0; j < N(susp); j++)
-		fprintf(f, "%s\"%s\": %llu", j ? ", " : "", susp[j].label,
-			(unsigned long long)s->c[susp[j].idx]);
-	fprintf(f, "}, \"invalid_flags\": {");
-	for (j = 0; j < N(bad_flags); j++)
-		fprintf(f, "%s\"%s\": %llu", j ? ", " : "", bad_flags[j].label,
-			(unsigned long long)s->c[bad_flags[j].idx]);
-	fprintf(f, "}, \"retransmissions\": {");
-	for (j = 0; j < N(retrans); j++)
-		fprintf(f, "%s\"%s\": %llu", j ? ", " : "", retrans[j].label,
-			(unsigned long long)s->c[retrans[j].idx]);
-	fprintf(f, "}, \"parse_errors\": {");
-	for (j = 0; j < N(parse_errs); j++)
-		fprintf(f, "%s\"%s\": %llu", j ? ", " : "", parse_errs[j].label,
-			(unsigned long long)s->c[parse_errs[j].idx]);
-	fprintf(f, "}, \"ringbuf_drops\": %llu, \"map_evictions\": %llu, "
+	fprintf(f, "], \"transitions\": %llu", (unsigned long long)s->c[SF_C_TRANSITIONS]);
+	json_labelled(f, "suspicious", susp, N(susp), s->c);
+	json_labelled(f, "invalid_flags", bad_flags, N(bad_flags), s->c);
+	json_labelled(f, "retransmissions", retrans, N(retrans), s->c);
+	json_labelled(f, "parse_errors", parse_errs, N(parse_errs), s->c);
+	fprintf(f, ", \"ringbuf_drops\": %llu, \"map_evictions\": %llu, "
 		"\"map_insert_failures\": %llu, \"events\": %llu, \"stuck_events\": %llu, "
 		"\"seeded\": %llu, \"socket_changes\": %llu, \"mismatches\": %llu}\n",
 		(unsigned long long)s->c[SF_C_RB_DROPS], (unsigned long long)u->evicted,
