@@ -112,6 +112,7 @@ struct sf_pkt {
 	__u16 opt_len;		/* and length; 0 if none (or not a SYN) */
 	__u32 ip_short;		/* the IP header claims more bytes than the frame has on
 				 * the wire: bytes missing (sf_check_len) */
+	__u32 ifindex;		/* the interface it passed (the hook's; 0 in replay) */
 };
 
 /*
