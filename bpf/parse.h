@@ -113,6 +113,8 @@ struct sf_pkt {
 	__u32 ip_short;		/* the IP header claims more bytes than the frame has on
 				 * the wire: bytes missing (sf_check_len) */
 	__u32 ifindex;		/* the interface it passed (the hook's; 0 in replay) */
+	__u32 tcp_off;		/* user space: where the TCP header starts, from the packet
+				 * start (--segments prints its options) */
 };
 
 /*
@@ -426,6 +428,9 @@ SF_INLINE int sf_parse_tcp(struct sf_cursor *c, __u32 ip_payload, struct sf_pkt 
 		pk->opt_off = (__u8 *)(th + 1) - (__u8 *)c->base;
 		pk->opt_len = doff - sizeof(*th);
 	}
+#ifndef __bpf__
+	pk->tcp_off = (__u32)((__u8 *)th - (__u8 *)c->base);
+#endif
 	c->pos = (__u8 *)th + doff;
 	return SF_P_TCP;
 }

@@ -185,7 +185,7 @@ static int read_addrs(struct sf_socktab *t, const char *ifname)
 	if (getifaddrs(&ifa))
 		return -errno;
 	for (i = ifa; i && !err; i = i->ifa_next) {
-		bool watched = i->ifa_name && !strcmp(i->ifa_name, ifname);
+		bool watched = i->ifa_name && iface_in_list(ifname, i->ifa_name);
 
 		if (!i->ifa_addr)
 			continue;

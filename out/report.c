@@ -13,6 +13,8 @@
 struct reporter {
 	struct report_opts o;
 	uint64_t seq;
+	struct seg_line pending;	/* --segments: a segment line waiting for its event */
+	bool has_pending;
 };
 
 #define C_RESET "\033[0m"
@@ -345,11 +347,11 @@ static void text_end(struct reporter *r, const struct sf_record *rec)
 	fputc('\n', r->o.out);
 }
 
+static void text_segment_tail(struct reporter *r, const struct sf_record *rec);
+
 /* One line for the segment: what it was, then what it changed or that it was ignored. */
 static void text_segment(struct reporter *r, const struct sf_record *rec)
 {
-	const char *reset = color(r, C_RESET);
-	int i;
 
 	if (rec->cause) {	/* no segment: the socket changed on its own */
 		char why[40];
@@ -368,6 +370,15 @@ static void text_segment(struct reporter *r, const struct sf_record *rec)
 			fprintf(r->o.out, " ack %u", r->o.absolute ? rec->abs_ack : rec->rel_ack);
 		fprintf(r->o.out, " len %u ", rec->len);
 	}
+	text_segment_tail(r, rec);
+}
+
+/* What the segment changed, or that it was ignored; the end of the line. */
+static void text_segment_tail(struct reporter *r, const struct sf_record *rec)
+{
+	const char *reset = color(r, C_RESET);
+	int i;
+
 	if (rec->kinds & SF_REC_SUSPICIOUS) {
 		fprintf(r->o.out, " %ssuspicious %s from %s ignored%s\n", color(r, C_RED),
 			rec->susp_kind_upper, rec->side_name, reset);
@@ -639,10 +650,91 @@ static void text_write(struct reporter *r, const struct sf_record *rec)
 		text_mismatch(r, rec);
 }
 
+/* ---- --segments ---- */
+
+static void json_seg(struct reporter *r, const struct seg_line *l)
+{
+	char tbuf[48];
+
+	format_ts(l->ts_ns, tbuf, sizeof(tbuf), true);
+	fprintf(r->o.out, "{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"segment\", "
+		"\"conn\": %llu, \"family\": %u, \"src_ip\": \"%s\", \"src_port\": %u, "
+		"\"dst_ip\": \"%s\", \"dst_port\": %u", tbuf, (unsigned long long)++r->seq,
+		(unsigned long long)l->id, l->family, l->src, l->sport, l->dst, l->dport);
+	if (l->ifname[0])
+		fprintf(r->o.out, ", \"ifname\": \"%s\"", l->ifname);
+	fprintf(r->o.out, ", \"flags\": \"%s\"", l->flags);
+	if (l->has_seq)
+		fprintf(r->o.out, ", \"tcp_seq\": %u, \"tcp_end_seq\": %u", l->seq, l->end_seq);
+	if (l->has_ack)
+		fprintf(r->o.out, ", \"tcp_ack\": %u", l->ack);
+	fprintf(r->o.out, ", \"win\": %u, \"len\": %u, \"options\": \"%s\", "
+		"\"absolute\": %s, \"changed\": %s}\n", l->win, l->len, l->opts,
+		json_bool(r->o.absolute), json_bool(l->changed));
+}
+
+/* The text line's start: time, conn, interface, tcpdump's text (no newline). */
+static void text_seg(struct reporter *r, const struct seg_line *l)
+{
+	char tbuf[48];
+
+	format_ts(l->ts_ns, tbuf, sizeof(tbuf), false);
+	r->seq++;
+	fprintf(r->o.out, "%s%s%s #%-4llu %s%s%s", color(r, C_DIM), tbuf, color(r, C_RESET),
+		(unsigned long long)l->id, l->ifname, l->ifname[0] ? " " : "", l->text);
+}
+
+void reporter_flush(struct reporter *r)
+{
+	if (!r->has_pending)
+		return;
+	r->has_pending = false;
+	text_seg(r, &r->pending);
+	fputc('\n', r->o.out);
+}
+
+void reporter_segment(struct reporter *r, const struct seg_line *l)
+{
+	reporter_flush(r);
+	if (r->o.format == OUT_JSON) {
+		json_seg(r, l);
+	} else if (l->changed) {
+		r->pending = *l;
+		r->has_pending = true;
+	} else {
+		text_seg(r, l);
+		fputc('\n', r->o.out);
+	}
+}
+
+/*
+ * A waiting segment line takes its event's transitions (or its suspicious
+ * verdict) on the same line; true if it did.
+ */
+static bool text_with_pending(struct reporter *r, const struct sf_record *rec)
+{
+	struct sf_record rest;
+
+	if (!r->has_pending || !rec->has_seg || rec->id != r->pending.id ||
+	    !(rec->kinds & (SF_REC_SUSPICIOUS | SF_REC_TRANS | SF_REC_PICKUP)))
+		return false;
+	r->has_pending = false;
+	text_seg(r, &r->pending);
+	fputs(" ", r->o.out);
+	text_segment_tail(r, rec);
+	rest = *rec;
+	rest.kinds &= ~(unsigned)(SF_REC_SUSPICIOUS | SF_REC_TRANS | SF_REC_PICKUP);
+	if (rest.kinds)
+		text_write(r, &rest);
+	return true;
+}
+
 void reporter_write(struct reporter *r, const struct sf_record *rec)
 {
 	if (r->o.format == OUT_JSON)
 		json_write(r, rec);
-	else
+	else if (!text_with_pending(r, rec)) {
+		reporter_flush(r);
 		text_write(r, rec);
+	}
 }
