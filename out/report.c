@@ -100,6 +100,8 @@ static void json_head(struct reporter *r, const char *event, const struct sf_rec
 		fprintf(r->o.out, ", \"vlan\": %u", rec->vlan);
 	if (rec->inner_vlan)
 		fprintf(r->o.out, ", \"inner_vlan\": %u", rec->inner_vlan);
+	if (rec->ifname[0])
+		fprintf(r->o.out, ", \"ifname\": \"%s\"", rec->ifname);
 	json_owners(r, rec);
 }
 
@@ -142,11 +144,12 @@ static void json_open(struct reporter *r, const struct sf_record *rec)
 		", \"syn_rtt_us\": %u, \"ack_rtt_us\": %u, \"mss\": %u, \"client_mss\": %u, "
 		"\"server_mss\": %u, \"wscale\": %s, \"client_wscale\": %d, \"server_wscale\": %d, "
 		"\"sack\": %s, \"timestamps\": %s, \"tfo\": %s, \"midstream\": %s, "
-		"\"simultaneous_open\": %s}\n",
+		"\"simultaneous_open\": %s, \"client_isn\": %u, \"server_isn\": %u}\n",
 		rec->syn_rtt_us, rec->ack_rtt_us, rec->mss, rec->side_mss[SF_CLIENT],
 		rec->side_mss[SF_SERVER], json_bool(rec->wscale), rec->side_wscale[SF_CLIENT],
 		rec->side_wscale[SF_SERVER], json_bool(rec->sack), json_bool(rec->timestamps),
-		json_bool(rec->tfo), json_bool(rec->midstream), json_bool(rec->sim_open));
+		json_bool(rec->tfo), json_bool(rec->midstream), json_bool(rec->sim_open),
+		rec->isn[SF_CLIENT], rec->isn[SF_SERVER]);
 }
 
 /* "state_us": {"client": {"SYN_SENT": 275, ...}, "server": {...}} */
@@ -331,8 +334,9 @@ static void text_head(struct reporter *r, const struct sf_record *rec, int dir_c
 	record_endpoint(rec, SF_CLIENT, c, sizeof(c));
 	record_endpoint(rec, SF_SERVER, s, sizeof(s));
 	r->seq++;
-	fprintf(r->o.out, "%s%s%s #%-4llu %21s %c %-21s ", color(r, C_DIM), tbuf,
-		color(r, C_RESET), (unsigned long long)rec->id, c, dir_char, s);
+	fprintf(r->o.out, "%s%s%s #%-4llu %s%s%21s %c %-21s ", color(r, C_DIM), tbuf,
+		color(r, C_RESET), (unsigned long long)rec->id, rec->ifname,
+		rec->ifname[0] ? " " : "", c, dir_char, s);
 }
 
 /* The end of a line: "  server python3[12633]" per local side with a process. */
@@ -411,8 +415,9 @@ static void text_open(struct reporter *r, const struct sf_record *rec)
 	if (rec->wscale)
 		fprintf(r->o.out, " ws %u/%u", (unsigned)rec->side_wscale[SF_CLIENT],
 			(unsigned)rec->side_wscale[SF_SERVER]);
-	fprintf(r->o.out, "%s%s%s%s", rec->sack ? " sack" : "", rec->timestamps ? " ts" : "",
-		rec->tfo_data ? " tfo-data" : "", rec->sim_open ? " simultaneous-open" : "");
+	fprintf(r->o.out, "%s%s%s%s  isn %u/%u", rec->sack ? " sack" : "",
+		rec->timestamps ? " ts" : "", rec->tfo_data ? " tfo-data" : "",
+		rec->sim_open ? " simultaneous-open" : "", rec->isn[SF_CLIENT], rec->isn[SF_SERVER]);
 	text_end(r, rec);
 }
 
