@@ -666,14 +666,15 @@ static int cmd_live(const char *ifname, const char *which, const char *mode, cha
 /*
  * The XDP program with segment copies off and on (--write-all: every
  * segment copied), rounds alternating off/on: a fresh data segment (copied
- * only with --write-all), a FIN (copied by -w too), a new SYN.
+ * only with --write-all), a FIN (copied by -w too). Not new SYNs: 2000 of
+ * them in a burst are a flood here (quiet: no event, no copy).
  */
 static int cmd_capture(int rounds)
 {
-	static const enum pkt_case cases[] = { C_DATA_FRESH, C_FIN, C_SYN_NEW };
+	static const enum pkt_case cases[] = { C_DATA_FRESH, C_FIN };
 	struct synfin_bpf *sf[2];
 	struct ring_buffer *rb[2];
-	double v[2][3][MAX_ROUNDS], ratio[3][MAX_ROUNDS];
+	double v[2][2][MAX_ROUNDS], ratio[2][MAX_ROUNDS];
 	int fd[2], m, c, i;
 
 	for (m = 0; m < 2; m++) {
@@ -691,14 +692,14 @@ static int cmd_capture(int rounds)
 	}
 	pin_cpu0();
 	for (i = 0; i < rounds; i++)
-		for (c = 0; c < 3; c++) {
+		for (c = 0; c < 2; c++) {
 			for (m = 0; m < 2; m++)
 				v[m][c][i] = measure(fd[m], 1, cases[c], (__u64)i * 3 * (FRESH + 1), rb[m]);
 			ratio[c][i] = v[1][c][i] / v[0][c][i];
 		}
 	printf("%-44s %10s %10s %8s\n", "XDP, one segment (median ns)", "no copy", "--write-all",
 	       "ratio");
-	for (c = 0; c < 3; c++)
+	for (c = 0; c < 2; c++)
 		printf("%-44s %10.1f %10.1f %8.2f\n", case_names[cases[c]], median(v[0][c], rounds),
 		       median(v[1][c], rounds), median(ratio[c], rounds));
 	for (m = 0; m < 2; m++) {

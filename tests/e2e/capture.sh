@@ -161,7 +161,6 @@ if Q in ports:
 def has(port, flag, n):
     k = [f for f in frames if port in (int(f[1]), int(f[2])) and flag(f[3])]
     return len(k) >= n
-syn = lambda s: "S" in s and "A" not in s.replace("ACK", "")
 if not has(P, lambda s: s.endswith("S·") or s.strip("·") == "S", 5):
     bad.append("SYNs missing: " + str([f[3] for f in frames][:8]))
 if not has(P, lambda s: "S" in s and "A" in s, 5):
@@ -181,7 +180,6 @@ for e in opens:
     if not any(abs(ts - x) < 0.02 for x in times):
         bad.append(f"no frame within 20 ms of the open event at {e['ts']}")
         break
-stats = subprocess.run(["ip", "netns", "exec", "sfk-r", sys.argv[0] if False else "true"])
 print("\n".join("FAIL capture_two_ifaces_w: " + b for b in bad) if bad else
       f"PASS capture_two_ifaces_w ({len(opens)} connections counted once, {len(frames)} frames)")
 EOF
