@@ -19,7 +19,7 @@
 # Run by tests/e2e/run.sh (root, under flock /tmp/synfin-net.lock).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-SYNFIN=$PWD/synfin
+SYNFIN=${SYNFIN:-$PWD/synfin}	# SYNFIN=...: a build broken on purpose
 . tests/lib.sh
 failed=0
 NC=sfk-c NR=sfk-r NS=sfk-s
@@ -150,7 +150,8 @@ if "seen again at another watched interface" not in err:
 # The pcap: tshark's view of every frame.
 t = subprocess.run(["tshark", "-r", f"{w}/hs.pcap", "-T", "fields", "-e", "frame.time_epoch",
                     "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tcp.flags.str",
-                    "-e", "frame.cap_len", "-e", "tcp.hdr_len", "-e", "ip.hdr_len"],
+                    "-e", "frame.cap_len", "-e", "tcp.hdr_len", "-e", "ip.hdr_len",
+                    "-e", "tcp.len"],
                    capture_output=True, text=True)
 if t.returncode:
     bad.append("tshark cannot read the -w file: " + t.stderr)
@@ -169,6 +170,9 @@ if not has(P, lambda s: "F" in s, 10):
     bad.append("FINs missing")
 if not has(RP, lambda s: "R" in s, 1):
     bad.append("the RST missing")
+data = [f for f in frames if int(f[7]) > 0]
+if data:
+    bad.append(f"{len(data)} data segments in the -w file: they changed no state")
 for f in frames:
     if int(f[4]) != 14 + int(f[6]) + int(f[5]):
         bad.append(f"frame not headers only: caplen {f[4]}, headers {14 + int(f[6]) + int(f[5])}")
