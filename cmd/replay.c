@@ -304,7 +304,7 @@ nomem:
 static void segment_line(struct replay *r, int dlt, const __u8 *data, __u32 caplen, __u32 len,
 			 uint64_t ts, const struct sf_pkt *pk)
 {
-	struct seg_line l = { .ts_ns = ts, .changed = true };
+	struct seg_line l = { .ts_ns = ts, .changed = true, .maybe = true };
 
 	l.id = tracker_peek_id(r->tr, pk);
 	if ((r->o.conn && l.id != r->o.conn) || seg_fmt_frame(r->segs, dlt, data, caplen, len, &l))

@@ -689,34 +689,46 @@ static void text_seg(struct reporter *r, const struct seg_line *l)
 		(unsigned long long)l->id, l->ifname, l->ifname[0] ? " " : "", l->text);
 }
 
-void reporter_flush(struct reporter *r)
+/* A segment line alone: no event of its connection followed (or not yet). */
+static void seg_alone(struct reporter *r, struct seg_line *l)
 {
-	if (!r->has_pending)
-		return;
-	r->has_pending = false;
-	text_seg(r, &r->pending);
-	fputc('\n', r->o.out);
-}
-
-void reporter_segment(struct reporter *r, const struct seg_line *l)
-{
-	reporter_flush(r);
+	if (l->maybe)
+		l->changed = false;
 	if (r->o.format == OUT_JSON) {
 		json_seg(r, l);
-	} else if (l->changed) {
-		r->pending = *l;
-		r->has_pending = true;
 	} else {
 		text_seg(r, l);
 		fputc('\n', r->o.out);
 	}
 }
 
+void reporter_flush(struct reporter *r)
+{
+	if (!r->has_pending)
+		return;
+	r->has_pending = false;
+	seg_alone(r, &r->pending);
+}
+
+void reporter_segment(struct reporter *r, const struct seg_line *l)
+{
+	struct seg_line now = *l;
+
+	reporter_flush(r);
+	if (l->changed) {
+		r->pending = *l;
+		r->has_pending = true;
+	} else {
+		seg_alone(r, &now);
+	}
+}
+
 /*
- * A waiting segment line takes its event's transitions (or its suspicious
- * verdict) on the same line; true if it did.
+ * A waiting segment line goes out with its event: in text the event's
+ * transitions (or suspicious verdict) on the segment's line, in JSON the
+ * segment's object first. true if rec was that event (and is written).
  */
-static bool text_with_pending(struct reporter *r, const struct sf_record *rec)
+static bool with_pending(struct reporter *r, const struct sf_record *rec)
 {
 	struct sf_record rest;
 
@@ -724,6 +736,11 @@ static bool text_with_pending(struct reporter *r, const struct sf_record *rec)
 	    !(rec->kinds & (SF_REC_SUSPICIOUS | SF_REC_TRANS | SF_REC_PICKUP)))
 		return false;
 	r->has_pending = false;
+	if (r->o.format == OUT_JSON) {	/* the segment, then its event's lines */
+		json_seg(r, &r->pending);
+		json_write(r, rec);
+		return true;
+	}
 	text_seg(r, &r->pending);
 	fputs(" ", r->o.out);
 	text_segment_tail(r, rec);
@@ -736,10 +753,11 @@ static bool text_with_pending(struct reporter *r, const struct sf_record *rec)
 
 void reporter_write(struct reporter *r, const struct sf_record *rec)
 {
+	if (with_pending(r, rec))
+		return;
+	reporter_flush(r);
 	if (r->o.format == OUT_JSON)
 		json_write(r, rec);
-	else if (!text_with_pending(r, rec)) {
-		reporter_flush(r);
+	else
 		text_write(r, rec);
-	}
 }

@@ -20,6 +20,8 @@ struct seg_line {
 	uint64_t id;			/* the connection (0: not known) */
 	char ifname[IF_NAMESIZE];	/* "" when one interface is watched */
 	bool changed;			/* it changed a state: its event follows */
+	bool maybe;			/* changed not known yet (replay): it did if an event of
+					 * its connection follows before reporter_flush */
 	__u8 family;
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 	__u16 sport, dport;

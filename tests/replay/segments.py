@@ -92,7 +92,9 @@ segs = [e for e in evs if e["event"] == "segment"]
 syn = segs[0] if segs else {}
 if len(segs) != int(re.search(r"(\d+) TCP segments", p.stderr).group(1)) or \
         syn.get("flags") != "S" or syn.get("tcp_seq") != 1515540177 or "tcp_ack" in syn or \
-        "mss 1460" not in syn.get("options", "") or not syn.get("changed"):
+        "mss 1460" not in syn.get("options", "") or not syn.get("changed") or \
+        any(x["changed"] for x in segs if x["flags"] == "P.") or \
+        evs[evs.index(syn) + 1].get("event") != "transition":
     failures.append(f"json segment events wrong: {segs[:2]}")
 
 if failures:
