@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # Several interfaces, -w, --write-all, --segments, live. A router namespace
-# (sfk-r) forwards between a client (sfk-c, 10.251.1.1) and a server (sfk-s,
+# (sfcap-r) forwards between a client (sfcap-c, 10.251.1.1) and a server (sfk-s,
 # 10.251.2.1) over two veths, r1 and r2, and synfin watches both:
 #  - every connection routed through is counted once (one open, one close),
 #    its events name the interface that saw its first segment (r1 for the
@@ -22,10 +22,10 @@ cd "$(dirname "$0")/../.." || exit 1
 SYNFIN=${SYNFIN:-$PWD/synfin}	# SYNFIN=...: a build broken on purpose
 . tests/lib.sh
 failed=0
-NC=sfk-c NR=sfk-r NS=sfk-s
+NC=sfcap-c NR=sfcap-r NS=sfcap-s
 C=10.251.1.1 S=10.251.2.1
 P=21611 Q=21612 RP=21613 REV=21614	# selected, not selected, refused, server -> client
-W=$(mktemp -d /tmp/sfk-cap.XXXXXX)
+W=$(mktemp -d /tmp/sfcap.XXXXXX)
 WPID=
 
 down() {
