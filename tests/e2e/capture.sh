@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # Several interfaces, -w, --write-all, --segments, live. A router namespace
-# (sfcap-r) forwards between a client (sfcap-c, 10.251.1.1) and a server (sfk-s,
+# (sfcap-r) forwards between a client (sfcap-c, 10.251.1.1) and a server (sfcap-s,
 # 10.251.2.1) over two veths, r1 and r2, and synfin watches both:
 #  - every connection routed through is counted once (one open, one close),
 #    its events name the interface that saw its first segment (r1 for the
