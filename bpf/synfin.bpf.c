@@ -11,9 +11,6 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
 #include "synfin.h"
-#ifndef SF_EXP
-#define SF_EXP 0
-#endif
 
 /* Per-CPU word the parser passes offsets through (see SF_OPAQUE in parse.h). */
 struct {
@@ -592,9 +589,6 @@ static __always_inline int fast(struct sf_counters *cs, const struct sf_pkt *pk,
 	if ((pk->seg.flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST | SF_TH_ACK)) != SF_TH_ACK)
 		return 0;
 	e = bpf_map_lookup_elem(&conns, &pk->key);
-#if SF_EXP == 3
-	if (e) return 1;
-#endif
 	if (!e || !sf_step_fast(e, &pk->seg, fast_clock(), &o))
 		return 0;
 	if (segs > 1 && segs <= 0xffff)
@@ -628,9 +622,6 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	rc = parse(ctx, data, data_end, wire, len_check, hook, may_pull, cs, &pk, &tagged);
 	if (rc != SF_P_TCP)
 		return rc;
-#if SF_EXP == 1
-	return 0;
-#endif
 	/* Tags only where the frame has something between Ethernet and IP. */
 	if (!cfg_no_vlan) {
 		if (tagged)
@@ -643,9 +634,6 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		count(cs, SF_C_FILTERED);
 		return 0;
 	}
-#if SF_EXP == 2
-	return 0;
-#endif
 	if (fast(cs, &pk, segs))
 		return 0;
 	/*
