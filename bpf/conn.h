@@ -260,18 +260,28 @@ SF_HELPER int sf_gap_in_window(const struct sf_entry *e, int rcv, __u32 from, __
  * the side already sent is new, the rest is a retransmission. A gap before
  * the segment means bytes lost before the hook (or overtaken): their
  * retransmission will not be new, so they count now -- but only inside the
- * receiver's window, so a wild sequence number cannot add 2 GB. Shared by
- * sf_step and sf_step_fast.
+ * receiver's window, so a wild sequence number cannot add 2 GB. sf_fresh:
+ * how many of the bytes are new (more than len: a gap before them that
+ * counts), for sf_payload and sf_step_fast.
  */
-SF_HELPER void sf_payload(struct sf_entry *e, int p, __u32 start, __u32 len,
-			  struct sf_step_out *o)
+SF_HELPER __s32 sf_fresh(const struct sf_entry *e, int p, __u32 start, __u32 len)
 {
-	struct sf_side_rec *P = &e->side[p & 1];
+	const struct sf_side_rec *P = &e->side[p & 1];
 	__u32 end = start + len;
 	__s32 fresh = (__s32)(end - P->nxt);
 
 	if (fresh > (__s32)len && !sf_gap_in_window(e, p ^ 1, P->nxt, end))
 		fresh = len;
+	return fresh;
+}
+
+SF_HELPER void sf_payload(struct sf_entry *e, int p, __u32 start, __u32 len,
+			  struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p & 1];
+	__u32 end = start + len;
+	__s32 fresh = sf_fresh(e, p, start, len);
+
 	if (fresh > (__s32)len)	/* proven by this segment, never seen */
 		P->missed += (__u32)fresh - len;
 	if (fresh > 0) {
@@ -1044,9 +1054,7 @@ SF_CORE int sf_step_fast(struct sf_entry *e, const struct sf_seg *s, __u64 now,
 	/* What sf_payload would add, decided before anything is written. */
 	end = s->seq + s->len;
 	if (s->len) {
-		fresh = (__s32)(end - P->nxt);
-		if (fresh > (__s32)s->len && !sf_gap_in_window(e, p ^ 1, P->nxt, end))
-			fresh = (__s32)s->len;
+		fresh = sf_fresh(e, p, s->seq, s->len);
 		if (!(P->flags & SF_SIDE_DATA) || !sf_has_letter(e, p, SF_HIST_D) ||
 		    (fresh < (__s32)s->len && !sf_has_letter(e, p, SF_HIST_T)))
 			return 0;
