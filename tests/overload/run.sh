@@ -363,3 +363,5 @@ valgrind_watch() {
 	ns_down
 }
 want valgrind_watch && valgrind_watch
+# ONLY= leaves the last want false: that is not a failure of the suite.
+exit 0
