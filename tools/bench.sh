@@ -5,24 +5,30 @@
 # ratio, goal, met?) under a description of the machine. Ratios are medians
 # over several rounds; each round measures both sides back to back.
 #
-#   per-packet cost   BPF_PROG_TEST_RUN (sfbench prog) and the kernel's own
-#                     run_time_ns/run_cnt under live traffic (sfbench live)
+#   live              the headline: the kernel's own run_time_ns/run_cnt of
+#                     synfin's programs under real traffic (sfbench live),
+#                     next to a minimal tracker on the same hooks
+#   per-packet cost   BPF_PROG_TEST_RUN (sfbench prog): explanatory
 #   churn             tools/loadgen between two namespaces, without/with watch
 #   bulk              iperf3 through the veth pair, without/with synfin
 #   scale             1M and 4M tracked connections (sfbench scale)
 #   replay            tools/bench_replay.sh, when it exists
 #
 # Environment: ROUNDS (default 3; prog uses 2*ROUNDS+1), SECS per traffic run
-# (default 4), SCALE ("1000000 4000000"), SECTIONS (default
-# "prog churn bulk scale replay": run only some of them). The table also lands in
-# .output/bench-results.txt. Needs root (namespaces, BPF).
+# (default 4), LIVE_SECS per live run (default 2), LIVE_MODES ("tc native"),
+# LIVE_SCENARIOS ("data new mixed"), LIVE_PINS ("pinned unpinned"), SCALE
+# ("1000000 4000000"), SECTIONS (default "live prog churn bulk scale replay":
+# run only some of them). The table also lands in .output/bench-results.txt.
+# Needs root (namespaces, BPF). Run it under `flock /tmp/synfin-net.lock` on a
+# shared machine.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-4}
+LIVE_SECS=${LIVE_SECS:-2}
 SCALE=${SCALE:-"1000000 4000000"}
-SECTIONS=${SECTIONS:-"prog churn bulk scale replay"}
+SECTIONS=${SECTIONS:-"live prog churn bulk scale replay"}
 SFB=.output/sfbench
 LOADGEN=.output/loadgen
 P=${SFB_NS:-sfb}		# name prefix (SFB_NS: parallel runs on one machine)
@@ -35,6 +41,7 @@ ADDR_S=10.77.0.2
 OUT=.output/bench-results.txt
 TMP=$(mktemp -d /tmp/sfbench.XXXXXX)
 ROWS=$TMP/rows
+GOALS=$TMP/goals
 WATCH_PID=
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -48,6 +55,7 @@ done
 cleanup() {
 	[ -n "$WATCH_PID" ] && kill -INT "$WATCH_PID" 2>/dev/null && wait "$WATCH_PID" 2>/dev/null
 	[ -n "${SRV_PID:-}" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
+	[ -n "${LIVE_PIDS:-}" ] && live_servers_stop
 	ip netns del $NS_C 2>/dev/null || true
 	ip netns del $NS_S 2>/dev/null || true
 	rm -rf "$TMP"
@@ -113,6 +121,115 @@ watch_stop() {
 }
 # user+system CPU ticks of a process
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# ---- live per-packet cost (the headline) ------------------------------------
+# The kernel's run_time_ns/run_cnt of the programs on the server's veth end
+# while real traffic runs between the namespaces: synfin (`synfin watch` in
+# that mode) against the minimal tracker bench/newconn.bpf.c (parse, look the
+# 5-tuple up, count; a SYN inserts a fresh entry, any miss inserts) attached
+# to the same hooks, alternated within each round. Traffic (tools/loadgen,
+# iperf3), LIVE_SECS seconds per run:
+#   data   loadgen rr: 16 long connections, 64-byte request/response loops
+#   new    loadgen client: 128 parallel short connections (SYN, SYN-ACK, ACK,
+#          request, reply, FIN/ACK both ways; every 8th ends with a RST)
+#   mixed  churn (64) + rr (8) + one iperf3 stream at once
+# each with client and server pinned to CPU 0 (one CPU: no cache line moves
+# between CPUs) and unpinned.
+LIVE_SCENARIOS=${LIVE_SCENARIOS:-"data new mixed"}
+LIVE_PINS=${LIVE_PINS:-"pinned unpinned"}
+LIVE_MODES=${LIVE_MODES:-"tc native"}
+
+live_servers() {
+	ip netns exec $NS_S $LOADGEN server -l $ADDR_S:8080 &
+	LIVE_PIDS="$!"
+	ip netns exec $NS_S taskset -c 0 $LOADGEN server -l $ADDR_S:8081 &
+	LIVE_PIDS="$LIVE_PIDS $!"
+	ip netns exec $NS_S iperf3 -s -B $ADDR_S -p 5201 >/dev/null 2>&1 &
+	LIVE_PIDS="$LIVE_PIDS $!"
+	ip netns exec $NS_S taskset -c 0 iperf3 -s -B $ADDR_S -p 5202 >/dev/null 2>&1 &
+	LIVE_PIDS="$LIVE_PIDS $!"
+	sleep 0.5
+}
+live_servers_stop() {
+	# shellcheck disable=SC2086
+	kill $LIVE_PIDS 2>/dev/null; wait $LIVE_PIDS 2>/dev/null || true
+	LIVE_PIDS=
+}
+
+# The client command of a scenario, pinned or not (run by sfbench live).
+live_cmd() {
+	local scen=$1 pin=$2 port=8080 iport=5201 ts="" lg
+	if [ "$pin" = pinned ]; then port=8081; iport=5202; ts="taskset -c 0"; fi
+	lg="$ts $LOADGEN"
+	case $scen in
+	data) echo "ip netns exec $NS_C $lg rr -c 16 -d $LIVE_SECS $ADDR_S:$port" ;;
+	new) echo "ip netns exec $NS_C $lg client -c 128 -r 8 -d $LIVE_SECS $ADDR_S:$port" ;;
+	mixed) echo "ip netns exec $NS_C sh -c '$lg client -c 64 -r 8 -d $LIVE_SECS $ADDR_S:$port >/dev/null &
+		$lg rr -c 8 -d $LIVE_SECS $ADDR_S:$port >/dev/null &
+		$ts iperf3 -c $ADDR_S -p $iport -t $LIVE_SECS >/dev/null; wait'" ;;
+	esac
+}
+
+# One measured run: $TMP/lv-MODE-SCEN-PIN-PROG-ROUND.
+live_run() {
+	local mode=$1 scen=$2 pin=$3 prog=$4 r=$5 out
+	out="$TMP/lv-$mode-$scen-$pin-$prog-$r"
+	[ "$prog" = synfin ] && watch_start --mode "$mode"
+	eval "ip netns exec $NS_S $SFB live -i $IF_S -P $prog --mode $mode -- $(live_cmd "$scen" "$pin")" \
+		>"$out" || log "live $mode $scen $pin $prog: traffic command failed"
+	[ "$prog" = synfin ] && watch_stop
+	[ "$(field all_pkts "$out")" -gt 0 ] 2>/dev/null ||
+		{ echo "bench.sh: live $mode $scen $pin $prog: no packets counted ($(cat "$out"))" >&2; exit 1; }
+}
+
+bench_live() {
+	local mode scen pin r prog first
+	log "live per-packet cost (bpf_stats, ${LIVE_SECS}s runs: modes $LIVE_MODES; $LIVE_SCENARIOS; $LIVE_PINS; $ROUNDS rounds)"
+	live_servers
+	for mode in $LIVE_MODES; do
+		for scen in $LIVE_SCENARIOS; do
+			for pin in $LIVE_PINS; do
+				for r in $(seq "$ROUNDS"); do
+					# A B, then B A: neither always runs first.
+					first=newconn; [ $((r % 2)) -eq 0 ] && first=synfin
+					for prog in $first $([ $first = synfin ] && echo newconn || echo synfin); do
+						live_run "$mode" "$scen" "$pin" "$prog" "$r"
+					done
+				done
+				live_row "$mode" "$scen" "$pin"
+			done
+		done
+	done
+	live_servers_stop
+}
+
+# Median over rounds of key in the files of one cell; median ratio synfin/newconn.
+lv_med() { for r in $(seq "$ROUNDS"); do field "$1" "$TMP/lv-$2-$r"; done | median; }
+lv_ratio() {
+	for r in $(seq "$ROUNDS"); do
+		ratio "$(field "$1" "$TMP/lv-$2-synfin-$r")" "$(field "$1" "$TMP/lv-$2-newconn-$r")"
+	done | median
+}
+
+live_row() {
+	local mode=$1 scen=$2 pin=$3 c="$1-$2-$3" goal="-" met="-" rat in eg inb egb inr egr ik
+	rat=$(lv_ratio all_ns "$c")
+	case $scen in
+	data) goal="<= 1.30x"; met=$(le "$rat" 1.3); goal_add "live data segments ($mode, $pin) <= 1.3x" "${rat}x" "$met" ;;
+	new) goal="<= 2.00x"; met=$(le "$rat" 2.0); goal_add "live new connections ($mode, $pin) <= 2x" "${rat}x" "$met" ;;
+	esac
+	row "live $mode $scen, $pin: ns/packet, all hooks" "$(lv_med all_ns "$c-synfin") ns" \
+		"$(lv_med all_ns "$c-newconn") ns (lookup+insert)" "${rat}x" "$goal" "$met"
+	ik=xdp; [ "$mode" = tc ] && ik=tcin
+	in=$(lv_med ${ik}_ns "$c-synfin"); eg=$(lv_med tc_ns "$c-synfin")
+	inb=$(lv_med ${ik}_ns "$c-newconn"); egb=$(lv_med tc_ns "$c-newconn")
+	inr=$(lv_ratio ${ik}_ns "$c"); egr=$(lv_ratio tc_ns "$c")
+	row "  ingress / egress ($(lv_med ${ik}_pkts "$c-synfin") / $(lv_med tc_pkts "$c-synfin") packets)" \
+		"$in / $eg ns" "$inb / $egb ns" "${inr}x / ${egr}x" "-" "-"
+}
+
+# Goals, printed under the table: goal|value|met
+goal_add() { printf '%s|%s|%s\n' "$@" >>"$GOALS"; }
 
 # ---- 1. per-packet cost: BPF_PROG_TEST_RUN ---------------------------------
 bench_prog() {
@@ -271,16 +388,24 @@ print_table() {
 			if (r == 1) { s = ""; for (i = 1; i <= 6; i++) for (j = 0; j < w[i] + (i < 6 ? 2 : 0); j++) s = s "-"; print s }
 		} }'
 	[ -s "$TMP/notes" ] && { echo; echo "replay notes:"; sed 's/^/  /' "$TMP/notes"; }
+	if [ -s "$GOALS" ]; then
+		echo
+		{ echo "goal|figure|met?"; cat "$GOALS"; } | awk -F'|' '
+			{ for (i = 1; i <= 3; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NR }
+			END { for (r = 1; r <= n; r++)
+				printf "%-" w[1] "s  %-" w[2] "s  %s\n", c[r, 1], c[r, 2], c[r, 3] }'
+	fi
 	return 0
 }
 
 : >"$ROWS"
+: >"$GOALS"
 START=$(date +%s)
 netns_up
 for s in $SECTIONS; do
 	case $s in
-	prog|churn|bulk|scale|replay) "bench_$s" ;;
-	*) echo "bench.sh: unknown section '$s' (prog churn bulk scale replay)" >&2; exit 2 ;;
+	live|prog|churn|bulk|scale|replay) "bench_$s" ;;
+	*) echo "bench.sh: unknown section '$s' (live prog churn bulk scale replay)" >&2; exit 2 ;;
 	esac
 done
 {
