@@ -163,10 +163,10 @@ static int attach(struct watcher *w, const struct watcher_cfg *cfg)
 
 	w->at.ifindex = (int)if_nametoindex(cfg->ifname);
 	snprintf(w->at.ifname, sizeof(w->at.ifname), "%s", cfg->ifname);
-	if (cfg->mode == MODE_TC)
+	if (w->at.mode == MODE_TC)
 		err = attach_tc(&w->at, bpf_program__fd(w->skel->progs.synfin_tc_in), true);
 	else
-		err = attach_xdp(&w->at, bpf_program__fd(w->skel->progs.synfin_xdp), cfg->mode,
+		err = attach_xdp(&w->at, bpf_program__fd(w->skel->progs.synfin_xdp), w->at.mode,
 				 cfg->force);
 	/* On lo every packet passes egress and then ingress: ingress alone sees it once. */
 	if (!err && !cfg->no_egress && strcmp(cfg->ifname, "lo"))
@@ -430,8 +430,7 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 {
 	struct loader_cfg lc = { .ports = cfg->ports, .nports = cfg->nports,
 				 .max_conns = cfg->max_conns, .max_half = cfg->max_half,
-				 .flood_rate = cfg->flood_rate,
-				 .no_vlan = cfg->no_vlan, .tc_vlan_meta = cfg->mode == MODE_TC };
+				 .flood_rate = cfg->flood_rate, .no_vlan = cfg->no_vlan };
 	struct watcher *w = calloc(1, sizeof(*w));
 
 	*wp = w;
@@ -439,7 +438,12 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 		fprintf(stderr, "synfin watch: out of memory\n");
 		return EXIT_RUNTIME;
 	}
-	w->at = (struct attach){ .xdp_link_fd = -1, .tc_link_fd = -1, .tc_in_link_fd = -1 };
+	w->at = (struct attach){ .xdp_link_fd = -1, .tc_link_fd = -1, .tc_in_link_fd = -1,
+				 .mode = cfg->mode };
+	/* Before loading: the programs are built for the hook they will run at. */
+	if (cfg->mode == MODE_AUTO)
+		w->at.mode = attach_auto_mode(cfg->ifname, w->at.why, sizeof(w->at.why));
+	lc.tc_vlan_meta = w->at.mode == MODE_TC;
 	w->ustats_fd = w->hs_fd = -1;
 	w->ctl_fd = -1;
 	w->emit = emit;
