@@ -128,22 +128,39 @@ static int refuse_second(const struct attach *a, __u32 prog_id, const char *ltyp
 	return -EBUSY;
 }
 
-/* A synfin ingress program already on a's tcx ingress hook: its id, else 0. */
-static __u32 tcx_synfin_in(const struct attach *a)
+/* A program called name on a's tcx hook (ingress or egress): its id, else 0. */
+static __u32 tcx_find(const struct attach *a, bool ingress, const char *name)
 {
 	LIBBPF_OPTS(bpf_prog_query_opts, q);
 	__u32 ids[16] = {}, i;
-	char name[32];
+	char n[32];
 
 	q.prog_ids = ids;
 	q.prog_cnt = 16;
-	if (bpf_prog_query_opts(a->ifindex, BPF_TCX_INGRESS_NUM, &q))
+	if (bpf_prog_query_opts(a->ifindex, ingress ? BPF_TCX_INGRESS_NUM : BPF_TCX_EGRESS_NUM, &q))
 		return 0;
 	for (i = 0; i < q.prog_cnt && i < 16; i++) {
-		prog_name(ids[i], name, sizeof(name));
-		if (!strcmp(name, "synfin_tc_in"))
+		prog_name(ids[i], n, sizeof(n));
+		if (!strcmp(n, name))
 			return ids[i];
 	}
+	return 0;
+}
+
+int attach_check_free(const struct attach *a)
+{
+	__u32 id = 0;
+	char name[32];
+
+	if (!xdp_current(a->ifindex, &id) && id) {
+		prog_name(id, name, sizeof(name));
+		if (!strcmp(name, "synfin_xdp"))
+			return refuse_second(a, id, "xdp");
+	}
+	if ((id = tcx_find(a, true, "synfin_tc_in")))
+		return refuse_second(a, id, "tcx");
+	if ((id = tcx_find(a, false, "synfin_tc")))
+		return refuse_second(a, id, "tcx");
 	return 0;
 }
 
@@ -225,11 +242,8 @@ int attach_tc(struct attach *a, int prog_fd, bool ingress)
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = SF_TC_HANDLE, .priority = SF_TC_PRIO,
 			    .prog_fd = prog_fd);
 	const char *dir = ingress ? "ingress" : "egress";
-	__u32 other = ingress ? tcx_synfin_in(a) : 0;
 	int fd, err;
 
-	if (other)
-		return refuse_second(a, other, "tcx");
 	tc_remove_stale(a->ifindex, ingress);
 	fd = bpf_link_create(prog_fd, a->ifindex, ingress ? BPF_TCX_INGRESS_NUM : BPF_TCX_EGRESS_NUM,
 			     NULL);

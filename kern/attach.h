@@ -22,6 +22,8 @@ struct attach {
 	char why[200];		/* --mode auto: which hook and why, for the start line */
 };
 
+/* Another synfin on a's hooks (XDP, tcx ingress or egress): say whose, -EBUSY; else 0. */
+int attach_check_free(const struct attach *a);
 int attach_xdp(struct attach *a, int prog_fd, enum xdp_mode_opt mode, bool force);
 int attach_tc(struct attach *a, int prog_fd, bool ingress);
 void detach_all(struct attach *a);

@@ -163,6 +163,10 @@ static int attach(struct watcher *w, const struct watcher_cfg *cfg)
 
 	w->at.ifindex = (int)if_nametoindex(cfg->ifname);
 	snprintf(w->at.ifname, sizeof(w->at.ifname), "%s", cfg->ifname);
+	/* One watcher per interface, whichever hooks each uses. */
+	err = attach_check_free(&w->at);
+	if (err)
+		return err;
 	if (w->at.mode == MODE_TC)
 		err = attach_tc(&w->at, bpf_program__fd(w->skel->progs.synfin_tc_in), true);
 	else

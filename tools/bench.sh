@@ -10,15 +10,18 @@
 #                     next to a minimal tracker on the same hooks
 #   per-packet cost   BPF_PROG_TEST_RUN (sfbench prog): explanatory
 #   churn             tools/loadgen between two namespaces, without/with watch
-#   bulk              iperf3 through the veth pair, without/with synfin
+#   watcher           tools/bench_watcher.sh (CPU per event), when it exists
+#   bulk              iperf3 through the veth pair: none, default mode, native
 #   scale             1M and 4M tracked connections (sfbench scale)
 #   replay            tools/bench_replay.sh, when it exists
+#   extra             every other tools/bench_*.sh (e.g. bench_filter.sh)
 #
 # Environment: ROUNDS (default 3; prog uses 2*ROUNDS+1), SECS per traffic run
 # (default 4), LIVE_SECS per live run (default 2), LIVE_MODES ("tc native"),
-# LIVE_SCENARIOS ("data new mixed"), LIVE_PINS ("pinned unpinned"), SCALE
-# ("1000000 4000000"), SECTIONS (default "live prog churn bulk scale replay":
-# run only some of them). The table also lands in .output/bench-results.txt.
+# LIVE_SCENARIOS ("data new mixed"), LIVE_PINS ("pinned unpinned"), LIVE_PERF
+# (a directory: perf record -a -g of every live run into it), SCALE
+# ("1000000 4000000"), SECTIONS (default "live prog churn watcher bulk scale
+# replay extra": run only some of them). The table also lands in .output/bench-results.txt.
 # Needs root (namespaces, BPF). Run it under `flock /tmp/synfin-net.lock` on a
 # shared machine.
 set -euo pipefail
@@ -174,7 +177,10 @@ live_run() {
 	local mode=$1 scen=$2 pin=$3 prog=$4 r=$5 out
 	out="$TMP/lv-$mode-$scen-$pin-$prog-$r"
 	[ "$prog" = synfin ] && watch_start --mode "$mode"
-	eval "ip netns exec $NS_S $SFB live -i $IF_S -P $prog --mode $mode -- $(live_cmd "$scen" "$pin")" \
+	# LIVE_PERF=DIR: a system-wide profile of each run (perf record -a -g).
+	local perf=""
+	[ -n "${LIVE_PERF:-}" ] && perf="perf record -q -a -g -o $LIVE_PERF/$mode-$scen-$pin-$prog-$r.data --"
+	eval "ip netns exec $NS_S $SFB live -i $IF_S -P $prog --mode $mode -- $perf $(live_cmd "$scen" "$pin")" \
 		>"$out" || log "live $mode $scen $pin $prog: traffic command failed"
 	[ "$prog" = synfin ] && watch_stop
 	[ "$(field all_pkts "$out")" -gt 0 ] 2>/dev/null ||
@@ -438,7 +444,8 @@ print_table() {
 : >"$ROWS"
 : >"$GOALS"
 START=$(date +%s)
-netns_up
+# Namespaces only for the sections that send traffic (those need the lock).
+case " $SECTIONS " in *" live "*|*" churn "*|*" bulk "*) netns_up ;; esac
 for s in $SECTIONS; do
 	case $s in
 	live|prog|churn|watcher|bulk|scale|replay|extra) "bench_$s" ;;

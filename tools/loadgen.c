@@ -147,7 +147,12 @@ static void abort_conn(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
-static int client(const struct sockaddr_in *sa, int conc, double secs, int rst_every)
+/*
+ * conc connections at a time. Churn (keep 0): each a whole life -- request,
+ * reply, the server's FIN, close (with a RST every rst_every-th). rr (keep
+ * 1): each connection loops request/reply until the end.
+ */
+static int client(const struct sockaddr_in *sa, int conc, double secs, int rst_every, int keep)
 {
 	static struct cconn conns[MAX_CONC];
 	struct epoll_event evs[256];
@@ -156,7 +161,6 @@ static int client(const struct sockaddr_in *sa, int conc, double secs, int rst_e
 	double start = now_s(), end = start + secs;
 	int ep = epoll_create1(0), i, n;
 
-	memset(buf, 'q', sizeof(buf));
 	for (i = 0; i < conc; i++)
 		client_open(ep, sa, &conns[i], &errors);
 	while (!stop && now_s() < end) {
@@ -168,80 +172,37 @@ static int client(const struct sockaddr_in *sa, int conc, double secs, int rst_e
 
 			if (evs[i].events & EPOLLOUT) {
 				/* Connected (or failed): send the request, wait for the reply. */
-				if (evs[i].events & (EPOLLERR | EPOLLHUP) ||
-				    write(c->fd, buf, sizeof(buf)) != sizeof(buf))
+				if (evs[i].events & (EPOLLERR | EPOLLHUP))
 					goto failed;
-				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &in);
-				continue;
-			}
-			r = read(c->fd, buf, sizeof(buf));
-			if (r > 0) {
-				c->got += (int)r;
-				continue;
-			}
-			if (r < 0 && errno == EAGAIN)
-				continue;
-			if (r == 0 && c->got == MSG_BYTES) {
-				done++;		/* reply, then the server's FIN */
-				if (rst_every && done % rst_every == 0)
-					abort_conn(c->fd);
-			} else {
-failed:
-				errors++;
-			}
-			close(c->fd);	/* also takes it out of the epoll set */
-			client_open(ep, sa, c, &errors);
-		}
-	}
-	secs = now_s() - start;
-	printf("conns=%ld secs=%.2f rate=%.0f errors=%ld\n", done, secs, (double)done / secs, errors);
-	close(ep);
-	return 0;
-}
-
-/* rr: conc long connections, request/response in a loop on each. */
-static int rr(const struct sockaddr_in *sa, int conc, double secs)
-{
-	static struct cconn conns[MAX_CONC];
-	struct epoll_event evs[256];
-	char buf[MSG_BYTES];
-	long done = 0, errors = 0;
-	double start = now_s(), end = start + secs;
-	int ep = epoll_create1(0), i, n;
-
-	memset(buf, 'k', sizeof(buf));
-	for (i = 0; i < conc; i++)
-		client_open(ep, sa, &conns[i], &errors);
-	while (!stop && now_s() < end) {
-		n = epoll_wait(ep, evs, 256, 200);
-		for (i = 0; i < n; i++) {
-			struct cconn *c = evs[i].data.ptr;
-			struct epoll_event in = { .events = EPOLLIN, .data.ptr = c };
-			ssize_t r;
-
-			if (evs[i].events & (EPOLLERR | EPOLLHUP))
-				goto failed;
-			if (evs[i].events & EPOLLOUT) {
 				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &in);
 				goto ask;
 			}
 			r = read(c->fd, buf, sizeof(buf));
 			if (r < 0 && errno == EAGAIN)
 				continue;
-			if (r <= 0)
-				goto failed;
-			c->got += (int)r;
-			if (c->got < MSG_BYTES)
-				continue;
-			done++;
+			if (r > 0) {
+				c->got += (int)r;
+				if (!keep || c->got < MSG_BYTES)
+					continue;
+				done++;		/* rr: a whole reply, the next request */
+				goto ask;
+			}
+			if (r == 0 && !keep && c->got == MSG_BYTES) {
+				done++;		/* reply, then the server's FIN */
+				if (rst_every && done % rst_every == 0)
+					abort_conn(c->fd);
+				goto reopen;
+			}
+			goto failed;
 ask:
 			c->got = 0;
-			memset(buf, 'k', sizeof(buf));
+			memset(buf, keep ? 'k' : 'q', sizeof(buf));
 			if (write(c->fd, buf, sizeof(buf)) == sizeof(buf))
 				continue;
 failed:
 			errors++;
-			close(c->fd);
+reopen:
+			close(c->fd);	/* also takes it out of the epoll set */
 			client_open(ep, sa, c, &errors);
 		}
 	}
@@ -290,7 +251,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loadgen client: give -c 1-%d -d SECS ADDR:PORT (IPv4)\n", MAX_CONC);
 		return 2;
 	}
-	if (!strcmp(argv[1], "rr"))
-		return rr(&sa, conc, secs);
-	return client(&sa, conc, secs, rst_every);
+	return client(&sa, conc, secs, rst_every, !strcmp(argv[1], "rr"));
 }

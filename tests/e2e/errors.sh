@@ -244,12 +244,19 @@ if ! wait_for "$W/t.err" watching 10; then
 	echo "FAIL e2e-tc-second-watcher: watcher did not start: $(head -c 300 "$W/t.err")"
 else
 	during=$(inns "$HOOKS" $DEV | tr '\n' ';')
-	# Its own pin directory: past the pinned-maps check, to the hook itself.
+	if [ "$during" = "xdp -;tcx_ingress synfin_tc_in;tcx_egress synfin_tc;" ] &&
+	   grep -q "^synfin: --mode auto: $DEV is a veth: tc ingress (native XDP would turn its GRO off" "$W/t.err"; then
+		echo "PASS e2e-auto-veth-default: no --mode on a veth: tc ingress and egress, no XDP, and it says why"
+	else
+		echo "FAIL e2e-auto-veth-default: hooks: $during; stderr: $(head -c 300 "$W/t.err")"
+	fi
+	# Each `ip netns exec` mounts its own bpffs: no pinned maps in common,
+	# the hooks themselves must tell.
 	if check e2e-tc-second-watcher 1 "^synfin watch: $DEV is already watched by synfin \\(pid $BG\\)" -- \
-		inns "$SYNFIN" watch -i $DEV --pin "$W/pin2"; then
+		inns "$SYNFIN" watch -i $DEV --mode native; then
 		if [ "$(inns "$HOOKS" $DEV | tr '\n' ';')" = "$during" ] &&
 		   [ "$during" = "xdp -;tcx_ingress synfin_tc_in;tcx_egress synfin_tc;" ]; then
-			echo "PASS e2e-tc-second-watcher: a second tc watcher refused, naming the first; hooks unchanged"
+			echo "PASS e2e-tc-second-watcher: a second watcher (XDP) beside a tc one refused, naming the first; hooks unchanged"
 		else
 			echo "FAIL e2e-tc-second-watcher: hooks before: $during, after: $(inns "$HOOKS" $DEV | tr '\n' ';')"
 		fi
