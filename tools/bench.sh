@@ -382,7 +382,9 @@ bench_scale() {
 	local n
 	for n in $SCALE; do
 		log "scale: $n connections"
-		$SFB scale -n "$n" -r "$ROUNDS" >>"$ROWS"
+		$SFB scale -n "$n" -r "$ROUNDS" | tee -a "$ROWS" |
+			awk -F'|' -v n="$n" '/bytes per connection, tables/ {
+				printf "memory <= 256 B per connection at %dk (tables)|%s|%s\n", n / 1000, $2, $6 }' >>"$GOALS"
 	done
 }
 
