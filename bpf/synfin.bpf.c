@@ -123,6 +123,32 @@ struct {
 	__uint(max_entries, SF_RINGBUF_BYTES);
 } events SEC(".maps");
 
+/*
+ * When the ring buffer last woke its reader (bpf_ktime_get_ns). A wake-up
+ * (bpf_ringbuf_submit's irq_work: a self-IPI, a VM exit in a guest) cost
+ * two thirds of the new-connection path when every event sent one. So a
+ * record wakes the reader only if none did in the last SF_WAKEUP_NS; the
+ * others go without, and the watcher, after each batch, polls again
+ * SF_POLL_SHORT_MS later (> SF_WAKEUP_NS) until a poll finds nothing: a
+ * record without a wake-up follows one with a wake-up by less than
+ * SF_WAKEUP_NS, so that poll reads it. Racy across CPUs on purpose: a lost
+ * update means one wake-up more, never one less than needed. A wake-up is
+ * forced (BPF_RB_FORCE_WAKEUP): the default one fires only if the reader had
+ * read up to this very record, which a record without one before it defeats.
+ * Unread data stays bounded too: at most SF_WAKEUP_NS worth of events.
+ */
+__u64 last_wakeup_ns = 0;
+
+static __always_inline __u64 rb_wakeup(void)
+{
+	__u64 t = bpf_ktime_get_ns();
+
+	if (t - last_wakeup_ns < SF_WAKEUP_NS)
+		return BPF_RB_NO_WAKEUP;
+	last_wakeup_ns = t;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 /* All counters, one struct per CPU (enum sf_counter indexes c[]). */
 struct sf_counters {
 	__u64 c[SF_NCOUNTERS];
@@ -289,7 +315,7 @@ static __always_inline void emit(struct sf_counters *cs, __u8 type, __u8 hook, _
 	}
 	sf_event_fill(ev, type, hook, now, &pk->key, &pk->seg, o, e);
 	ev->ifindex = pk->ifindex;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, rb_wakeup());
 }
 
 /* Counters for what one step did (glue.h, shared with user/track.c). */
@@ -551,7 +577,7 @@ static __always_inline int cap_copy(void *ctx, int xdp, __u8 hook, __u32 ifindex
 	    (xdp ? bpf_xdp_load_bytes(ctx, 0, c->data, n) : bpf_skb_load_bytes(ctx, 0, c->data, n)))
 		n = 0;
 	c->caplen = n;
-	bpf_ringbuf_submit(c, 0);
+	bpf_ringbuf_submit(c, rb_wakeup());
 	return 0;
 }
 

@@ -528,5 +528,12 @@ _Static_assert(sizeof(struct sf_owner_rec) == 72, "sf_owner_rec layout");
 #define SF_FLOOD_RATE 2000		/* new half-open connections per second that mean a flood */
 #define SF_MAX_PORTS 16			/* --port filter slots */
 #define SF_RINGBUF_BYTES (16 << 20)	/* event ring buffer */
+/*
+ * The ring buffer wakes its reader at most once per SF_WAKEUP_NS (a wake-up
+ * is a self-IPI, a VM exit in a guest); a record submitted without one is
+ * read by the watcher's next short poll, SF_POLL_SHORT_MS later at most.
+ */
+#define SF_WAKEUP_NS 1000000ull
+#define SF_POLL_SHORT_MS 2
 
 #endif /* SYNFIN_H */
