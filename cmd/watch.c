@@ -728,22 +728,37 @@ static int watch_open(struct watch *w)
 /* Until a signal or --duration: events as they come, a sweep a second, scrapes. */
 static int watch_run(struct watch *w)
 {
-	uint64_t start = mono_ns(), last_sweep = 0, now;
-	int err = 0;
+	uint64_t start = mono_ns(), last_sweep = 0, last_read = 0, now;
+	int err = 0, n;
 
 	w->last_update = start;
 	while (!cli_stop && !err) {
 		struct pollfd pfd = { .fd = watcher_ring_fd(w->kw), .events = POLLIN };
+		/*
+		 * The kernel wakes us at most once per SF_WAKEUP_NS (synfin.bpf.c,
+		 * rb_wakeup): records may follow a wake-up without one. So after a
+		 * batch, poll again SF_POLL_SHORT_MS later until a read finds nothing
+		 * that long after the last one that found something; then sleep up to
+		 * 100 ms (the sweep, the metrics, ctl). An event waits at most
+		 * SF_POLL_SHORT_MS plus the batch before it.
+		 */
+		int timeout = last_read ? SF_POLL_SHORT_MS : 100;
 
-		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
+		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
 			fprintf(stderr, "synfin watch: poll failed: %s\n", strerror(errno));
 			return EXIT_RUNTIME;
 		}
-		err = watcher_consume(w->kw);
-		if (err)
+		n = watcher_consume(w->kw);
+		if (n < 0) {
+			err = n;
 			fprintf(stderr, "synfin watch: ring buffer read failed: %s\n", strerror(-err));
+		}
 		check_lost(w);
 		now = mono_ns();
+		if (n > 0)
+			last_read = now;
+		else if (now - last_read >= SF_POLL_SHORT_MS * 1000000ull)
+			last_read = 0;
 		if (now - last_sweep >= 1000000000ull) {
 			watch_sweep(w, now);
 			last_sweep = now;
