@@ -535,5 +535,7 @@ _Static_assert(sizeof(struct sf_owner_rec) == 72, "sf_owner_rec layout");
  */
 #define SF_WAKEUP_NS 1000000ull
 #define SF_POLL_SHORT_MS 2
+_Static_assert(SF_POLL_SHORT_MS * 1000000ull > SF_WAKEUP_NS,
+	       "the watcher's short poll must outlast the kernel's wake-up window");
 
 #endif /* SYNFIN_H */
