@@ -14,7 +14,8 @@
 #   flock /tmp/synfin-net.lock tools/bench_watcher.sh
 # SECS (default 5), ROUNDS (3), CONC (loadgen concurrency, 256), SYNFIN
 # (./synfin), BW_NS (namespace prefix, sfw), WATCH_ARGS (more watch options).
-# Builds .output/loadgen if it is missing.
+# PROFILE=DIR: perf record -g of the watcher (DIR/json.data, DIR/text.data)
+# instead of the figures. Builds .output/loadgen if it is missing.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 SECS=${SECS:-5}
@@ -66,7 +67,12 @@ run() {
 	done
 	# The watcher's task-clock while the churn runs, and a second after
 	# (a sweep, the last connections' events).
-	perf stat -x, -e task-clock -p "$WATCH_PID" -o "$base.cpu" -- sleep "$((SECS + 1))" &
+	if [ -n "${PROFILE:-}" ]; then
+		perf record -q ${PERF_CALLGRAPH:--g} -o "$PROFILE/$fmt.data" -p "$WATCH_PID" -- sleep "$((SECS + 1))" \
+			2>/dev/null &
+	else
+		perf stat -x, -e task-clock -p "$WATCH_PID" -o "$base.cpu" -- sleep "$((SECS + 1))" &
+	fi
 	local perf_pid=$!
 	ip netns exec "$NS_C" $LOADGEN client -c "$CONC" -d "$SECS" $ADDR_S:8080 >"$base.load"
 	wait "$perf_pid"
@@ -79,6 +85,7 @@ for r in $(seq "$ROUNDS"); do
 	run json "$r"
 	run text "$r"
 done
+[ -n "${PROFILE:-}" ] && exit 0
 
 # "... N events, N lost, ..." on stderr; in-band: `lost` records / LOST lines.
 lost=0
