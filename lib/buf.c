@@ -10,8 +10,11 @@
 
 void buf_free(struct buf *b)
 {
-	free(b->p);
-	*b = (struct buf)BUF_INIT;
+	if (!b->fixed) {
+		free(b->p);
+		*b = (struct buf)BUF_INIT;
+	}
+	b->len = 0;
 }
 
 bool buf_grow(struct buf *b, size_t n)
@@ -21,6 +24,10 @@ bool buf_grow(struct buf *b, size_t n)
 
 	if (b->cap - b->len >= n)
 		return true;
+	if (b->fixed) {
+		b->failed = true;
+		return false;
+	}
 	while (cap - b->len < n)
 		cap *= 2;
 	p = realloc(b->p, cap);
@@ -35,8 +42,11 @@ bool buf_grow(struct buf *b, size_t n)
 
 const char *buf_cstr(struct buf *b)
 {
-	if (b->len == b->cap && !buf_grow(b, 1))
-		return b->len ? (b->p[b->len - 1] = 0, b->p) : "";
+	if (b->len == b->cap && !buf_grow(b, 1)) {
+		if (!b->len)
+			return "";
+		b->len--;
+	}
 	b->p[b->len] = 0;
 	return b->p;
 }
@@ -67,11 +77,24 @@ static char *u64_digits(uint64_t v, char *end)
 	return p;
 }
 
+static size_t u64_len(uint64_t v)
+{
+	size_t n = 1;
+
+	for (; v >= 10000; v /= 10000)
+		n += 4;
+	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
 void buf_u64(struct buf *b, uint64_t v)
 {
-	char t[20], *s = u64_digits(v, t + sizeof(t));
+	size_t n = u64_len(v);
 
-	buf_mem(b, s, (size_t)(t + sizeof(t) - s));
+	/* The digits in place, backwards from their end. */
+	if (b->cap - b->len < n && !buf_grow(b, n))
+		return;
+	b->len += n;
+	u64_digits(v, b->p + b->len);
 }
 
 void buf_i64(struct buf *b, int64_t v)

@@ -20,15 +20,20 @@
 struct buf {
 	char *p;
 	size_t len, cap;
-	bool failed;		/* an allocation failed: some bytes were dropped */
+	bool fixed;		/* p is the caller's array: never grown */
+	bool failed;		/* out of room or memory: some bytes were dropped */
 };
 
 #define BUF_INIT { 0 }
+/* Over the caller's array: what does not fit (with buf_cstr's NUL) is dropped. */
+#define BUF_FIXED(arr) { .p = (arr), .cap = sizeof(arr), .fixed = true }
 
+/* The memory given back (nothing for a fixed one); empty again. */
 void buf_free(struct buf *b);
 /* Room for n more bytes; false (and failed set) if memory ran out. */
 bool buf_grow(struct buf *b, size_t n);
-/* The contents as a C string (a NUL after them, not counted in len). */
+/* The contents as a C string (a NUL after them, not counted in len; a
+ * full fixed buffer gives its last byte to it). */
 const char *buf_cstr(struct buf *b);
 
 static inline void buf_mem(struct buf *b, const void *s, size_t n)

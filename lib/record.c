@@ -245,11 +245,11 @@ void record_owners(struct sf_record *r, sf_owner_fn owner, void *ctx, const stru
 
 void record_endpoint(const struct sf_record *r, int side, char *buf, size_t n)
 {
-	struct buf b = BUF_INIT;
+	char t[INET6_ADDRSTRLEN + 8];
+	struct buf b = BUF_FIXED(t);
 
 	record_endpoint_buf(r, side, &b);
 	snprintf(buf, n, "%s", buf_cstr(&b));
-	buf_free(&b);
 }
 
 void record_endpoint_buf(const struct sf_record *r, int side, struct buf *b)

@@ -69,40 +69,15 @@ void json_str(FILE *f, const char *s)
 	buf_free(&b);
 }
 
-/* , "NAME": "VALUE" (a name or a number-free string: nothing to escape) */
-static void json_kv_str(struct buf *b, const char *name, const char *v)
-{
-	buf_lit(b, ", \"");
-	buf_str(b, name);
-	buf_lit(b, "\": \"");
-	buf_str(b, v);
-	buf_ch(b, '"');
-}
-
-/* , "NAME": V */
-static void json_kv_u64(struct buf *b, const char *name, uint64_t v)
-{
-	buf_lit(b, ", \"");
-	buf_str(b, name);
-	buf_lit(b, "\": ");
-	buf_u64(b, v);
-}
-
-static void json_kv_i64(struct buf *b, const char *name, int64_t v)
-{
-	buf_lit(b, ", \"");
-	buf_str(b, name);
-	buf_lit(b, "\": ");
-	buf_i64(b, v);
-}
-
-static void json_kv_bool(struct buf *b, const char *name, bool v)
-{
-	buf_lit(b, ", \"");
-	buf_str(b, name);
-	buf_lit(b, "\": ");
-	json_bool(b, v);
-}
+/*
+ * , "NAME": VALUE for a literal NAME (one copy of a known length): a string
+ * with nothing to escape (names, tcpdump flags), a number, a boolean.
+ */
+#define JSON_STR(b, name, v) \
+	do { buf_lit(b, ", \"" name "\": \""); buf_str(b, v); buf_ch(b, '"'); } while (0)
+#define JSON_U64(b, name, v) do { buf_lit(b, ", \"" name "\": "); buf_u64(b, v); } while (0)
+#define JSON_I64(b, name, v) do { buf_lit(b, ", \"" name "\": "); buf_i64(b, v); } while (0)
+#define JSON_BOOL(b, name, v) do { buf_lit(b, ", \"" name "\": "); json_bool(b, v); } while (0)
 
 /* {"ts": "...", "seq": N, "event": "EVENT" */
 static void json_start(struct reporter *r, const char *event, uint64_t ts_ns)
@@ -153,26 +128,26 @@ static void json_head(struct reporter *r, const char *event, const struct sf_rec
 	struct buf *b = &r->b;
 
 	json_start(r, event, rec->ts_ns);
-	json_kv_u64(b, "conn", rec->id);
-	json_kv_u64(b, "family", rec->family);
-	json_kv_str(b, "client_ip", rec->client_ip);
-	json_kv_u64(b, "client_port", rec->client_port);
-	json_kv_str(b, "server_ip", rec->server_ip);
-	json_kv_u64(b, "server_port", rec->server_port);
+	JSON_U64(b, "conn", rec->id);
+	JSON_U64(b, "family", rec->family);
+	JSON_STR(b, "client_ip", rec->client_ip);
+	JSON_U64(b, "client_port", rec->client_port);
+	JSON_STR(b, "server_ip", rec->server_ip);
+	JSON_U64(b, "server_port", rec->server_port);
 	/* Tagged only: the VLAN ids are part of the connection's key. */
 	if (rec->vlan)
-		json_kv_u64(b, "vlan", rec->vlan);
+		JSON_U64(b, "vlan", rec->vlan);
 	if (rec->inner_vlan)
-		json_kv_u64(b, "inner_vlan", rec->inner_vlan);
+		JSON_U64(b, "inner_vlan", rec->inner_vlan);
 	json_owners(b, rec);
 }
 
 static void json_segment_fields(struct buf *b, const struct sf_record *rec)
 {
-	json_kv_str(b, "flags", rec->flags);
-	json_kv_u64(b, "rel_seq", rec->rel_seq);
-	json_kv_u64(b, "rel_ack", rec->rel_ack);
-	json_kv_u64(b, "len", rec->len);
+	JSON_STR(b, "flags", rec->flags);
+	JSON_U64(b, "rel_seq", rec->rel_seq);
+	JSON_U64(b, "rel_ack", rec->rel_ack);
+	JSON_U64(b, "len", rec->len);
 }
 
 static void json_end(struct buf *b)
@@ -183,8 +158,8 @@ static void json_end(struct buf *b)
 static void json_suspicious(struct reporter *r, const struct sf_record *rec)
 {
 	json_head(r, "suspicious", rec);
-	json_kv_str(&r->b, "side", rec->side_name);
-	json_kv_str(&r->b, "kind", rec->susp_kind);
+	JSON_STR(&r->b, "side", rec->side_name);
+	JSON_STR(&r->b, "kind", rec->susp_kind);
 	json_segment_fields(&r->b, rec);
 	json_end(&r->b);
 }
@@ -198,11 +173,11 @@ static void json_transitions(struct reporter *r, const struct sf_record *rec)
 		const struct sf_rec_trans *t = &rec->trans[i];
 
 		json_head(r, "transition", rec);
-		json_kv_str(b, "side", t->side_name);
-		json_kv_str(b, "from", t->from_name);
-		json_kv_str(b, "to", t->to_name);
+		JSON_STR(b, "side", t->side_name);
+		JSON_STR(b, "from", t->from_name);
+		JSON_STR(b, "to", t->to_name);
 		if (rec->cause)
-			json_kv_str(b, "cause", rec->cause);
+			JSON_STR(b, "cause", rec->cause);
 		else if (rec->has_seg)
 			json_segment_fields(b, rec);
 		json_end(b);
@@ -212,8 +187,8 @@ static void json_transitions(struct reporter *r, const struct sf_record *rec)
 /* The options each side offered (open and close). */
 static void json_side_options(struct buf *b, const struct sf_record *rec)
 {
-	json_kv_u64(b, "client_mss", rec->side_mss[SF_CLIENT]);
-	json_kv_u64(b, "server_mss", rec->side_mss[SF_SERVER]);
+	JSON_U64(b, "client_mss", rec->side_mss[SF_CLIENT]);
+	JSON_U64(b, "server_mss", rec->side_mss[SF_SERVER]);
 }
 
 static void json_open(struct reporter *r, const struct sf_record *rec)
@@ -221,18 +196,18 @@ static void json_open(struct reporter *r, const struct sf_record *rec)
 	struct buf *b = &r->b;
 
 	json_head(r, "open", rec);
-	json_kv_u64(b, "syn_rtt_us", rec->syn_rtt_us);
-	json_kv_u64(b, "ack_rtt_us", rec->ack_rtt_us);
-	json_kv_u64(b, "mss", rec->mss);
+	JSON_U64(b, "syn_rtt_us", rec->syn_rtt_us);
+	JSON_U64(b, "ack_rtt_us", rec->ack_rtt_us);
+	JSON_U64(b, "mss", rec->mss);
 	json_side_options(b, rec);
-	json_kv_bool(b, "wscale", rec->wscale);
-	json_kv_i64(b, "client_wscale", rec->side_wscale[SF_CLIENT]);
-	json_kv_i64(b, "server_wscale", rec->side_wscale[SF_SERVER]);
-	json_kv_bool(b, "sack", rec->sack);
-	json_kv_bool(b, "timestamps", rec->timestamps);
-	json_kv_bool(b, "tfo", rec->tfo);
-	json_kv_bool(b, "midstream", rec->midstream);
-	json_kv_bool(b, "simultaneous_open", rec->sim_open);
+	JSON_BOOL(b, "wscale", rec->wscale);
+	JSON_I64(b, "client_wscale", rec->side_wscale[SF_CLIENT]);
+	JSON_I64(b, "server_wscale", rec->side_wscale[SF_SERVER]);
+	JSON_BOOL(b, "sack", rec->sack);
+	JSON_BOOL(b, "timestamps", rec->timestamps);
+	JSON_BOOL(b, "tfo", rec->tfo);
+	JSON_BOOL(b, "midstream", rec->midstream);
+	JSON_BOOL(b, "simultaneous_open", rec->sim_open);
 	json_end(b);
 }
 
@@ -266,37 +241,37 @@ static void json_close(struct reporter *r, const struct sf_record *rec)
 	struct buf *b = &r->b;
 
 	json_head(r, "close", rec);
-	json_kv_str(b, "reason", rec->reason_name);
-	json_kv_str(b, "conn_state", rec->conn_state);
-	json_kv_str(b, "history", rec->history);
-	json_kv_u64(b, "duration_us", rec->duration_us);
-	json_kv_u64(b, "client_bytes", rec->bytes[SF_CLIENT]);
-	json_kv_u64(b, "server_bytes", rec->bytes[SF_SERVER]);
-	json_kv_u64(b, "client_missed_bytes", rec->missed[SF_CLIENT]);
-	json_kv_u64(b, "server_missed_bytes", rec->missed[SF_SERVER]);
-	json_kv_u64(b, "client_pkts", rec->pkts[SF_CLIENT]);
-	json_kv_u64(b, "server_pkts", rec->pkts[SF_SERVER]);
-	json_kv_str(b, "closed_by", rec->closed_by);
-	json_kv_str(b, "close_kind", rec->close_kind);
-	json_kv_bool(b, "half_close", rec->half_close);
-	json_kv_u64(b, "half_close_bytes", rec->half_close_bytes);
-	json_kv_bool(b, "one_sided", rec->one_sided);
-	json_kv_bool(b, "midstream", rec->midstream);
-	json_kv_bool(b, "seeded", rec->seeded);
-	json_kv_str(b, "rst_verdict", rec->rst_verdict);
-	json_kv_str(b, "client_state", rec->state_name[SF_CLIENT]);
-	json_kv_str(b, "server_state", rec->state_name[SF_SERVER]);
-	json_kv_u64(b, "client_retrans", rec->retrans[SF_CLIENT]);
-	json_kv_u64(b, "server_retrans", rec->retrans[SF_SERVER]);
-	json_kv_u64(b, "suspicious", rec->suspicious);
-	json_kv_u64(b, "syn_rtt_us", rec->syn_rtt_us);
-	json_kv_u64(b, "ack_rtt_us", rec->ack_rtt_us);
+	JSON_STR(b, "reason", rec->reason_name);
+	JSON_STR(b, "conn_state", rec->conn_state);
+	JSON_STR(b, "history", rec->history);
+	JSON_U64(b, "duration_us", rec->duration_us);
+	JSON_U64(b, "client_bytes", rec->bytes[SF_CLIENT]);
+	JSON_U64(b, "server_bytes", rec->bytes[SF_SERVER]);
+	JSON_U64(b, "client_missed_bytes", rec->missed[SF_CLIENT]);
+	JSON_U64(b, "server_missed_bytes", rec->missed[SF_SERVER]);
+	JSON_U64(b, "client_pkts", rec->pkts[SF_CLIENT]);
+	JSON_U64(b, "server_pkts", rec->pkts[SF_SERVER]);
+	JSON_STR(b, "closed_by", rec->closed_by);
+	JSON_STR(b, "close_kind", rec->close_kind);
+	JSON_BOOL(b, "half_close", rec->half_close);
+	JSON_U64(b, "half_close_bytes", rec->half_close_bytes);
+	JSON_BOOL(b, "one_sided", rec->one_sided);
+	JSON_BOOL(b, "midstream", rec->midstream);
+	JSON_BOOL(b, "seeded", rec->seeded);
+	JSON_STR(b, "rst_verdict", rec->rst_verdict);
+	JSON_STR(b, "client_state", rec->state_name[SF_CLIENT]);
+	JSON_STR(b, "server_state", rec->state_name[SF_SERVER]);
+	JSON_U64(b, "client_retrans", rec->retrans[SF_CLIENT]);
+	JSON_U64(b, "server_retrans", rec->retrans[SF_SERVER]);
+	JSON_U64(b, "suspicious", rec->suspicious);
+	JSON_U64(b, "syn_rtt_us", rec->syn_rtt_us);
+	JSON_U64(b, "ack_rtt_us", rec->ack_rtt_us);
 	json_side_options(b, rec);
-	json_kv_i64(b, "client_wscale", rec->side_wscale[SF_CLIENT]);
-	json_kv_i64(b, "server_wscale", rec->side_wscale[SF_SERVER]);
-	json_kv_bool(b, "sack", rec->sack);
-	json_kv_bool(b, "timestamps", rec->timestamps);
-	json_kv_bool(b, "tfo", rec->tfo);
+	JSON_I64(b, "client_wscale", rec->side_wscale[SF_CLIENT]);
+	JSON_I64(b, "server_wscale", rec->side_wscale[SF_SERVER]);
+	JSON_BOOL(b, "sack", rec->sack);
+	JSON_BOOL(b, "timestamps", rec->timestamps);
+	JSON_BOOL(b, "tfo", rec->tfo);
 	if (rec->has_state_us)
 		json_state_us(b, rec);
 	json_end(b);
@@ -307,17 +282,17 @@ static void json_update(struct reporter *r, const struct sf_record *rec)
 	struct buf *b = &r->b;
 
 	json_head(r, "update", rec);
-	json_kv_str(b, "client_state", rec->state_name[SF_CLIENT]);
-	json_kv_str(b, "server_state", rec->state_name[SF_SERVER]);
-	json_kv_u64(b, "age_us", rec->age_us);
-	json_kv_u64(b, "idle_us", rec->idle_us);
-	json_kv_u64(b, "client_bytes", rec->bytes[SF_CLIENT]);
-	json_kv_u64(b, "server_bytes", rec->bytes[SF_SERVER]);
-	json_kv_u64(b, "client_pkts", rec->pkts[SF_CLIENT]);
-	json_kv_u64(b, "server_pkts", rec->pkts[SF_SERVER]);
-	json_kv_u64(b, "syn_rtt_us", rec->syn_rtt_us);
-	json_kv_u64(b, "ack_rtt_us", rec->ack_rtt_us);
-	json_kv_bool(b, "midstream", rec->midstream);
+	JSON_STR(b, "client_state", rec->state_name[SF_CLIENT]);
+	JSON_STR(b, "server_state", rec->state_name[SF_SERVER]);
+	JSON_U64(b, "age_us", rec->age_us);
+	JSON_U64(b, "idle_us", rec->idle_us);
+	JSON_U64(b, "client_bytes", rec->bytes[SF_CLIENT]);
+	JSON_U64(b, "server_bytes", rec->bytes[SF_SERVER]);
+	JSON_U64(b, "client_pkts", rec->pkts[SF_CLIENT]);
+	JSON_U64(b, "server_pkts", rec->pkts[SF_SERVER]);
+	JSON_U64(b, "syn_rtt_us", rec->syn_rtt_us);
+	JSON_U64(b, "ack_rtt_us", rec->ack_rtt_us);
+	JSON_BOOL(b, "midstream", rec->midstream);
 	json_end(b);
 }
 
@@ -326,11 +301,11 @@ static void json_stuck(struct reporter *r, const struct sf_record *rec)
 	struct buf *b = &r->b;
 
 	json_head(r, "stuck", rec);
-	json_kv_str(b, "side", rec->stuck_side);
-	json_kv_str(b, "state", rec->stuck_state);
-	json_kv_u64(b, "port", rec->server_port);
-	json_kv_u64(b, "for_us", rec->stuck_for_us);
-	json_kv_u64(b, "idle_us", rec->idle_us);
+	JSON_STR(b, "side", rec->stuck_side);
+	JSON_STR(b, "state", rec->stuck_state);
+	JSON_U64(b, "port", rec->server_port);
+	JSON_U64(b, "for_us", rec->stuck_for_us);
+	JSON_U64(b, "idle_us", rec->idle_us);
 	json_end(b);
 }
 
@@ -339,8 +314,8 @@ static void json_seeded(struct reporter *r, const struct sf_record *rec)
 	struct buf *b = &r->b;
 
 	json_head(r, "seeded", rec);
-	json_kv_str(b, "client_state", rec->state_name[SF_CLIENT]);
-	json_kv_str(b, "server_state", rec->state_name[SF_SERVER]);
+	JSON_STR(b, "client_state", rec->state_name[SF_CLIENT]);
+	JSON_STR(b, "server_state", rec->state_name[SF_SERVER]);
 	buf_lit(b, ", \"seeded\": true, \"opened\": \"before synfin\"}\n");
 }
 
@@ -349,16 +324,16 @@ static void json_mismatch(struct reporter *r, const struct sf_record *rec)
 	struct buf *b = &r->b;
 
 	json_head(r, "mismatch", rec);
-	json_kv_str(b, "side", rec->mm_side);
-	json_kv_str(b, "wire_state", rec->mm_wire);
-	json_kv_str(b, "socket_state", rec->mm_socket);
+	JSON_STR(b, "side", rec->mm_side);
+	JSON_STR(b, "wire_state", rec->mm_wire);
+	JSON_STR(b, "socket_state", rec->mm_socket);
 	buf_lit(b, ", \"trusted\": \"socket\"}\n");
 }
 
 static void json_lost(struct reporter *r, const struct sf_record *rec)
 {
 	json_start(r, "lost", rec->ts_ns);
-	json_kv_u64(&r->b, "count", rec->lost);
+	JSON_U64(&r->b, "count", rec->lost);
 	json_end(&r->b);
 }
 
@@ -369,22 +344,22 @@ static void json_flood(struct reporter *r, const struct sf_record *rec)
 	unsigned i;
 
 	json_start(r, "flood", rec->ts_ns);
-	json_kv_str(b, "state", f->ended ? "end" : "ongoing");
-	json_kv_u64(b, "interval_us", f->interval_us);
-	json_kv_u64(b, "syns", f->syns);
-	json_kv_u64(b, "evicted", f->evicted);
-	json_kv_u64(b, "closed", f->closed);
+	JSON_STR(b, "state", f->ended ? "end" : "ongoing");
+	JSON_U64(b, "interval_us", f->interval_us);
+	JSON_U64(b, "syns", f->syns);
+	JSON_U64(b, "evicted", f->evicted);
+	JSON_U64(b, "closed", f->closed);
 	if (!f->ended) {
-		json_kv_u64(b, "half_open", f->half_open);
-		json_kv_u64(b, "sources", f->sources);
-		json_kv_bool(b, "sources_more", f->sources_more);
+		JSON_U64(b, "half_open", f->half_open);
+		JSON_U64(b, "sources", f->sources);
+		JSON_BOOL(b, "sources_more", f->sources_more);
 		buf_lit(b, ", \"top_ports\": [");
 		for (i = 0; i < f->nports && i < SF_FLOOD_TOP_PORTS; i++) {
 			if (i)
 				buf_lit(b, ", ");
 			buf_lit(b, "{\"port\": ");
 			buf_u64(b, f->ports[i].port);
-			json_kv_u64(b, "half_open", f->ports[i].n);
+			JSON_U64(b, "half_open", f->ports[i].n);
 			buf_ch(b, '}');
 		}
 		buf_ch(b, ']');
@@ -398,14 +373,14 @@ static void json_overload(struct reporter *r, const struct sf_record *rec)
 	struct buf *b = &r->b;
 
 	json_start(r, "overload", rec->ts_ns);
-	json_kv_str(b, "state", o->ended ? "end" : "start");
-	json_kv_str(b, "table", "conns");
-	json_kv_u64(b, "max", o->max);
-	json_kv_u64(b, "open", o->open);
-	json_kv_u64(b, "refused", o->refused);
-	json_kv_u64(b, "parked", o->parked);
-	json_kv_u64(b, "skipped", o->skipped);
-	json_kv_u64(b, "duration_us", o->duration_us);
+	JSON_STR(b, "state", o->ended ? "end" : "start");
+	JSON_STR(b, "table", "conns");
+	JSON_U64(b, "max", o->max);
+	JSON_U64(b, "open", o->open);
+	JSON_U64(b, "refused", o->refused);
+	JSON_U64(b, "parked", o->parked);
+	JSON_U64(b, "skipped", o->skipped);
+	JSON_U64(b, "duration_us", o->duration_us);
 	json_end(b);
 }
 

@@ -145,25 +145,20 @@ void buf_bytes(struct buf *b, uint64_t v)
 	buf_scaled(b, v, units, sizeof(units) / sizeof(units[0]));
 }
 
-/* A buffer's text into a caller's array of n bytes, cut short if need be. */
-static void buf_out(struct buf *b, char *out, size_t n)
-{
-	snprintf(out, n, "%s", buf_cstr(b));
-	buf_free(b);
-}
-
 void fmt_us(uint64_t us, char *out, size_t n)
 {
-	struct buf b = BUF_INIT;
+	char t[64];
+	struct buf b = BUF_FIXED(t);
 
 	buf_us(&b, us);
-	buf_out(&b, out, n);
+	snprintf(out, n, "%s", buf_cstr(&b));	/* cut short to fit, as before */
 }
 
 void fmt_bytes(uint64_t v, char *out, size_t n)
 {
-	struct buf b = BUF_INIT;
+	char t[64];
+	struct buf b = BUF_FIXED(t);
 
 	buf_bytes(&b, v);
-	buf_out(&b, out, n);
+	snprintf(out, n, "%s", buf_cstr(&b));
 }

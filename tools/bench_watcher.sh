@@ -4,7 +4,7 @@
 #
 # tools/loadgen between two namespaces; `synfin watch` on the server's veth
 # end at normal priority, -o json and then -o text (ROUNDS times, alternated),
-# its output to a file. The watcher's CPU (user+system) while the churn runs,
+# its output into a pipe (SINK=file: a file in /tmp). The watcher's CPU (user+system) while the churn runs,
 # over the event lines it wrote:
 #   json_us_per_event=X text_us_per_event=Y json_events=N text_events=N lost=N rate=R
 # (medians over the rounds; events and rate: per round; lost: the sum of the
@@ -27,6 +27,7 @@ NS_C=${P}A NS_S=${P}B IF_C=$P-c IF_S=$P-s
 ADDR_C=10.78.0.1 ADDR_S=10.78.0.2
 LOADGEN=.output/loadgen
 TMP=$(mktemp -d /tmp/bench_watcher.XXXXXX)
+SINK=${SINK:-pipe}
 WATCH_PID= SRV_PID=
 
 [ "$(id -u)" -eq 0 ] || { echo "bench_watcher.sh: needs root (namespaces, BPF)" >&2; exit 1; }
@@ -57,8 +58,13 @@ sleep 0.3
 run() {
 	local fmt=$1 r=$2 base=$TMP/$1-$2 i
 	# shellcheck disable=SC2086
-	ip netns exec "$NS_S" "$SYNFIN" watch -i "$IF_S" -o "$fmt" --color never ${WATCH_ARGS:-} \
-		>"$base.out" 2>"$base.err" &
+	if [ "$SINK" = file ]; then
+		ip netns exec "$NS_S" "$SYNFIN" watch -i "$IF_S" -o "$fmt" --color never \
+			${WATCH_ARGS:-} >"$base.out" 2>"$base.err" &
+	else	# a pipe, read by a process that counts the in-band loss records
+		ip netns exec "$NS_S" "$SYNFIN" watch -i "$IF_S" -o "$fmt" --color never \
+			${WATCH_ARGS:-} 2>"$base.err" > >(grep -c -E '"event": "lost"| LOST ' >"$base.lost") &
+	fi
 	WATCH_PID=$!
 	for i in $(seq 100); do
 		grep -q watching "$base.err" && break
@@ -93,8 +99,12 @@ for f in "$TMP"/*.err; do
 	n=$(sed -n 's/.* \([0-9]*\) lost,.*/\1/p' "$f")
 	lost=$((lost + ${n:-999999}))
 done
-lost=$((lost + $(cat "$TMP"/json-*.out | grep -c '"event": "lost"') +
-	$(cat "$TMP"/text-*.out | grep -c ' LOST ')))
+sleep 0.2	# the pipe readers' counts
+if [ "$SINK" = file ]; then
+	lost=$((lost + $(cat "$TMP"/*.out | grep -c -E '"event": "lost"| LOST ')))
+else
+	lost=$((lost + $(cat "$TMP"/*.lost | awk '{ s += $1 } END { print s + 0 }')))
+fi
 line="lost=$lost"
 for fmt in json text; do
 	us=$(for r in $(seq "$ROUNDS"); do

@@ -1240,6 +1240,19 @@ static void test_buf_numbers(void)
 	buf_is(&b, "x   42ab  toolong", "buf_pad");
 	ASSERT_FALSE(b.failed, "no allocation failed");
 	buf_free(&b);
+	{	/* Over a fixed array: never past its end; what does not fit is dropped. */
+		char arr[8];
+		struct buf f = BUF_FIXED(arr);
+
+		buf_str(&f, "1234");
+		buf_str(&f, "5678");
+		ASSERT_STREQ(buf_cstr(&f), "1234567", "full: the last byte is the NUL");
+		ASSERT_TRUE(f.failed, "a full fixed buffer says so");
+		buf_free(&f);
+		buf_str(&f, "123456789");
+		ASSERT_STREQ(buf_cstr(&f), "", "a string longer than the array: dropped whole");
+		ASSERT_TRUE(f.p == arr, "still the caller's array");
+	}
 }
 
 static void test_buf_ratio(void)
