@@ -77,19 +77,30 @@ static char *u64_digits(uint64_t v, char *end)
 	return p;
 }
 
+static const uint64_t pow10_tab[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+	10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+};
+
+/* Decimal digits of v: from its bit length (x 1233/4096 ~ log10(2)), then one compare. */
 static size_t u64_len(uint64_t v)
 {
-	size_t n = 1;
+	unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
 
-	for (; v >= 10000; v /= 10000)
-		n += 4;
-	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+	return t + (v >= pow10_tab[t]);
 }
 
 void buf_u64(struct buf *b, uint64_t v)
 {
-	size_t n = u64_len(v);
+	size_t n;
 
+	if (v < 10) {
+		buf_ch(b, (char)('0' + v));
+		return;
+	}
+	n = u64_len(v);
 	/* The digits in place, backwards from their end. */
 	if (b->cap - b->len < n && !buf_grow(b, n))
 		return;
