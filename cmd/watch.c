@@ -9,7 +9,9 @@
  * sweep once a second) -> watch_summary -> watch_close (undoes whatever
  * open did; safe after a failure at any step).
  */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -631,6 +633,8 @@ static int watch_open(struct watch *w)
 	 * per line.
 	 */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 18);
+	/* Into a pipe: room for a batch or more, so a reader's pause does not stall us. */
+	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
 	if (o->t.explain)	/* after setvbuf: no output may come before it */
 		reporter_legend(stdout);
 	say_started(w);

@@ -960,6 +960,53 @@ static void test_sock_differs(void)
 	ASSERT_EQ(sf_sock_differs(&e, SF_SERVER, &s, &cause), 0, "same state: agree");
 }
 
+/* A cheap, repeatable pseudo-random sequence. */
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* The table's order is memcmp's over (key, local_lo), and every socket is found in it. */
+static void test_socktab_order(void)
+{
+	struct sf_socktab t = {};
+	uint64_t seed = 7;
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < 5000; i++) {
+		struct sf_sock_rec r = {};
+		uint64_t x = xorshift(&seed);
+
+		r.family = i % 3 ? 4 : 6;
+		/* Few distinct values per field: keys that share long prefixes. */
+		r.laddr[0] = 10;
+		r.laddr[3] = (__u8)(x & 3);
+		r.raddr[0] = 10;
+		r.raddr[3] = (__u8)((x >> 2) & 3);
+		r.laddr[15] = (__u8)(x >> 4);
+		r.lport = (__be16)((x >> 12) & 0x0303);
+		r.rport = (__be16)((x >> 20) & 0xff03);
+		if (socktab_add(&t, &r))
+			break;
+	}
+	socktab_sort(&t);
+	for (i = 1; i < t.n && !bad; i++) {
+		int c = memcmp(&t.v[i - 1].key, &t.v[i].key, sizeof(t.v[i].key));
+
+		bad = c > 0 || (c == 0 && t.v[i - 1].local_lo > t.v[i].local_lo);
+	}
+	ASSERT_FALSE(bad, "sorted in memcmp's order of the keys, then local_lo");
+	for (i = 0, bad = 0; i < t.n && !bad; i++)
+		bad = socktab_find(&t, &t.v[i].key, t.v[i].local_lo) == NULL;
+	ASSERT_FALSE(bad, "every socket found");
+	ASSERT_TRUE(t.n > 1000, "the table holds the sockets");
+	socktab_free(&t);
+}
+
 /* Owners as ss -p: each process once, in pid order, more counted; listeners apart. */
 static void test_sock_owners(void)
 {
@@ -1172,14 +1219,6 @@ static bool buf_is(struct buf *b, const char *want, const char *what)
 
 	b->len = 0;
 	return ok;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
 }
 
 static void test_buf_numbers(void)
@@ -1404,6 +1443,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(seed_client),
 	TL_TEST(sock_differs),
 	TL_TEST(sock_owners),
+	TL_TEST(socktab_order),
 	TL_TEST(conn_rows),
 	TL_TEST(conntab_evictions),
 };
