@@ -61,6 +61,9 @@ static const char replay_usage[] =
 "      --conn N            only connection N, the #N of the event lines: the\n"
 "                          selected connections in capture order (-p changes\n"
 "                          the numbering: use the same -p to find N)\n"
+"      --segments          print every segment of the selected connections as\n"
+"                          tcpdump -n does (-S: absolute sequence numbers), the\n"
+"                          states beside those that changed something\n"
 "      --kernel            run the packets through the real BPF program\n"
 "                          (BPF_PROG_TEST_RUN; needs root) instead of the\n"
 "                          userspace copy of the state machine\n"
@@ -83,14 +86,16 @@ struct replay_opts {
 	const char *file;
 	uint64_t conn;		/* 0: every connection */
 	bool kernel;
+	bool segments;		/* --segments */
 };
 
 static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 {
-	enum { O_KERNEL = CLI_O_NEXT, O_CONN };
+	enum { O_KERNEL = CLI_O_NEXT, O_CONN, O_SEGMENTS };
 	static const struct option longopts[] = {
 		CLI_TRACK_LONGOPTS,
 		{ "conn", required_argument, 0, O_CONN },
+		{ "segments", no_argument, 0, O_SEGMENTS },
 		{ "kernel", no_argument, 0, O_KERNEL },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
@@ -104,6 +109,9 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 		switch (c) {
 		case O_KERNEL:
 			o->kernel = true;
+			break;
+		case O_SEGMENTS:
+			o->segments = true;
 			break;
 		case O_CONN:
 			v = strtol(optarg, &end, 10);
@@ -126,6 +134,9 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 	if (optind < argc)
 		return cli_usage_error(o->cmd, "unexpected argument '%s' (one capture at a time)",
 				       argv[optind]);
+	if (o->segments && (o->kernel || o->t.diagram))
+		return cli_usage_error(o->cmd, "--segments prints lines: not with %s",
+				       o->kernel ? "--kernel" : "--diagram");
 	return cli_track_check(o->cmd, &o->t);
 }
 
@@ -199,6 +210,7 @@ struct replay {
 	struct tracker *tr;	/* otherwise */
 	struct capture_stats st;
 	uint64_t now;		/* capture clock: the latest timestamp read */
+	struct seg_fmt *segs;	/* --segments */
 };
 
 static int open_capture(struct replay *r)
@@ -276,11 +288,28 @@ static int open_sink(struct replay *r)
 		return r->k ? 0 : EXIT_RUNTIME;
 	}
 	r->tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &t->to, deliver, &r->sink);
+	if (r->o.segments && r->tr && !(r->segs = seg_fmt_new(t->absolute)))
+		goto nomem;
 	if (r->tr)
 		return 0;
 nomem:
 	fprintf(stderr, "synfin %s: out of memory\n", r->o.cmd);
 	return EXIT_RUNTIME;
+}
+
+/*
+ * --segments: the frame's line, waiting in the reporter for what the
+ * tracker makes of it (the states then go beside it).
+ */
+static void segment_line(struct replay *r, int dlt, const __u8 *data, __u32 caplen, __u32 len,
+			 uint64_t ts, const struct sf_pkt *pk)
+{
+	struct seg_line l = { .ts_ns = ts, .changed = true, .maybe = true };
+
+	l.id = tracker_peek_id(r->tr, pk);
+	if ((r->o.conn && l.id != r->o.conn) || seg_fmt_frame(r->segs, dlt, data, caplen, len, &l))
+		return;
+	reporter_segment(r->sink.rep, &l);
 }
 
 /*
@@ -311,8 +340,12 @@ static int frame(struct replay *r, int dlt, const __u8 *data, __u32 caplen, __u3
 	if (r->k)
 		return kreplay_packet(r->k, dlt == DLT_EN10MB, data, caplen, len, &fi, prc, tracked,
 				      &pk, r->now, &r->o.t.to) ? EXIT_RUNTIME : 0;
+	if (tracked && r->segs)
+		segment_line(r, dlt, data, caplen, len, ts, &pk);
 	if (tracked)
 		tracker_packet(r->tr, &pk, r->now);
+	if (r->segs)
+		reporter_flush(r->sink.rep);
 	return 0;
 }
 
@@ -386,6 +419,7 @@ static void replay_close(struct replay *r)
 {
 	kreplay_close(r->k);
 	tracker_free(r->tr);
+	seg_fmt_free(r->segs);
 	diagram_free(r->sink.dia);
 	reporter_free(r->sink.rep);
 	conntab_free(r->sink.tab);

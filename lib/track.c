@@ -181,6 +181,15 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 		emit(tr, SF_EV_STEP, now, pk, &o, &n->e);
 }
 
+uint64_t tracker_peek_id(struct tracker *tr, const struct sf_pkt *pk)
+{
+	struct hnode **pp = find(tr, &pk->key, key_hash(&pk->key));
+
+	if (*pp && !sf_starts_new(&tnode_of(*pp)->e, &pk->seg))
+		return tnode_of(*pp)->e.id;
+	return tr->next_id + 1;
+}
+
 static int node_id_cmp(const void *a, const void *b)
 {
 	const struct tnode *x = *(struct tnode *const *)a, *y = *(struct tnode *const *)b;

@@ -91,3 +91,13 @@ void buf_ts(struct buf *b, uint64_t ns, bool iso)
 	if (iso)
 		buf_ch(b, 'Z');
 }
+
+bool iface_in_list(const char *list, const char *ifname)
+{
+	size_t n = strlen(ifname);
+
+	for (const char *p = list; p; p = strchr(p, '+') ? strchr(p, '+') + 1 : NULL)
+		if (!strncmp(p, ifname, n) && (p[n] == '+' || p[n] == '\0'))
+			return true;
+	return false;
+}

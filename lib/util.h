@@ -25,5 +25,11 @@ uint64_t real_ns(void);
 void format_ts(uint64_t real_ns, char *buf, size_t n, bool iso);
 /* The same, appended to b. */
 void buf_ts(struct buf *b, uint64_t real_ns, bool iso);
+/*
+ * A watcher of several interfaces is named by their names joined with '+'
+ * ("eth0+eth1": its pin directory, its control socket). Whether ifname is
+ * one of list's.
+ */
+bool iface_in_list(const char *list, const char *ifname);
 
 #endif

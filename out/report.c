@@ -14,7 +14,9 @@
 struct reporter {
 	struct report_opts o;
 	uint64_t seq;
-	struct buf b;			/* a record's lines, one fwrite per record */
+	struct buf b;			/* lines not yet handed to stdio (out()) */
+	struct seg_line pending;	/* --segments: a segment line waiting for its event */
+	bool has_pending;
 };
 
 #define C_RESET "\033[0m"
@@ -139,6 +141,8 @@ static void json_head(struct reporter *r, const char *event, const struct sf_rec
 		JSON_U64(b, "vlan", rec->vlan);
 	if (rec->inner_vlan)
 		JSON_U64(b, "inner_vlan", rec->inner_vlan);
+	if (rec->ifname[0])
+		JSON_STR(b, "ifname", rec->ifname);
 	json_owners(b, rec);
 }
 
@@ -208,6 +212,8 @@ static void json_open(struct reporter *r, const struct sf_record *rec)
 	JSON_BOOL(b, "tfo", rec->tfo);
 	JSON_BOOL(b, "midstream", rec->midstream);
 	JSON_BOOL(b, "simultaneous_open", rec->sim_open);
+	JSON_U64(b, "client_isn", rec->isn[SF_CLIENT]);
+	JSON_U64(b, "server_isn", rec->isn[SF_SERVER]);
 	json_end(b);
 }
 
@@ -453,6 +459,10 @@ static void text_head(struct reporter *r, const struct sf_record *rec, int dir_c
 	buf_u64(b, rec->id);
 	buf_pad(b, at, -4);
 	buf_ch(b, ' ');
+	if (rec->ifname[0]) {
+		buf_str(b, rec->ifname);
+		buf_ch(b, ' ');
+	}
 	at = b->len;
 	record_endpoint_buf(rec, SF_CLIENT, b);
 	buf_pad(b, at, 21);
@@ -484,13 +494,13 @@ static void text_end(struct reporter *r, const struct sf_record *rec)
 	buf_ch(b, '\n');
 }
 
+static void text_segment_tail(struct reporter *r, const struct sf_record *rec);
+
 /* One line for the segment: what it was, then what it changed or that it was ignored. */
 static void text_segment(struct reporter *r, const struct sf_record *rec)
 {
 	struct buf *b = &r->b;
-	const char *reset = color(r, C_RESET);
 	size_t at;
-	int i;
 
 	if (rec->cause) {	/* no segment: the socket changed on its own */
 		text_head(r, rec, ' ');
@@ -518,6 +528,16 @@ static void text_segment(struct reporter *r, const struct sf_record *rec)
 		buf_u64(b, rec->len);
 		buf_ch(b, ' ');
 	}
+	text_segment_tail(r, rec);
+}
+
+/* What the segment changed, or that it was ignored; the end of the line. */
+static void text_segment_tail(struct reporter *r, const struct sf_record *rec)
+{
+	struct buf *b = &r->b;
+	const char *reset = color(r, C_RESET);
+	int i;
+
 	if (rec->kinds & SF_REC_SUSPICIOUS) {
 		buf_ch(b, ' ');
 		buf_str(b, color(r, C_RED));
@@ -576,6 +596,10 @@ static void text_open(struct reporter *r, const struct sf_record *rec)
 		buf_lit(b, " tfo-data");
 	if (rec->sim_open)
 		buf_lit(b, " simultaneous-open");
+	buf_lit(b, "  isn ");
+	buf_u64(b, rec->isn[SF_CLIENT]);
+	buf_ch(b, '/');
+	buf_u64(b, rec->isn[SF_SERVER]);
 	text_end(r, rec);
 }
 
@@ -901,12 +925,140 @@ static void text_write(struct reporter *r, const struct sf_record *rec)
 		text_mismatch(r, rec);
 }
 
+/* ---- --segments ---- */
+
+static void json_seg(struct reporter *r, const struct seg_line *l)
+{
+	struct buf *b = &r->b;
+
+	json_start(r, "segment", l->ts_ns);
+	JSON_U64(b, "conn", l->id);
+	JSON_U64(b, "family", l->family);
+	JSON_STR(b, "src_ip", l->src);
+	JSON_U64(b, "src_port", l->sport);
+	JSON_STR(b, "dst_ip", l->dst);
+	JSON_U64(b, "dst_port", l->dport);
+	if (l->ifname[0])
+		JSON_STR(b, "ifname", l->ifname);
+	JSON_STR(b, "flags", l->flags);
+	if (l->has_seq) {
+		JSON_U64(b, "tcp_seq", l->seq);
+		JSON_U64(b, "tcp_end_seq", l->end_seq);
+	}
+	if (l->has_ack)
+		JSON_U64(b, "tcp_ack", l->ack);
+	JSON_U64(b, "win", l->win);
+	JSON_U64(b, "len", l->len);
+	JSON_STR(b, "options", l->opts);
+	JSON_BOOL(b, "absolute", r->o.absolute);
+	JSON_BOOL(b, "changed", l->changed);
+	json_end(b);
+}
+
+/* The text line's start: time, conn, interface, tcpdump's text (no newline). */
+static void text_seg(struct reporter *r, const struct seg_line *l)
+{
+	struct buf *b = &r->b;
+	size_t at;
+
+	r->seq++;
+	text_time(r, l->ts_ns, true);
+	buf_lit(b, " #");
+	at = b->len;
+	buf_u64(b, l->id);
+	buf_pad(b, at, -4);
+	buf_ch(b, ' ');
+	if (l->ifname[0]) {
+		buf_str(b, l->ifname);
+		buf_ch(b, ' ');
+	}
+	buf_str(b, l->text);
+}
+
+/* What the buffer holds, to stdio (one fwrite). */
+static void out(struct reporter *r)
+{
+	fwrite_unlocked(r->b.p, 1, r->b.len, r->o.out);
+	r->b.len = 0;
+}
+
+/* A segment line alone: no event of its connection followed (or not yet). */
+static void seg_alone(struct reporter *r, struct seg_line *l)
+{
+	if (l->maybe)
+		l->changed = false;
+	if (r->o.format == OUT_JSON) {
+		json_seg(r, l);
+	} else {
+		text_seg(r, l);
+		buf_ch(&r->b, '\n');
+	}
+}
+
+static void flush_pending(struct reporter *r)
+{
+	if (!r->has_pending)
+		return;
+	r->has_pending = false;
+	seg_alone(r, &r->pending);
+}
+
+void reporter_flush(struct reporter *r)
+{
+	flush_pending(r);
+	out(r);
+}
+
+void reporter_segment(struct reporter *r, const struct seg_line *l)
+{
+	struct seg_line now = *l;
+
+	flush_pending(r);
+	if (l->changed) {
+		r->pending = *l;
+		r->has_pending = true;
+	} else {
+		seg_alone(r, &now);
+	}
+	out(r);
+}
+
+/*
+ * A waiting segment line goes out with its event: in text the event's
+ * transitions (or suspicious verdict) on the segment's line, in JSON the
+ * segment's object first. true if rec was that event (and is written).
+ */
+static bool with_pending(struct reporter *r, const struct sf_record *rec)
+{
+	struct sf_record rest;
+
+	if (!r->has_pending || !rec->has_seg || rec->id != r->pending.id ||
+	    !(rec->kinds & (SF_REC_SUSPICIOUS | SF_REC_TRANS | SF_REC_PICKUP)))
+		return false;
+	r->has_pending = false;
+	if (r->o.format == OUT_JSON) {	/* the segment, then its event's lines */
+		json_seg(r, &r->pending);
+		json_write(r, rec);
+		return true;
+	}
+	text_seg(r, &r->pending);
+	buf_ch(&r->b, ' ');
+	text_segment_tail(r, rec);
+	rest = *rec;
+	rest.kinds &= ~(unsigned)(SF_REC_SUSPICIOUS | SF_REC_TRANS | SF_REC_PICKUP);
+	if (rest.kinds)
+		text_write(r, &rest);
+	return true;
+}
+
 void reporter_write(struct reporter *r, const struct sf_record *rec)
 {
-	r->b.len = 0;
-	if (r->o.format == OUT_JSON)
-		json_write(r, rec);
-	else
-		text_write(r, rec);
-	fwrite_unlocked(r->b.p, 1, r->b.len, r->o.out);
+	if (!with_pending(r, rec)) {
+		flush_pending(r);
+		if (r->o.format == OUT_JSON)
+			json_write(r, rec);
+		else
+			text_write(r, rec);
+	}
+	out(r);
 }

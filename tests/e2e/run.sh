@@ -275,3 +275,6 @@ fi
 
 # 5. Forged and invalid segments into a live connection (its own namespaces).
 "$E2E/forged.sh"
+
+# 6. Several interfaces (a router's two veths), -w, --write-all, --segments, copy loss.
+"$E2E/capture.sh"

@@ -28,6 +28,13 @@ else
 	fail corpus "tshark missing (run tools/deps.sh)"
 fi
 
+# --- 1b. --segments: every tracked segment as tcpdump -n prints it ----------
+if command -v tcpdump >/dev/null; then
+	python3 tests/replay/segments.py "$SYNFIN" "$PCAPS" "$TMP"
+else
+	fail replay_segments_vs_tcpdump "tcpdump missing (run tools/deps.sh)"
+fi
+
 # --- 2. bad input: a clear error (exit 1) or counted skips, never a crash --
 python3 tests/replay/badinput.py "$SYNFIN" "$PCAPS" "$TMP"
 
