@@ -68,7 +68,7 @@ run() {
 	fi
 	WATCH_PID=$!
 	for i in $(seq 100); do
-		grep -q watching "$base.err" && break
+		grep -qs watching "$base.err" && break
 		kill -0 "$WATCH_PID" 2>/dev/null || { cat "$base.err" >&2; exit 1; }
 		sleep 0.1
 	done
