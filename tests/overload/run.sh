@@ -304,7 +304,8 @@ sigkill() {
 		skip $name "/sys/fs/bpf is not mounted in this mount namespace"; return
 	fi
 	ns_up || { fail $name "cannot create the namespaces"; return; }
-	nsenter --net=/run/netns/$NS_S "$SYNFIN" watch -i sfo-s0 >"$W/$name.out" 2>"$W/$name.err" &
+	# XDP asked for: bpftool 7.1 lists the XDP program (not tcx), whose maps are measured.
+	nsenter --net=/run/netns/$NS_S "$SYNFIN" watch -i sfo-s0 --mode native >"$W/$name.out" 2>"$W/$name.err" &
 	local wp=$!
 	for _ in $(seq 100); do grep -q "watching sfo-s0" "$W/$name.err" && break; sleep 0.1; done
 	prog=$(ip netns exec $NS_S bpftool -j net show dev sfo-s0 |
