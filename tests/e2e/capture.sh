@@ -233,7 +233,9 @@ else
 fi
 
 # --- 3. loss: a stopped reader --------------------------------------------
-if watch -w "$W/loss.pcap" --write-all -p $P; then
+# Native XDP: one copy per wire segment (tc ingress sees GRO's aggregates,
+# too few to fill the ring).
+if watch --mode native -w "$W/loss.pcap" --write-all -p $P; then
 	kill -STOP "$WPID"
 	ip netns exec $NC python3 -c '
 import socket, sys
