@@ -9,11 +9,14 @@
  * sweep once a second) -> watch_summary -> watch_close (undoes whatever
  * open did; safe after a failure at any step).
  */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <pcap/dlt.h>
@@ -718,7 +721,9 @@ static int watch_open(struct watch *w)
 	 * buffer hands over): pipes see each event at once, without one write()
 	 * per line.
 	 */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 18);
+	/* Into a pipe: room for a batch or more, so a reader's pause does not stall us. */
+	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
 	if (o->t.explain)	/* after setvbuf: no output may come before it */
 		reporter_legend(stdout);
 	say_started(w);
@@ -728,6 +733,9 @@ static int watch_open(struct watch *w)
 /* Until a signal or --duration: events as they come, a sweep a second, scrapes. */
 static int watch_run(struct watch *w)
 {
+	/* While events flow, a pass a millisecond at most: a pass then hands
+	 * over a batch (one write) instead of waking for every event or two. */
+	static const struct timespec batch_wait = { .tv_nsec = 1000000 };
 	uint64_t start = mono_ns(), last_sweep = 0, last_read = 0, now;
 	int err = 0, n;
 
@@ -740,7 +748,7 @@ static int watch_run(struct watch *w)
 		 * batch, poll again SF_POLL_SHORT_MS later until a read finds nothing
 		 * that long after the last one that found something; then sleep up to
 		 * 100 ms (the sweep, the metrics, ctl). An event waits at most
-		 * SF_POLL_SHORT_MS plus the batch before it.
+		 * batch_wait + SF_POLL_SHORT_MS (3 ms) plus the batch before it.
 		 */
 		int timeout = last_read ? SF_POLL_SHORT_MS : 100;
 
@@ -769,6 +777,8 @@ static int watch_run(struct watch *w)
 		publish_events(w, now);
 		if (w->o.duration_ns && now - start >= w->o.duration_ns)
 			break;
+		if (n > 0)
+			nanosleep(&batch_wait, NULL);
 	}
 	/* Drain what is already in the ring before reporting the totals. */
 	watcher_consume(w->kw);
