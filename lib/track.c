@@ -20,8 +20,17 @@ struct tnode {
 	struct sf_entry e;
 };
 
+/* The key of a connection the filter did not select. */
+struct rnode {
+	struct hnode node;
+	struct sf_key key;
+};
+
 struct tracker {
 	struct htab conns;
+	struct htab rejected;	/* of rnode, at most SF_MAX_REJECTED (then emptied) */
+	select_fn select;
+	void *sctx;
 	size_t max;
 	struct sf_timeouts to;
 	emit_fn emit;
@@ -53,7 +62,8 @@ struct tracker *tracker_new(size_t max_conns, const struct sf_timeouts *t, emit_
 
 	if (!tr)
 		return NULL;
-	if (htab_init(&tr->conns, 4096)) {
+	if (htab_init(&tr->conns, 4096) || htab_init(&tr->rejected, 64)) {
+		free(tr->conns.tab);
 		free(tr);
 		return NULL;
 	}
@@ -83,6 +93,67 @@ static struct hnode **find(struct tracker *tr, const struct sf_key *k, uint64_t 
 		if ((*pp)->hash == hash && !memcmp(&tnode_of(*pp)->key, k, sizeof(*k)))
 			return pp;
 	return pp;
+}
+
+void tracker_set_select(struct tracker *tr, select_fn fn, void *ctx)
+{
+	tr->select = fn;
+	tr->sctx = ctx;
+}
+
+static void rnode_free(struct hnode *h)
+{
+	free(htab_entry(h, struct rnode, node));
+}
+
+/* The link to k's rejected node, or the end of its chain. */
+static struct hnode **find_rejected(struct tracker *tr, const struct sf_key *k, uint64_t hash)
+{
+	struct hnode **pp = htab_bucket(&tr->rejected, hash);
+
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->hash == hash &&
+		    !memcmp(&htab_entry(*pp, struct rnode, node)->key, k, sizeof(*k)))
+			return pp;
+	return pp;
+}
+
+static int pure_syn(const struct sf_pkt *pk)
+{
+	return (pk->seg.flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN;
+}
+
+/*
+ * The filter's verdict on a new connection (bpf/synfin.bpf.c filt_verdict):
+ * 1 selected; 0 not, its key remembered. The table is bounded as the
+ * kernel's LRU is: when full it starts again empty.
+ */
+static int selected(struct tracker *tr, const struct sf_pkt *pk, uint64_t hash)
+{
+	struct hnode **pp = find_rejected(tr, &pk->key, hash);
+	struct rnode *r;
+
+	if (tr->select(tr->sctx, pk)) {
+		if (*pp)	/* a SYN evaluated the tuple again */
+			rnode_free(htab_unlink(&tr->rejected, pp));
+		return 1;
+	}
+	if (*pp)
+		return 0;
+	if (tr->rejected.n >= SF_MAX_REJECTED) {
+		htab_free(&tr->rejected, rnode_free);
+		if (htab_init(&tr->rejected, 64))
+			return 0;
+		pp = find_rejected(tr, &pk->key, hash);
+	}
+	r = calloc(1, sizeof(*r));
+	if (r) {
+		r->key = pk->key;
+		r->node.hash = hash;
+		htab_link(&tr->rejected, pp, &r->node);
+		htab_maybe_grow(&tr->rejected);
+	}
+	return 0;
 }
 
 static void emit(struct tracker *tr, __u8 type, uint64_t now, const struct sf_pkt *pk,
@@ -140,6 +211,11 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 		tracker_expire(tr, now);
 		tr->last_sweep_ns = now;
 	}
+	/* A later segment of a connection the filter did not select. */
+	if (tr->select && tr->rejected.n && !pure_syn(pk) && *find_rejected(tr, &pk->key, hash)) {
+		tr->counters[SF_C_FILTERED]++;
+		return;
+	}
 	pp = find(tr, &pk->key, hash);
 	n = *pp ? tnode_of(*pp) : NULL;
 	if (n && sf_starts_new(&n->e, &pk->seg)) {
@@ -154,6 +230,10 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 		pp = find(tr, &pk->key, hash);
 	}
 	if (!n) {
+		if (tr->select && !selected(tr, pk, hash)) {
+			tr->counters[SF_C_FILTERED]++;
+			return;
+		}
 		if (tr->max && tr->conns.n >= tr->max) {
 			evict_one(tr, now);
 			pp = find(tr, &pk->key, hash);
@@ -293,5 +373,6 @@ void tracker_free(struct tracker *tr)
 	if (!tr)
 		return;
 	htab_free(&tr->conns, tnode_free);
+	htab_free(&tr->rejected, rnode_free);
 	free(tr);
 }

@@ -26,6 +26,8 @@
 #include "lib/event.h"
 #include "lib/util.h"
 #include "kern/maps.h"
+#include "kern/loader.h"
+#include "lib/filter.h"
 
 enum { VIA_XDP, VIA_TC, VIA_SPLIT };
 static const char *const via_name[] = { "xdp", "tc", "split" };
@@ -570,6 +572,37 @@ static void test_verifier_cost(void)
 	verified(skel->progs.synfin_tc);
 }
 
+/*
+ * With a filter expression: the interpreter's callback and the copies are
+ * verified too (the programs without one drop them as dead code). A long
+ * expression: the verifier's work does not grow with the program's length.
+ */
+static void test_verifier_cost_filter(void)
+{
+	static const char expr[] = "(vlan and host 10.0.0.1) or (ip6 and net 2001:db8::/32 and "
+		"tcp portrange 1000-2000) or (src host 10.9.8.7 and not dst port 22) or "
+		"tcp[tcpflags] & (tcp-syn|tcp-fin) != 0 or ip[8] < 3 or greater 1000";
+	/* tc_vlan_meta: the tc copy with an offloaded tag put back, the longer path. */
+	struct loader_cfg cfg = { .max_conns = 1024, .max_half = 1024, .tc_vlan_meta = true };
+	struct synfin_bpf *fs;
+	struct filter *f;
+	char err[256];
+
+	f = filter_new(expr, err, sizeof(err));
+	if (!ASSERT_OK_PTR(f, "compile the expression"))
+		return;
+	cfg.filter = filter_kernel_prog(f, &cfg.filter_len);
+	printf("# verifier: the expression compiles to %u instructions\n", cfg.filter_len);
+	fs = loader_open("test", &cfg);
+	if (ASSERT_OK_PTR(fs, "load the BPF object with a filter")) {
+		verified(fs->progs.synfin_xdp);
+		verified(fs->progs.synfin_tc);
+		verified(fs->progs.synfin_tc_in);
+	}
+	synfin_bpf__destroy(fs);
+	filter_free(f);
+}
+
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_WARN)
@@ -586,6 +619,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(overload_gone),
 	TL_TEST(overload_flood_quiet),
 	TL_TEST(verifier_cost),
+	TL_TEST(verifier_cost_filter),
 };
 
 int main(int argc, char **argv)
