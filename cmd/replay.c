@@ -124,8 +124,8 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 		return cli_usage_error(o->cmd, "which capture? give FILE (a pcap or pcapng file, "
 				       "or - for stdin)");
 	o->file = argv[optind++];
-	rc = cli_filter(o->cmd, &o->t, argc, argv, optind);
-	return rc ? rc : cli_track_check(o->cmd, &o->t);
+	rc = cli_track_check(o->cmd, &o->t);
+	return rc ? rc : cli_filter(o->cmd, &o->t, argc, argv, optind);
 }
 
 static int port_wanted(const struct cli_track_opts *t, __u16 sport, __u16 dport)

@@ -27,6 +27,7 @@
 #include "out/http.h"
 #include "out/report.h"
 #include "out/term.h"
+#include "lib/filter.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 
@@ -221,11 +222,10 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error("watch", "unexpected argument '%s'", argv[optind]);
 	if (!o->ifname)
 		return cli_usage_error("watch", "which interface? give -i IFACE (e.g. -i eth0, -i lo)");
-	return cli_track_check("watch", &o->t);
+	c = cli_track_check("watch", &o->t);
+	return c ? c : cli_filter("watch", &o->t, argc, argv, optind);
 }
 
 /* One watch: the kernel side, and what user space does with its events. */
@@ -571,12 +571,13 @@ static void say_started(const struct watch *w)
 	const struct watch_opts *o = &w->o;
 	const struct attach *at = watcher_attach(w->kw);
 
-	fprintf(stderr, "synfin: watching %s (%s%s%s)%s; Ctrl-C to stop\n", o->ifname,
+	fprintf(stderr, "synfin: watching %s (%s%s%s)%s%s%s%s; Ctrl-C to stop\n", o->ifname,
 		o->mode == MODE_TC ? "tc ingress" : "XDP ",
 		o->mode == MODE_TC ? "" : attach_mode_name(at),
 		at->tc_link_fd >= 0 ? ", tc egress via tcx" : at->tc_filter ? ", tc egress via clsact" :
 		!strcmp(o->ifname, "lo") ? "; lo: ingress sees each packet once" : ", no egress",
-		o->t.nports ? " on selected ports" : "");
+		o->t.nports ? " on selected ports" : "", o->t.filter ? " matching '" : "",
+		o->t.filter ? filter_expr(o->t.filter) : "", o->t.filter ? "'" : "");
 	if (o->mode != MODE_TC) {
 		char drv[32];
 
@@ -596,6 +597,7 @@ static int watch_open(struct watch *w)
 	struct watcher_cfg cfg = {
 		.ifname = o->ifname, .mode = o->mode, .no_egress = o->no_egress,
 		.force = o->force, .ports = o->t.ports, .nports = o->t.nports, .no_vlan = o->t.no_vlan,
+		.filter = o->t.filter,
 		.max_conns = o->max_conns, .max_half = o->max_half, .pin_dir = o->pin_dir,
 		.no_sockets = o->no_sockets,
 		.flood_rate = o->flood_rate,
@@ -767,6 +769,8 @@ static void watch_close(struct watch *w)
 	w->tab = NULL;
 	flood_tally_free(w->ft);
 	w->ft = NULL;
+	filter_free(w->o.t.filter);
+	w->o.t.filter = NULL;
 	if (w->o.t.svg_file)	/* a failure before the summary: nothing drawn */
 		fclose(w->o.t.svg_file);
 	w->o.t.svg_file = NULL;

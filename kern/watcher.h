@@ -19,6 +19,8 @@
 #include "kern/attach.h"
 #include "kern/sweep.h"
 
+struct filter;
+
 struct watcher_cfg {
 	const char *ifname;
 	enum xdp_mode_opt mode;
@@ -26,6 +28,7 @@ struct watcher_cfg {
 	bool force;		/* replace another XDP program */
 	const __u16 *ports;	/* --port filter, host order */
 	int nports;
+	const struct filter *filter;	/* the filter expression (lib/filter.h), or NULL */
 	bool no_vlan;		/* --no-vlan */
 	__u32 max_conns, max_half;
 	__u32 flood_rate;	/* half-open creations/s that mean a flood; 0: off */

@@ -165,3 +165,41 @@ int filter_match(struct filter *f, int dlt, const __u8 *data, __u32 caplen, __u3
 	sf_cbpf_swap(f->buf, pk->l4_off, pk->l4_off + 2, 2);
 	return bpf_filter(bp->bf_insns, f->buf, wirelen, caplen) != 0;
 }
+
+int filter_match_key(const struct filter *f, const struct sf_key *k)
+{
+	__u8 fr[14 + 40 + 20] = { 0 }, *ip = fr + 14, *th;
+	const struct bpf_program *bp = &f->by_dlt[0].prog;	/* Ethernet: filter_new */
+	__u32 len, a = k->family == 6 ? 8 : 12, n = k->family == 6 ? 16 : 4;
+
+	/* Sockets have no VLAN: a `vlan` test sees an untagged frame. */
+	if (k->family == 6) {
+		fr[12] = 0x86, fr[13] = 0xdd;
+		ip[0] = 0x60;
+		ip[5] = 20;	/* payload length */
+		ip[6] = 6;	/* next header: TCP */
+		ip[7] = 64;
+		memcpy(ip + 8, k->addr_lo, 16);
+		memcpy(ip + 24, k->addr_hi, 16);
+		th = ip + 40;
+	} else {
+		fr[12] = 0x08;
+		ip[0] = 0x45;
+		ip[3] = 40;	/* total length */
+		ip[8] = 64;
+		ip[9] = 6;
+		memcpy(ip + 12, k->addr_lo, 4);
+		memcpy(ip + 16, k->addr_hi, 4);
+		th = ip + 20;
+	}
+	memcpy(th, &k->port_lo, 2);
+	memcpy(th + 2, &k->port_hi, 2);
+	th[12] = 5 << 4;
+	th[13] = SF_TH_ACK;
+	len = (__u32)(th + 20 - fr);
+	if (bpf_filter(bp->bf_insns, fr, len, len))
+		return 1;
+	sf_cbpf_swap(ip, a, a + n, n);
+	sf_cbpf_swap(th, 0, 2, 2);
+	return bpf_filter(bp->bf_insns, fr, len, len) != 0;
+}

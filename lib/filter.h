@@ -45,4 +45,11 @@ const __u64 *filter_kernel_prog(const struct filter *f, __u32 *n);
 int filter_match(struct filter *f, int dlt, const __u8 *data, __u32 caplen, __u32 wirelen,
 		 const struct sf_pkt *pk, char *err, size_t errlen);
 
+/*
+ * Whether a connection known only by its key (a socket seeded at start)
+ * would be selected: the expression on an Ethernet frame carrying an ACK
+ * from the key's lo endpoint to its hi one, or on its mirror image.
+ */
+int filter_match_key(const struct filter *f, const struct sf_key *k);
+
 #endif
