@@ -138,8 +138,8 @@ int cli_filter(const char *cmd, struct cli_track_opts *t, int argc, char **argv,
 	}
 	t->filter = filter_new(expr, err, sizeof(err));
 	if (!t->filter)	/* one line: libpcap's message says what is wrong */
-		fprintf(stderr, "synfin %s: filter expression '%s': %s (syntax: pcap-filter(7), "
-			"as tcpdump)\n", cmd, expr, err);
+		fprintf(stderr, "synfin %s: bad filter expression '%s': %s (the syntax is "
+			"tcpdump's: man 7 pcap-filter)\n", cmd, expr, err);
 	free(expr);
 	return t->filter ? 0 : EXIT_USAGE;
 }

@@ -30,7 +30,7 @@
 #include "cmd/cmds.h"
 
 static const char replay_usage[] =
-"Usage: synfin replay FILE [OPTIONS]\n"
+"Usage: synfin replay FILE [OPTIONS] [EXPRESSION]\n"
 "\n"
 "Run a pcap or pcapng capture through synfin's parser and state machine and\n"
 "print each connection's lifecycle, as `synfin watch` prints it live. The\n"
@@ -38,6 +38,10 @@ static const char replay_usage[] =
 "of the file, connections still open are closed with reason \"end\" (or their\n"
 "timeout, if it passed in capture time). FILE '-' reads standard input.\n"
 "No privileges needed (except for --kernel).\n"
+"\n"
+"EXPRESSION: a tcpdump filter (pcap-filter(7)), the remaining arguments. It\n"
+"selects connections: the first segment of one in the capture, or that\n"
+"segment with addresses and ports swapped, must match.\n"
 "\n"
 "Link types: Ethernet (with 802.1Q/QinQ VLANs, MPLS), Linux cooked (SLL and\n"
 "SLL2), raw IPv4/IPv6, BSD loopback (NULL, LOOP).\n"
@@ -76,6 +80,7 @@ static const char replay_usage[] =
 "  synfin replay capture.pcap\n"
 "  synfin replay -o json capture.pcapng | jq 'select(.event == \"close\")'\n"
 "  tcpdump -i eth0 -w - 'tcp port 443' | synfin replay - -p 443\n"
+"  synfin replay capture.pcap src net 10.0.0.0/8 and not port 22\n"
 "  sudo synfin replay --kernel capture.pcap   # same, through the BPF object\n";
 
 struct replay_opts {

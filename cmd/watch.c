@@ -32,10 +32,15 @@
 #include "cmd/cmds.h"
 
 static const char watch_usage[] =
-"Usage: synfin watch -i IFACE [OPTIONS]\n"
+"Usage: synfin watch -i IFACE [OPTIONS] [EXPRESSION]\n"
 "\n"
 "Attach to IFACE and print every TCP connection's lifecycle as it happens:\n"
 "the handshake, each side's state changes, and a summary when it closes.\n"
+"\n"
+"EXPRESSION: a tcpdump filter (pcap-filter(7)), the remaining arguments.\n"
+"It selects connections: the first segment seen of one, or that segment\n"
+"with addresses and ports swapped, must match. The kernel evaluates it once\n"
+"per connection on the frame's first 256 bytes (tests beyond them fail).\n"
 "\n"
 "Options:\n"
 "  -i, --interface IFACE   interface to watch (required)\n"
@@ -89,7 +94,8 @@ static const char watch_usage[] =
 "  synfin watch -i eth0 -p 443 -o json    # JSON lines for port 443\n"
 "  synfin watch -i lo --duration 10       # ten seconds on loopback\n"
 "  synfin watch -i eth0 --metrics :9464   # and let Prometheus scrape it\n"
-"  synfin watch -i eth0 --diagram -p 80   # ladder diagram of each connection\n";
+"  synfin watch -i eth0 --diagram -p 80   # ladder diagram of each connection\n"
+"  synfin watch -i eth0 host 172.16.0.9 and port 8888\n";
 
 struct watch_opts {
 	struct cli_track_opts t;	/* -o, --port, timeouts, --diagram, --svg, -v */
@@ -735,6 +741,9 @@ static int watch_summary(struct watch *w)
 					(unsigned long long)reads, ns / 1e6 / (double)reads,
 					(unsigned long long)visits);
 		}
+		if (c[SF_C_FILTERED])
+			fprintf(stderr, "synfin: %llu TCP segments of connections not selected "
+				"(-p, filter expression)\n", (unsigned long long)c[SF_C_FILTERED]);
 		if (c[SF_C_QUIET])
 			fprintf(stderr, "synfin: SYN flood: %llu half-open connections summarised in "
 				"%llu flood records\n", (unsigned long long)c[SF_C_QUIET],

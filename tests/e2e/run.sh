@@ -275,3 +275,6 @@ fi
 
 # 5. Forged and invalid segments into a live connection (its own namespaces).
 "$E2E/forged.sh"
+
+# 6. A filter expression live: the kernel selects, replay agrees (its own namespaces).
+"$E2E/filter.sh"

@@ -28,6 +28,31 @@ else
 	fail corpus "tshark missing (run tools/deps.sh)"
 fi
 
+# --- 1b. filter expressions against tcpdump; a bad one: libpcap's message, exit 2
+if command -v tshark >/dev/null && command -v tcpdump >/dev/null; then
+	python3 tests/replay/filter.py "$SYNFIN" "$PCAPS" "$TMP"
+else
+	fail replay-filter-vs-tcpdump "tcpdump or tshark missing (run tools/deps.sh)"
+fi
+bad_expr=""
+for cmd in replay diagram; do
+	for expr in "hots 10.0.0.1" "port 99999" "host 10.0.0.1 and (port 80"; do
+		# shellcheck disable=SC2086
+		"$SYNFIN" $cmd "$PCAPS/zeek_nmap-vsn.pcap" $expr >/dev/null 2>"$TMP/expr.err"
+		rc=$?
+		lines=$(wc -l <"$TMP/expr.err")
+		if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] ||
+			! grep -q "filter expression '$expr': .*\(syntax error\|99999\)" "$TMP/expr.err"; then
+			bad_expr="$bad_expr [$cmd $expr: exit $rc, $lines lines: $(head -c 200 "$TMP/expr.err")]"
+		fi
+	done
+done
+if [ -z "$bad_expr" ]; then
+	pass "replay-filter-bad-expression (exit 2, libpcap's message in one line)"
+else
+	fail replay-filter-bad-expression "$bad_expr"
+fi
+
 # --- 2. bad input: a clear error (exit 1) or counted skips, never a crash --
 python3 tests/replay/badinput.py "$SYNFIN" "$PCAPS" "$TMP"
 
