@@ -47,7 +47,7 @@ struct watcher {
 	struct disagree *prev, *cur;	/* local sides the socket contradicts: last sweep, this one */
 	size_t nprev, ncur, capcur, capprev;
 	uint64_t seeded, socket_changes, mismatches;
-	const struct filter *filter;	/* seeding asks it as the wire would */
+	struct filter *filter;		/* seeding asks it as the wire would */
 	uint64_t sock_reads, sock_read_ns;	/* socket table reads and their time */
 	uint64_t sock_visits;			/* sockets those reads returned */
 	struct sf_ownmem om;		/* processes last seen on local sides, by id */

@@ -28,7 +28,7 @@ struct watcher_cfg {
 	bool force;		/* replace another XDP program */
 	const __u16 *ports;	/* --port filter, host order */
 	int nports;
-	const struct filter *filter;	/* the filter expression (lib/filter.h), or NULL */
+	struct filter *filter;	/* the filter expression (lib/filter.h), or NULL */
 	bool no_vlan;		/* --no-vlan */
 	__u32 max_conns, max_half;
 	__u32 flood_rate;	/* half-open creations/s that mean a flood; 0: off */

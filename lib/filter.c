@@ -166,11 +166,11 @@ int filter_match(struct filter *f, int dlt, const __u8 *data, __u32 caplen, __u3
 	return bpf_filter(bp->bf_insns, f->buf, wirelen, caplen) != 0;
 }
 
-int filter_match_key(const struct filter *f, const struct sf_key *k)
+int filter_match_key(struct filter *f, const struct sf_key *k)
 {
 	__u8 fr[14 + 40 + 20] = { 0 }, *ip = fr + 14, *th;
-	const struct bpf_program *bp = &f->by_dlt[0].prog;	/* Ethernet: filter_new */
-	__u32 len, a = k->family == 6 ? 8 : 12, n = k->family == 6 ? 16 : 4;
+	struct sf_pkt pk = { .key = *k, .l3_off = 14 };
+	char err[8];
 
 	/* Sockets have no VLAN: a `vlan` test sees an untagged frame. */
 	if (k->family == 6) {
@@ -196,10 +196,8 @@ int filter_match_key(const struct filter *f, const struct sf_key *k)
 	memcpy(th + 2, &k->port_hi, 2);
 	th[12] = 5 << 4;
 	th[13] = SF_TH_ACK;
-	len = (__u32)(th + 20 - fr);
-	if (bpf_filter(bp->bf_insns, fr, len, len))
-		return 1;
-	sf_cbpf_swap(ip, a, a + n, n);
-	sf_cbpf_swap(th, 0, 2, 2);
-	return bpf_filter(bp->bf_insns, fr, len, len) != 0;
+	pk.l4_off = (__u16)(th - fr);
+	/* Ethernet is compiled already (filter_new): no error to say. */
+	return filter_match(f, DLT_EN10MB, fr, pk.l4_off + 20u, pk.l4_off + 20u, &pk, err,
+			    sizeof(err)) == 1;
 }

@@ -50,6 +50,6 @@ int filter_match(struct filter *f, int dlt, const __u8 *data, __u32 caplen, __u3
  * would be selected: the expression on an Ethernet frame carrying an ACK
  * from the key's lo endpoint to its hi one, or on its mirror image.
  */
-int filter_match_key(const struct filter *f, const struct sf_key *k);
+int filter_match_key(struct filter *f, const struct sf_key *k);
 
 #endif

@@ -1244,6 +1244,40 @@ static void test_filter_compile(void)
 	ASSERT_TRUE(strstr(err, "99999") != NULL, err);
 }
 
+/* A seeded socket's key, tested as an ACK between its ends (and the mirror). */
+static void test_filter_key(void)
+{
+	static const struct { const char *expr; int family, want; } t[] = {
+		{ "host 10.0.0.2 and port 80", 4, 1 }, { "src host 10.0.0.2 and src port 80", 4, 1 },
+		{ "dst host 10.0.0.1 and dst port 1234", 4, 1 }, { "host 10.0.0.3", 4, 0 },
+		{ "src host 10.0.0.1 and src port 80", 4, 0 }, { "ip6 and port 80", 4, 0 },
+		{ "ip6 and dst net 2001:db8::/32 and ip6[53] & 0x10 != 0", 6, 1 },
+		{ "ip6 and src port 81", 6, 0 }, { "vlan", 4, 0 },
+	};
+	char err[256], what[128];
+	size_t i;
+
+	for (i = 0; i < TL_ARRAY_SIZE(t); i++) {
+		struct sf_key k = { .family = (__u8)t[i].family };
+		struct filter *f = filter_new(t[i].expr, err, sizeof(err));
+
+		if (!ASSERT_OK_PTR(f, t[i].expr))
+			continue;
+		if (t[i].family == 4) {
+			memcpy(k.addr_lo, "\x0a\0\0\x01", 4);
+			memcpy(k.addr_hi, "\x0a\0\0\x02", 4);
+		} else {
+			inet_pton(AF_INET6, "2001:db8::1", k.addr_lo);
+			inet_pton(AF_INET6, "2001:db8::2", k.addr_hi);
+		}
+		k.port_lo = htons(1234);
+		k.port_hi = htons(80);
+		snprintf(what, sizeof(what), "'%s' on 1234 <-> 80 (IPv%d)", t[i].expr, t[i].family);
+		ASSERT_EQ(filter_match_key(f, &k), t[i].want, what);
+		filter_free(f);
+	}
+}
+
 static void test_flood_tally(void)
 {
 	struct flood_tally *t = flood_tally_new();
@@ -1286,6 +1320,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(flood_tally),
 	TL_TEST(cbpf_vs_libpcap),
 	TL_TEST(filter_compile),
+	TL_TEST(filter_key),
 	TL_SUBTESTS(lifecycle),
 	TL_TEST(tracker_counters),
 	TL_TEST(htab),
