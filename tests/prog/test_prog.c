@@ -603,6 +603,83 @@ static void test_verifier_cost_filter(void)
 	filter_free(f);
 }
 
+/*
+ * A filter expression in the kernel, at both hooks: a connection it does not
+ * select is remembered after its first segment (one key in `rejected`, no
+ * entry), its later segments are counted as filtered; a pure SYN on it is
+ * tested again; a connection selected through the mirror image gets its entry.
+ */
+static void test_filter_remembered(void)
+{
+	struct loader_cfg cfg = { .max_conns = 1024, .max_half = 1024 };
+	struct filter *f;
+	struct synfin_bpf *fs = NULL;
+	char err[256];
+	int hook;
+
+	/* The client sends from port 20001: its segments match only mirrored. */
+	f = filter_new("tcp dst port 20001", err, sizeof(err));
+	if (!ASSERT_OK_PTR(f, "compile"))
+		return;
+	cfg.filter = filter_kernel_prog(f, &cfg.filter_len);
+	fs = loader_open("test", &cfg);
+	if (!ASSERT_OK_PTR(fs, "load with a filter"))
+		goto out;
+	for (hook = 0; hook < 2; hook++) {
+		int fd = hook ? bpf_program__fd(fs->progs.synfin_tc) :
+				bpf_program__fd(fs->progs.synfin_xdp);
+		int rej = bpf_map__fd(fs->maps.rejected), half = bpf_map__fd(fs->maps.half_open);
+		uint64_t c[SF_NCOUNTERS];
+		struct sf_key keys[4];
+		const char *h = hook ? "tc" : "xdp";
+		char what[96];
+		struct {
+			int flow;
+			__u8 flags;
+			int filtered, rejected, half;
+		} steps[] = {
+			{ 2, F_S, 1, 1, 0 },	/* not selected: remembered */
+			{ 2, F_A, 2, 1, 0 },	/* a later segment: one lookup, counted */
+			{ 2, F_PA, 3, 1, 0 },
+			{ 2, F_S, 4, 1, 0 },	/* a new SYN: tested again, still not */
+			{ 1, F_S, 4, 1, 1 },	/* selected by its mirror image */
+			{ 1, F_A, 4, 1, 1 },
+		};
+		size_t i;
+
+		for (i = 0; i < TL_ARRAY_SIZE(steps); i++) {
+			__u8 buf[TC_MAX_FRAME];
+			struct sf_case cs = cc_flow(steps[i].flow + hook * 100);
+			struct __sk_buff skb;
+			LIBBPF_OPTS(bpf_test_run_opts, o, .repeat = 1);
+
+			if (steps[i].flow == 1)
+				cs.cport = 20001;
+			cs.sport = (__u16)(80 + hook);	/* each hook its own connections */
+			cs.segs[0] = (struct tc_seg){ .from = C, .flags = steps[i].flags, .seq = 1,
+						      .ack = 1, .opts = (steps[i].flags & F_S) ? O_SYN : 0 };
+			o.data_in = buf;
+			o.data_size_in = (__u32)tc_frame(&cs, 0, buf, sizeof(buf));
+			if (hook) {
+				memset(&skb, 0, sizeof(skb));
+				o.ctx_in = &skb;
+				o.ctx_size_in = sizeof(skb);
+			}
+			ASSERT_OK(bpf_prog_test_run_opts(fd, &o), "test run");
+			ASSERT_OK(counters_read(bpf_map__fd(fs->maps.counters), c), "counters");
+			snprintf(what, sizeof(what), "%s step %zu: segments counted as filtered", h, i);
+			ASSERT_EQ(c[SF_C_FILTERED] - (hook ? 4 : 0), (uint64_t)steps[i].filtered, what);
+			snprintf(what, sizeof(what), "%s step %zu: keys in rejected", h, i);
+			ASSERT_EQ(map_keys(rej, keys, 4) - hook, steps[i].rejected, what);
+			snprintf(what, sizeof(what), "%s step %zu: entries in half_open", h, i);
+			ASSERT_EQ(map_keys(half, keys, 4) - hook, steps[i].half, what);
+		}
+	}
+out:
+	synfin_bpf__destroy(fs);
+	filter_free(f);
+}
+
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_WARN)
@@ -620,6 +697,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(overload_flood_quiet),
 	TL_TEST(verifier_cost),
 	TL_TEST(verifier_cost_filter),
+	TL_TEST(filter_remembered),
 };
 
 int main(int argc, char **argv)

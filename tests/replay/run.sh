@@ -109,6 +109,10 @@ if command -v valgrind >/dev/null; then
 1|$TMP/dlt147.pcap
 1|--conn 99 $PCAPS/sv_tcp-empty-sack.pcap
 2|--time-wait soon $PCAPS/sv_tcp-empty-sack.pcap
+0|$PCAPS/zeek_nmap-vsn.pcap src host 192.168.1.1 and not port 22
+0|-o json - tcp port 80
+2|$PCAPS/zeek_nmap-vsn.pcap hots 192.168.1.1
+1|$TMP/cut.pcap host 10.0.0.1
 EOF_CASES
 	if [ -n "$bad" ]; then
 		fail valgrind-replay "$bad"
