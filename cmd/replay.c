@@ -222,7 +222,7 @@ static int select_frame(void *ctx, const struct sf_pkt *pk)
 	if (m < 0 && !r->filter_err) {
 		const char *dn = pcap_datalink_val_to_name(r->cur.dlt);
 
-		fprintf(stderr, "synfin %s: filter expression '%s' on %s (link type %s): %s\n",
+		fprintf(stderr, "synfin %s: filter expression '%s' does not apply to %s (link type %s): %s\n",
 			r->o.cmd, filter_expr(r->o.t.filter), r->name, dn ? dn : "unknown", err);
 		r->filter_err = 1;
 	}

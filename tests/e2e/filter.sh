@@ -11,7 +11,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
-SYNFIN=$ROOT/synfin
+SYNFIN=${SYNFIN_BIN:-$ROOT/synfin}	# SYNFIN_BIN: another build (to see a test fail)
 PY=/usr/bin/python3
 NS_C=sfe-xc NS_S=sfe-xs IF_C=sfe-xcv IF_S=sfe-xsv
 CA=10.250.79.1 CB=10.250.79.3 SA=10.250.79.2 P1=21701 P2=21702
