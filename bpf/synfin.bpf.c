@@ -602,11 +602,7 @@ static __always_inline int filt_eval(struct sf_cbpf_vm *vm, const struct sf_pkt 
 	return !sf_cbpf_mirror(vm, pk, shift) && sf_filt_run(vm);
 }
 
-/*
- * Whether the filter selects pk's connection; remembers a rejection. Global
- * functions, one per hook type, verified once each: `avail` bytes of frame
- * data, `wire` its length on the wire.
- */
+/* The verdict on pk's connection: a rejection is remembered, a SYN's clears it. */
 static __always_inline int filt_verdict(int sel, const struct sf_pkt *pk)
 {
 	__u8 one = 1;
@@ -618,6 +614,13 @@ static __always_inline int filt_verdict(int sel, const struct sf_pkt *pk)
 	return sel;
 }
 
+/*
+ * Whether the expression selects pk's connection (the first SF_FILT_SNAP
+ * bytes of the frame copied, then tested as they are and mirrored). Global
+ * functions, one per hook type, verified once each: `avail` bytes of frame
+ * data, `wire` its length on the wire. A frame that cannot be copied is
+ * selected (never hide a connection on a failure).
+ */
 __noinline int sf_filt_xdp(struct xdp_md *ctx, const struct sf_pkt *pk, __u32 avail, __u32 wire)
 {
 	__u32 zero = 0, n = avail;
@@ -682,7 +685,8 @@ __noinline int sf_filt_rejected(const struct sf_pkt *pk)
 }
 
 /*
- * One packet at a hook: parse (and --port filter) -> lookup/create -> step
+ * One packet at a hook: parse (and --port filter, or a connection the filter
+ * expression rejected) -> lookup/create (an expression tests what is new) -> step
  * -> report -> release.
  * `segs` is how many segments it will be on the wire: tc egress sees GSO
  * packets before they are cut to MSS size, XDP always 1.

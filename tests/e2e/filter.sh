@@ -25,10 +25,12 @@ make -s synfin >/dev/null || { echo "FAIL e2e-filter-build: make synfin failed";
 . tests/lib.sh
 . tests/netns.sh
 W=$(mktemp -d /tmp/sfe-filter.XXXXXX)
-PIDS=()
+PIDS=() SRV=
 cleanup() {
 	local p
+	# The watchers and tcpdump end on SIGINT (their summaries); the server on SIGTERM.
 	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	[ -n "$SRV" ] && stop_pids "$SRV"
 	netns_pair_down $NS_C $NS_S
 	[ -n "${KEEP:-}" ] && echo "e2e-filter: files kept in $W" >&2 || rm -rf "$W"
 }
@@ -53,7 +55,7 @@ for p in sys.argv[2:]:
     threading.Thread(target=serve, args=(int(p),), daemon=True).start()
 threading.Event().wait()
 EOF
-PIDS+=($!)
+SRV=$!
 
 EXPR="host $CB and port $P1"	# one of the four connections
 # Four connections (each client address to each port), two rounds apart.
