@@ -47,6 +47,12 @@ for cmd in replay diagram; do
 		fi
 	done
 done
+# watch: refused while parsing its arguments, before anything is loaded or attached.
+"$SYNFIN" watch -i lo -p 80 hots 10.0.0.1 >/dev/null 2>"$TMP/expr.err"
+rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/expr.err")" -eq 1 ] &&
+	grep -q "synfin watch: bad filter expression 'hots 10.0.0.1': .*syntax error" "$TMP/expr.err" ||
+	bad_expr="$bad_expr [watch hots 10.0.0.1: exit $rc: $(head -c 200 "$TMP/expr.err")]"
 if [ -z "$bad_expr" ]; then
 	pass "replay-filter-bad-expression (exit 2, libpcap's message in one line)"
 else
