@@ -539,8 +539,7 @@ static __always_inline void release(struct sf_counters *cs, const struct sf_key 
 #include "select.h"
 
 /*
- * One packet at a hook: parse (and --port filter, or a connection the filter
- * expression rejected) -> lookup/create (an expression tests what is new) -> step
+ * One packet at a hook: parse (and --port filter) -> lookup/create -> step
  * -> report -> release.
  * `segs` is how many segments it will be on the wire: tc egress sees GSO
  * packets before they are cut to MSS size, XDP always 1.
