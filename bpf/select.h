@@ -29,6 +29,26 @@ struct {
 	__type(value, __u8);
 } rejected SEC(".maps");
 
+/*
+ * The last connection found in `rejected`, per CPU, with the generation it
+ * was found in: a burst of its segments (a bulk transfer on one CPU) costs a
+ * compare, not a lookup. A SYN that takes a key out of `rejected` moves the
+ * generation on, which empties every CPU's memory at once.
+ */
+struct filt_last {
+	struct sf_key key;
+	__u64 gen;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct filt_last);
+} rejected_last SEC(".maps");
+
+__u64 rejected_gen = 1;
+
 /* The interpreter's machine and packet copy, per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -84,8 +104,9 @@ static __always_inline int filt_verdict(int sel, const struct sf_pkt *pk)
 
 	if (!sel)
 		bpf_map_update_elem(&rejected, &pk->key, &one, BPF_ANY);
-	else if ((pk->seg.flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN)
-		bpf_map_delete_elem(&rejected, &pk->key);	/* a SYN re-evaluated it */
+	else if ((pk->seg.flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN &&
+		 bpf_map_delete_elem(&rejected, &pk->key) == 0)	/* a SYN re-evaluated it */
+		__sync_fetch_and_add(&rejected_gen, 1);
 	return sel;
 }
 
@@ -152,11 +173,29 @@ __noinline int sf_filt_skb(struct __sk_buff *skb, const struct sf_pkt *pk, __u32
 	return filt_verdict(filt_eval(vm, pk, shift), pk);
 }
 
+static __always_inline int key_eq(const struct sf_key *a, const struct sf_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
 /* A later segment of a connection the filter did not select (not a SYN). */
 __noinline int sf_filt_rejected(const struct sf_pkt *pk)
 {
-	return pk && (pk->seg.flags & (SF_TH_SYN | SF_TH_ACK)) != SF_TH_SYN &&
-	       bpf_map_lookup_elem(&rejected, &pk->key) != NULL;
+	__u32 zero = 0;
+	struct filt_last *last = bpf_map_lookup_elem(&rejected_last, &zero);
+	__u64 gen = rejected_gen;
+
+	if (!pk || !last || (pk->seg.flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN)
+		return 0;
+	if (last->gen == gen && key_eq(&last->key, &pk->key))
+		return 1;
+	if (!bpf_map_lookup_elem(&rejected, &pk->key))
+		return 0;
+	last->key = pk->key;
+	last->gen = gen;
+	return 1;
 }
 
 #endif /* SYNFIN_SELECT_H */

@@ -603,22 +603,27 @@ static void test_verifier_cost_filter(void)
 	filter_free(f);
 }
 
+/* One segment of a filter test: what the counters and tables hold after it. */
+struct filt_step {
+	int flow;		/* cc_flow(flow); flow 1 sends from port 20001 */
+	__u8 flags;
+	int filtered, rejected, half;
+};
+
 /*
- * A filter expression in the kernel, at both hooks: a connection it does not
- * select is remembered after its first segment (one key in `rejected`, no
- * entry), its later segments are counted as filtered; a pure SYN on it is
- * tested again; a connection selected through the mirror image gets its entry.
+ * The steps through an object loaded with expr, at XDP then at tc (each hook
+ * its own connections: server port 80, 81): segments counted as filtered,
+ * keys in `rejected`, entries in `half_open` after each.
  */
-static void test_filter_remembered(void)
+static void filt_steps(const char *expr, const struct filt_step *steps, size_t n)
 {
 	struct loader_cfg cfg = { .max_conns = 1024, .max_half = 1024 };
-	struct filter *f;
 	struct synfin_bpf *fs = NULL;
+	struct filter *f;
 	char err[256];
 	int hook;
 
-	/* The client sends from port 20001: its segments match only mirrored. */
-	f = filter_new("tcp dst port 20001", err, sizeof(err));
+	f = filter_new(expr, err, sizeof(err));
 	if (!ASSERT_OK_PTR(f, "compile"))
 		return;
 	cfg.filter = filter_kernel_prog(f, &cfg.filter_len);
@@ -629,33 +634,28 @@ static void test_filter_remembered(void)
 		int fd = hook ? bpf_program__fd(fs->progs.synfin_tc) :
 				bpf_program__fd(fs->progs.synfin_xdp);
 		int rej = bpf_map__fd(fs->maps.rejected), half = bpf_map__fd(fs->maps.half_open);
-		uint64_t c[SF_NCOUNTERS];
-		struct sf_key keys[4];
+		uint64_t c[SF_NCOUNTERS], base = 0;
+		int base_rej = 0, base_half = 0;
+		struct sf_key keys[8];
 		const char *h = hook ? "tc" : "xdp";
 		char what[96];
-		struct {
-			int flow;
-			__u8 flags;
-			int filtered, rejected, half;
-		} steps[] = {
-			{ 2, F_S, 1, 1, 0 },	/* not selected: remembered */
-			{ 2, F_A, 2, 1, 0 },	/* a later segment: one lookup, counted */
-			{ 2, F_PA, 3, 1, 0 },
-			{ 2, F_S, 4, 1, 0 },	/* a new SYN: tested again, still not */
-			{ 1, F_S, 4, 1, 1 },	/* selected by its mirror image */
-			{ 1, F_A, 4, 1, 1 },
-		};
 		size_t i;
 
-		for (i = 0; i < TL_ARRAY_SIZE(steps); i++) {
+		if (hook) {	/* what the XDP round left */
+			counters_read(bpf_map__fd(fs->maps.counters), c);
+			base = c[SF_C_FILTERED];
+			base_rej = map_keys(rej, keys, 8);
+			base_half = map_keys(half, keys, 8);
+		}
+		for (i = 0; i < n; i++) {
 			__u8 buf[TC_MAX_FRAME];
-			struct sf_case cs = cc_flow(steps[i].flow + hook * 100);
+			struct sf_case cs = cc_flow(steps[i].flow);
 			struct __sk_buff skb;
 			LIBBPF_OPTS(bpf_test_run_opts, o, .repeat = 1);
 
 			if (steps[i].flow == 1)
 				cs.cport = 20001;
-			cs.sport = (__u16)(80 + hook);	/* each hook its own connections */
+			cs.sport = (__u16)(80 + hook);
 			cs.segs[0] = (struct tc_seg){ .from = C, .flags = steps[i].flags, .seq = 1,
 						      .ack = 1, .opts = (steps[i].flags & F_S) ? O_SYN : 0 };
 			o.data_in = buf;
@@ -667,17 +667,56 @@ static void test_filter_remembered(void)
 			}
 			ASSERT_OK(bpf_prog_test_run_opts(fd, &o), "test run");
 			ASSERT_OK(counters_read(bpf_map__fd(fs->maps.counters), c), "counters");
-			snprintf(what, sizeof(what), "%s step %zu: segments counted as filtered", h, i);
-			ASSERT_EQ(c[SF_C_FILTERED] - (hook ? 4 : 0), (uint64_t)steps[i].filtered, what);
-			snprintf(what, sizeof(what), "%s step %zu: keys in rejected", h, i);
-			ASSERT_EQ(map_keys(rej, keys, 4) - hook, steps[i].rejected, what);
-			snprintf(what, sizeof(what), "%s step %zu: entries in half_open", h, i);
-			ASSERT_EQ(map_keys(half, keys, 4) - hook, steps[i].half, what);
+			snprintf(what, sizeof(what), "'%s' %s step %zu: segments counted as filtered",
+				 expr, h, i);
+			ASSERT_EQ(c[SF_C_FILTERED] - base, (uint64_t)steps[i].filtered, what);
+			snprintf(what, sizeof(what), "'%s' %s step %zu: keys in rejected", expr, h, i);
+			ASSERT_EQ(map_keys(rej, keys, 8) - base_rej, steps[i].rejected, what);
+			snprintf(what, sizeof(what), "'%s' %s step %zu: entries in half_open", expr, h, i);
+			ASSERT_EQ(map_keys(half, keys, 8) - base_half, steps[i].half, what);
 		}
 	}
 out:
 	synfin_bpf__destroy(fs);
 	filter_free(f);
+}
+
+/*
+ * A filter expression in the kernel, at both hooks: a connection it does not
+ * select is remembered after its first segment (one key in `rejected`, no
+ * entry), its later segments are counted as filtered; a pure SYN on it is
+ * tested again; a connection selected through the mirror image gets its entry.
+ */
+static void test_filter_remembered(void)
+{
+	/* The client sends from port 20001: its segments match only mirrored. */
+	static const struct filt_step steps[] = {
+		{ 2, F_S, 1, 1, 0 },	/* not selected: remembered */
+		{ 2, F_A, 2, 1, 0 },	/* a later segment: one lookup, counted */
+		{ 2, F_PA, 3, 1, 0 },
+		{ 2, F_S, 4, 1, 0 },	/* a new SYN: tested again, still not */
+		{ 1, F_S, 4, 1, 1 },	/* selected by its mirror image */
+		{ 1, F_A, 4, 1, 1 },
+	};
+
+	filt_steps("tcp dst port 20001", steps, TL_ARRAY_SIZE(steps));
+}
+
+/*
+ * A connection not selected mid-stream, then selected by a new SYN (the
+ * expression tests the first segment's flags): the key leaves `rejected`,
+ * and no CPU's memory of the last rejected connection skips its segments.
+ */
+static void test_filter_reselected(void)
+{
+	static const struct filt_step steps[] = {
+		{ 3, F_A, 1, 1, 0 },	/* mid-stream, no SYN: not selected */
+		{ 3, F_A, 2, 1, 0 },	/* remembered (and in this CPU's memory) */
+		{ 3, F_S, 2, 0, 1 },	/* a SYN: selected, forgotten as rejected */
+		{ 3, F_A, 2, 0, 1 },	/* stepped, not skipped */
+	};
+
+	filt_steps("tcp[tcpflags] & tcp-syn != 0", steps, TL_ARRAY_SIZE(steps));
 }
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -698,6 +737,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(verifier_cost),
 	TL_TEST(verifier_cost_filter),
 	TL_TEST(filter_remembered),
+	TL_TEST(filter_reselected),
 };
 
 int main(int argc, char **argv)
