@@ -2,6 +2,7 @@
 /* cli.c - command-line parsing shared by the subcommands (see cli.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -139,7 +140,10 @@ int cli_filter(const char *cmd, struct cli_track_opts *t, int argc, char **argv,
 	t->filter = filter_new(expr, err, sizeof(err));
 	if (!t->filter)	/* one line: libpcap's message says what is wrong */
 		fprintf(stderr, "synfin %s: bad filter expression '%s': %s (the syntax is "
-			"tcpdump's: man 7 pcap-filter)\n", cmd, expr, err);
+			"tcpdump's: man 7 pcap-filter%s)\n", cmd, expr, err,
+			/* `watch -i lo eth0`: an interface where an expression goes */
+			!strchr(expr, ' ') && if_nametoindex(expr) ? "; an interface is given "
+			"with -i" : "");
 	free(expr);
 	return t->filter ? 0 : EXIT_USAGE;
 }
