@@ -664,9 +664,58 @@ static int cmd_live(const char *ifname, const char *which, const char *mode, cha
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
+/* ---- sfbench capture: what -w/--segments add per segment ----------------- */
+
+/*
+ * The XDP program with segment copies off and on (--write-all: every
+ * segment copied), rounds alternating off/on: a fresh data segment (copied
+ * only with --write-all), a FIN (copied by -w too). Not new SYNs: 2000 of
+ * them in a burst are a flood here (quiet: no event, no copy).
+ */
+static int cmd_capture(int rounds)
+{
+	static const enum pkt_case cases[] = { C_DATA_FRESH, C_FIN };
+	struct synfin_bpf *sf[2];
+	struct ring_buffer *rb[2];
+	double v[2][2][MAX_ROUNDS], ratio[2][MAX_ROUNDS];
+	int fd[2], m, c, i;
+
+	for (m = 0; m < 2; m++) {
+		sf[m] = synfin_bpf__open();
+		if (!sf[m])
+			die("open the BPF object", errno);
+		sf[m]->rodata->cfg_capture = m ? SF_CAPTURE_ALL : SF_CAPTURE_OFF;
+		bpf_map__set_max_entries(sf[m]->maps.conns, 1 << 16);
+		if (synfin_bpf__load(sf[m]))
+			die("load the BPF object", errno);
+		rb[m] = ring_buffer__new(bpf_map__fd(sf[m]->maps.events), noop_event, NULL, NULL);
+		if (!rb[m])
+			die("ring buffer", errno);
+		fd[m] = bpf_program__fd(sf[m]->progs.synfin_xdp);
+	}
+	pin_cpu0();
+	for (i = 0; i < rounds; i++)
+		for (c = 0; c < 2; c++) {
+			for (m = 0; m < 2; m++)
+				v[m][c][i] = measure(fd[m], 1, cases[c], (__u64)i * 3 * (FRESH + 1), rb[m]);
+			ratio[c][i] = v[1][c][i] / v[0][c][i];
+		}
+	printf("%-44s %10s %10s %8s\n", "XDP, one segment (median ns)", "no copy", "--write-all",
+	       "ratio");
+	for (c = 0; c < 2; c++)
+		printf("%-44s %10.1f %10.1f %8.2f\n", case_names[cases[c]], median(v[0][c], rounds),
+		       median(v[1][c], rounds), median(ratio[c], rounds));
+	for (m = 0; m < 2; m++) {
+		ring_buffer__free(rb[m]);
+		synfin_bpf__destroy(sf[m]);
+	}
+	return 0;
+}
+
 static const char usage[] =
 "Usage: sfbench prog [-r ROUNDS]\n"
 "       sfbench filter [-r ROUNDS]\n"
+"       sfbench capture [-r ROUNDS]\n"
 "       sfbench scale -n CONNS [-r ROUNDS]\n"
 "       sfbench live -i IFACE -P none|empty|lookup|synfin [--mode native|generic] -- CMD...\n"
 "The measuring half of `make bench`; tools/bench.sh runs it (see BENCH.md).\n";
@@ -846,6 +895,8 @@ int main(int argc, char **argv)
 		return cmd_prog((int)rounds);
 	if (!strcmp(argv[1], "filter"))
 		return cmd_filter((int)rounds);
+	if (!strcmp(argv[1], "capture"))
+		return cmd_capture((int)rounds);
 	if (!strcmp(argv[1], "hot"))
 		return cmd_hot(which, (double)rounds);
 	if (!strcmp(argv[1], "scale"))

@@ -32,7 +32,7 @@ SF_HELPER void sf_event_fill(struct sf_event *ev, __u8 type, __u8 hook, __u64 no
 	else
 		__builtin_memset(&ev->seg, 0, sizeof(ev->seg));
 	__builtin_memcpy(ev->trans, o->trans, sizeof(ev->trans));
-	ev->reserved2 = 0;
+	ev->ifindex = 0;
 	__builtin_memcpy(&ev->entry, e, sizeof(ev->entry));
 	ev->entry.lock = 0;
 	ev->entry.flags &= ~SF_ENTRY_MOVED;

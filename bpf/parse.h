@@ -114,6 +114,9 @@ struct sf_pkt {
 	__u16 l4_off;		/* and the TCP header (a filter's mirror image: cbpf.h) */
 	__u32 ip_short;		/* the IP header claims more bytes than the frame has on
 				 * the wire: bytes missing (sf_check_len) */
+	__u32 ifindex;		/* the interface it passed (the hook's; 0 in replay) */
+	__u32 tcp_off;		/* user space: where the TCP header starts, from the packet
+				 * start (--segments prints its options) */
 };
 
 /*
@@ -428,6 +431,9 @@ SF_INLINE int sf_parse_tcp(struct sf_cursor *c, __u32 ip_payload, struct sf_pkt 
 		pk->opt_off = (__u8 *)(th + 1) - (__u8 *)c->base;
 		pk->opt_len = doff - sizeof(*th);
 	}
+#ifndef __bpf__
+	pk->tcp_off = (__u32)((__u8 *)th - (__u8 *)c->base);
+#endif
 	c->pos = (__u8 *)th + doff;
 	return SF_P_TCP;
 }

@@ -69,6 +69,11 @@ const volatile __u8 cfg_no_vlan = 0;
  * frame's data are read on both sides, the same way.
  */
 const volatile __u8 cfg_tc_vlan_meta = 0;
+/* -w, --segments: which segments' headers go to user space (enum sf_capture_mode). */
+const volatile __u8 cfg_capture = SF_CAPTURE_OFF;
+/* Several interfaces (repeated -i): their ifindexes, in the order given. */
+const volatile __u32 cfg_ifindex[SF_MAX_IFACES] = {};
+const volatile __u32 cfg_nifaces = 0;
 
 /*
  * The flood detector: half-open creations in the current ~1 s window
@@ -250,6 +255,7 @@ static __always_inline void emit(struct sf_counters *cs, __u8 type, __u8 hook, _
 		return;
 	}
 	sf_event_fill(ev, type, hook, now, &pk->key, &pk->seg, o, e);
+	ev->ifindex = pk->ifindex;
 	bpf_ringbuf_submit(ev, 0);
 }
 
@@ -484,18 +490,99 @@ static __always_inline void step(struct sf_entry *e, const struct sf_pkt *pk, __
 }
 
 /*
+ * -w, --segments: copy the segment's headers (the frame's first
+ * SF_CAP_BYTES bytes at most) into a record of the event ring buffer, with
+ * a precise time (the step's may be the coarse clock). 1 if the ring was full.
+ */
+static __always_inline int cap_copy(void *ctx, int xdp, __u8 hook, __u32 ifindex, __u32 wire,
+				    __u64 id, __u32 what)
+{
+	struct sf_segcap *c = bpf_ringbuf_reserve(&events, sizeof(*c), 0);
+	__u32 n = wire < SF_CAP_BYTES ? wire : SF_CAP_BYTES;
+
+	if (!c)
+		return 1;
+	c->type = SF_EV_SEGMENT;
+	c->hook = hook;
+	c->what = (__u8)what;
+	c->reserved = 0;
+	c->ifindex = ifindex;
+	c->ts_ns = bpf_ktime_get_ns();
+	c->id = id;
+	c->wire_len = wire;
+	barrier_var(n);		/* clang must keep the bound check the verifier needs */
+	if (n < 14 || n > SF_CAP_BYTES ||
+	    (xdp ? bpf_xdp_load_bytes(ctx, 0, c->data, n) : bpf_skb_load_bytes(ctx, 0, c->data, n)))
+		n = 0;
+	c->caplen = n;
+	bpf_ringbuf_submit(c, 0);
+	return 0;
+}
+
+/* Global functions: verified once each, apart from handle_packet's paths. */
+__noinline int sf_cap_xdp(struct xdp_md *ctx, __u64 id, __u32 what)
+{
+	if (!ctx)
+		return 0;
+	return cap_copy(ctx, 1, SF_HOOK_XDP, ctx->ingress_ifindex,
+			(__u32)bpf_xdp_get_buff_len(ctx), id, what);
+}
+
+__noinline int sf_cap_skb(struct __sk_buff *skb, __u32 hook, __u64 id, __u32 what)
+{
+	if (!skb)
+		return 0;
+	return cap_copy(skb, 0, (__u8)hook, skb->ifindex, skb->len, id, what);
+}
+
+/*
+ * Several interfaces: a segment routed from one watched interface to
+ * another passes two hooks. The connection belongs to the interface that
+ * saw it first (e->ifslot); its segments at another one are counted and
+ * not stepped, so each is stepped once. 1: not this interface's.
+ */
+static __always_inline int other_iface(struct sf_counters *cs, struct sf_entry *e, __u32 ifindex)
+{
+	__u8 slot = 0;
+
+	if (cfg_nifaces < 2)
+		return 0;
+	for (int i = 0; i < SF_MAX_IFACES; i++) {
+		if (i >= cfg_nifaces)
+			break;
+		if (cfg_ifindex[i] == ifindex)
+			slot = (__u8)(i + 1);
+	}
+	if (!e->ifslot)
+		e->ifslot = slot;
+	if (e->ifslot == slot)
+		return 0;
+	count(cs, SF_C_OTHER_IFACE);
+	return 1;
+}
+
+/*
  * Report phase: the step's counters, and its event when it changed
  * something -- except for a flood's half-open entries (counted only).
  */
-static __always_inline void report(struct sf_counters *cs, __u8 hook, __u64 now,
+static __always_inline void report(void *ctx, struct sf_counters *cs, __u8 hook, __u64 now,
 				   const struct sf_pkt *pk, const struct sf_step_out *o,
 				   const struct sf_entry *e, int in_half)
 {
+	__u32 ev = o->suspicious || o->ntrans ||
+		   (o->what & (SF_WHAT_OPEN | SF_WHAT_CLOSE | SF_WHAT_NEW));
+
 	count_step(cs, o, e);
 	if (in_half && (o->what & SF_WHAT_CLOSE))
 		count(cs, SF_C_HALF_CLOSED);
 	if (quiet(e))
 		return;
+	/* -w/--segments: the segment's copy goes just before its event. */
+	if (cfg_capture == SF_CAPTURE_ALL || (cfg_capture && ev)) {
+		if (hook == SF_HOOK_XDP ? sf_cap_xdp(ctx, e->id, ev ? SF_CAP_CHANGED : 0) :
+					  sf_cap_skb(ctx, hook, e->id, ev ? SF_CAP_CHANGED : 0))
+			count(cs, SF_C_SEG_DROPS);
+	}
 	if (o->suspicious)
 		emit(cs, SF_EV_SUSPICIOUS, hook, now, pk, o, e);
 	else if (o->ntrans || (o->what & (SF_WHAT_OPEN | SF_WHAT_CLOSE | SF_WHAT_NEW)))
@@ -546,7 +633,7 @@ static __always_inline void release(struct sf_counters *cs, const struct sf_key 
  */
 static __always_inline int handle_packet(void *ctx, void *data, void *data_end, __u32 wire,
 					 int len_check, __u16 vlan, __u8 hook, int may_pull,
-					 __u32 segs)
+					 __u32 segs, __u32 ifindex)
 {
 	struct sf_step_out o = {};
 	struct sf_pkt pk = {};
@@ -561,6 +648,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	rc = parse(ctx, data, data_end, wire, len_check, hook, may_pull, cs, &pk);
 	if (rc != SF_P_TCP)
 		return rc;
+	pk.ifindex = ifindex;
 	if (!cfg_no_vlan) {
 		sf_key_set_vlan(&pk.key, hook == SF_HOOK_XDP ? sf_vlans_xdp(ctx) : sf_vlans_skb(ctx));
 		if (cfg_tc_vlan_meta)
@@ -595,6 +683,10 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		if (!e)
 			return 0;
 	}
+	if (other_iface(cs, e, ifindex)) {
+		entry_unlock(e);
+		return 0;
+	}
 	/*
 	 * Data and ACKs between two established sides change no state, so no
 	 * RTT or event time depends on them: the coarse clock (a jiffies read,
@@ -608,7 +700,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		      bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
 	step(e, &pk, now, segs, &o);
 	o.what |= what;
-	report(cs, hook, now, &pk, &o, e, in_half);
+	report(ctx, cs, hook, now, &pk, &o, e, in_half);
 	release(cs, &pk.key, e, in_half);
 	return 0;
 }
@@ -617,7 +709,7 @@ SEC("xdp")
 int synfin_xdp(struct xdp_md *ctx)
 {
 	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end,
-		      (__u32)bpf_xdp_get_buff_len(ctx), 1, 0, SF_HOOK_XDP, 0, 1);
+		      (__u32)bpf_xdp_get_buff_len(ctx), 1, 0, SF_HOOK_XDP, 0, 1, ctx->ingress_ifindex);
 	return XDP_PASS;
 }
 
@@ -636,7 +728,7 @@ __noinline int sf_handle_tc(struct __sk_buff *skb, int hook, int may_pull)
 
 	return handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, skb->len,
 			     0 /* no IP length check: see sf_check_len */, vlan, hook == SF_HOOK_TC_INGRESS ? SF_HOOK_TC_INGRESS : SF_HOOK_TC_EGRESS,
-			     may_pull, skb->gso_segs);
+			     may_pull, skb->gso_segs, skb->ifindex);
 }
 
 static __always_inline void handle_skb(struct __sk_buff *skb, int hook)

@@ -238,7 +238,9 @@ struct sf_entry {
 	__u32 lock;		/* kernel-private: 0 free, 1 held (cmpxchg); 0 in events */
 	__u32 half_close_bytes;	/* payload either side sent after the peer's FIN */
 	__u8 flags;		/* SF_ENTRY_* */
-	__u8 hs;		/* SF_HSCLK_* */
+	__u8 hs : 4;		/* SF_HSCLK_* */
+	__u8 ifslot : 4;	/* several interfaces: 1 + the index in the watched list of
+				 * the one that saw it first and owns it; 0 none yet */
 	__u8 reason : 4;	/* enum sf_reason once closed */
 	__u8 rst_verdict : 4;	/* enum sf_rst_verdict */
 	__u8 client_dir : 1;	/* sf_seg.dir of the client's segments */
@@ -262,6 +264,8 @@ enum sf_ev_type {
 	SF_EV_SUSPICIOUS = 2,	/* an out-of-window RST/FIN/SYN was ignored */
 	SF_EV_MISMATCH = 3,	/* a local side's wire state and its socket's disagree:
 				 * trans[0] is {side, wire state, socket state} (user space) */
+	SF_EV_SEGMENT = 4,	/* a copy of a segment's headers (struct sf_segcap), for
+				 * -w and --segments: not an sf_event */
 };
 
 #define SF_MAX_TRANS 6
@@ -301,7 +305,8 @@ struct sf_event {
 	struct sf_key key;
 	struct sf_seg seg;
 	struct sf_trans trans[SF_MAX_TRANS];
-	__u32 reserved2;	/* explicit padding: entry is 8-byte aligned */
+	__u32 ifindex;		/* the interface the segment passed (0: none, e.g. a
+				 * sweeper's close: user space names the owner's) */
 	struct sf_entry entry;	/* after the step; lock and SF_ENTRY_MOVED cleared */
 };
 
@@ -309,6 +314,45 @@ struct sf_event {
 _Static_assert(sizeof(struct sf_seg) == 20, "sf_seg layout");
 _Static_assert(sizeof(struct sf_event) == 256, "sf_event layout: no implicit padding");
 #endif
+
+/*
+ * -w and --segments: the headers of one segment of a tracked connection, as
+ * the hook saw them, from the link header on (the frame's first
+ * SF_CAP_BYTES bytes at most: Ethernet + VLANs + IPv6 + a full TCP header
+ * fit). Shares the event ring buffer, so it arrives in order with the
+ * events; a segment that changed a state comes just before its event.
+ */
+#define SF_CAP_BYTES 128
+
+/* sf_segcap.what bits. */
+#define SF_CAP_CHANGED 0x01	/* the segment changed a state: an event follows */
+
+struct sf_segcap {
+	__u8 type;		/* SF_EV_SEGMENT */
+	__u8 hook;		/* enum sf_hook */
+	__u8 what;		/* SF_CAP_* */
+	__u8 reserved;
+	__u32 ifindex;		/* the interface it passed */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	__u64 id;		/* the connection's id (sf_entry.id) */
+	__u32 caplen;		/* bytes of data[] copied */
+	__u32 wire_len;		/* the frame's length (tc: the skb's, a GSO packet whole) */
+	__u8 data[SF_CAP_BYTES];
+};
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct sf_segcap) == 32 + SF_CAP_BYTES, "sf_segcap layout");
+#endif
+
+/* cfg_capture: which segments the hook copies. */
+enum sf_capture_mode {
+	SF_CAPTURE_OFF = 0,
+	SF_CAPTURE_CHANGED = 1,	/* those that changed a state (-w) */
+	SF_CAPTURE_ALL = 2,	/* every segment of a tracked connection (--write-all, --segments) */
+};
+
+/* Interfaces one watcher attaches to (repeated -i). */
+#define SF_MAX_IFACES 8
 
 /* Counters (per-CPU array, index = enum sf_counter). */
 enum sf_counter {
@@ -347,6 +391,9 @@ enum sf_counter {
 	SF_C_BAD_SYN_FIN,	/* SYN+FIN segments, dropped (no connection from them) */
 	SF_C_BAD_SYN_RST,	/* SYN+RST segments, dropped */
 	SF_C_BAD_ALL_FLAGS,	/* all six classic flags set, dropped */
+	SF_C_SEG_DROPS,		/* ring buffer full: segment copies (-w, --segments) lost */
+	SF_C_OTHER_IFACE,	/* segments of a connection another watched interface owns,
+				 * seen again on their way through (not stepped) */
 	SF_C_CLOSE_FIN,		/* closes, by reason: SF_C_CLOSE(r), in enum sf_reason order */
 	SF_C_CLOSE_RST,
 	SF_C_CLOSE_REFUSED,

@@ -66,6 +66,9 @@ static const char replay_usage[] =
 "      --conn N            only connection N, the #N of the event lines: the\n"
 "                          selected connections in capture order (-p changes\n"
 "                          the numbering: use the same -p to find N)\n"
+"      --segments          print every segment of the selected connections as\n"
+"                          tcpdump -n does (-S: absolute sequence numbers), the\n"
+"                          states beside those that changed something\n"
 "      --kernel            run the packets through the real BPF program\n"
 "                          (BPF_PROG_TEST_RUN; needs root) instead of the\n"
 "                          userspace copy of the state machine\n"
@@ -89,14 +92,16 @@ struct replay_opts {
 	const char *file;
 	uint64_t conn;		/* 0: every connection */
 	bool kernel;
+	bool segments;		/* --segments */
 };
 
 static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 {
-	enum { O_KERNEL = CLI_O_NEXT, O_CONN };
+	enum { O_KERNEL = CLI_O_NEXT, O_CONN, O_SEGMENTS };
 	static const struct option longopts[] = {
 		CLI_TRACK_LONGOPTS,
 		{ "conn", required_argument, 0, O_CONN },
+		{ "segments", no_argument, 0, O_SEGMENTS },
 		{ "kernel", no_argument, 0, O_KERNEL },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
@@ -110,6 +115,9 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 		switch (c) {
 		case O_KERNEL:
 			o->kernel = true;
+			break;
+		case O_SEGMENTS:
+			o->segments = true;
 			break;
 		case O_CONN:
 			v = strtol(optarg, &end, 10);
@@ -129,6 +137,9 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 		return cli_usage_error(o->cmd, "which capture? give FILE (a pcap or pcapng file, "
 				       "or - for stdin)");
 	o->file = argv[optind++];
+	if (o->segments && (o->kernel || o->t.diagram))
+		return cli_usage_error(o->cmd, "--segments prints lines: not with %s",
+				       o->kernel ? "--kernel" : "--diagram");
 	rc = cli_track_check(o->cmd, &o->t);
 	return rc ? rc : cli_filter(o->cmd, &o->t, argc, argv, optind);
 }
@@ -209,6 +220,7 @@ struct replay {
 		__u32 caplen, len;
 	} cur;
 	int filter_err;		/* the expression does not apply to a link type (said) */
+	struct seg_fmt *segs;	/* --segments */
 };
 
 /* The tracker asks: does the expression select this new connection? */
@@ -306,11 +318,29 @@ static int open_sink(struct replay *r)
 	r->tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &t->to, deliver, &r->sink);
 	if (r->tr && t->filter)
 		tracker_set_select(r->tr, select_frame, r);
+	if (r->o.segments && r->tr && !(r->segs = seg_fmt_new(t->absolute)))
+		goto nomem;
 	if (r->tr)
 		return 0;
 nomem:
 	fprintf(stderr, "synfin %s: out of memory\n", r->o.cmd);
 	return EXIT_RUNTIME;
+}
+
+/*
+ * --segments: the frame's line, waiting in the reporter for what the
+ * tracker makes of it (the states then go beside it).
+ */
+static void segment_line(struct replay *r, int dlt, const __u8 *data, __u32 caplen, __u32 len,
+			 uint64_t ts, const struct sf_pkt *pk)
+{
+	struct seg_line l = { .ts_ns = ts, .changed = true, .maybe = true };
+
+	l.id = tracker_peek_id(r->tr, pk);
+	if (!l.id || (r->o.conn && l.id != r->o.conn) ||
+	    seg_fmt_frame(r->segs, dlt, data, caplen, len, &l))
+		return;
+	reporter_segment(r->sink.rep, &l);
 }
 
 /*
@@ -346,8 +376,12 @@ static int frame(struct replay *r, int dlt, const __u8 *data, __u32 caplen, __u3
 		r->cur.data = data;
 		r->cur.caplen = caplen;
 		r->cur.len = len;
+		if (r->segs)
+			segment_line(r, dlt, data, caplen, len, ts, &pk);
 		tracker_packet(r->tr, &pk, r->now);
 	}
+	if (r->segs)
+		reporter_flush(r->sink.rep);
 	return r->filter_err ? EXIT_USAGE : 0;
 }
 
@@ -426,6 +460,7 @@ static void replay_close(struct replay *r)
 {
 	kreplay_close(r->k);
 	tracker_free(r->tr);
+	seg_fmt_free(r->segs);
 	diagram_free(r->sink.dia);
 	reporter_free(r->sink.rep);
 	conntab_free(r->sink.tab);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <pcap/dlt.h>
 #include "lib/conntab.h"
 #include "lib/flood.h"
 #include "lib/names.h"
@@ -25,14 +26,16 @@
 #include "out/counters.h"
 #include "out/diagram.h"
 #include "out/http.h"
+#include "out/pcapw.h"
 #include "out/report.h"
+#include "out/segment.h"
 #include "out/term.h"
 #include "lib/filter.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 
 static const char watch_usage[] =
-"Usage: synfin watch -i IFACE [OPTIONS] [EXPRESSION]\n"
+"Usage: synfin watch -i IFACE [-i IFACE]... [OPTIONS] [EXPRESSION]\n"
 "\n"
 "Attach to IFACE and print every TCP connection's lifecycle as it happens:\n"
 "the handshake, each side's state changes, and a summary when it closes.\n"
@@ -43,7 +46,18 @@ static const char watch_usage[] =
 "per connection on the frame's first 256 bytes (tests beyond them fail).\n"
 "\n"
 "Options:\n"
-"  -i, --interface IFACE   interface to watch (required)\n"
+"  -i, --interface IFACE   interface to watch (required); repeat for more (up to\n"
+"                          8): one table, one stream, each event names its\n"
+"                          interface; a connection belongs to the first that\n"
+"                          saw it, its segments routed through another are\n"
+"                          counted once\n"
+"  -w, --write FILE        write the segments that changed a state (SYN,\n"
+"                          SYN-ACK, the handshake's ACK, FIN, RST, ACKs of FINs),\n"
+"                          headers only, to FILE: a pcap tcpdump and Wireshark read\n"
+"      --write-all         with -w: every segment of the tracked connections\n"
+"      --segments          print every segment of the tracked connections as\n"
+"                          tcpdump -n does, the states beside those that changed\n"
+"                          something (-o json: `segment` events)\n"
 "  -o, --output FORMAT     text (default) or json (one object per line)\n"
 "  -d, --duration S        stop after S seconds (default: until Ctrl-C/SIGTERM)\n"
 "  -p, --port P            only connections with port P at either end;\n"
@@ -95,11 +109,17 @@ static const char watch_usage[] =
 "  synfin watch -i lo --duration 10       # ten seconds on loopback\n"
 "  synfin watch -i eth0 --metrics :9464   # and let Prometheus scrape it\n"
 "  synfin watch -i eth0 --diagram -p 80   # ladder diagram of each connection\n"
+"  synfin watch -i eth0 -p 80 -w hs.pcap  # and the handshakes/closes for Wireshark\n"
+"  synfin watch -i eth0 -i eth1 --segments  # a router's two sides, every segment\n"
 "  synfin watch -i eth0 host 172.16.0.9 and port 8888\n";
 
 struct watch_opts {
 	struct cli_track_opts t;	/* -o, --port, timeouts, --diagram, --svg, -v */
-	const char *ifname;
+	const char *ifnames[SF_MAX_IFACES];	/* -i, each */
+	int nifaces;
+	const char *write_file;		/* -w */
+	bool write_all;			/* --write-all */
+	bool segments;			/* --segments */
 	__u64 duration_ns;		/* 0: until a signal */
 	enum xdp_mode_opt mode;
 	bool no_egress;
@@ -118,10 +138,13 @@ struct watch_opts {
 static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 {
 	enum { O_MODE = CLI_O_NEXT, O_NO_EGRESS, O_FORCE, O_MAXC, O_MAXH, O_PIN, O_METRICS,
-	       O_INTERVAL, O_STUCK, O_COLOR, O_NO_SOCKETS, O_FLOOD };
+	       O_INTERVAL, O_STUCK, O_COLOR, O_NO_SOCKETS, O_FLOOD, O_WRITE_ALL, O_SEGMENTS };
 	static const struct option longopts[] = {
 		CLI_TRACK_LONGOPTS,
 		{ "interface", required_argument, 0, 'i' },
+		{ "write", required_argument, 0, 'w' },
+		{ "write-all", no_argument, 0, O_WRITE_ALL },
+		{ "segments", no_argument, 0, O_SEGMENTS },
 		{ "duration", required_argument, 0, 'd' },
 		{ "mode", required_argument, 0, O_MODE },
 		{ "no-egress", no_argument, 0, O_NO_EGRESS },
@@ -148,10 +171,22 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 	o->max_half = SF_MAX_HALF_OPEN;
 	o->flood_rate = SF_FLOOD_RATE;
 	o->stuck_ns = 60ull * 1000000000ull;
-	while ((c = cli_next("watch", argc, argv, ":i:o:d:p:vSh", longopts, &o->t, NULL)) != -1) {
+	while ((c = cli_next("watch", argc, argv, ":i:o:d:p:w:vSh", longopts, &o->t, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			o->ifname = optarg;
+			if (o->nifaces == SF_MAX_IFACES)
+				return cli_usage_error("watch", "-i %s: %d interfaces at most",
+						       optarg, SF_MAX_IFACES);
+			o->ifnames[o->nifaces++] = optarg;
+			break;
+		case 'w':
+			o->write_file = optarg;
+			break;
+		case O_WRITE_ALL:
+			o->write_all = true;
+			break;
+		case O_SEGMENTS:
+			o->segments = true;
 			break;
 		case 'd':
 			if ((rc = cli_duration("watch", "--duration", optarg, false, &o->duration_ns)))
@@ -228,8 +263,12 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 			return EXIT_USAGE;
 		}
 	}
-	if (!o->ifname)
+	if (!o->nifaces)
 		return cli_usage_error("watch", "which interface? give -i IFACE (e.g. -i eth0, -i lo)");
+	if (o->write_all && !o->write_file)
+		return cli_usage_error("watch", "--write-all says what -w writes: give -w FILE too");
+	if (o->segments && o->t.diagram)
+		return cli_usage_error("watch", "--segments prints lines: not with --diagram");
 	c = cli_track_check("watch", &o->t);
 	return c ? c : cli_filter("watch", &o->t, argc, argv, optind);
 }
@@ -243,6 +282,8 @@ struct watch {
 	struct reporter *rep;
 	struct diagram *dia;
 	struct metrics_server *ms;
+	struct pcapw *pw;		/* -w */
+	struct seg_fmt *sf;		/* --segments */
 	struct sf_ustats u;		/* published for `synfin stats` */
 	bool event_lines;		/* print events (not with --diagram) */
 	bool update_due;		/* this sweep writes `update` records */
@@ -302,10 +343,36 @@ static void deliver(void *ctx, const struct sf_event *ev)
 	}
 	conntab_resolve(w->tab, ev, w->ts_offset_ns, &rec);
 	record_owners(&rec, owner_of, w, &ev->key, &ev->entry);
+	if (watcher_ifname(w->kw, ev))
+		snprintf(rec.ifname, sizeof(rec.ifname), "%s", watcher_ifname(w->kw, ev));
 	if (w->event_lines)
 		reporter_write(w->rep, &rec);
 	if (w->dia)
 		diagram_record(w->dia, &rec);
+}
+
+/*
+ * A segment's header copy from the kernel (-w, --segments): into the pcap
+ * file (all with --write-all, else those that changed a state), and as a
+ * line (it comes just before its event, if it has one).
+ */
+static void on_segment(void *ctx, const struct sf_segcap *c)
+{
+	struct watch *w = ctx;
+	uint64_t real = c->ts_ns + (uint64_t)w->ts_offset_ns;
+	__u32 caplen = c->caplen < SF_CAP_BYTES ? c->caplen : SF_CAP_BYTES;
+	struct seg_line l = { .ts_ns = real, .id = c->id, .changed = c->what & SF_CAP_CHANGED };
+	const char *ifn = watcher_ifname_of(w->kw, c->ifindex);
+
+	if (!caplen)
+		return;
+	if (w->pw && (w->o.write_all || l.changed))
+		pcapw_write(w->pw, real, c->data, caplen, c->wire_len);
+	if (!w->sf || seg_fmt_frame(w->sf, DLT_EN10MB, c->data, caplen, c->wire_len, &l))
+		return;
+	if (ifn)
+		snprintf(l.ifname, sizeof(l.ifname), "%s", ifn);
+	reporter_segment(w->rep, &l);
 }
 
 /*
@@ -557,7 +624,12 @@ static int open_outputs(struct watch *w)
 	w->rep = reporter_new(&ro);
 	if ((o->t.diagram || o->t.svg) && w->rep)
 		w->dia = diagram_new(&dop);
-	if (!w->tab || !w->ft || !w->rep || ((o->t.diagram || o->t.svg) && !w->dia)) {
+	if (o->segments)
+		w->sf = seg_fmt_new(o->t.absolute);
+	if (o->write_file && !(w->pw = pcapw_open("watch", o->write_file)))
+		return EXIT_RUNTIME;
+	if (!w->tab || !w->ft || !w->rep || ((o->t.diagram || o->t.svg) && !w->dia) ||
+	    (o->segments && !w->sf)) {
 		fprintf(stderr, "synfin watch: out of memory\n");
 		return EXIT_RUNTIME;
 	}
@@ -575,23 +647,32 @@ static int open_metrics(struct watch *w)
 static void say_started(const struct watch *w)
 {
 	const struct watch_opts *o = &w->o;
-	const struct attach *at = watcher_attach(w->kw);
+	int n, i;
+	const struct attach *at = watcher_attach(w->kw, &n);
+	bool veth = false;
 
-	fprintf(stderr, "synfin: watching %s (%s%s%s)%s%s%s%s; Ctrl-C to stop\n", o->ifname,
-		o->mode == MODE_TC ? "tc ingress" : "XDP ",
-		o->mode == MODE_TC ? "" : attach_mode_name(at),
-		at->tc_link_fd >= 0 ? ", tc egress via tcx" : at->tc_filter ? ", tc egress via clsact" :
-		!strcmp(o->ifname, "lo") ? "; lo: ingress sees each packet once" : ", no egress",
-		o->t.nports ? " on selected ports" : "", o->t.filter ? " matching '" : "",
-		o->t.filter ? filter_expr(o->t.filter) : "", o->t.filter ? "'" : "");
-	if (o->mode != MODE_TC) {
+	for (i = 0; i < n; i++, at++) {
 		char drv[32];
 
-		iface_driver(o->ifname, drv, sizeof(drv));
-		if (!strcmp(drv, "veth"))
-			fprintf(stderr, "synfin: note: XDP on a veth costs GRO/GSO (native) or a copy "
-				"per packet (generic); --mode tc keeps bulk throughput\n");
+		fprintf(stderr, "synfin: watching %s (%s%s%s)%s%s%s%s%s\n", at->ifname,
+			o->mode == MODE_TC ? "tc ingress" : "XDP ",
+			o->mode == MODE_TC ? "" : attach_mode_name(at),
+			at->tc_link_fd >= 0 ? ", tc egress via tcx" :
+			at->tc_filter ? ", tc egress via clsact" :
+			!strcmp(at->ifname, "lo") ? "; lo: ingress sees each packet once" :
+			", no egress", o->t.nports ? " on selected ports" : "",
+			o->t.filter ? " matching '" : "", o->t.filter ? filter_expr(o->t.filter) : "",
+			o->t.filter ? "'" : "", i == n - 1 ? "; Ctrl-C to stop" : "");
+		iface_driver(at->ifname, drv, sizeof(drv));
+		veth |= !strcmp(drv, "veth");
 	}
+	if (o->mode != MODE_TC && veth)
+		fprintf(stderr, "synfin: note: XDP on a veth costs GRO/GSO (native) or a copy "
+			"per packet (generic); --mode tc keeps bulk throughput\n");
+	if (o->write_file)
+		fprintf(stderr, "synfin: writing %s segments' headers to %s\n",
+			o->write_all ? "every tracked connection's" : "the state-changing",
+			o->write_file);
 	if (w->ms)
 		fprintf(stderr, "synfin: metrics on http://%s%s/metrics\n",
 			o->metrics[0] == ':' ? "127.0.0.1" : "", o->metrics);
@@ -601,22 +682,28 @@ static int watch_open(struct watch *w)
 {
 	struct watch_opts *o = &w->o;
 	struct watcher_cfg cfg = {
-		.ifname = o->ifname, .mode = o->mode, .no_egress = o->no_egress,
+		.nifaces = o->nifaces, .mode = o->mode, .no_egress = o->no_egress,
 		.force = o->force, .ports = o->t.ports, .nports = o->t.nports, .no_vlan = o->t.no_vlan,
 		.filter = o->t.filter,
 		.max_conns = o->max_conns, .max_half = o->max_half, .pin_dir = o->pin_dir,
 		.no_sockets = o->no_sockets,
 		.flood_rate = o->flood_rate,
+		.capture = o->write_all || o->segments ? SF_CAPTURE_ALL :
+			   o->write_file ? SF_CAPTURE_CHANGED : SF_CAPTURE_OFF,
+		.seg = on_segment,
 	};
-	int err;
+	int err, i;
 
 	err = cli_svg_open("watch", &w->o.t);
 	if (err)
 		return err;
-	if (!if_nametoindex(o->ifname)) {
-		fprintf(stderr, "synfin watch: no such interface '%s' (list them with: ip link)\n",
-			o->ifname);
-		return EXIT_RUNTIME;
+	for (i = 0; i < o->nifaces; i++) {
+		cfg.ifnames[i] = o->ifnames[i];
+		if (!if_nametoindex(o->ifnames[i])) {
+			fprintf(stderr, "synfin watch: no such interface '%s' (list them with: "
+				"ip link)\n", o->ifnames[i]);
+			return EXIT_RUNTIME;
+		}
 	}
 	w->u.version = SF_USTATS_VERSION;
 	w->u.pid = (__u32)getpid();
@@ -667,6 +754,8 @@ static int watch_run(struct watch *w)
 			watch_sweep(w, now);
 			last_sweep = now;
 		}
+		reporter_flush(w->rep);
+		pcapw_flush(w->pw);
 		fflush(stdout);
 		publish_events(w, now);
 		if (w->o.duration_ns && now - start >= w->o.duration_ns)
@@ -697,6 +786,7 @@ static void watch_finish(struct watch *w)
 		flood_end(w, now);
 	if (w->over.on)
 		overload_end(w, now);
+	reporter_flush(w->rep);
 	fflush(stdout);
 }
 
@@ -744,6 +834,15 @@ static int watch_summary(struct watch *w)
 		if (c[SF_C_FILTERED])
 			fprintf(stderr, "synfin: %llu TCP segments of connections not selected "
 				"(-p, filter expression)\n", (unsigned long long)c[SF_C_FILTERED]);
+		if (w->o.write_file || w->o.segments || c[SF_C_SEG_DROPS])
+			fprintf(stderr, "synfin: segment copies: %llu written to %s, %llu lost (ring "
+				"buffer full)\n", (unsigned long long)pcapw_count(w->pw),
+				w->o.write_file ? w->o.write_file : "no file",
+				(unsigned long long)c[SF_C_SEG_DROPS]);
+		if (c[SF_C_OTHER_IFACE])
+			fprintf(stderr, "synfin: %llu segments seen again at another watched "
+				"interface than their connection's (routed through): counted once\n",
+				(unsigned long long)c[SF_C_OTHER_IFACE]);
 		if (c[SF_C_QUIET])
 			fprintf(stderr, "synfin: SYN flood: %llu half-open connections summarised in "
 				"%llu flood records\n", (unsigned long long)c[SF_C_QUIET],
@@ -761,7 +860,9 @@ static int watch_summary(struct watch *w)
 	}
 	if (w->dia)
 		diagram_finish(w->dia);
-	return cli_svg_close("watch", &w->o.t);
+	r = pcapw_close(w->pw);
+	w->pw = NULL;
+	return cli_svg_close("watch", &w->o.t) || r ? EXIT_RUNTIME : 0;
 }
 
 /* Undo whatever watch_open did; safe to call after a failure at any step. */
@@ -774,6 +875,10 @@ static void watch_close(struct watch *w)
 	w->dia = NULL;
 	reporter_free(w->rep);
 	w->rep = NULL;
+	pcapw_close(w->pw);
+	w->pw = NULL;
+	seg_fmt_free(w->sf);
+	w->sf = NULL;
 	conntab_free(w->tab);
 	w->tab = NULL;
 	flood_tally_free(w->ft);

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include "lib/util.h"
 #include "kern/ctl.h"
 
 #define CTL_PREFIX "synfin/"
@@ -167,7 +168,11 @@ int ctl_enter_netns(const char *cmd, const char *name)
 }
 
 /* The only watcher of this namespace: an "@synfin/IFACE" in /proc/net/unix. */
-static int find_one(char *found, size_t n)
+/*
+ * The one watcher listening here (want NULL), or the one of several
+ * interfaces whose list ("eth0+eth1") has want.
+ */
+static int find_one(char *found, size_t n, const char *want)
 {
 	FILE *f = fopen("/proc/net/unix", "r");
 	char line[512];
@@ -182,6 +187,8 @@ static int find_one(char *found, size_t n)
 			continue;
 		p += 2 + strlen(CTL_PREFIX);
 		p[strcspn(p, " \n")] = 0;
+		if (want && !(strchr(p, '+') && iface_in_list(p, want)))
+			continue;
 		/* Listening sockets only (state 01 is also a connected one's). */
 		if (strstr(line, " 00010000 ") && count++ == 0)
 			snprintf(found, n, "%s", p);
@@ -198,15 +205,21 @@ int ctl_connect(const char *ifname, char *found, size_t n)
 
 	if (ifname && ifname != found)
 		snprintf(found, n, "%s", ifname);
-	else if (!ifname && (err = find_one(found, n)))
+	else if (!ifname && (err = find_one(found, n, NULL)))
 		return err;
 	len = ctl_addr(found, &a);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&a, len)) {
+		char want[sizeof(a.sun_path)];
+
 		err = -errno;
 		close(fd);
+		/* Watched with other interfaces: its socket is @synfin/eth0+eth1. */
+		snprintf(want, sizeof(want), "%s", ifname ? ifname : "+");
+		if (!strchr(want, '+') && find_one(found, n, want) == 0)
+			return ctl_connect(found, found, n);
 		return err;
 	}
 	timeouts(fd, 10);

@@ -141,6 +141,11 @@ struct synfin_bpf *loader_open(const char *cmd, const struct loader_cfg *cfg)
 	skel->rodata->cfg_flood_rate = cfg->flood_rate;
 	skel->rodata->cfg_no_vlan = cfg->no_vlan;
 	skel->rodata->cfg_tc_vlan_meta = cfg->tc_vlan_meta;
+	skel->rodata->cfg_capture = cfg->capture;
+	for (i = 0; i < cfg->nifaces && i < SF_MAX_IFACES; i++)
+		skel->rodata->cfg_ifindex[i] = (__u32)cfg->ifindex[i];
+	skel->rodata->cfg_nifaces = (__u32)(cfg->nifaces < SF_MAX_IFACES ? cfg->nifaces :
+					    SF_MAX_IFACES);
 	/* The socket iterators keep the sockets of this network namespace. */
 	{
 		struct stat st;

@@ -28,6 +28,9 @@ struct loader_cfg {
 	__u32 flood_rate;	/* half-open creations/s that mean a flood; 0: off */
 	bool no_vlan;		/* --no-vlan: VLAN ids not in the key */
 	bool tc_vlan_meta;	/* tc reads offloaded VLAN tags (ingress is tc too) */
+	__u8 capture;		/* enum sf_capture_mode: -w, --write-all, --segments */
+	const int *ifindex;	/* the watched interfaces (several: one owner per connection) */
+	int nifaces;
 };
 
 /*

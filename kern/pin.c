@@ -26,6 +26,7 @@
 #include <bpf/bpf.h>
 #include <stdio.h>
 #include "synfin.h"
+#include "lib/util.h"
 #include "kern/pin.h"
 
 static const char *const map_names[] = { "counters", "conns", "half_open", "ustats", "hs_fail" };
@@ -357,12 +358,33 @@ static int pick_iface(const char *cmd, char *ifname, size_t n)
 	return -ENOENT;
 }
 
+/* The pin directory of the watcher of several interfaces ifname is one of. */
+static bool find_in_lists(const char *ifname, char *found, size_t n)
+{
+	DIR *d = opendir(SF_PIN_ROOT);
+	struct dirent *de;
+	bool ok = false;
+
+	while (d && !ok && (de = readdir(d)))
+		if (strchr(de->d_name, '+') && iface_in_list(de->d_name, ifname)) {
+			snprintf(found, n, "%s", de->d_name);
+			ok = true;
+		}
+	if (d)
+		closedir(d);
+	return ok;
+}
+
 int pin_find(const char *cmd, const char *ifname_opt, const char *pin_opt,
 		       struct pinned *p, char *ifname, size_t n, char *dir, size_t dirn)
 {
+	char path[PATH_MAX];
 	int err;
 
-	if (ifname_opt)
+	if (ifname_opt && pin_default_dir(ifname_opt, path, sizeof(path)) == 0 &&
+	    access(path, F_OK) && find_in_lists(ifname_opt, ifname, n))
+		;	/* watched with other interfaces: "eth0+eth1" */
+	else if (ifname_opt)
 		snprintf(ifname, n, "%s", ifname_opt);
 	else if (pin_opt)
 		snprintf(ifname, n, "%s", strrchr(pin_opt, '/') ? strrchr(pin_opt, '/') + 1 : pin_opt);

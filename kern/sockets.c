@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -28,7 +29,7 @@
 struct sockets {
 	struct bpf_link *tcp, *owners, *state;
 	int errs_fd;			/* sock_errs */
-	char ifname[64];
+	char ifname[SF_MAX_IFACES * IF_NAMESIZE];	/* the watched ones: "eth0+eth1" */
 	uint64_t last_ns;
 	/* Cgroup paths by pid, for one read (processes are few next to sockets). */
 	struct { __u32 pid; char path[SF_CGROUP_LEN]; } *cg;
@@ -185,7 +186,7 @@ static int read_addrs(struct sf_socktab *t, const char *ifname)
 	if (getifaddrs(&ifa))
 		return -errno;
 	for (i = ifa; i && !err; i = i->ifa_next) {
-		bool watched = i->ifa_name && !strcmp(i->ifa_name, ifname);
+		bool watched = i->ifa_name && iface_in_list(ifname, i->ifa_name);
 
 		if (!i->ifa_addr)
 			continue;

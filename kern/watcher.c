@@ -27,7 +27,10 @@
 
 struct watcher {
 	struct synfin_bpf *skel;
-	struct attach at;
+	struct attach at[SF_MAX_IFACES];	/* one per watched interface */
+	int nat;
+	char name[SF_MAX_IFACES * IF_NAMESIZE];	/* "eth0", or "eth0+eth1": pins, ctl */
+	segcap_fn seg;
 	struct ring_buffer *rb;
 	int ustats_fd, hs_fd;		/* user-space maps, pinned beside the program's */
 	char pin_dir[256];
@@ -99,6 +102,11 @@ static int on_ring_event(void *ctx, void *data, size_t len)
 {
 	struct watcher *w = ctx;
 
+	if (len == sizeof(struct sf_segcap) && ((const __u8 *)data)[0] == SF_EV_SEGMENT) {
+		if (w->seg)
+			w->seg(w->ectx, data);
+		return 0;
+	}
 	if (len >= sizeof(struct sf_event) && !hold_rst_close(w, data))
 		w->emit(w->ectx, data);
 	return 0;
@@ -146,7 +154,7 @@ static int pin(struct watcher *w, const struct watcher_cfg *cfg)
 	if (cfg->pin_dir)
 		snprintf(w->pin_dir, sizeof(w->pin_dir), "%s", cfg->pin_dir);
 	else
-		pin_default_dir(cfg->ifname, w->pin_dir, sizeof(w->pin_dir));
+		pin_default_dir(w->name, w->pin_dir, sizeof(w->pin_dir));
 	err = pin_prepare(w->pin_dir, "watch");
 	if (err && (cfg->pin_dir || err == -EBUSY))
 		return err;
@@ -159,21 +167,55 @@ static int pin(struct watcher *w, const struct watcher_cfg *cfg)
 	return pin_maps(w->pin_dir, &p);
 }
 
+/* Each interface: ingress (XDP or tc), egress (tc). */
 static int attach(struct watcher *w, const struct watcher_cfg *cfg)
 {
-	int err;
+	int err = 0, i;
 
-	w->at.ifindex = (int)if_nametoindex(cfg->ifname);
-	snprintf(w->at.ifname, sizeof(w->at.ifname), "%s", cfg->ifname);
-	if (cfg->mode == MODE_TC)
-		err = attach_tc(&w->at, bpf_program__fd(w->skel->progs.synfin_tc_in), true);
-	else
-		err = attach_xdp(&w->at, bpf_program__fd(w->skel->progs.synfin_xdp), cfg->mode,
-				 cfg->force);
-	/* On lo every packet passes egress and then ingress: ingress alone sees it once. */
-	if (!err && !cfg->no_egress && strcmp(cfg->ifname, "lo"))
-		err = attach_tc(&w->at, bpf_program__fd(w->skel->progs.synfin_tc), false);
+	for (i = 0; i < w->nat && !err; i++) {
+		struct attach *a = &w->at[i];
+
+		if (cfg->mode == MODE_TC)
+			err = attach_tc(a, bpf_program__fd(w->skel->progs.synfin_tc_in), true);
+		else
+			err = attach_xdp(a, bpf_program__fd(w->skel->progs.synfin_xdp), cfg->mode,
+					 cfg->force);
+		/* On lo every packet passes egress and then ingress: ingress alone sees it once. */
+		if (!err && !cfg->no_egress && strcmp(a->ifname, "lo"))
+			err = attach_tc(a, bpf_program__fd(w->skel->progs.synfin_tc), false);
+	}
 	return err;
+}
+
+/*
+ * The interfaces, by index, in one network namespace: synfin's own, where
+ * their names were looked up (its socket side reads that namespace's
+ * sockets). A name given twice is one interface.
+ */
+static int name_ifaces(struct watcher *w, const struct watcher_cfg *cfg, int *ifx)
+{
+	int i, j;
+
+	for (i = 0; i < cfg->nifaces && i < SF_MAX_IFACES; i++) {
+		struct attach *a = &w->at[w->nat];
+
+		*a = (struct attach){ .xdp_link_fd = -1, .tc_link_fd = -1, .tc_in_link_fd = -1 };
+		a->ifindex = (int)if_nametoindex(cfg->ifnames[i]);
+		if (!a->ifindex) {
+			fprintf(stderr, "synfin watch: no such interface '%s' in this network "
+				"namespace (list them with: ip link)\n", cfg->ifnames[i]);
+			return EXIT_RUNTIME;
+		}
+		for (j = 0; j < w->nat && w->at[j].ifindex != a->ifindex; j++)
+			;
+		if (j < w->nat)
+			continue;
+		snprintf(a->ifname, sizeof(a->ifname), "%s", cfg->ifnames[i]);
+		ifx[w->nat++] = a->ifindex;
+		snprintf(w->name + strlen(w->name), sizeof(w->name) - strlen(w->name), "%s%s",
+			 w->nat > 1 ? "+" : "", a->ifname);
+	}
+	return 0;
 }
 
 /* Read the socket table, timing it for the summary. */
@@ -438,10 +480,12 @@ static void reconcile(struct watcher *w, const struct sf_key *k, const struct sf
 
 int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emit, void *ctx)
 {
+	int ifx[SF_MAX_IFACES];
 	struct loader_cfg lc = { .ports = cfg->ports, .nports = cfg->nports,
 				 .max_conns = cfg->max_conns, .max_half = cfg->max_half,
 				 .flood_rate = cfg->flood_rate,
-				 .no_vlan = cfg->no_vlan, .tc_vlan_meta = cfg->mode == MODE_TC };
+				 .no_vlan = cfg->no_vlan, .tc_vlan_meta = cfg->mode == MODE_TC,
+				 .capture = cfg->capture, .ifindex = ifx };
 	struct watcher *w = calloc(1, sizeof(*w));
 
 	*wp = w;
@@ -449,7 +493,6 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 		fprintf(stderr, "synfin watch: out of memory\n");
 		return EXIT_RUNTIME;
 	}
-	w->at = (struct attach){ .xdp_link_fd = -1, .tc_link_fd = -1, .tc_in_link_fd = -1 };
 	w->ustats_fd = w->hs_fd = -1;
 	w->ctl_fd = -1;
 	w->emit = emit;
@@ -457,6 +500,10 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 	w->filter = cfg->filter;
 	if (cfg->filter)
 		lc.filter = filter_kernel_prog(cfg->filter, &lc.filter_len);
+	w->seg = cfg->seg;
+	if (name_ifaces(w, cfg, ifx))
+		return EXIT_RUNTIME;
+	lc.nifaces = w->nat;
 	w->skel = loader_open("watch", &lc);
 	if (!w->skel || create_user_maps(w) || pin(w, cfg) || attach(w, cfg))
 		return EXIT_RUNTIME;
@@ -465,7 +512,7 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 		fprintf(stderr, "synfin watch: cannot open the ring buffer: %s\n", strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	w->socks = cfg->no_sockets ? NULL : sockets_open(w->skel, cfg->ifname);
+	w->socks = cfg->no_sockets ? NULL : sockets_open(w->skel, w->name);
 	if (w->socks)
 		seed(w);
 	w->maps = (struct pinned){
@@ -475,7 +522,7 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 		.ustats = w->ustats_fd,
 		.hs_fail = w->hs_fd,
 	};
-	w->ctl_fd = ctl_listen(cfg->ifname);
+	w->ctl_fd = ctl_listen(w->name);
 	return 0;
 }
 
@@ -641,8 +688,8 @@ void watcher_note_gone(struct watcher *w, const struct sf_key *k, uint64_t id)
 
 void watcher_detach(struct watcher *w)
 {
-	if (w)
-		detach_all(&w->at);
+	for (int i = 0; w && i < w->nat; i++)
+		detach_all(&w->at[i]);
 }
 
 bool watcher_swept_ids(struct watcher *w, uint64_t **ids, size_t *n)
@@ -670,9 +717,29 @@ void watcher_count_failure(struct watcher *w, const struct sf_hs_key *k)
 	hs_map_add(w->hs_fd, k);
 }
 
-const struct attach *watcher_attach(const struct watcher *w)
+const struct attach *watcher_attach(const struct watcher *w, int *n)
 {
-	return &w->at;
+	*n = w->nat;
+	return w->at;
+}
+
+const char *watcher_ifname_of(const struct watcher *w, __u32 ifindex)
+{
+	for (int i = 0; w->nat > 1 && i < w->nat; i++)
+		if ((__u32)w->at[i].ifindex == ifindex)
+			return w->at[i].ifname;
+	return NULL;
+}
+
+const char *watcher_ifname(const struct watcher *w, const struct sf_event *ev)
+{
+	int slot = ev->entry.ifslot;
+
+	if (w->nat < 2)
+		return NULL;
+	if (ev->ifindex)
+		return watcher_ifname_of(w, ev->ifindex);
+	return slot >= 1 && slot <= w->nat ? w->at[slot - 1].ifname : NULL;
 }
 
 void watcher_close(struct watcher **wp)
@@ -693,7 +760,7 @@ void watcher_close(struct watcher **wp)
 	free(w->cur);
 	free(w->held);
 	ring_buffer__free(w->rb);
-	detach_all(&w->at);
+	watcher_detach(w);
 	if (w->pinned)
 		pin_remove(w->pin_dir);
 	if (w->ustats_fd >= 0)

@@ -20,9 +20,12 @@
 #include "kern/sweep.h"
 
 struct filter;
+/* A segment's header copy (struct sf_segcap), for -w and --segments. */
+typedef void (*segcap_fn)(void *ctx, const struct sf_segcap *c);
 
 struct watcher_cfg {
-	const char *ifname;
+	const char *ifnames[SF_MAX_IFACES];	/* -i, each: one table, one event stream */
+	int nifaces;
 	enum xdp_mode_opt mode;
 	bool no_egress;
 	bool force;		/* replace another XDP program */
@@ -34,6 +37,8 @@ struct watcher_cfg {
 	__u32 flood_rate;	/* half-open creations/s that mean a flood; 0: off */
 	const char *pin_dir;	/* NULL: /sys/fs/bpf/synfin/IFACE, best effort */
 	bool no_sockets;	/* wire only: no socket table, seeding or owners */
+	__u8 capture;		/* enum sf_capture_mode: which segments' headers come up */
+	segcap_fn seg;		/* where they go (with capture) */
 };
 
 struct watcher;
@@ -105,8 +110,15 @@ uint64_t watcher_seeded(const struct watcher *w);
 void watcher_socket_counts(const struct watcher *w, uint64_t *changes, uint64_t *mismatches);
 /* Socket table reads so far, their total time (ns), the sockets they returned. */
 void watcher_socket_cost(const struct watcher *w, uint64_t *reads, uint64_t *ns, uint64_t *visits);
-/* How it is attached, for the start-up line. */
-const struct attach *watcher_attach(const struct watcher *w);
+/* How it is attached, for the start-up line: one per interface, *n of them. */
+const struct attach *watcher_attach(const struct watcher *w, int *n);
+/*
+ * The interface an event is about: the one its segment passed, else the
+ * one that owns its connection. NULL when one interface is watched.
+ */
+const char *watcher_ifname(const struct watcher *w, const struct sf_event *ev);
+/* The name of a watched interface by its index; NULL if not watched (or just one). */
+const char *watcher_ifname_of(const struct watcher *w, __u32 ifindex);
 /* Detach, unpin, free. NULL is fine; safe to call twice (sets *wp NULL). */
 void watcher_close(struct watcher **wp);
 

@@ -47,6 +47,7 @@ static void record_conn(struct sf_record *r, const struct sf_key *k, const struc
 	r->seeded = e->flags & SF_ENTRY_SEEDED;
 	r->cause = NULL;
 	r->has_owner[0] = r->has_owner[1] = false;
+	r->ifname[0] = '\0';
 }
 
 /* The segment: who sent it, its flags, seq/ack relative to the ISNs. */
@@ -98,6 +99,7 @@ static void record_options(struct sf_record *r, const struct sf_entry *e)
 	r->sack = (c->flags & SF_SIDE_SACK_OK) && (s->flags & SF_SIDE_SACK_OK);
 	r->timestamps = (c->flags & SF_SIDE_TS) && (s->flags & SF_SIDE_TS);
 	for (i = 0; i < 2; i++) {
+		r->isn[i] = e->side[i].isn;
 		r->side_mss[i] = e->side[i].mss;
 		r->side_wscale[i] = (e->side[i].flags & SF_SIDE_WS) ? e->side[i].wscale : -1;
 	}
@@ -223,6 +225,7 @@ void record_stuck(struct sf_record *r, const struct sf_key *k, const struct sf_e
 void record_lost(struct sf_record *r, uint64_t count, uint64_t ts_ns, int64_t ts_offset_ns)
 {
 	r->kinds = SF_REC_LOST;
+	r->ifname[0] = '\0';
 	r->ts_ns = ts_ns + (uint64_t)ts_offset_ns;
 	r->lost = count;
 }

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include "synfin.h"
 #include "lib/socktab.h"
@@ -84,6 +85,7 @@ struct sf_record {
 	char client_ip[INET6_ADDRSTRLEN], server_ip[INET6_ADDRSTRLEN];
 	__u16 client_port, server_port;
 	__u16 vlan, inner_vlan;		/* VLAN ids of the key, 0 untagged */
+	char ifname[IF_NAMESIZE];	/* several interfaces watched: the event's; else "" */
 	__u8 state[2];			/* each side's state (enum sf_state) */
 	const char *state_name[2];
 	__u64 bytes[2];			/* payload bytes and segments per side */
@@ -110,6 +112,7 @@ struct sf_record {
 	/* Options: open and close. */
 	unsigned mss;			/* negotiated: the smaller of the two */
 	unsigned side_mss[2];
+	__u32 isn[2];			/* each side's initial sequence number (its SYN's) */
 	bool wscale, sack, timestamps;	/* both sides offered it */
 	int side_wscale[2];		/* -1: not offered */
 	bool tfo;			/* TFO data or a cookie on the client's SYN */

@@ -31,6 +31,8 @@ struct tracker {
 	struct htab rejected;	/* of rnode, at most SF_MAX_REJECTED (then emptied) */
 	select_fn select;
 	void *sctx;
+	int peeked, peeked_sel;	/* tracker_peek_id took the verdict on a new connection: */
+	struct sf_key peek_key;	/* the next tracker_packet on it uses it */
 	size_t max;
 	struct sf_timeouts to;
 	emit_fn emit;
@@ -133,7 +135,14 @@ static int selected(struct tracker *tr, const struct sf_pkt *pk, uint64_t hash)
 	struct hnode **pp = find_rejected(tr, &pk->key, hash);
 	struct rnode *r;
 
-	if (tr->select(tr->sctx, pk)) {
+	int sel;
+
+	if (tr->peeked && !memcmp(&tr->peek_key, &pk->key, sizeof(pk->key))) {
+		tr->peeked = 0;
+		return tr->peeked_sel;
+	}
+	sel = tr->select(tr->sctx, pk);
+	if (sel) {
 		if (*pp)	/* a SYN evaluated the tuple again */
 			rnode_free(htab_unlink(&tr->rejected, pp));
 		return 1;
@@ -213,6 +222,7 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 	}
 	/* A later segment of a connection the filter did not select. */
 	if (tr->select && tr->rejected.n && !pure_syn(pk) && *find_rejected(tr, &pk->key, hash)) {
+		tr->peeked = 0;
 		tr->counters[SF_C_FILTERED]++;
 		return;
 	}
@@ -259,6 +269,28 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 		emit(tr, SF_EV_SUSPICIOUS, now, pk, &o, &n->e);
 	else if (o.ntrans || (o.what & (SF_WHAT_OPEN | SF_WHAT_CLOSE | SF_WHAT_NEW)))
 		emit(tr, SF_EV_STEP, now, pk, &o, &n->e);
+}
+
+uint64_t tracker_peek_id(struct tracker *tr, const struct sf_pkt *pk)
+{
+	uint64_t hash = key_hash(&pk->key);
+	struct hnode **pp = find(tr, &pk->key, hash);
+
+	if (*pp && !sf_starts_new(&tnode_of(*pp)->e, &pk->seg))
+		return tnode_of(*pp)->e.id;
+	if (tr->select) {
+		/* As tracker_packet will decide: a rejected connection's segment, or a
+		 * new one the expression does not select (the verdict kept for it). */
+		if (tr->rejected.n && !pure_syn(pk) && *find_rejected(tr, &pk->key, hash))
+			return 0;
+		tr->peeked = 0;
+		tr->peeked_sel = selected(tr, pk, hash);
+		tr->peeked = 1;
+		tr->peek_key = pk->key;
+		if (!tr->peeked_sel)
+			return 0;
+	}
+	return tr->next_id + 1;
 }
 
 static int node_id_cmp(const void *a, const void *b)

@@ -26,6 +26,11 @@ typedef int (*select_fn)(void *ctx, const struct sf_pkt *pk);
 void tracker_set_select(struct tracker *t, select_fn fn, void *ctx);
 /* Feed one parsed segment (options already read) at time now_ns. */
 void tracker_packet(struct tracker *t, const struct sf_pkt *pk, uint64_t now_ns);
+/*
+ * The id of the connection tracker_packet will step pk in (a new one's if it
+ * starts one); 0 if it will not step it (a filter expression's verdict).
+ */
+uint64_t tracker_peek_id(struct tracker *t, const struct sf_pkt *pk);
 /* Expire what has timed out at now_ns; at end, close all with SF_R_END. */
 void tracker_expire(struct tracker *t, uint64_t now_ns);
 void tracker_finish(struct tracker *t, uint64_t now_ns);

@@ -76,3 +76,13 @@ void format_ts(uint64_t ns, char *buf, size_t n, bool iso)
 	}
 	snprintf(buf, n, iso ? "%s.%06uZ" : "%s.%06u", cached[k], us);
 }
+
+bool iface_in_list(const char *list, const char *ifname)
+{
+	size_t n = strlen(ifname);
+
+	for (const char *p = list; p; p = strchr(p, '+') ? strchr(p, '+') + 1 : NULL)
+		if (!strncmp(p, ifname, n) && (p[n] == '+' || p[n] == '\0'))
+			return true;
+	return false;
+}

@@ -22,5 +22,11 @@ uint64_t mono_ns(void);
 uint64_t real_ns(void);
 /* ISO: 2026-01-01T12:00:00.123456Z; otherwise local 12:00:00.123456. */
 void format_ts(uint64_t real_ns, char *buf, size_t n, bool iso);
+/*
+ * A watcher of several interfaces is named by their names joined with '+'
+ * ("eth0+eth1": its pin directory, its control socket). Whether ifname is
+ * one of list's.
+ */
+bool iface_in_list(const char *list, const char *ifname);
 
 #endif

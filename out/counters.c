@@ -187,6 +187,12 @@ void metrics_write(FILE *f, const struct sf_snapshot *s)
 		     "kind", parse_errs, N(parse_errs), s->c);
 	simple(f, "synfin_ringbuf_drops_total", "counter",
 	       "Events lost because the ring buffer was full.", s->c[SF_C_RB_DROPS]);
+	simple(f, "synfin_segment_copies_lost_total", "counter",
+	       "Segment header copies (-w, --segments) lost because the ring buffer was full.",
+	       s->c[SF_C_SEG_DROPS]);
+	simple(f, "synfin_other_interface_segments_total", "counter",
+	       "Segments seen again at a watched interface other than their connection's (routed between watched interfaces): not counted twice.",
+	       s->c[SF_C_OTHER_IFACE]);
 	simple(f, "synfin_map_evictions_total", "counter",
 	       "Connections that left the half-open table without a close (LRU eviction), counted at the tables each sweep.",
 	       u->evicted);
@@ -289,6 +295,8 @@ void stats_write_json(FILE *f, const struct sf_snapshot *s, const char *ifname)
 	json_labelled(f, "invalid_flags", bad_flags, N(bad_flags), s->c);
 	json_labelled(f, "retransmissions", retrans, N(retrans), s->c);
 	json_labelled(f, "parse_errors", parse_errs, N(parse_errs), s->c);
+	fprintf(f, ", \"segment_copies_lost\": %llu, \"other_interface_segments\": %llu",
+		(unsigned long long)s->c[SF_C_SEG_DROPS], (unsigned long long)s->c[SF_C_OTHER_IFACE]);
 	fprintf(f, ", \"ringbuf_drops\": %llu, \"map_evictions\": %llu, "
 		"\"map_insert_failures\": %llu, \"events\": %llu, \"stuck_events\": %llu, "
 		"\"seeded\": %llu, \"socket_changes\": %llu, \"mismatches\": %llu}\n",
@@ -349,8 +357,9 @@ void stats_write_text(FILE *f, const struct sf_snapshot *s, bool color)
 		(unsigned long long)s->c[SF_C_RETRANS_SYNACK],
 		(unsigned long long)s->c[SF_C_RETRANS_FIN],
 		(unsigned long long)s->c[SF_C_RETRANS_DATA]);
-	fprintf(f, "%sloss%s         %llu ring-buffer drops, %llu evictions, %llu insert failures, "
-		"%llu parse errors\n", b, r, (unsigned long long)s->c[SF_C_RB_DROPS],
+	fprintf(f, "%sloss%s         %llu ring-buffer drops (%llu segment copies), %llu evictions, "
+		"%llu insert failures, %llu parse errors\n", b, r,
+		(unsigned long long)s->c[SF_C_RB_DROPS], (unsigned long long)s->c[SF_C_SEG_DROPS],
 		(unsigned long long)u->evicted, (unsigned long long)s->c[SF_C_MAP_FULL],
 		(unsigned long long)(s->c[SF_C_ERR_TRUNC] + s->c[SF_C_ERR_IP] + s->c[SF_C_ERR_TCP] +
 				     s->c[SF_C_ERR_OPTS] + s->c[SF_C_ERR_VLAN]));

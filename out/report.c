@@ -13,6 +13,8 @@
 struct reporter {
 	struct report_opts o;
 	uint64_t seq;
+	struct seg_line pending;	/* --segments: a segment line waiting for its event */
+	bool has_pending;
 };
 
 #define C_RESET "\033[0m"
@@ -98,6 +100,8 @@ static void json_head(struct reporter *r, const char *event, const struct sf_rec
 		fprintf(r->o.out, ", \"vlan\": %u", rec->vlan);
 	if (rec->inner_vlan)
 		fprintf(r->o.out, ", \"inner_vlan\": %u", rec->inner_vlan);
+	if (rec->ifname[0])
+		fprintf(r->o.out, ", \"ifname\": \"%s\"", rec->ifname);
 	json_owners(r, rec);
 }
 
@@ -140,11 +144,12 @@ static void json_open(struct reporter *r, const struct sf_record *rec)
 		", \"syn_rtt_us\": %u, \"ack_rtt_us\": %u, \"mss\": %u, \"client_mss\": %u, "
 		"\"server_mss\": %u, \"wscale\": %s, \"client_wscale\": %d, \"server_wscale\": %d, "
 		"\"sack\": %s, \"timestamps\": %s, \"tfo\": %s, \"midstream\": %s, "
-		"\"simultaneous_open\": %s}\n",
+		"\"simultaneous_open\": %s, \"client_isn\": %u, \"server_isn\": %u}\n",
 		rec->syn_rtt_us, rec->ack_rtt_us, rec->mss, rec->side_mss[SF_CLIENT],
 		rec->side_mss[SF_SERVER], json_bool(rec->wscale), rec->side_wscale[SF_CLIENT],
 		rec->side_wscale[SF_SERVER], json_bool(rec->sack), json_bool(rec->timestamps),
-		json_bool(rec->tfo), json_bool(rec->midstream), json_bool(rec->sim_open));
+		json_bool(rec->tfo), json_bool(rec->midstream), json_bool(rec->sim_open),
+		rec->isn[SF_CLIENT], rec->isn[SF_SERVER]);
 }
 
 /* "state_us": {"client": {"SYN_SENT": 275, ...}, "server": {...}} */
@@ -329,8 +334,9 @@ static void text_head(struct reporter *r, const struct sf_record *rec, int dir_c
 	record_endpoint(rec, SF_CLIENT, c, sizeof(c));
 	record_endpoint(rec, SF_SERVER, s, sizeof(s));
 	r->seq++;
-	fprintf(r->o.out, "%s%s%s #%-4llu %21s %c %-21s ", color(r, C_DIM), tbuf,
-		color(r, C_RESET), (unsigned long long)rec->id, c, dir_char, s);
+	fprintf(r->o.out, "%s%s%s #%-4llu %s%s%21s %c %-21s ", color(r, C_DIM), tbuf,
+		color(r, C_RESET), (unsigned long long)rec->id, rec->ifname,
+		rec->ifname[0] ? " " : "", c, dir_char, s);
 }
 
 /* The end of a line: "  server python3[12633]" per local side with a process. */
@@ -345,11 +351,11 @@ static void text_end(struct reporter *r, const struct sf_record *rec)
 	fputc('\n', r->o.out);
 }
 
+static void text_segment_tail(struct reporter *r, const struct sf_record *rec);
+
 /* One line for the segment: what it was, then what it changed or that it was ignored. */
 static void text_segment(struct reporter *r, const struct sf_record *rec)
 {
-	const char *reset = color(r, C_RESET);
-	int i;
 
 	if (rec->cause) {	/* no segment: the socket changed on its own */
 		char why[40];
@@ -368,6 +374,15 @@ static void text_segment(struct reporter *r, const struct sf_record *rec)
 			fprintf(r->o.out, " ack %u", r->o.absolute ? rec->abs_ack : rec->rel_ack);
 		fprintf(r->o.out, " len %u ", rec->len);
 	}
+	text_segment_tail(r, rec);
+}
+
+/* What the segment changed, or that it was ignored; the end of the line. */
+static void text_segment_tail(struct reporter *r, const struct sf_record *rec)
+{
+	const char *reset = color(r, C_RESET);
+	int i;
+
 	if (rec->kinds & SF_REC_SUSPICIOUS) {
 		fprintf(r->o.out, " %ssuspicious %s from %s ignored%s\n", color(r, C_RED),
 			rec->susp_kind_upper, rec->side_name, reset);
@@ -400,8 +415,9 @@ static void text_open(struct reporter *r, const struct sf_record *rec)
 	if (rec->wscale)
 		fprintf(r->o.out, " ws %u/%u", (unsigned)rec->side_wscale[SF_CLIENT],
 			(unsigned)rec->side_wscale[SF_SERVER]);
-	fprintf(r->o.out, "%s%s%s%s", rec->sack ? " sack" : "", rec->timestamps ? " ts" : "",
-		rec->tfo_data ? " tfo-data" : "", rec->sim_open ? " simultaneous-open" : "");
+	fprintf(r->o.out, "%s%s%s%s  isn %u/%u", rec->sack ? " sack" : "",
+		rec->timestamps ? " ts" : "", rec->tfo_data ? " tfo-data" : "",
+		rec->sim_open ? " simultaneous-open" : "", rec->isn[SF_CLIENT], rec->isn[SF_SERVER]);
 	text_end(r, rec);
 }
 
@@ -639,8 +655,107 @@ static void text_write(struct reporter *r, const struct sf_record *rec)
 		text_mismatch(r, rec);
 }
 
+/* ---- --segments ---- */
+
+static void json_seg(struct reporter *r, const struct seg_line *l)
+{
+	char tbuf[48];
+
+	format_ts(l->ts_ns, tbuf, sizeof(tbuf), true);
+	fprintf(r->o.out, "{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"segment\", "
+		"\"conn\": %llu, \"family\": %u, \"src_ip\": \"%s\", \"src_port\": %u, "
+		"\"dst_ip\": \"%s\", \"dst_port\": %u", tbuf, (unsigned long long)++r->seq,
+		(unsigned long long)l->id, l->family, l->src, l->sport, l->dst, l->dport);
+	if (l->ifname[0])
+		fprintf(r->o.out, ", \"ifname\": \"%s\"", l->ifname);
+	fprintf(r->o.out, ", \"flags\": \"%s\"", l->flags);
+	if (l->has_seq)
+		fprintf(r->o.out, ", \"tcp_seq\": %u, \"tcp_end_seq\": %u", l->seq, l->end_seq);
+	if (l->has_ack)
+		fprintf(r->o.out, ", \"tcp_ack\": %u", l->ack);
+	fprintf(r->o.out, ", \"win\": %u, \"len\": %u, \"options\": \"%s\", "
+		"\"absolute\": %s, \"changed\": %s}\n", l->win, l->len, l->opts,
+		json_bool(r->o.absolute), json_bool(l->changed));
+}
+
+/* The text line's start: time, conn, interface, tcpdump's text (no newline). */
+static void text_seg(struct reporter *r, const struct seg_line *l)
+{
+	char tbuf[48];
+
+	format_ts(l->ts_ns, tbuf, sizeof(tbuf), false);
+	r->seq++;
+	fprintf(r->o.out, "%s%s%s #%-4llu %s%s%s", color(r, C_DIM), tbuf, color(r, C_RESET),
+		(unsigned long long)l->id, l->ifname, l->ifname[0] ? " " : "", l->text);
+}
+
+/* A segment line alone: no event of its connection followed (or not yet). */
+static void seg_alone(struct reporter *r, struct seg_line *l)
+{
+	if (l->maybe)
+		l->changed = false;
+	if (r->o.format == OUT_JSON) {
+		json_seg(r, l);
+	} else {
+		text_seg(r, l);
+		fputc('\n', r->o.out);
+	}
+}
+
+void reporter_flush(struct reporter *r)
+{
+	if (!r->has_pending)
+		return;
+	r->has_pending = false;
+	seg_alone(r, &r->pending);
+}
+
+void reporter_segment(struct reporter *r, const struct seg_line *l)
+{
+	struct seg_line now = *l;
+
+	reporter_flush(r);
+	if (l->changed) {
+		r->pending = *l;
+		r->has_pending = true;
+	} else {
+		seg_alone(r, &now);
+	}
+}
+
+/*
+ * A waiting segment line goes out with its event: in text the event's
+ * transitions (or suspicious verdict) on the segment's line, in JSON the
+ * segment's object first. true if rec was that event (and is written).
+ */
+static bool with_pending(struct reporter *r, const struct sf_record *rec)
+{
+	struct sf_record rest;
+
+	if (!r->has_pending || !rec->has_seg || rec->id != r->pending.id ||
+	    !(rec->kinds & (SF_REC_SUSPICIOUS | SF_REC_TRANS | SF_REC_PICKUP)))
+		return false;
+	r->has_pending = false;
+	if (r->o.format == OUT_JSON) {	/* the segment, then its event's lines */
+		json_seg(r, &r->pending);
+		json_write(r, rec);
+		return true;
+	}
+	text_seg(r, &r->pending);
+	fputs(" ", r->o.out);
+	text_segment_tail(r, rec);
+	rest = *rec;
+	rest.kinds &= ~(unsigned)(SF_REC_SUSPICIOUS | SF_REC_TRANS | SF_REC_PICKUP);
+	if (rest.kinds)
+		text_write(r, &rest);
+	return true;
+}
+
 void reporter_write(struct reporter *r, const struct sf_record *rec)
 {
+	if (with_pending(r, rec))
+		return;
+	reporter_flush(r);
 	if (r->o.format == OUT_JSON)
 		json_write(r, rec);
 	else

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include "lib/record.h"
 #include "lib/util.h"
+#include "out/segment.h"
 
 struct reporter;
 struct report_opts {
@@ -28,6 +29,13 @@ void reporter_write(struct reporter *r, const struct sf_record *rec);
  * letter, written once before the events (lines starting with "# ").
  */
 void reporter_legend(FILE *f);
+/*
+ * --segments: a segment's line. In text, one that changed a state (l->changed)
+ * waits for its event, whose transitions then go on the same line;
+ * reporter_flush prints one still waiting.
+ */
+void reporter_segment(struct reporter *r, const struct seg_line *l);
+void reporter_flush(struct reporter *r);
 /* Lines written: the last seq given. */
 uint64_t reporter_events(const struct reporter *r);
 void reporter_free(struct reporter *r);

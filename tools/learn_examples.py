@@ -118,6 +118,7 @@ def normalise(text):
     t = re.sub(r"\b\d+(\.\d+)?(µs|us|ms|s|m)\b", "<t>", t)
     t = re.sub(r":(3[2-9]\d{3}|[45]\d{4}|60\d{3})\b", ":<port>", t)
     t = re.sub(r"\bseq \d+ ack \d+", "seq <n> ack <n>", t)
+    t = re.sub(r"\bisn \d+/\d+", "isn <n>/<n>", t)     # initial sequence numbers: random
     t = re.sub(r"(\w)\[\d+\]", r"\1[<pid>]", t)          # processes: python3[12633]
     t = re.sub(r"[ \t]+", " ", t)
     return "\n".join(l.rstrip() for l in t.splitlines()) + "\n"

@@ -58,8 +58,14 @@ def ex_diagram():
     return shown(f"synfin diagram {WEB} --conn 2", sh(f"./synfin diagram {WEB} --conn 2").stdout)
 
 
+def ex_replay_segments():
+    out = sh(f"./synfin replay --segments {WEB}").stdout.splitlines()
+    return shown(f"synfin replay --segments {WEB} | sed -n 4,6p", "\n".join(out[3:6]))
+
+
 STATIC = {
     "replay": ex_replay,
+    "replay-segments": ex_replay_segments,
     "replay-json": ex_replay_json,
     "diagram": ex_diagram,
 }
@@ -166,6 +172,7 @@ def normalise(text):
     t = re.sub(r"\b\d+ ms\b", "<t>", t)
     t = re.sub(r":(3[2-9]\d{3}|[45]\d{4}|60\d{3})\b", ":<port>", t)
     t = re.sub(r"\bid \d+\b", "id <n>", t)
+    t = re.sub(r"\bisn \d+/\d+", "isn <n>/<n>", t)     # initial sequence numbers: random
     t = re.sub(r"\[\d+\]", "[<pid>]", t)          # processes in conns and event lines
     # conns rows: ids shift when earlier runs' TIME_WAIT sockets are seeded
     t = re.sub(r"^\s+\d+(\s+\d+\.\d+\.\d+\.\d+:)", r" <n>\1", t, flags=re.M)

@@ -278,3 +278,6 @@ fi
 
 # 6. A filter expression live: the kernel selects, replay agrees (its own namespaces).
 "$E2E/filter.sh"
+
+# 7. Several interfaces (a router's two veths), -w, --write-all, --segments, copy loss.
+"$E2E/capture.sh"

@@ -717,6 +717,95 @@ static void test_filter_reselected(void)
 	};
 
 	filt_steps("tcp[tcpflags] & tcp-syn != 0", steps, TL_ARRAY_SIZE(steps));
+/* ---- -w/--segments copies, several interfaces ---- */
+
+struct caps {
+	int n;
+	struct sf_segcap c[4];
+};
+
+static int on_cap(void *ctx, void *data, size_t size)
+{
+	struct caps *k = ctx;
+
+	if (size == sizeof(struct sf_segcap) && ((__u8 *)data)[0] == SF_EV_SEGMENT && k->n < 4)
+		memcpy(&k->c[k->n++], data, sizeof(k->c[0]));
+	return 0;
+}
+
+/*
+ * The object as `watch -w --write-all -i lo -i X` configures it: both
+ * programs verify within the bound; each segment of a connection comes with
+ * a copy of its headers (the state-changing one flagged, before its event);
+ * a segment of a connection another watched interface owns is not stepped.
+ */
+static void test_capture_ifaces(void)
+{
+	struct synfin_bpf *s2 = synfin_bpf__open();
+	struct ring_buffer *r2 = NULL;
+	__u8 buf[TC_MAX_FRAME];
+	struct caps k = {};
+	struct sf_case c = cc_flow(950);
+	struct sf_key key;
+	struct sf_entry e;
+	__u64 before[SF_NCOUNTERS], after[SF_NCOUNTERS];
+	size_t len;
+	int fd, i;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .repeat = 1);
+
+	if (!ASSERT_OK_PTR(s2, "open a second object"))
+		return;
+	s2->rodata->cfg_capture = SF_CAPTURE_ALL;
+	s2->rodata->cfg_nifaces = 2;
+	s2->rodata->cfg_ifindex[0] = 1;		/* lo: BPF_PROG_TEST_RUN's device */
+	s2->rodata->cfg_ifindex[1] = 100000;
+	bpf_map__set_max_entries(s2->maps.conns, 1024);
+	bpf_map__set_max_entries(s2->maps.half_open, 1024);
+	if (!ASSERT_OK(synfin_bpf__load(s2), "load with capture and two interfaces"))
+		goto out;
+	verified(s2->progs.synfin_xdp);
+	verified(s2->progs.synfin_tc);
+	r2 = ring_buffer__new(bpf_map__fd(s2->maps.events), on_cap, &k, NULL);
+	if (!ASSERT_OK_PTR(r2, "ring_buffer__new"))
+		goto out;
+	c.segs[0] = (struct tc_seg){ .from = C, .flags = F_S, .seq = 100, .opts = O_SYN };
+	c.segs[1] = (struct tc_seg){ .from = C, .flags = F_PA, .seq = 101, .ack = 1, .len = 10 };
+	for (i = 0; i < 2; i++) {
+		len = tc_frame(&c, i, buf, sizeof(buf));
+		o.data_size_in = (__u32)len;
+		ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(s2->progs.synfin_xdp), &o),
+			  "run a segment");
+	}
+	ring_buffer__consume(r2);
+	if (!ASSERT_EQ(k.n, 2, "a copy of each segment"))
+		goto out;
+	ASSERT_EQ(k.c[0].what, SF_CAP_CHANGED, "the SYN changed a state");
+	ASSERT_EQ(k.c[1].what, 0, "the data segment did not");
+	ASSERT_EQ(k.c[1].ifindex, 1, "the interface it passed");
+	ASSERT_EQ(k.c[1].wire_len, len, "its length on the wire");
+	ASSERT_EQ(k.c[1].caplen, len < SF_CAP_BYTES ? len : SF_CAP_BYTES, "caplen");
+	ASSERT_TRUE(memcmp(k.c[1].data, buf, k.c[1].caplen) == 0, "the frame's bytes");
+	ASSERT_TRUE(k.c[0].id == k.c[1].id && k.c[0].id, "the connection's id");
+	/* The connection as if the other interface had seen it first. */
+	fd = bpf_map__fd(s2->maps.half_open);
+	if (!ASSERT_EQ(bpf_map_get_next_key(fd, NULL, &key), 0, "its record") ||
+	    !ASSERT_EQ(bpf_map_lookup_elem(fd, &key, &e), 0, "read it"))
+		goto out;
+	ASSERT_EQ(e.ifslot, 1, "owned by the first interface (lo)");
+	e.ifslot = 2;
+	bpf_map_update_elem(fd, &key, &e, BPF_EXIST);
+	counters_read(bpf_map__fd(s2->maps.counters), before);
+	ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(s2->progs.synfin_xdp), &o), "again");
+	counters_read(bpf_map__fd(s2->maps.counters), after);
+	ASSERT_EQ(after[SF_C_OTHER_IFACE] - before[SF_C_OTHER_IFACE], 1, "SF_C_OTHER_IFACE");
+	bpf_map_lookup_elem(fd, &key, &e);
+	ASSERT_EQ(e.side[SF_CLIENT].pkts, 2, "not stepped at the other interface");
+	k.n = 0;
+	ring_buffer__consume(r2);
+	ASSERT_EQ(k.n, 0, "nor copied");
+out:
+	ring_buffer__free(r2);
+	synfin_bpf__destroy(s2);
 }
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -738,6 +827,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(verifier_cost_filter),
 	TL_TEST(filter_remembered),
 	TL_TEST(filter_reselected),
+	TL_TEST(capture_ifaces),
 };
 
 int main(int argc, char **argv)

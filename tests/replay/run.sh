@@ -28,7 +28,14 @@ else
 	fail corpus "tshark missing (run tools/deps.sh)"
 fi
 
-# --- 1b. filter expressions against tcpdump; a bad one: libpcap's message, exit 2
+# --- 1b. --segments: every tracked segment as tcpdump -n prints it ----------
+if command -v tcpdump >/dev/null; then
+	python3 tests/replay/segments.py "$SYNFIN" "$PCAPS" "$TMP"
+else
+	fail replay_segments_vs_tcpdump "tcpdump missing (run tools/deps.sh)"
+fi
+
+# --- 1c. filter expressions against tcpdump; a bad one: libpcap's message, exit 2
 if command -v tshark >/dev/null && command -v tcpdump >/dev/null; then
 	python3 tests/replay/filter.py "$SYNFIN" "$PCAPS" "$TMP"
 else

@@ -16,6 +16,7 @@
 #include "lib/flood.h"
 #include "lib/htab.h"
 #include "lib/socktab.h"
+#include "lib/util.h"
 
 /* ---- lifecycle cases through the userspace tracker ---- */
 
@@ -1316,7 +1317,19 @@ static void test_flood_tally(void)
 	flood_tally_free(t);
 }
 
+/* A watcher of several interfaces is named "eth0+eth1": found by either. */
+static void test_iface_in_list(void)
+{
+	ASSERT_TRUE(iface_in_list("eth0", "eth0"), "one interface");
+	ASSERT_TRUE(iface_in_list("eth0+eth1", "eth1"), "the second of two");
+	ASSERT_TRUE(iface_in_list("eth0+eth1+lo", "eth1"), "in the middle");
+	ASSERT_TRUE(!iface_in_list("eth0+eth1", "eth"), "a prefix is not a name");
+	ASSERT_TRUE(!iface_in_list("eth10+eth1x", "eth1"), "nor a longer name");
+	ASSERT_TRUE(!iface_in_list("", "eth0"), "empty list");
+}
+
 static const struct tl_test tests[] = {
+	TL_TEST(iface_in_list),
 	TL_TEST(flood_tally),
 	TL_TEST(cbpf_vs_libpcap),
 	TL_TEST(filter_compile),
