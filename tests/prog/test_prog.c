@@ -717,6 +717,8 @@ static void test_filter_reselected(void)
 	};
 
 	filt_steps("tcp[tcpflags] & tcp-syn != 0", steps, TL_ARRAY_SIZE(steps));
+}
+
 /* ---- -w/--segments copies, several interfaces ---- */
 
 struct caps {
