@@ -90,7 +90,8 @@ vmlinux:
 BENCH_BPF := $(patsubst bench/%.bpf.c,%,$(wildcard bench/*.bpf.c))
 .SECONDARY: $(patsubst %,$(OUTPUT)/bench_%.bpf.o,$(BENCH_BPF))
 
-$(OUTPUT)/bench_%.bpf.o: bench/%.bpf.c vmlinux/vmlinux.h | $(OUTPUT)
+# lookup_clock and newconn are lookup.bpf.c with a macro: they include it.
+$(OUTPUT)/bench_%.bpf.o: bench/%.bpf.c bench/lookup.bpf.c vmlinux/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -20,3 +20,9 @@ int empty_tc(struct __sk_buff *skb)
 {
 	return 0;	/* TC_ACT_OK */
 }
+
+SEC("tc")
+int empty_tc_in(struct __sk_buff *skb)
+{
+	return 0;	/* TC_ACT_OK, on tc ingress */
+}

@@ -90,6 +90,14 @@ static __always_inline void track(void *data, void *data_end)
 		goto not_tcp;
 	k.sport = th->source;
 	k.dport = th->dest;
+#ifdef LK_NEWCONN
+	if (th->syn && !th->ack) {	/* a new connection: a fresh entry */
+		nv.bytes = len;
+		if (bpf_map_update_elem(&flows, &k, &nv, BPF_ANY))
+			miss(1);
+		return;
+	}
+#endif
 	v = bpf_map_lookup_elem(&flows, &k);
 	if (v) {
 		__sync_fetch_and_add(&v->pkts, 1);
@@ -119,6 +127,14 @@ int lookup_xdp(struct xdp_md *ctx)
 
 SEC("tc")
 int lookup_tc(struct __sk_buff *skb)
+{
+	track((void *)(long)skb->data, (void *)(long)skb->data_end);
+	return 0;	/* TC_ACT_OK */
+}
+
+/* The same on tc ingress (live runs in tc mode): its own run_time_ns/run_cnt. */
+SEC("tc")
+int lookup_tc_in(struct __sk_buff *skb)
 {
 	track((void *)(long)skb->data, (void *)(long)skb->data_end);
 	return 0;	/* TC_ACT_OK */

@@ -5,9 +5,10 @@
  *   sfbench prog  [-r ROUNDS]          per-packet cost, BPF_PROG_TEST_RUN
  *   sfbench filter [-r ROUNDS]         a filter expression's costs (same way)
  *   sfbench scale -n CONNS [-r ROUNDS] fill the tables, memory, cost, sweep
- *   sfbench live  -i IFACE -P none|empty|lookup|synfin [--mode M] -- CMD...
+ *   sfbench live  -i IFACE -P none|empty|lookup|newconn|synfin [--mode M] -- CMD...
  *                                      run CMD; the kernel's run_time_ns /
- *                                      run_cnt for the XDP/tc programs on IFACE
+ *                                      run_cnt of the programs on IFACE's
+ *                                      ingress (XDP or tc) and egress hooks
  *
  * prog and scale print table rows, `figure|synfin|baseline|ratio|goal|met`,
  * which bench.sh prints as one table. Every figure is compared with a baseline
@@ -35,10 +36,13 @@
 #include "bench_empty.skel.h"
 #include "bench_lookup.skel.h"
 #include "bench_lookup_clock.skel.h"
+#include "bench_newconn.skel.h"
 
 #define MAX_ROUNDS 31
 #define PKT_MAX 1600
-#define BPF_TCX_EGRESS_NUM 47	/* enum bpf_attach_type, Linux 6.6; libbpf 1.1 lacks it */
+/* enum bpf_attach_type, Linux 6.6; libbpf 1.1 lacks them */
+#define BPF_TCX_INGRESS_NUM 46
+#define BPF_TCX_EGRESS_NUM 47
 
 static void die(const char *what, int err)
 {
@@ -580,30 +584,79 @@ static int prog_stat(__u32 id, struct pstat *ps)
 	return 0;
 }
 
-/* The XDP program and the tcx egress program on ifindex (ids; 0: none). */
-static void attached_ids(int ifindex, __u32 *xdp_id, __u32 *tc_id)
-{
-	LIBBPF_OPTS(bpf_prog_query_opts, q);
-	__u32 ids[4] = {};
+/* The hooks a run can measure: ingress (XDP or tcx), egress (tcx). */
+enum { H_XDP, H_TCIN, H_TCOUT, H_N };
+static const char *const hook_key[H_N] = { "xdp", "tcin", "tc" };
 
-	*xdp_id = *tc_id = 0;
+/* The programs on ifindex's hooks (ids; 0: none). */
+static void attached_ids(int ifindex, __u32 ids[H_N])
+{
+	static const int tcx[2] = { BPF_TCX_INGRESS_NUM, BPF_TCX_EGRESS_NUM };
+	int i;
+
+	ids[H_XDP] = 0;
 	/* Whichever mode it is in: native first, then generic. */
-	if (bpf_xdp_query_id(ifindex, XDP_FLAGS_DRV_MODE, xdp_id) || !*xdp_id)
-		bpf_xdp_query_id(ifindex, XDP_FLAGS_SKB_MODE, xdp_id);
-	q.prog_ids = ids;
-	q.prog_cnt = 4;
-	if (bpf_prog_query_opts(ifindex, BPF_TCX_EGRESS_NUM, &q) == 0 && q.prog_cnt > 0)
-		*tc_id = ids[0];
+	if (bpf_xdp_query_id(ifindex, XDP_FLAGS_DRV_MODE, &ids[H_XDP]) || !ids[H_XDP])
+		bpf_xdp_query_id(ifindex, XDP_FLAGS_SKB_MODE, &ids[H_XDP]);
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_prog_query_opts, q);
+		__u32 got[4] = {};
+
+		q.prog_ids = got;
+		q.prog_cnt = 4;
+		ids[H_TCIN + i] = bpf_prog_query_opts(ifindex, tcx[i], &q) == 0 && q.prog_cnt > 0 ?
+				  got[0] : 0;
+	}
 }
 
+static void prog_name_of(__u32 id, char *buf, size_t n)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	snprintf(buf, n, "-");
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+		snprintf(buf, n, "%s", info.name);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Attach prog_fd at a hook through a bpf_link (gone when we exit); the link fd. */
+static int link_at(int prog_fd, int ifindex, int hook, const char *mode)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
+	int type = BPF_XDP, fd;
+
+	if (hook == H_XDP)
+		lo.flags = !strcmp(mode, "generic") ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	else
+		type = hook == H_TCIN ? BPF_TCX_INGRESS_NUM : BPF_TCX_EGRESS_NUM;
+	fd = bpf_link_create(prog_fd, ifindex, (enum bpf_attach_type)type, &lo);
+	if (fd < 0)
+		die("attach the baseline program", errno);
+	return fd;
+}
+
+/*
+ * sfbench live: run cmd; per hook, the kernel's run_time_ns/run_cnt of the
+ * program there over the run. A baseline (empty, lookup, newconn) is
+ * attached here the way synfin attaches in that mode: ingress XDP (native,
+ * generic) or tcx (tc), and tcx egress. "synfin" and "none" attach nothing
+ * (bench.sh starts `synfin watch` first).
+ */
 static int cmd_live(const char *ifname, const char *which, const char *mode, char **cmd)
 {
 	struct bench_empty *em = NULL;
 	struct bench_lookup *lk = NULL;
-	struct pstat x0 = {}, x1 = {}, t0 = {}, t1 = {};
-	int ifindex = (int)if_nametoindex(ifname), prog_fd = -1, stats_fd, status, err;
-	int flags = !strcmp(mode, "generic") ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-	__u32 xid, tid;
+	struct bench_newconn *nc = NULL;
+	struct pstat p0[H_N] = {}, p1[H_N] = {};
+	int ifindex = (int)if_nametoindex(ifname), xdp_fd = -1, tc_fd = -1, tcin_fd = -1;
+	int stats_fd, status;
+	int links[H_N] = { -1, -1, -1 }, h, in_hook = !strcmp(mode, "tc") ? H_TCIN : H_XDP;
+	__u64 ns = 0, cnt = 0;
+	__u32 ids[H_N];
+	char names[3 * 20] = "", name[20];
 	pid_t pid;
 
 	if (!ifindex)
@@ -612,7 +665,9 @@ static int cmd_live(const char *ifname, const char *which, const char *mode, cha
 		em = bench_empty__open_and_load();
 		if (!em)
 			die("load empty", errno);
-		prog_fd = bpf_program__fd(em->progs.empty_xdp);
+		xdp_fd = bpf_program__fd(em->progs.empty_xdp);
+		tc_fd = bpf_program__fd(em->progs.empty_tc);
+		tcin_fd = bpf_program__fd(em->progs.empty_tc_in);
 	} else if (!strcmp(which, "lookup")) {
 		lk = bench_lookup__open();
 		if (!lk)
@@ -620,22 +675,32 @@ static int cmd_live(const char *ifname, const char *which, const char *mode, cha
 		bpf_map__set_max_entries(lk->maps.flows, SF_MAX_CONNS);
 		if (bench_lookup__load(lk))
 			die("load lookup", errno);
-		prog_fd = bpf_program__fd(lk->progs.lookup_xdp);
+		xdp_fd = bpf_program__fd(lk->progs.lookup_xdp);
+		tc_fd = bpf_program__fd(lk->progs.lookup_tc);
+		tcin_fd = bpf_program__fd(lk->progs.lookup_tc_in);
+	} else if (!strcmp(which, "newconn")) {
+		nc = bench_newconn__open();
+		if (!nc)
+			die("open newconn", errno);
+		bpf_map__set_max_entries(nc->maps.flows, SF_MAX_CONNS);
+		if (bench_newconn__load(nc))
+			die("load newconn", errno);
+		xdp_fd = bpf_program__fd(nc->progs.lookup_xdp);
+		tc_fd = bpf_program__fd(nc->progs.lookup_tc);
+		tcin_fd = bpf_program__fd(nc->progs.lookup_tc_in);
 	}
-	/* Baselines attach the way synfin does (same XDP mode): same hook cost. */
-	if (prog_fd >= 0) {
-		err = bpf_xdp_attach(ifindex, prog_fd, flags | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-		if (err)
-			die("attach the baseline XDP program", err);
+	/* Baselines attach the way synfin does in that mode: same hooks, same hook cost. */
+	if (tc_fd >= 0) {
+		links[in_hook] = link_at(in_hook == H_XDP ? xdp_fd : tcin_fd, ifindex, in_hook, mode);
+		links[H_TCOUT] = link_at(tc_fd, ifindex, H_TCOUT, mode);
 	}
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (stats_fd < 0)
 		die("enable BPF run-time stats", errno);
-	attached_ids(ifindex, &xid, &tid);
-	if (xid)
-		prog_stat(xid, &x0);
-	if (tid)
-		prog_stat(tid, &t0);
+	attached_ids(ifindex, ids);
+	for (h = 0; h < H_N; h++)
+		if (ids[h])
+			prog_stat(ids[h], &p0[h]);
 
 	pid = fork();
 	if (pid == 0) {
@@ -646,21 +711,36 @@ static int cmd_live(const char *ifname, const char *which, const char *mode, cha
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		die("run the traffic command", errno);
 
-	if (xid)
-		prog_stat(xid, &x1);
-	if (tid)
-		prog_stat(tid, &t1);
+	for (h = 0; h < H_N; h++)
+		if (ids[h])
+			prog_stat(ids[h], &p1[h]);
 	close(stats_fd);
-	if (prog_fd >= 0)
-		bpf_xdp_detach(ifindex, flags, NULL);
+	for (h = 0; h < H_N; h++)
+		if (links[h] >= 0)
+			close(links[h]);
 	bench_empty__destroy(em);
 	bench_lookup__destroy(lk);
-	/* ns per packet, packets, for XDP and for tc egress; -1: nothing attached. */
-	printf("xdp_id=%u tc_id=%u xdp_ns=%.1f xdp_pkts=%llu tc_ns=%.1f tc_pkts=%llu\n", xid, tid,
-	       x1.cnt > x0.cnt ? (double)(x1.ns - x0.ns) / (double)(x1.cnt - x0.cnt) : -1.0,
-	       (unsigned long long)(x1.cnt - x0.cnt),
-	       t1.cnt > t0.cnt ? (double)(t1.ns - t0.ns) / (double)(t1.cnt - t0.cnt) : -1.0,
-	       (unsigned long long)(t1.cnt - t0.cnt));
+	bench_newconn__destroy(nc);
+	/*
+	 * Per hook: ns per packet and packets (-1: nothing ran there); then
+	 * all hooks together (total ns / total runs) and the programs' names.
+	 */
+	printf("xdp_id=%u tcin_id=%u tc_id=%u", ids[H_XDP], ids[H_TCIN], ids[H_TCOUT]);
+	for (h = 0; h < H_N; h++) {
+		__u64 dn = p1[h].ns - p0[h].ns, dc = p1[h].cnt - p0[h].cnt;
+
+		printf(" %s_ns=%.1f %s_pkts=%llu", hook_key[h], dc ? (double)dn / (double)dc : -1.0,
+		       hook_key[h], (unsigned long long)dc);
+		ns += dn;
+		cnt += dc;
+		if (ids[h]) {
+			prog_name_of(ids[h], name, sizeof(name));
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 names[0] ? "," : "", name);
+		}
+	}
+	printf(" all_ns=%.1f all_pkts=%llu progs=%s\n", cnt ? (double)ns / (double)cnt : -1.0,
+	       (unsigned long long)cnt, names[0] ? names : "-");
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
@@ -717,7 +797,7 @@ static const char usage[] =
 "       sfbench filter [-r ROUNDS]\n"
 "       sfbench capture [-r ROUNDS]\n"
 "       sfbench scale -n CONNS [-r ROUNDS]\n"
-"       sfbench live -i IFACE -P none|empty|lookup|synfin [--mode native|generic] -- CMD...\n"
+"       sfbench live -i IFACE -P none|empty|lookup|newconn|synfin [--mode native|generic|tc] -- CMD...\n"
 "The measuring half of `make bench`; tools/bench.sh runs it (see BENCH.md).\n";
 
 /* ---- sfbench filter ----------------------------------------------------- */

@@ -163,16 +163,24 @@ SF_HELPER void sf_go(struct sf_entry *e, struct sf_step_out *o, int side, __u8 t
 /*
  * Append a Zeek history letter (SF_HIST_*; the server's are lower case) the
  * first time it occurs. Most segments repeat a letter: whether `code` is
- * there already is one word-wide test (is any nibble of history ^ code*0x1..1
- * zero? Empty nibbles are 0 and codes are not, so only a match can be).
+ * there already (sf_has_letter) is one word-wide test (is any nibble of
+ * history ^ code*0x1..1 zero? Empty nibbles are 0 and codes are not, so only
+ * a match can be).
  */
-SF_HELPER void sf_history(struct sf_entry *e, int side, int letter)
+SF_HELPER int sf_has_letter(const struct sf_entry *e, int side, int letter)
 {
 	__u64 code = (__u64)(letter + (side == SF_CLIENT ? 0 : 7)) & 15;
 	__u64 x = e->history ^ (code * SF_NIBBLES_1);
+
+	return ((x - SF_NIBBLES_1) & ~x & SF_NIBBLES_8) != 0;
+}
+
+SF_HELPER void sf_history(struct sf_entry *e, int side, int letter)
+{
+	__u64 code = (__u64)(letter + (side == SF_CLIENT ? 0 : 7)) & 15;
 	int i;
 
-	if ((x - SF_NIBBLES_1) & ~x & SF_NIBBLES_8)
+	if (sf_has_letter(e, side, letter))
 		return;
 	for (i = 0; i < SF_HISTORY_LEN; i++) {
 		if (!((e->history >> (4 * i)) & 15)) {
@@ -252,18 +260,28 @@ SF_HELPER int sf_gap_in_window(const struct sf_entry *e, int rcv, __u32 from, __
  * the side already sent is new, the rest is a retransmission. A gap before
  * the segment means bytes lost before the hook (or overtaken): their
  * retransmission will not be new, so they count now -- but only inside the
- * receiver's window, so a wild sequence number cannot add 2 GB. Shared by
- * sf_step and sf_step_fast.
+ * receiver's window, so a wild sequence number cannot add 2 GB. sf_fresh:
+ * how many of the bytes are new (more than len: a gap before them that
+ * counts), for sf_payload and sf_step_fast.
  */
-SF_HELPER void sf_payload(struct sf_entry *e, int p, __u32 start, __u32 len,
-			  struct sf_step_out *o)
+SF_HELPER __s32 sf_fresh(const struct sf_entry *e, int p, __u32 start, __u32 len)
 {
-	struct sf_side_rec *P = &e->side[p & 1];
+	const struct sf_side_rec *P = &e->side[p & 1];
 	__u32 end = start + len;
 	__s32 fresh = (__s32)(end - P->nxt);
 
 	if (fresh > (__s32)len && !sf_gap_in_window(e, p ^ 1, P->nxt, end))
 		fresh = len;
+	return fresh;
+}
+
+SF_HELPER void sf_payload(struct sf_entry *e, int p, __u32 start, __u32 len,
+			  struct sf_step_out *o)
+{
+	struct sf_side_rec *P = &e->side[p & 1];
+	__u32 end = start + len;
+	__s32 fresh = sf_fresh(e, p, start, len);
+
 	if (fresh > (__s32)len)	/* proven by this segment, never seen */
 		P->missed += (__u32)fresh - len;
 	if (fresh > 0) {
@@ -987,12 +1005,21 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
  * userspace replay always runs sf_step, so `replay --kernel` against the
  * userspace replay (tests/replay) and the fuzzer (tests/fuzz/fuzz_conn.c)
  * check the two agree.
+ *
+ * The BPF hooks run it without the entry's lock (docs/design.md, "The fast
+ * path without a lock"), so it writes nothing both directions share: only
+ * the sender's hot fields (nxt, last_ack, bytes, missed, pkts, retrans,
+ * win) and last_ns when the clock moved. It declines whatever else would
+ * change -- a flag not yet set, a history letter not yet there, a zstate
+ * -- so those change only in sf_step, under the lock.
  */
 SF_CORE int sf_step_fast(struct sf_entry *e, const struct sf_seg *s, __u64 now,
 			   struct sf_step_out *o)
 {
 	const struct sf_side_rec *Q;
 	struct sf_side_rec *P;
+	__u32 qnxt, end;
+	__s32 fresh = 0;
 	int p;
 	__u8 f;
 
@@ -1002,34 +1029,58 @@ SF_CORE int sf_step_fast(struct sf_entry *e, const struct sf_seg *s, __u64 now,
 	P = &e->side[p & 1];
 	Q = &e->side[(p ^ 1) & 1];
 	f = s->flags;
+	/*
+	 * The peer's next byte before its flags: a FIN of the peer stepped on
+	 * another CPU sets its flags before its nxt (sf_take_fin), so an ACK
+	 * that covers the FIN either sees the FIN or is beyond the nxt read
+	 * here (x86 keeps loads and stores in order; docs/design.md).
+	 */
+	qnxt = *(volatile const __u32 *)&Q->nxt;
+	asm volatile("" ::: "memory");
 	if ((f & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST | SF_TH_ACK)) != SF_TH_ACK ||
 	    (e->flags & (SF_ENTRY_OPEN | SF_ENTRY_CLOSED | SF_ENTRY_RST_PENDING)) != SF_ENTRY_OPEN ||
-	    !(P->flags & SF_SIDE_SEEN) ||
-	    ((Q->flags | (P->flags & SF_SIDE_FIN_PENDING)) & (SF_SIDE_FIN | SF_SIDE_FIN_PENDING)))
+	    (P->flags & (SF_SIDE_SEEN | SF_SIDE_ACKED | SF_SIDE_WIN_SYN | SF_SIDE_FIN_PENDING)) !=
+	    (SF_SIDE_SEEN | SF_SIDE_ACKED) ||
+	    (Q->flags & (SF_SIDE_FIN | SF_SIDE_FIN_PENDING)) || P->zstate == SF_Z_INACTIVE)
 		return 0;
 	/* An ACK of more than the peer sent: the full step ignores it. */
-	if (Q->pkts && sf_seq_lt(Q->nxt, s->ack))
+	if (Q->pkts && sf_seq_lt(qnxt, s->ack))
 		return 0;
 	/* Nothing left for this ACK to prove about the peer's SYN. */
 	if ((Q->flags & SF_SIDE_SYN) &&
 	    (P->flags & SF_SIDE_GOT_SYN) + (Q->flags & SF_SIDE_SYN_ACKED) !=
 	    SF_SIDE_GOT_SYN + SF_SIDE_SYN_ACKED)
 		return 0;
+	/* What sf_payload would add, decided before anything is written. */
+	end = s->seq + s->len;
+	if (s->len) {
+		fresh = sf_fresh(e, p, s->seq, s->len);
+		if (!(P->flags & SF_SIDE_DATA) || !sf_has_letter(e, p, SF_HIST_D) ||
+		    (fresh < (__s32)s->len && !sf_has_letter(e, p, SF_HIST_T)))
+			return 0;
+	} else if (!sf_has_letter(e, p, SF_HIST_A)) {
+		return 0;
+	}
 
 	sf_out_reset(o);
-	e->last_ns = now;
-	P->pkts++;
-	if (!(P->flags & SF_SIDE_ACKED) || sf_seq_lt(P->last_ack, s->ack))
+	/* The coarse clock moves once a tick: most segments leave it alone. */
+	if (e->last_ns != now)
+		e->last_ns = now;
+	/* Atomic: two CPUs may send this side's segments at once (tc egress). */
+	__sync_fetch_and_add(&P->pkts, 1);
+	if (sf_seq_lt(P->last_ack, s->ack))
 		P->last_ack = s->ack;
-	P->flags = (P->flags | SF_SIDE_ACKED) & ~SF_SIDE_WIN_SYN;
 	P->win = s->win;
-	if (s->len) {
-		sf_payload(e, p, s->seq, s->len, o);
-	} else {
-		sf_history(e, p, SF_HIST_A);
+	if (fresh > (__s32)s->len)	/* proven by this segment, never seen */
+		P->missed += (__u32)fresh - s->len;
+	if (fresh > 0) {
+		P->bytes += (__u32)fresh;
+		P->nxt = end;
 	}
-	if (P->zstate == SF_Z_INACTIVE)
-		P->zstate = SF_Z_PARTIAL;
+	if (fresh < (__s32)s->len) {
+		P->retrans++;
+		o->retrans = SF_RETRANS_DATA;
+	}
 	return 1;
 }
 

@@ -330,7 +330,20 @@ static long sf_opt_step(__u32 i, void *ctx)
 SF_INLINE void sf_parse_opts(const struct sf_optbuf *ob, __u32 olen, struct sf_seg *s)
 {
 	struct sf_optwalk w = { .ob = ob, .s = s, .off = 0, .olen = olen };
+	const __u8 *b = ob->b;
 
+	/*
+	 * Linux's SYN and SYN-ACK: MSS, SACK-permitted, timestamps, NOP, window
+	 * scale, in 20 bytes. Read at once: the walk below costs ~100 ns a SYN
+	 * in BPF (bpf_loop, one call per option). The same result as the walk.
+	 */
+	if (olen == 20 && b[0] == 2 && b[1] == 4 && b[4] == 4 && b[5] == 2 && b[6] == 8 &&
+	    b[7] == 10 && b[16] == 1 && b[17] == 3 && b[18] == 3) {
+		s->mss = ((__u16)b[2] << 8) | b[3];
+		s->wscale = b[19];
+		s->opts |= SF_OPT_MSS | SF_OPT_SACK_OK | SF_OPT_TS | SF_OPT_WS;
+		return;
+	}
 #ifdef __bpf__
 	bpf_loop(SF_MAX_OPT_BYTES, sf_opt_step, &w, 0);
 #else

@@ -33,8 +33,7 @@
 #define SF_TCP_NEW_SYN_RECV 12	/* the kernel's state of a request socket */
 #define SF_IPPROTO_TCP 6
 
-/* The kernel's tick rate, from its config (0 if libbpf cannot find it). */
-extern int CONFIG_HZ __kconfig __weak;
+/* The kernel's tick rate: CONFIG_HZ, declared in synfin.bpf.c. */
 
 /* The inode number of the watched network namespace; set by the loader. */
 const volatile __u32 cfg_netns_ino = 0;

@@ -155,6 +155,39 @@ __u64 next_conn_id = 0;
 __u64 clock_override_ns = 0;
 
 /*
+ * The fast path's clock (fast_clock): jiffies, one load (bpf_jiffies64),
+ * where ktime_get_coarse_ns costs ~18 ns per packet in a test run. A
+ * jiffy's CLOCK_MONOTONIC time is jiffy_base_ns + jiffies * jiffy_ns, to a
+ * tick (4 ms at HZ=250): fine for an idle time counted in seconds. Set by
+ * the first packet that reads the precise clock (sf_calibrate); until then, or
+ * without the kernel's config (CONFIG_HZ 0), the coarse clock.
+ */
+/* The kernel's tick rate, from its config (0 if libbpf cannot find it); sock.h reads it too. */
+extern int CONFIG_HZ __kconfig __weak;
+__u64 jiffy_base_ns = 0;
+__u64 jiffy_ns = 0;
+
+/* A global function: verified once, its branches not multiplied into the caller's. */
+__noinline int sf_calibrate(__u64 now)
+{
+	if (jiffy_base_ns || CONFIG_HZ <= 0 || clock_override_ns || !now)
+		return 0;
+	jiffy_ns = 1000000000u / (__u32)CONFIG_HZ;
+	/* Modulo 2^64: jiffies start near 2^32 - 300 * HZ. */
+	jiffy_base_ns = now - bpf_jiffies64() * jiffy_ns;
+	return 0;
+}
+
+static __always_inline __u64 fast_clock(void)
+{
+	__u64 base = jiffy_base_ns;
+
+	if (clock_override_ns)
+		return clock_override_ns;
+	return base ? base + bpf_jiffies64() * jiffy_ns : bpf_ktime_get_coarse_ns();
+}
+
+/*
  * The frame's length on the wire, when not the test run's data: `replay
  * --kernel` hands over frames cut by the snap length (and to a maximum), so
  * it sets each packet's original length. 0 (live): the frame (XDP) or the
@@ -334,18 +367,21 @@ __noinline __u32 sf_vlans_skb(struct __sk_buff *skb)
 }
 
 /*
- * Parse phase: headers and the SYN's options, with their counters. Returns
+ * Parse phase: headers and the SYN's options, with their counters; *tagged:
+ * something (VLAN or MPLS tags) sits between Ethernet and IP. Returns
  * SF_P_TCP for a TCP segment, else what handle_packet() returns (SF_P_TRUNC
  * with may_pull: pull and call again).
  */
 static __always_inline int parse(void *ctx, void *data, void *data_end, __u32 wire,
 				 int len_check, __u8 hook, int may_pull, struct sf_counters *cs,
-				 struct sf_pkt *pk)
+				 struct sf_pkt *pk, int *tagged)
 {
 	struct sf_cursor cur = { .pos = data, .end = data_end, .base = data,
 				 .wire = SF_LEN_OR(wire_len_override, wire),
 				 .no_len_check = !len_check };
 	int rc = sf_parse_eth(&cur, pk);
+
+	*tagged = cur.l3_off != sizeof(struct ethhdr);
 
 	/* tc may see headers outside the linear area: the caller pulls, retries. */
 	if (rc == SF_P_TRUNC && may_pull)
@@ -541,18 +577,26 @@ __noinline int sf_cap_skb(struct __sk_buff *skb, __u32 hook, __u64 id, __u32 wha
  * saw it first (e->ifslot); its segments at another one are counted and
  * not stepped, so each is stepped once. 1: not this interface's.
  */
-static __always_inline int other_iface(struct sf_counters *cs, struct sf_entry *e, __u32 ifindex)
+static __always_inline __u8 iface_slot(__u32 ifindex)
 {
 	__u8 slot = 0;
 
-	if (cfg_nifaces < 2)
-		return 0;
 	for (int i = 0; i < SF_MAX_IFACES; i++) {
 		if (i >= cfg_nifaces)
 			break;
 		if (cfg_ifindex[i] == ifindex)
 			slot = (__u8)(i + 1);
 	}
+	return slot;
+}
+
+static __always_inline int other_iface(struct sf_counters *cs, struct sf_entry *e, __u32 ifindex)
+{
+	__u8 slot;
+
+	if (cfg_nifaces < 2)
+		return 0;
+	slot = iface_slot(ifindex);
 	if (!e->ifslot)
 		e->ifslot = slot;
 	if (e->ifslot == slot)
@@ -626,8 +670,43 @@ static __always_inline void release(struct sf_counters *cs, const struct sf_key 
 #include "select.h"
 
 /*
- * One packet at a hook: parse (and --port filter) -> lookup/create -> step
- * -> report -> release.
+ * The fast path: an ACK or data segment between two established sides, on
+ * an entry of the main map, stepped by sf_step_fast without the entry's
+ * lock (docs/design.md, "The fast path without a lock"). It writes only the
+ * sender's own fields; whatever would change state both directions read
+ * makes it decline, and the segment takes the locked path. Returns 1 when
+ * the segment is done. Data and ACKs between established sides change no
+ * state, so no RTT or event time depends on them: the coarse clock (a
+ * jiffies read, no TSC) is enough for the idle time.
+ */
+static __always_inline int fast(struct sf_counters *cs, const struct sf_pkt *pk, __u32 segs)
+{
+	struct sf_step_out o;
+	struct sf_entry *e;
+
+	/* Every segment copied (--write-all, --segments): the locked path copies. */
+	if ((pk->seg.flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST | SF_TH_ACK)) != SF_TH_ACK ||
+	    cfg_capture == SF_CAPTURE_ALL)
+		return 0;
+	e = bpf_map_lookup_elem(&conns, &pk->key);
+	if (!e)
+		return 0;
+	/* Another interface's connection (several -i): the locked path counts it. */
+	if (cfg_nifaces > 1 && e->ifslot != iface_slot(pk->ifindex))
+		return 0;
+	if (!sf_step_fast(e, &pk->seg, fast_clock(), &o))
+		return 0;
+	if (segs > 1 && segs <= 0xffff)
+		__sync_fetch_and_add(&e->side[(pk->seg.dir == e->client_dir ?
+					       SF_CLIENT : SF_SERVER) & 1].pkts, segs - 1);
+	if (o.retrans)
+		count(cs, SF_C_RETRANS_DATA);
+	return 1;
+}
+
+/*
+ * One packet at a hook: parse (and --port filter) -> fast path, or
+ * lookup/create -> step -> report -> release.
  * `segs` is how many segments it will be on the wire: tc egress sees GSO
  * packets before they are cut to MSS size, XDP always 1.
  */
@@ -642,15 +721,18 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	__u32 zero = 0;
 	__u8 what = 0;		/* SF_WHAT_NEW / SF_WHAT_REUSED for this segment */
 	__u64 now;
-	int rc, in_half, locked;
+	int rc, in_half, locked, tagged;
 
 	cs = bpf_map_lookup_elem(&counters, &zero);
-	rc = parse(ctx, data, data_end, wire, len_check, hook, may_pull, cs, &pk);
+	rc = parse(ctx, data, data_end, wire, len_check, hook, may_pull, cs, &pk, &tagged);
 	if (rc != SF_P_TCP)
 		return rc;
 	pk.ifindex = ifindex;
+	/* Tags only where the frame has something between Ethernet and IP. */
 	if (!cfg_no_vlan) {
-		sf_key_set_vlan(&pk.key, hook == SF_HOOK_XDP ? sf_vlans_xdp(ctx) : sf_vlans_skb(ctx));
+		if (tagged)
+			sf_key_set_vlan(&pk.key, hook == SF_HOOK_XDP ? sf_vlans_xdp(ctx) :
+					sf_vlans_skb(ctx));
 		if (cfg_tc_vlan_meta)
 			sf_key_push_vlan_if(&pk.key, vlan);
 	}
@@ -658,12 +740,16 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		count(cs, SF_C_FILTERED);
 		return 0;
 	}
+	if (fast(cs, &pk, segs))
+		return 0;
 	/*
 	 * Control segments get the precise clock now; the rest decide below.
 	 * replay --kernel sets clock_override_ns to the capture time.
 	 */
 	now = clock_override_ns ? clock_override_ns :
 	      (pk.seg.flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) ? bpf_ktime_get_ns() : 0;
+	if (!jiffy_base_ns)
+		sf_calibrate(now);
 	e = lookup(cs, hook, now, &pk, &o, &what, &in_half, &locked);
 	if (!locked) {
 		count(cs, SF_C_LOCK_FAIL);
@@ -697,7 +783,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	if (!now)
 		now = e->side[0].state == SF_ESTABLISHED && e->side[1].state == SF_ESTABLISHED &&
 		      !(e->flags & SF_ENTRY_RST_PENDING) ?
-		      bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
+		      fast_clock() : bpf_ktime_get_ns();
 	step(e, &pk, now, segs, &o);
 	o.what |= what;
 	report(ctx, cs, hook, now, &pk, &o, e, in_half);

@@ -157,22 +157,28 @@ enum sf_zstate {
  * What one side of a connection has done, as far as its segments prove.
  * 48 bytes, 4-aligned (`bytes` is packed to 4): every byte of an entry is
  * paid for in each slot of the connection tables (BENCH.md, scale).
+ * The first 28 bytes are what a data segment or ACK of this side writes on
+ * the BPF fast path (sf_step_fast, no lock): kept together, so the two
+ * directions of a flow, stepped on two CPUs, each write their own bytes.
+ * The rest changes only on transitions, under the entry's lock.
  */
 struct sf_side_rec {
-	__u32 isn;		/* seq of its SYN */
+	/* hot: written by this side's own segments, lock-free (docs/design.md) */
 	__u32 nxt;		/* highest seq + len (+SYN/FIN) it has sent */
-	__u32 fin_seq;		/* seq of its FIN (or of a pending one: SF_SIDE_FIN_PENDING) */
 	__u32 last_ack;		/* highest ack it has sent */
 	__u64 bytes __attribute__((packed, aligned(4)));
 				/* payload bytes, from sequence numbers (no retransmissions):
 				 * up to the highest one a segment or the peer's ACK proves */
 	__u32 missed;		/* of those, bytes never seen at the hook (Zeek's missed_bytes) */
 	__u32 pkts;		/* segments sent */
+	__u16 retrans;		/* retransmitted SYN/FIN/data segments */
+	__u16 win;		/* last window, unscaled */
+	/* cold: written on transitions only, under the lock */
+	__u32 isn;		/* seq of its SYN */
+	__u32 fin_seq;		/* seq of its FIN (or of a pending one: SF_SIDE_FIN_PENDING) */
 	__u32 state_ms;		/* when it entered its current state: ms after first_ns,
 				 * saturating; read it with sf_state_since_ns() (conn.h) */
 	__u16 flags;		/* SF_SIDE_* */
-	__u16 retrans;		/* retransmitted SYN/FIN/data segments */
-	__u16 win;		/* last window, unscaled */
 	__u16 mss;		/* MSS option on its SYN, 0 if none */
 	__u8 state;		/* enum sf_state */
 	__u8 zstate;		/* enum sf_zstate */

@@ -62,11 +62,10 @@ static const char watch_usage[] =
 "  -d, --duration S        stop after S seconds (default: until Ctrl-C/SIGTERM)\n"
 "  -p, --port P            only connections with port P at either end;\n"
 "                          repeat for more ports (up to 16)\n"
-"      --mode MODE         ingress hook: auto (native XDP if the driver has it,\n"
-"                          else generic XDP; default), native, generic, or tc\n"
-"                          (a tc ingress program instead of XDP: on veth and\n"
-"                          other virtual devices it keeps GRO/GSO, so bulk\n"
-"                          transfers lose far less throughput)\n"
+"      --mode MODE         ingress hook: auto (default: native XDP on a physical\n"
+"                          NIC whose driver has it; tc ingress elsewhere, e.g.\n"
+"                          veth, where XDP would cost GRO or a copy per packet;\n"
+"                          says which at start), native, generic (XDP), or tc\n"
 "      --no-egress         attach only the ingress program\n"
 "      --no-sockets        wire only: do not read the namespace's socket table\n"
 "                          (no seeding at start, no processes, no socket states)\n"
@@ -649,26 +648,29 @@ static void say_started(const struct watch *w)
 	const struct watch_opts *o = &w->o;
 	int n, i;
 	const struct attach *at = watcher_attach(w->kw, &n);
-	bool veth = false;
 
 	for (i = 0; i < n; i++, at++) {
-		char drv[32];
-
+		if (at->why[0])
+			fprintf(stderr, "synfin: --mode auto: %s\n", at->why);
 		fprintf(stderr, "synfin: watching %s (%s%s%s)%s%s%s%s%s\n", at->ifname,
-			o->mode == MODE_TC ? "tc ingress" : "XDP ",
-			o->mode == MODE_TC ? "" : attach_mode_name(at),
+			at->mode == MODE_TC ? "tc ingress" : "XDP ",
+			at->mode == MODE_TC ? "" : attach_mode_name(at),
 			at->tc_link_fd >= 0 ? ", tc egress via tcx" :
 			at->tc_filter ? ", tc egress via clsact" :
 			!strcmp(at->ifname, "lo") ? "; lo: ingress sees each packet once" :
 			", no egress", o->t.nports ? " on selected ports" : "",
 			o->t.filter ? " matching '" : "", o->t.filter ? filter_expr(o->t.filter) : "",
 			o->t.filter ? "'" : "", i == n - 1 ? "; Ctrl-C to stop" : "");
-		iface_driver(at->ifname, drv, sizeof(drv));
-		veth |= !strcmp(drv, "veth");
+		if (at->mode != MODE_TC) {
+			char drv[32];
+
+			iface_driver(at->ifname, drv, sizeof(drv));
+			if (!strcmp(drv, "veth"))
+				fprintf(stderr, "synfin: note: XDP on a veth costs GRO/GSO (native) "
+					"or a copy per packet (generic); --mode tc keeps bulk "
+					"throughput\n");
+		}
 	}
-	if (o->mode != MODE_TC && veth)
-		fprintf(stderr, "synfin: note: XDP on a veth costs GRO/GSO (native) or a copy "
-			"per packet (generic); --mode tc keeps bulk throughput\n");
 	if (o->write_file)
 		fprintf(stderr, "synfin: writing %s segments' headers to %s\n",
 			o->write_all ? "every tracked connection's" : "the state-changing",

@@ -175,10 +175,14 @@ static int attach(struct watcher *w, const struct watcher_cfg *cfg)
 	for (i = 0; i < w->nat && !err; i++) {
 		struct attach *a = &w->at[i];
 
-		if (cfg->mode == MODE_TC)
+		/* One watcher per interface, whichever hooks each uses. */
+		err = attach_check_free(a);
+		if (err)
+			break;
+		if (a->mode == MODE_TC)
 			err = attach_tc(a, bpf_program__fd(w->skel->progs.synfin_tc_in), true);
 		else
-			err = attach_xdp(a, bpf_program__fd(w->skel->progs.synfin_xdp), cfg->mode,
+			err = attach_xdp(a, bpf_program__fd(w->skel->progs.synfin_xdp), a->mode,
 					 cfg->force);
 		/* On lo every packet passes egress and then ingress: ingress alone sees it once. */
 		if (!err && !cfg->no_egress && strcmp(a->ifname, "lo"))
@@ -216,6 +220,37 @@ static int name_ifaces(struct watcher *w, const struct watcher_cfg *cfg, int *if
 			 w->nat > 1 ? "+" : "", a->ifname);
 	}
 	return 0;
+}
+
+/*
+ * The ingress hook of each interface, before loading (the programs are
+ * built for it: tc reads offloaded VLAN tags). --mode auto asks each
+ * interface (attach_auto_mode); when one of them needs tc, all take tc, so
+ * every connection is keyed the same way whichever interface saw it.
+ */
+static void choose_modes(struct watcher *w, const struct watcher_cfg *cfg)
+{
+	bool tc = cfg->mode == MODE_TC;
+	int i;
+
+	for (i = 0; i < w->nat; i++) {
+		struct attach *a = &w->at[i];
+
+		a->mode = cfg->mode;
+		if (cfg->mode == MODE_AUTO)
+			a->mode = attach_auto_mode(a->ifname, a->why, sizeof(a->why));
+		tc |= a->mode == MODE_TC;
+	}
+	for (i = 0; tc && i < w->nat; i++) {
+		struct attach *a = &w->at[i];
+
+		if (a->mode == MODE_TC)
+			continue;
+		a->mode = MODE_TC;
+		snprintf(a->why, sizeof(a->why), "%s: tc ingress, as the other watched "
+			 "interfaces (one kind of ingress hook for all; --mode native to force XDP)",
+			 a->ifname);
+	}
 }
 
 /* Read the socket table, timing it for the summary. */
@@ -483,8 +518,7 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 	int ifx[SF_MAX_IFACES];
 	struct loader_cfg lc = { .ports = cfg->ports, .nports = cfg->nports,
 				 .max_conns = cfg->max_conns, .max_half = cfg->max_half,
-				 .flood_rate = cfg->flood_rate,
-				 .no_vlan = cfg->no_vlan, .tc_vlan_meta = cfg->mode == MODE_TC,
+				 .flood_rate = cfg->flood_rate, .no_vlan = cfg->no_vlan,
 				 .capture = cfg->capture, .ifindex = ifx };
 	struct watcher *w = calloc(1, sizeof(*w));
 
@@ -504,6 +538,8 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 	if (name_ifaces(w, cfg, ifx))
 		return EXIT_RUNTIME;
 	lc.nifaces = w->nat;
+	choose_modes(w, cfg);
+	lc.tc_vlan_meta = w->at[0].mode == MODE_TC;
 	w->skel = loader_open("watch", &lc);
 	if (!w->skel || create_user_maps(w) || pin(w, cfg) || attach(w, cfg))
 		return EXIT_RUNTIME;

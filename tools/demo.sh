@@ -52,20 +52,21 @@ cat <<EOF
 ${B}synfin demo${N}
 Two network namespaces joined by a veth pair:
   client $C4 ($NS_C, interface $DEV_C)  <-->  server $S4 ($NS_S)
-synfin watches $DEV_C: XDP sees the segments arriving there, tc the ones leaving.
+synfin watches $DEV_C: one hook sees the segments arriving there (tc ingress on
+a veth, the default), another (tc egress) the ones leaving.
 Each line: time, connection #, client > server (or < for server -> client),
 the segment's TCP flags as tcpdump writes them, relative seq/ack, and the
 state change it caused on each side.
 EOF
 
 step "starting: synfin watch -i $DEV_C"
-ip netns exec $NS_C "$SYNFIN" watch -i $DEV_C &
+ip netns exec $NS_C "$SYNFIN" watch -i $DEV_C 2> >(tee "$TMP/watch.err" >&2) &
 WATCH_PID=$!
-for _ in $(seq 50); do
-	cin ip link show dev $DEV_C | grep -q prog/xdp && break
+for _ in $(seq 100); do
+	grep -q '^synfin: watching' "$TMP/watch.err" 2>/dev/null && break
 	sleep 0.1
 done
-cin ip link show dev $DEV_C | grep -q prog/xdp || { echo "demo: synfin did not attach" >&2; exit 1; }
+grep -q '^synfin: watching' "$TMP/watch.err" || { echo "demo: synfin did not attach" >&2; exit 1; }
 
 # 1. HTTP: the three-way handshake, a request, a response, the close.
 echo "<html><body>hello from the server namespace</body></html>" >"$TMP/index.html"

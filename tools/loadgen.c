@@ -4,14 +4,18 @@
  * connections, as fast as the machine allows.
  *
  *   loadgen server -l ADDR:PORT [-d SECS]
- *   loadgen client -c CONCURRENCY -d SECS ADDR:PORT
+ *   loadgen client -c CONCURRENCY -d SECS [-r N] ADDR:PORT
+ *   loadgen rr -c CONCURRENCY -d SECS ADDR:PORT
  *
- * Each connection is a whole life: handshake, a 64-byte request, a 64-byte
- * reply, then the server closes first (as HTTP/1.0 servers do) and the
- * client closes on end-of-file. Closing first leaves TIME_WAIT on the server,
- * so the client never runs out of ephemeral ports. One thread per side, all
- * sockets non-blocking under epoll. The client prints one line:
- *   conns=N secs=S rate=R errors=E
+ * client: each connection is a whole life: handshake, a 64-byte request, a
+ * 64-byte reply, then the server closes first (as HTTP/1.0 servers do) and
+ * the client closes on end-of-file -- with a RST instead of a FIN for every
+ * Nth connection with -r N. Closing first leaves TIME_WAIT on the server,
+ * so the client never runs out of ephemeral ports.
+ * rr: CONCURRENCY long connections, each a loop of 64-byte request, 64-byte
+ * reply (data segments between established sides, no handshakes).
+ * One thread per side, all sockets non-blocking under epoll. The client
+ * prints one line: conns=N secs=S rate=R errors=E (rr: N is transactions).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -77,7 +81,6 @@ static int server(const struct sockaddr_in *sa, double secs)
 	ep = epoll_create1(0);
 	ev.data.fd = lfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
-	memset(buf, 'r', sizeof(buf));
 	while (!stop && (!end || now_s() < end)) {
 		n = epoll_wait(ep, evs, 256, 200);
 		for (i = 0; i < n; i++) {
@@ -93,9 +96,18 @@ static int server(const struct sockaddr_in *sa, double secs)
 				}
 				continue;
 			}
-			/* The request (64 bytes arrive in one segment): reply, close. */
-			if (read(fd, buf, sizeof(buf)) > 0)
-				(void)!write(fd, buf, sizeof(buf));
+			/*
+			 * The request (64 bytes arrive in one segment): reply, then
+			 * close, or keep the connection for the next one when it
+			 * starts with 'k' (rr).
+			 */
+			if (read(fd, buf, sizeof(buf)) > 0) {
+				int keep = buf[0] == 'k';
+
+				memset(buf, 'r', sizeof(buf));
+				if (write(fd, buf, sizeof(buf)) == sizeof(buf) && keep)
+					continue;
+			}
 			close(fd);
 		}
 	}
@@ -127,7 +139,20 @@ static int client_open(int ep, const struct sockaddr_in *sa, struct cconn *c, lo
 	return 0;
 }
 
-static int client(const struct sockaddr_in *sa, int conc, double secs)
+/* Close with a RST: SO_LINGER on, zero seconds. */
+static void abort_conn(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+/*
+ * conc connections at a time. Churn (keep 0): each a whole life -- request,
+ * reply, the server's FIN, close (with a RST every rst_every-th). rr (keep
+ * 1): each connection loops request/reply until the end.
+ */
+static int client(const struct sockaddr_in *sa, int conc, double secs, int rst_every, int keep)
 {
 	static struct cconn conns[MAX_CONC];
 	struct epoll_event evs[256];
@@ -136,7 +161,6 @@ static int client(const struct sockaddr_in *sa, int conc, double secs)
 	double start = now_s(), end = start + secs;
 	int ep = epoll_create1(0), i, n;
 
-	memset(buf, 'q', sizeof(buf));
 	for (i = 0; i < conc; i++)
 		client_open(ep, sa, &conns[i], &errors);
 	while (!stop && now_s() < end) {
@@ -148,24 +172,36 @@ static int client(const struct sockaddr_in *sa, int conc, double secs)
 
 			if (evs[i].events & EPOLLOUT) {
 				/* Connected (or failed): send the request, wait for the reply. */
-				if (evs[i].events & (EPOLLERR | EPOLLHUP) ||
-				    write(c->fd, buf, sizeof(buf)) != sizeof(buf))
+				if (evs[i].events & (EPOLLERR | EPOLLHUP))
 					goto failed;
 				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &in);
-				continue;
+				goto ask;
 			}
 			r = read(c->fd, buf, sizeof(buf));
-			if (r > 0) {
-				c->got += (int)r;
-				continue;
-			}
 			if (r < 0 && errno == EAGAIN)
 				continue;
-			if (r == 0 && c->got == MSG_BYTES)
+			if (r > 0) {
+				c->got += (int)r;
+				if (!keep || c->got < MSG_BYTES)
+					continue;
+				done++;		/* rr: a whole reply, the next request */
+				goto ask;
+			}
+			if (r == 0 && !keep && c->got == MSG_BYTES) {
 				done++;		/* reply, then the server's FIN */
-			else
+				if (rst_every && done % rst_every == 0)
+					abort_conn(c->fd);
+				goto reopen;
+			}
+			goto failed;
+ask:
+			c->got = 0;
+			memset(buf, keep ? 'k' : 'q', sizeof(buf));
+			if (write(c->fd, buf, sizeof(buf)) == sizeof(buf))
+				continue;
 failed:
-				errors++;
+			errors++;
+reopen:
 			close(c->fd);	/* also takes it out of the epoll set */
 			client_open(ep, sa, c, &errors);
 		}
@@ -181,19 +217,22 @@ int main(int argc, char **argv)
 	struct sockaddr_in sa;
 	const char *listen_on = NULL;
 	double secs = 0;
-	int conc = 128, c;
+	int conc = 128, rst_every = 0, c;
 
-	if (argc < 2 || (strcmp(argv[1], "server") && strcmp(argv[1], "client"))) {
+	if (argc < 2 || (strcmp(argv[1], "server") && strcmp(argv[1], "client") &&
+			 strcmp(argv[1], "rr"))) {
 		fprintf(stderr, "usage: loadgen server -l ADDR:PORT [-d SECS]\n"
-				"       loadgen client -c CONCURRENCY -d SECS ADDR:PORT\n");
+				"       loadgen client -c CONCURRENCY -d SECS [-r N] ADDR:PORT\n"
+				"       loadgen rr -c CONCURRENCY -d SECS ADDR:PORT\n");
 		return 2;
 	}
 	optind = 2;
-	while ((c = getopt(argc, argv, "l:c:d:")) != -1) {
+	while ((c = getopt(argc, argv, "l:c:d:r:")) != -1) {
 		switch (c) {
 		case 'l': listen_on = optarg; break;
 		case 'c': conc = atoi(optarg); break;
 		case 'd': secs = atof(optarg); break;
+		case 'r': rst_every = atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -212,5 +251,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loadgen client: give -c 1-%d -d SECS ADDR:PORT (IPv4)\n", MAX_CONC);
 		return 2;
 	}
-	return client(&sa, conc, secs);
+	return client(&sa, conc, secs, rst_every, !strcmp(argv[1], "rr"));
 }

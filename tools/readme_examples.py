@@ -76,7 +76,8 @@ def ex_demo():
     """`make demo`, from synfin's start to its summary."""
     r = sh("tools/demo.sh 2>&1", check=False, timeout=120)
     lines = r.stdout.splitlines()
-    start = next(i for i, l in enumerate(lines) if l.startswith("synfin: watching"))
+    start = next(i for i, l in enumerate(lines)
+                 if l.startswith(("synfin: --mode auto", "synfin: watching")))
     end = next(i for i, l in enumerate(lines) if re.match(r"synfin: \d+ packets", l))
     keep = [l for l in lines[start:end + 1] if not l.startswith("== stopping")]
     while keep and keep[-2:-1] == [""]:

@@ -162,7 +162,7 @@ if [ "$(xdp_name $DEV)" != sfe_xdp_pass ]; then
 	echo "FAIL e2e-err-xdp-busy: could not attach the test XDP program"
 else
 	if check e2e-err-xdp-busy 1 "already has an XDP program attached .*sfe_xdp_pass.*--force" -- \
-		inns "$SYNFIN" watch -i $DEV; then
+		inns "$SYNFIN" watch -i $DEV --mode native; then
 		if [ "$(xdp_name $DEV)" = sfe_xdp_pass ] && [ "$(tc_filters $DEV)" -eq 0 ]; then
 			echo "PASS e2e-err-xdp-busy: refused, the other program left in place"
 		else
@@ -170,7 +170,7 @@ else
 		fi
 	fi
 	# --force replaces it; when synfin exits, nothing is left.
-	ip netns exec $NS "$SYNFIN" watch -i $DEV --force -d 30 >/dev/null 2>"$W/force.err" &
+	ip netns exec $NS "$SYNFIN" watch -i $DEV --mode native --force -d 30 >/dev/null 2>"$W/force.err" &
 	BG=$!
 	if ! wait_for "$W/force.err" watching 10; then
 		echo "FAIL e2e-err-force: did not start: $(head -c 300 "$W/force.err")"
@@ -186,8 +186,8 @@ else
 	inns ip link set dev $DEV xdpgeneric off 2>/dev/null
 fi
 
-# --- a second watcher; SIGTERM; SIGKILL ------------------------------------------
-ip netns exec $NS "$SYNFIN" watch -i $DEV >/dev/null 2>"$W/a.err" &
+# --- a second watcher; SIGTERM; SIGKILL (XDP: asked for, the default is tc) ------
+ip netns exec $NS "$SYNFIN" watch -i $DEV --mode native >/dev/null 2>"$W/a.err" &
 BG=$!
 if ! wait_for "$W/a.err" watching 10; then
 	echo "FAIL e2e-err-second-watcher: first watcher did not start: $(head -c 300 "$W/a.err")"
@@ -218,7 +218,7 @@ else
 	fi
 fi
 
-ip netns exec $NS "$SYNFIN" watch -i $DEV >/dev/null 2>"$W/k.err" &
+ip netns exec $NS "$SYNFIN" watch -i $DEV --mode native >/dev/null 2>"$W/k.err" &
 BG=$!
 if ! wait_for "$W/k.err" watching 10; then
 	echo "FAIL e2e-sigkill-cleanup: watcher did not start: $(head -c 300 "$W/k.err")"
@@ -233,5 +233,40 @@ else
 		echo "PASS e2e-sigkill-cleanup: after SIGKILL nothing attached, programs unloaded ($progs)"
 	else
 		echo "FAIL e2e-sigkill-cleanup: xdp $(xdp_name $DEV), still loaded:$left (had: $progs)"
+	fi
+fi
+
+# --- the default hook on a veth (tc): one watcher per interface; SIGKILL -------
+# $HOOKS (tests/e2e/hooks.c, built by run.sh) lists what is on each hook.
+ip netns exec $NS "$SYNFIN" watch -i $DEV >/dev/null 2>"$W/t.err" &
+BG=$!
+if ! wait_for "$W/t.err" watching 10; then
+	echo "FAIL e2e-tc-second-watcher: watcher did not start: $(head -c 300 "$W/t.err")"
+else
+	during=$(inns "$HOOKS" $DEV | tr '\n' ';')
+	if [ "$during" = "xdp -;tcx_ingress synfin_tc_in;tcx_egress synfin_tc;" ] &&
+	   grep -q "^synfin: --mode auto: $DEV is a veth: tc ingress (native XDP would turn its GRO off" "$W/t.err"; then
+		echo "PASS e2e-auto-veth-default: no --mode on a veth: tc ingress and egress, no XDP, and it says why"
+	else
+		echo "FAIL e2e-auto-veth-default: hooks: $during; stderr: $(head -c 300 "$W/t.err")"
+	fi
+	# Each `ip netns exec` mounts its own bpffs: no pinned maps in common,
+	# the hooks themselves must tell.
+	if check e2e-tc-second-watcher 1 "^synfin watch: $DEV is already watched by synfin \\(pid $BG\\)" -- \
+		inns "$SYNFIN" watch -i $DEV --mode native; then
+		if [ "$(inns "$HOOKS" $DEV | tr '\n' ';')" = "$during" ] &&
+		   [ "$during" = "xdp -;tcx_ingress synfin_tc_in;tcx_egress synfin_tc;" ]; then
+			echo "PASS e2e-tc-second-watcher: a second watcher (XDP) beside a tc one refused, naming the first; hooks unchanged"
+		else
+			echo "FAIL e2e-tc-second-watcher: hooks before: $during, after: $(inns "$HOOKS" $DEV | tr '\n' ';')"
+		fi
+	fi
+	kill -KILL $BG; wait $BG 2>/dev/null; BG=""
+	sleep 1
+	after=$(inns "$HOOKS" $DEV | tr '\n' ';')
+	if [ "$after" = "xdp -;tcx_ingress -;tcx_egress -;" ]; then
+		echo "PASS e2e-tc-sigkill-cleanup: after SIGKILL the tcx ingress and egress links are gone"
+	else
+		echo "FAIL e2e-tc-sigkill-cleanup: after SIGKILL: $after"
 	fi
 fi

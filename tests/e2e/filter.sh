@@ -108,7 +108,7 @@ print(" ".join(sorted(seen)))' "$1"
 
 want="$CB>$P1"
 for mode in xdp tc; do
-	opts=()
+	opts=(--mode native)	# auto would take tc on a veth
 	[ $mode = tc ] && opts=(--mode tc)
 	run $mode "${opts[@]}"
 	got=$(conns "$W/$mode.json")

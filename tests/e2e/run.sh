@@ -39,8 +39,9 @@ W=$(mktemp -d /tmp/sfe-e2e.XXXXXX)
 PIDS=()
 if ! { clang -g -O2 -target bpf -D__TARGET_ARCH_"$(uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')" \
 	-I"$ROOT/vmlinux" -c "$E2E/states.bpf.c" -o "$W/states.bpf.o" &&
-       cc -O2 -Wall "$E2E/states.c" -lbpf -o "$W/states"; }; then
-	echo "FAIL e2e-build: cannot build the oracle tests/e2e/states.c"
+       cc -O2 -Wall "$E2E/states.c" -lbpf -o "$W/states" &&
+       cc -O2 -Wall "$E2E/hooks.c" -lbpf -o "$W/hooks"; }; then
+	echo "FAIL e2e-build: cannot build the oracle tests/e2e/states.c or tests/e2e/hooks.c"
 	rm -rf "$W"
 	exit 1
 fi
@@ -88,9 +89,11 @@ wait_for_file() {
 }
 wait_for_file "$W/mid-ready" || echo "FAIL e2e-midstream-setup: the old connection did not open"
 
-# synfin, JSON lines: on the client's veth end, on the server's end (there
-# XDP and tc see the opposite directions), and on lo in the root namespace.
-ip netns exec $NS_C "$SYNFIN" watch -i sfe-c0 -o json --syn-timeout 1 >"$W/c.json" 2>"$W/c.err" &
+# synfin, JSON lines: on the client's veth end with native XDP (asked for:
+# the default on a veth is tc), on the server's end with the default (there
+# ingress and egress see the opposite directions), and on lo in the root
+# namespace (default: tc ingress only).
+ip netns exec $NS_C "$SYNFIN" watch -i sfe-c0 --mode native -o json --syn-timeout 1 >"$W/c.json" 2>"$W/c.err" &
 PID_C=$!
 PIDS+=("$PID_C")
 ip netns exec $NS_S "$SYNFIN" watch -i sfe-s0 -o json --syn-timeout 1 >"$W/s.json" 2>"$W/s.err" &
@@ -106,6 +109,20 @@ if [ $ready -eq 0 ]; then
 	echo "FAIL e2e-start: a watcher did not start:"
 	tail -n 3 "$W"/*.err "$W"/k-*.txt | sed 's/^/    /'
 	exit 1
+fi
+
+# The default (--mode auto) on a veth: tc ingress, no XDP (native XDP would
+# turn the veth's GRO off), said on stderr; --mode native gets XDP.
+hooks() { ip netns exec "$1" "$W/hooks" "$2" | tr '\n' ';'; }
+hs=$(hooks $NS_S sfe-s0) hc=$(hooks $NS_C sfe-c0)
+if grep -q '^synfin: --mode auto: sfe-s0 is a veth: tc ingress' "$W/s.err" &&
+   grep -q 'watching sfe-s0 (tc ingress, tc egress' "$W/s.err" &&
+   [ "$hs" = "xdp -;tcx_ingress synfin_tc_in;tcx_egress synfin_tc;" ] &&
+   [ "$hc" = "xdp synfin_xdp native;tcx_ingress -;tcx_egress synfin_tc;" ] &&
+   ! grep -q -- '--mode auto' "$W/c.err"; then
+	echo "PASS e2e-auto-veth-tc: auto on a veth attached tc ingress and said why; --mode native got XDP"
+else
+	echo "FAIL e2e-auto-veth-tc: sfe-s0 (auto): $hs; sfe-c0 (native): $hc; stderr: $(head -2 "$W/s.err" | tr '\n' ' ')"
 fi
 
 # A drop after the client's hook, for the "resend" scenario (see traffic.py).
@@ -194,7 +211,7 @@ for x in "$NS_C:sfe-c0" "$NS_S:sfe-s0" ":lo"; do
 	ns=${x%%:*} dev=${x#*:}
 	run=(); [ -n "$ns" ] && run=(ip netns exec "$ns")
 	if "${run[@]}" ip link show dev "$dev" | grep -q 'prog/xdp' ||
-	   "${run[@]}" bpftool net show dev "$dev" | grep -q synfin; then
+	   "${run[@]}" "$W/hooks" "$dev" | grep -q synfin; then
 		sigint_ok=0; why+=" $dev still has synfin attached;"
 	fi
 done
@@ -223,7 +240,7 @@ if wait_for "$W/text.err" watching 10 && wait_for "$W/tty.txt" watching 10; then
 	tc_ok="could not build/attach the test tc filter"
 	if clang -g -O2 -target bpf -I/usr/include/"$(uname -m)"-linux-gnu -DDROP_PORT=$((BASE + 30)) \
 		-c "$E2E/tc_drop.bpf.c" -o "$W/tc_drop.o" &&
-	   ip -n $NS_C link show sfe-c0 | grep -q prog/xdp &&
+	   ip netns exec $NS_C "$W/hooks" sfe-c0 | grep -qx 'tcx_egress synfin_tc' &&
 	   ip netns exec $NS_C tc qdisc add dev sfe-c0 clsact &&
 	   ip netns exec $NS_C tc filter add dev sfe-c0 egress bpf da obj "$W/tc_drop.o" sec tc; then
 		tc_ok=$(ip netns exec $NS_C $PY -c '
@@ -271,7 +288,7 @@ else
 fi
 
 # 4. Error paths and cleanup after errors/signals.
-"$E2E/errors.sh"
+HOOKS="$W/hooks" "$E2E/errors.sh"
 
 # 5. Forged and invalid segments into a live connection (its own namespaces).
 "$E2E/forged.sh"

@@ -29,6 +29,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 make -s synfin >/dev/null || { fail service-build "make synfin failed"; exit 1; }
+cc -O2 -Wall tests/e2e/hooks.c -lbpf -o "$T/hooks" || { fail service-build "tests/e2e/hooks.c"; exit 1; }
 
 ns_pair_up || { fail setup "cannot create namespace/veth"; exit 1; }
 ip netns exec $NS python3 $PEER serve $SIP 9000 & SRVPID=$!
@@ -146,8 +147,10 @@ fi
 # SIGTERM, as systemctl stop sends it: exit 0, detached, pins gone.
 kill -TERM $WPID; wait $WPID; rc=$?; WPID=""
 check unit_stop_sigterm "exit $rc: $(tail -2 "$T/w.err")" test $rc -eq 0
-check unit_stop_clean "left behind: $(ls "$PIN" 2>&1; ip -d link show $V0 | grep -o 'xdp[a-z]*')" \
-	bash -c "! test -e $PIN && ! ip link show $V0 | grep -q xdp"
+# Every hook: XDP, and tcx ingress/egress (the default on a veth is tc).
+"$T/hooks" $V0 >"$T/hooks.out" 2>&1
+check unit_stop_clean "left behind: $(ls "$PIN" 2>&1; cat "$T/hooks.out")" \
+	bash -c "! test -e $PIN && grep -qx 'xdp -' $T/hooks.out && ! grep -q synfin $T/hooks.out"
 
 # Each capability of the unit is needed: without any one, watch fails (exit 1).
 for c in $caps; do
