@@ -103,6 +103,11 @@ $(OUTPUT)/sfbench: bench/sfbench.c $(LIBS_A) $(patsubst %,$(OUTPUT)/bench_%.skel
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(INCLUDES) $< $(LIBS_A) $(LDLIBS) -o $@
 
+# The watcher's user-space work per event, alone (formatting, resolving).
+$(OUTPUT)/fmtbench: bench/fmtbench.c $(LIBS_A)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(INCLUDES) $< $(LIBS_A) $(LDLIBS) -o $@
+
 $(OUTPUT)/loadgen: tools/loadgen.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@

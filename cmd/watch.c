@@ -9,11 +9,14 @@
  * sweep once a second) -> watch_summary -> watch_close (undoes whatever
  * open did; safe after a failure at any step).
  */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <pcap/dlt.h>
@@ -726,7 +729,9 @@ static int watch_open(struct watch *w)
 	 * buffer hands over): pipes see each event at once, without one write()
 	 * per line.
 	 */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 18);
+	/* Into a pipe: room for a batch or more, so a reader's pause does not stall us. */
+	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
 	if (o->t.explain)	/* after setvbuf: no output may come before it */
 		reporter_legend(stdout);
 	say_started(w);
@@ -736,8 +741,11 @@ static int watch_open(struct watch *w)
 /* Until a signal or --duration: events as they come, a sweep a second, scrapes. */
 static int watch_run(struct watch *w)
 {
+	/* While events flow, a pass a millisecond at most: a pass then hands
+	 * over a batch (one write) instead of waking for every event or two. */
+	static const struct timespec batch_wait = { .tv_nsec = 1000000 };
 	uint64_t start = mono_ns(), last_sweep = 0, now;
-	int err = 0;
+	int err = 0, n;
 
 	w->last_update = start;
 	while (!cli_stop && !err) {
@@ -747,9 +755,11 @@ static int watch_run(struct watch *w)
 			fprintf(stderr, "synfin watch: poll failed: %s\n", strerror(errno));
 			return EXIT_RUNTIME;
 		}
-		err = watcher_consume(w->kw);
-		if (err)
+		n = watcher_consume(w->kw);
+		if (n < 0) {
+			err = n;
 			fprintf(stderr, "synfin watch: ring buffer read failed: %s\n", strerror(-err));
+		}
 		check_lost(w);
 		now = mono_ns();
 		if (now - last_sweep >= 1000000000ull) {
@@ -762,6 +772,8 @@ static int watch_run(struct watch *w)
 		publish_events(w, now);
 		if (w->o.duration_ns && now - start >= w->o.duration_ns)
 			break;
+		if (n > 0)
+			nanosleep(&batch_wait, NULL);
 	}
 	/* Drain what is already in the ring before reporting the totals. */
 	watcher_consume(w->kw);

@@ -603,7 +603,9 @@ int watcher_consume(struct watcher *w)
 	/* `conns`/`stats` over @synfin/IFACE: the loop passes here every 100 ms. */
 	ctl_serve(w->ctl_fd, ctl_rows, w, &w->maps);
 
-	return n < 0 && n != -EINTR ? n : 0;
+	if (n == -EINTR)
+		return 0;
+	return n;
 }
 
 int watcher_ring_fd(const struct watcher *w)

@@ -50,7 +50,7 @@ struct watcher;
  * watcher_close() undoes whatever was done.
  */
 int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emit, void *ctx);
-/* Hand over what the ring buffer holds. 0 or -errno. */
+/* Hand over what the ring buffer holds: the number of events, or -errno. */
 int watcher_consume(struct watcher *w);
 int watcher_ring_fd(const struct watcher *w);	/* pollable when events wait */
 /* Events the kernel could not hand over since the last call. */

@@ -5,6 +5,7 @@
  * how long each side spent in each state (for the close summary).
  */
 #include <stdlib.h>
+#include <string.h>
 #include "lib/conntab.h"
 #include "lib/htab.h"
 
@@ -21,7 +22,11 @@ struct conn_mem {
 
 struct conntab {
 	struct htab mems;
+	struct hnode *spare;		/* forgotten memories, for the next connections */
+	size_t nspare;
 };
+
+#define CONNTAB_SPARE 1024		/* kept at most: what a burst of closes frees */
 
 struct conntab *conntab_new(void)
 {
@@ -53,8 +58,14 @@ static void mem_free(struct hnode *h)
 
 void conntab_free(struct conntab *t)
 {
+	struct hnode *h;
+
 	if (!t)
 		return;
+	while ((h = t->spare)) {
+		t->spare = h->next;
+		mem_free(h);
+	}
 	htab_free(&t->mems, mem_free);
 	free(t);
 }
@@ -79,9 +90,14 @@ static struct conn_mem *mem_get(struct conntab *t, const struct sf_entry *e)
 	if (pp)
 		return mem_of(*pp);
 	htab_maybe_grow(&t->mems);
-	m = calloc(1, sizeof(*m));
-	if (!m)
+	if (t->spare) {	/* one connection closes, another opens: no malloc each time */
+		m = mem_of(t->spare);
+		t->spare = t->spare->next;
+		t->nspare--;
+		memset(m, 0, sizeof(*m));
+	} else if (!(m = calloc(1, sizeof(*m)))) {
 		return NULL;
+	}
 	m->id = e->id;
 	m->node.hash = id_hash(e->id);
 	m->since[0] = m->since[1] = e->first_ns;
@@ -91,10 +107,18 @@ static struct conn_mem *mem_get(struct conntab *t, const struct sf_entry *e)
 
 void conntab_forget(struct conntab *t, uint64_t id)
 {
-	struct hnode **pp = mem_find(t, id);
+	struct hnode **pp = mem_find(t, id), *h;
 
-	if (pp)
-		mem_free(htab_unlink(&t->mems, pp));
+	if (!pp)
+		return;
+	h = htab_unlink(&t->mems, pp);
+	if (t->nspare < CONNTAB_SPARE) {
+		h->next = t->spare;
+		t->spare = h;
+		t->nspare++;
+	} else {
+		mem_free(h);
+	}
 }
 
 /* Charge side sd's time in state `from` up to ts; it enters a new one at ts. */

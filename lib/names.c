@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/buf.h"
 #include "lib/names.h"
 
 static const char *const state_names[SF_NSTATES] = {
@@ -181,10 +182,17 @@ void sf_endpoint(const struct sf_key *k, const struct sf_entry *e, int side, cha
 		 size_t n, __u16 *port)
 {
 	const __u8 *a = side_is_lo(e, side) ? k->addr_lo : k->addr_hi;
+	struct buf b = { .p = ip, .cap = n, .fixed = true };
 
 	*port = sf_endpoint_port(k, e, side);
-	if (!inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, a, ip, n))
+	if (k->family == 6)
+		buf_ipv6(&b, a);
+	else
+		buf_ipv4(&b, a);
+	if (b.failed || b.len == n)	/* as inet_ntop: no room, no address */
 		snprintf(ip, n, "?");
+	else
+		buf_cstr(&b);
 }
 
 void sf_endpoint_str(const struct sf_key *k, const struct sf_entry *e, int side, char *buf,

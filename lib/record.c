@@ -248,7 +248,18 @@ void record_owners(struct sf_record *r, sf_owner_fn owner, void *ctx, const stru
 
 void record_endpoint(const struct sf_record *r, int side, char *buf, size_t n)
 {
-	snprintf(buf, n, r->family == 6 ? "[%s]:%u" : "%s:%u",
-		 side == SF_CLIENT ? r->client_ip : r->server_ip,
-		 side == SF_CLIENT ? r->client_port : r->server_port);
+	char t[INET6_ADDRSTRLEN + 8];
+	struct buf b = BUF_FIXED(t);
+
+	record_endpoint_buf(r, side, &b);
+	snprintf(buf, n, "%s", buf_cstr(&b));
+}
+
+void record_endpoint_buf(const struct sf_record *r, int side, struct buf *b)
+{
+	if (r->family == 6)
+		buf_ch(b, '[');
+	buf_str(b, side == SF_CLIENT ? r->client_ip : r->server_ip);
+	buf_str(b, r->family == 6 ? "]:" : ":");
+	buf_u64(b, side == SF_CLIENT ? r->client_port : r->server_port);
 }

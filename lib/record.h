@@ -16,6 +16,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include "synfin.h"
+#include "lib/buf.h"
 #include "lib/socktab.h"
 
 /* What a record reports (sf_record.kinds); one event may carry several. */
@@ -176,5 +177,6 @@ void record_owners(struct sf_record *r, sf_owner_fn owner, void *ctx, const stru
 
 /* A side's endpoint as one string: "10.0.0.1:80", "[2001:db8::1]:80". */
 void record_endpoint(const struct sf_record *r, int side, char *buf, size_t n);
+void record_endpoint_buf(const struct sf_record *r, int side, struct buf *b);
 
 #endif

@@ -89,9 +89,32 @@ int socktab_add(struct sf_socktab *t, const struct sf_sock_rec *r)
 	return 0;
 }
 
+/* memcmp's order, eight bytes at a time: sorting and finding run this millions of times a second. */
+static int key_cmp(const struct sf_key *a, const struct sf_key *b)
+{
+	const unsigned char *x = (const void *)a, *y = (const void *)b;
+	size_t i;
+
+	_Static_assert(sizeof(struct sf_key) % 8 == 0, "sf_key: whole words");
+	for (i = 0; i < sizeof(*a); i += 8) {
+		uint64_t u, v;
+
+		memcpy(&u, x + i, 8);
+		memcpy(&v, y + i, 8);
+		if (u != v) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			u = __builtin_bswap64(u);	/* the first byte most significant */
+			v = __builtin_bswap64(v);
+#endif
+			return u < v ? -1 : 1;
+		}
+	}
+	return 0;
+}
+
 static int sock_cmp(const struct sf_key *k, int local_lo, const struct sf_sock *s)
 {
-	int c = memcmp(k, &s->key, sizeof(*k));
+	int c = key_cmp(k, &s->key);
 
 	return c ? c : local_lo - s->local_lo;
 }

@@ -53,14 +53,13 @@ static uint64_t clock_ns(clockid_t c)
 uint64_t mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 uint64_t real_ns(void) { return clock_ns(CLOCK_REALTIME); }
 
-/* ISO: 2026-01-01T12:00:00.123456Z; otherwise local 12:00:00.123456. */
-void format_ts(uint64_t ns, char *buf, size_t n, bool iso)
+/* A second as 2026-01-01T12:00:00 (iso) or local 12:00:00, each second formatted once. */
+static const char *ts_second(uint64_t ns, bool iso)
 {
 	/* Events come many per second: format each second once (per style). */
 	static time_t cached_sec[2] = { -1, -1 };
 	static char cached[2][32];
 	time_t sec = (time_t)(ns / 1000000000ull);
-	unsigned us = (unsigned)(ns % 1000000000ull / 1000);
 	int k = iso ? 1 : 0;
 
 	if (cached_sec[k] != sec) {
@@ -74,7 +73,23 @@ void format_ts(uint64_t ns, char *buf, size_t n, bool iso)
 			 &tm);
 		cached_sec[k] = sec;
 	}
-	snprintf(buf, n, iso ? "%s.%06uZ" : "%s.%06u", cached[k], us);
+	return cached[k];
+}
+
+/* ISO: 2026-01-01T12:00:00.123456Z; otherwise local 12:00:00.123456. */
+void format_ts(uint64_t ns, char *buf, size_t n, bool iso)
+{
+	snprintf(buf, n, iso ? "%s.%06uZ" : "%s.%06u", ts_second(ns, iso),
+		 (unsigned)(ns % 1000000000ull / 1000));
+}
+
+void buf_ts(struct buf *b, uint64_t ns, bool iso)
+{
+	buf_str(b, ts_second(ns, iso));
+	buf_ch(b, '.');
+	buf_u64z(b, ns % 1000000000ull / 1000, 6);
+	if (iso)
+		buf_ch(b, 'Z');
 }
 
 bool iface_in_list(const char *list, const char *ifname)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/buf.h"
 
 /* Exit codes (DESIGN.md): 0 ok, 1 runtime failure, 2 bad usage. */
 #define EXIT_RUNTIME 1
@@ -22,6 +23,8 @@ uint64_t mono_ns(void);
 uint64_t real_ns(void);
 /* ISO: 2026-01-01T12:00:00.123456Z; otherwise local 12:00:00.123456. */
 void format_ts(uint64_t real_ns, char *buf, size_t n, bool iso);
+/* The same, appended to b. */
+void buf_ts(struct buf *b, uint64_t real_ns, bool iso);
 /*
  * A watcher of several interfaces is named by their names joined with '+'
  * ("eth0+eth1": its pin directory, its control socket). Whether ifname is

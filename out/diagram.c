@@ -670,7 +670,7 @@ static void render_text(struct diagram *d, const struct dconn *c, FILE *f)
 		const struct drow *r = &c->rows[i];
 		const struct dstate *st[2][8];
 		int ns[2] = { 0, 0 }, extra, s, j;
-		char t[24] = "";
+		char t[24] = "", head[96];	/* head: l.note, until the last put_line */
 
 		for (k = 0; k < c->ns; k++)
 			if (pos[k] == i && ns[c->states[k].side] < 8)
@@ -712,7 +712,7 @@ static void render_text(struct diagram *d, const struct dconn *c, FILE *f)
 			l.note = r->text;
 		if (r->kind == ROW_FOLD && cols(r->text) + 2 > ARROW_W && strstr(r->text, ", gap: ")) {
 			/* Too wide between the lifelines: the gap on a line of its own. */
-			char head[96], *g;
+			char *g;
 
 			snprintf(head, sizeof(head), "%s", r->text);
 			g = strstr(head, ", gap: ");

@@ -7,12 +7,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "lib/buf.h"
 #include "out/report.h"
 #include "out/term.h"
 
 struct reporter {
 	struct report_opts o;
 	uint64_t seq;
+	struct buf b;			/* lines not yet handed to stdio (out()) */
 	struct seg_line pending;	/* --segments: a segment line waiting for its event */
 	bool has_pending;
 };
@@ -31,6 +33,10 @@ struct reporter *reporter_new(const struct report_opts *o)
 	if (!r)
 		return NULL;
 	r->o = *o;
+	if (!buf_grow(&r->b, 4096)) {
+		free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -41,30 +47,56 @@ uint64_t reporter_events(const struct reporter *r)
 
 void reporter_free(struct reporter *r)
 {
+	if (r)
+		buf_free(&r->b);
 	free(r);
 }
 
-static const char *json_bool(bool b)
+static void json_bool(struct buf *b, bool v)
 {
-	return b ? "true" : "false";
+	if (v)
+		buf_lit(b, "true");
+	else
+		buf_lit(b, "false");
 }
 
 /* ---- JSON ---- */
 
 void json_str(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
+	struct buf b = BUF_INIT;
+
+	buf_json_str(&b, s);
+	fwrite(b.p, 1, b.len, f);
+	buf_free(&b);
+}
+
+/*
+ * , "NAME": VALUE for a literal NAME (one copy of a known length): a string
+ * with nothing to escape (names, tcpdump flags), a number, a boolean.
+ */
+#define JSON_STR(b, name, v) \
+	do { buf_lit(b, ", \"" name "\": \""); buf_str(b, v); buf_ch(b, '"'); } while (0)
+#define JSON_U64(b, name, v) do { buf_lit(b, ", \"" name "\": "); buf_u64(b, v); } while (0)
+#define JSON_I64(b, name, v) do { buf_lit(b, ", \"" name "\": "); buf_i64(b, v); } while (0)
+#define JSON_BOOL(b, name, v) do { buf_lit(b, ", \"" name "\": "); json_bool(b, v); } while (0)
+
+/* {"ts": "...", "seq": N, "event": "EVENT" */
+static void json_start(struct reporter *r, const char *event, uint64_t ts_ns)
+{
+	struct buf *b = &r->b;
+
+	buf_lit(b, "{\"ts\": \"");
+	buf_ts(b, ts_ns, true);
+	buf_lit(b, "\", \"seq\": ");
+	buf_u64(b, ++r->seq);
+	buf_lit(b, ", \"event\": \"");
+	buf_str(b, event);
+	buf_ch(b, '"');
 }
 
 /* Local sides' processes: client_pid, client_comm, client_cgroup; absent for remote ends. */
-static void json_owners(struct reporter *r, const struct sf_record *rec)
+static void json_owners(struct buf *b, const struct sf_record *rec)
 {
 	int s;
 
@@ -73,13 +105,21 @@ static void json_owners(struct reporter *r, const struct sf_record *rec)
 
 		if (!rec->has_owner[s])
 			continue;
-		fprintf(r->o.out, ", \"%s_pid\": %u, \"%s_comm\": \"", sn, rec->pid[s], sn);
-		json_str(r->o.out, rec->comm[s]);
-		fputc('"', r->o.out);
+		buf_lit(b, ", \"");
+		buf_str(b, sn);
+		buf_lit(b, "_pid\": ");
+		buf_u64(b, rec->pid[s]);
+		buf_lit(b, ", \"");
+		buf_str(b, sn);
+		buf_lit(b, "_comm\": \"");
+		buf_json_str(b, rec->comm[s]);
+		buf_ch(b, '"');
 		if (rec->cgroup[s][0]) {
-			fprintf(r->o.out, ", \"%s_cgroup\": \"", sn);
-			json_str(r->o.out, rec->cgroup[s]);
-			fputc('"', r->o.out);
+			buf_lit(b, ", \"");
+			buf_str(b, sn);
+			buf_lit(b, "_cgroup\": \"");
+			buf_json_str(b, rec->cgroup[s]);
+			buf_ch(b, '"');
 		}
 	}
 }
@@ -87,204 +127,267 @@ static void json_owners(struct reporter *r, const struct sf_record *rec)
 /* Common JSON prefix: ts, seq, event, conn, endpoints, local sides' processes. */
 static void json_head(struct reporter *r, const char *event, const struct sf_record *rec)
 {
-	char tbuf[48];
+	struct buf *b = &r->b;
 
-	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), true);
-	fprintf(r->o.out,
-		"{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"%s\", \"conn\": %llu, \"family\": %u, "
-		"\"client_ip\": \"%s\", \"client_port\": %u, \"server_ip\": \"%s\", \"server_port\": %u",
-		tbuf, (unsigned long long)++r->seq, event, (unsigned long long)rec->id, rec->family,
-		rec->client_ip, rec->client_port, rec->server_ip, rec->server_port);
+	json_start(r, event, rec->ts_ns);
+	JSON_U64(b, "conn", rec->id);
+	JSON_U64(b, "family", rec->family);
+	JSON_STR(b, "client_ip", rec->client_ip);
+	JSON_U64(b, "client_port", rec->client_port);
+	JSON_STR(b, "server_ip", rec->server_ip);
+	JSON_U64(b, "server_port", rec->server_port);
 	/* Tagged only: the VLAN ids are part of the connection's key. */
 	if (rec->vlan)
-		fprintf(r->o.out, ", \"vlan\": %u", rec->vlan);
+		JSON_U64(b, "vlan", rec->vlan);
 	if (rec->inner_vlan)
-		fprintf(r->o.out, ", \"inner_vlan\": %u", rec->inner_vlan);
+		JSON_U64(b, "inner_vlan", rec->inner_vlan);
 	if (rec->ifname[0])
-		fprintf(r->o.out, ", \"ifname\": \"%s\"", rec->ifname);
-	json_owners(r, rec);
+		JSON_STR(b, "ifname", rec->ifname);
+	json_owners(b, rec);
 }
 
-static void json_segment_fields(struct reporter *r, const struct sf_record *rec)
+static void json_segment_fields(struct buf *b, const struct sf_record *rec)
 {
-	fprintf(r->o.out, ", \"flags\": \"%s\", \"rel_seq\": %u, \"rel_ack\": %u, \"len\": %u",
-		rec->flags, rec->rel_seq, rec->rel_ack, rec->len);
+	JSON_STR(b, "flags", rec->flags);
+	JSON_U64(b, "rel_seq", rec->rel_seq);
+	JSON_U64(b, "rel_ack", rec->rel_ack);
+	JSON_U64(b, "len", rec->len);
+}
+
+static void json_end(struct buf *b)
+{
+	buf_lit(b, "}\n");
 }
 
 static void json_suspicious(struct reporter *r, const struct sf_record *rec)
 {
 	json_head(r, "suspicious", rec);
-	fprintf(r->o.out, ", \"side\": \"%s\", \"kind\": \"%s\"", rec->side_name, rec->susp_kind);
-	json_segment_fields(r, rec);
-	fprintf(r->o.out, "}\n");
+	JSON_STR(&r->b, "side", rec->side_name);
+	JSON_STR(&r->b, "kind", rec->susp_kind);
+	json_segment_fields(&r->b, rec);
+	json_end(&r->b);
 }
 
 static void json_transitions(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
 	int i;
 
 	for (i = 0; i < rec->ntrans; i++) {
 		const struct sf_rec_trans *t = &rec->trans[i];
 
 		json_head(r, "transition", rec);
-		fprintf(r->o.out, ", \"side\": \"%s\", \"from\": \"%s\", \"to\": \"%s\"",
-			t->side_name, t->from_name, t->to_name);
+		JSON_STR(b, "side", t->side_name);
+		JSON_STR(b, "from", t->from_name);
+		JSON_STR(b, "to", t->to_name);
 		if (rec->cause)
-			fprintf(r->o.out, ", \"cause\": \"%s\"", rec->cause);
+			JSON_STR(b, "cause", rec->cause);
 		else if (rec->has_seg)
-			json_segment_fields(r, rec);
-		fprintf(r->o.out, "}\n");
+			json_segment_fields(b, rec);
+		json_end(b);
 	}
+}
+
+/* The options each side offered (open and close). */
+static void json_side_options(struct buf *b, const struct sf_record *rec)
+{
+	JSON_U64(b, "client_mss", rec->side_mss[SF_CLIENT]);
+	JSON_U64(b, "server_mss", rec->side_mss[SF_SERVER]);
 }
 
 static void json_open(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
+
 	json_head(r, "open", rec);
-	fprintf(r->o.out,
-		", \"syn_rtt_us\": %u, \"ack_rtt_us\": %u, \"mss\": %u, \"client_mss\": %u, "
-		"\"server_mss\": %u, \"wscale\": %s, \"client_wscale\": %d, \"server_wscale\": %d, "
-		"\"sack\": %s, \"timestamps\": %s, \"tfo\": %s, \"midstream\": %s, "
-		"\"simultaneous_open\": %s, \"client_isn\": %u, \"server_isn\": %u}\n",
-		rec->syn_rtt_us, rec->ack_rtt_us, rec->mss, rec->side_mss[SF_CLIENT],
-		rec->side_mss[SF_SERVER], json_bool(rec->wscale), rec->side_wscale[SF_CLIENT],
-		rec->side_wscale[SF_SERVER], json_bool(rec->sack), json_bool(rec->timestamps),
-		json_bool(rec->tfo), json_bool(rec->midstream), json_bool(rec->sim_open),
-		rec->isn[SF_CLIENT], rec->isn[SF_SERVER]);
+	JSON_U64(b, "syn_rtt_us", rec->syn_rtt_us);
+	JSON_U64(b, "ack_rtt_us", rec->ack_rtt_us);
+	JSON_U64(b, "mss", rec->mss);
+	json_side_options(b, rec);
+	JSON_BOOL(b, "wscale", rec->wscale);
+	JSON_I64(b, "client_wscale", rec->side_wscale[SF_CLIENT]);
+	JSON_I64(b, "server_wscale", rec->side_wscale[SF_SERVER]);
+	JSON_BOOL(b, "sack", rec->sack);
+	JSON_BOOL(b, "timestamps", rec->timestamps);
+	JSON_BOOL(b, "tfo", rec->tfo);
+	JSON_BOOL(b, "midstream", rec->midstream);
+	JSON_BOOL(b, "simultaneous_open", rec->sim_open);
+	JSON_U64(b, "client_isn", rec->isn[SF_CLIENT]);
+	JSON_U64(b, "server_isn", rec->isn[SF_SERVER]);
+	json_end(b);
 }
 
 /* "state_us": {"client": {"SYN_SENT": 275, ...}, "server": {...}} */
-static void json_state_us(struct reporter *r, const struct sf_record *rec)
+static void json_state_us(struct buf *b, const struct sf_record *rec)
 {
 	int side, i;
 
-	fprintf(r->o.out, ", \"state_us\": {");
+	buf_lit(b, ", \"state_us\": {");
 	for (side = 0; side < 2; side++) {
-		fprintf(r->o.out, "%s\"%s\": {", side ? ", " : "",
-			side == SF_CLIENT ? "client" : "server");
-		for (i = 0; i < rec->nstate_us[side]; i++)
-			fprintf(r->o.out, "%s\"%s\": %llu", i ? ", " : "", rec->state_us[side][i].state,
-				(unsigned long long)rec->state_us[side][i].us);
-		fputc('}', r->o.out);
+		if (side)
+			buf_lit(b, ", ");
+		buf_ch(b, '"');
+		buf_str(b, side == SF_CLIENT ? "client" : "server");
+		buf_lit(b, "\": {");
+		for (i = 0; i < rec->nstate_us[side]; i++) {
+			if (i)
+				buf_lit(b, ", ");
+			buf_ch(b, '"');
+			buf_str(b, rec->state_us[side][i].state);
+			buf_lit(b, "\": ");
+			buf_u64(b, rec->state_us[side][i].us);
+		}
+		buf_ch(b, '}');
 	}
-	fputc('}', r->o.out);
+	buf_ch(b, '}');
 }
 
 static void json_close(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
+
 	json_head(r, "close", rec);
-	fprintf(r->o.out,
-		", \"reason\": \"%s\", \"conn_state\": \"%s\", \"history\": \"%s\", "
-		"\"duration_us\": %llu, \"client_bytes\": %llu, \"server_bytes\": %llu, "
-		"\"client_missed_bytes\": %u, \"server_missed_bytes\": %u, "
-		"\"client_pkts\": %u, \"server_pkts\": %u, \"closed_by\": \"%s\", "
-		"\"close_kind\": \"%s\", \"half_close\": %s, \"half_close_bytes\": %u, "
-		"\"one_sided\": %s, \"midstream\": %s, \"seeded\": %s, \"rst_verdict\": \"%s\", "
-		"\"client_state\": \"%s\", \"server_state\": \"%s\", "
-		"\"client_retrans\": %u, \"server_retrans\": %u, \"suspicious\": %u, "
-		"\"syn_rtt_us\": %u, \"ack_rtt_us\": %u, \"client_mss\": %u, \"server_mss\": %u, "
-		"\"client_wscale\": %d, \"server_wscale\": %d, \"sack\": %s, \"timestamps\": %s, "
-		"\"tfo\": %s",
-		rec->reason_name, rec->conn_state, rec->history,
-		(unsigned long long)rec->duration_us, (unsigned long long)rec->bytes[SF_CLIENT],
-		(unsigned long long)rec->bytes[SF_SERVER], rec->missed[SF_CLIENT],
-		rec->missed[SF_SERVER], rec->pkts[SF_CLIENT], rec->pkts[SF_SERVER], rec->closed_by,
-		rec->close_kind, json_bool(rec->half_close), rec->half_close_bytes,
-		json_bool(rec->one_sided), json_bool(rec->midstream), json_bool(rec->seeded),
-		rec->rst_verdict,		rec->state_name[SF_CLIENT], rec->state_name[SF_SERVER], rec->retrans[SF_CLIENT],
-		rec->retrans[SF_SERVER], rec->suspicious, rec->syn_rtt_us, rec->ack_rtt_us,
-		rec->side_mss[SF_CLIENT], rec->side_mss[SF_SERVER], rec->side_wscale[SF_CLIENT],
-		rec->side_wscale[SF_SERVER], json_bool(rec->sack), json_bool(rec->timestamps),
-		json_bool(rec->tfo));
+	JSON_STR(b, "reason", rec->reason_name);
+	JSON_STR(b, "conn_state", rec->conn_state);
+	JSON_STR(b, "history", rec->history);
+	JSON_U64(b, "duration_us", rec->duration_us);
+	JSON_U64(b, "client_bytes", rec->bytes[SF_CLIENT]);
+	JSON_U64(b, "server_bytes", rec->bytes[SF_SERVER]);
+	JSON_U64(b, "client_missed_bytes", rec->missed[SF_CLIENT]);
+	JSON_U64(b, "server_missed_bytes", rec->missed[SF_SERVER]);
+	JSON_U64(b, "client_pkts", rec->pkts[SF_CLIENT]);
+	JSON_U64(b, "server_pkts", rec->pkts[SF_SERVER]);
+	JSON_STR(b, "closed_by", rec->closed_by);
+	JSON_STR(b, "close_kind", rec->close_kind);
+	JSON_BOOL(b, "half_close", rec->half_close);
+	JSON_U64(b, "half_close_bytes", rec->half_close_bytes);
+	JSON_BOOL(b, "one_sided", rec->one_sided);
+	JSON_BOOL(b, "midstream", rec->midstream);
+	JSON_BOOL(b, "seeded", rec->seeded);
+	JSON_STR(b, "rst_verdict", rec->rst_verdict);
+	JSON_STR(b, "client_state", rec->state_name[SF_CLIENT]);
+	JSON_STR(b, "server_state", rec->state_name[SF_SERVER]);
+	JSON_U64(b, "client_retrans", rec->retrans[SF_CLIENT]);
+	JSON_U64(b, "server_retrans", rec->retrans[SF_SERVER]);
+	JSON_U64(b, "suspicious", rec->suspicious);
+	JSON_U64(b, "syn_rtt_us", rec->syn_rtt_us);
+	JSON_U64(b, "ack_rtt_us", rec->ack_rtt_us);
+	json_side_options(b, rec);
+	JSON_I64(b, "client_wscale", rec->side_wscale[SF_CLIENT]);
+	JSON_I64(b, "server_wscale", rec->side_wscale[SF_SERVER]);
+	JSON_BOOL(b, "sack", rec->sack);
+	JSON_BOOL(b, "timestamps", rec->timestamps);
+	JSON_BOOL(b, "tfo", rec->tfo);
 	if (rec->has_state_us)
-		json_state_us(r, rec);
-	fprintf(r->o.out, "}\n");
+		json_state_us(b, rec);
+	json_end(b);
 }
 
 static void json_update(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
+
 	json_head(r, "update", rec);
-	fprintf(r->o.out,
-		", \"client_state\": \"%s\", \"server_state\": \"%s\", \"age_us\": %llu, "
-		"\"idle_us\": %llu, \"client_bytes\": %llu, \"server_bytes\": %llu, "
-		"\"client_pkts\": %u, \"server_pkts\": %u, \"syn_rtt_us\": %u, "
-		"\"ack_rtt_us\": %u, \"midstream\": %s}\n",
-		rec->state_name[SF_CLIENT], rec->state_name[SF_SERVER],
-		(unsigned long long)rec->age_us, (unsigned long long)rec->idle_us,
-		(unsigned long long)rec->bytes[SF_CLIENT], (unsigned long long)rec->bytes[SF_SERVER],
-		rec->pkts[SF_CLIENT], rec->pkts[SF_SERVER], rec->syn_rtt_us, rec->ack_rtt_us,
-		json_bool(rec->midstream));
+	JSON_STR(b, "client_state", rec->state_name[SF_CLIENT]);
+	JSON_STR(b, "server_state", rec->state_name[SF_SERVER]);
+	JSON_U64(b, "age_us", rec->age_us);
+	JSON_U64(b, "idle_us", rec->idle_us);
+	JSON_U64(b, "client_bytes", rec->bytes[SF_CLIENT]);
+	JSON_U64(b, "server_bytes", rec->bytes[SF_SERVER]);
+	JSON_U64(b, "client_pkts", rec->pkts[SF_CLIENT]);
+	JSON_U64(b, "server_pkts", rec->pkts[SF_SERVER]);
+	JSON_U64(b, "syn_rtt_us", rec->syn_rtt_us);
+	JSON_U64(b, "ack_rtt_us", rec->ack_rtt_us);
+	JSON_BOOL(b, "midstream", rec->midstream);
+	json_end(b);
 }
 
 static void json_stuck(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
+
 	json_head(r, "stuck", rec);
-	fprintf(r->o.out, ", \"side\": \"%s\", \"state\": \"%s\", \"port\": %u, "
-		"\"for_us\": %llu, \"idle_us\": %llu}\n", rec->stuck_side, rec->stuck_state,
-		rec->server_port, (unsigned long long)rec->stuck_for_us,
-		(unsigned long long)rec->idle_us);
+	JSON_STR(b, "side", rec->stuck_side);
+	JSON_STR(b, "state", rec->stuck_state);
+	JSON_U64(b, "port", rec->server_port);
+	JSON_U64(b, "for_us", rec->stuck_for_us);
+	JSON_U64(b, "idle_us", rec->idle_us);
+	json_end(b);
 }
 
 static void json_seeded(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
+
 	json_head(r, "seeded", rec);
-	fprintf(r->o.out, ", \"client_state\": \"%s\", \"server_state\": \"%s\", "
-		"\"seeded\": true, \"opened\": \"before synfin\"}\n", rec->state_name[SF_CLIENT],
-		rec->state_name[SF_SERVER]);
+	JSON_STR(b, "client_state", rec->state_name[SF_CLIENT]);
+	JSON_STR(b, "server_state", rec->state_name[SF_SERVER]);
+	buf_lit(b, ", \"seeded\": true, \"opened\": \"before synfin\"}\n");
 }
 
 static void json_mismatch(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
+
 	json_head(r, "mismatch", rec);
-	fprintf(r->o.out, ", \"side\": \"%s\", \"wire_state\": \"%s\", \"socket_state\": \"%s\", "
-		"\"trusted\": \"socket\"}\n", rec->mm_side, rec->mm_wire, rec->mm_socket);
+	JSON_STR(b, "side", rec->mm_side);
+	JSON_STR(b, "wire_state", rec->mm_wire);
+	JSON_STR(b, "socket_state", rec->mm_socket);
+	buf_lit(b, ", \"trusted\": \"socket\"}\n");
 }
 
 static void json_lost(struct reporter *r, const struct sf_record *rec)
 {
-	char tbuf[48];
-
-	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), true);
-	fprintf(r->o.out, "{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"lost\", \"count\": %llu}\n",
-		tbuf, (unsigned long long)++r->seq, (unsigned long long)rec->lost);
+	json_start(r, "lost", rec->ts_ns);
+	JSON_U64(&r->b, "count", rec->lost);
+	json_end(&r->b);
 }
 
 static void json_flood(struct reporter *r, const struct sf_record *rec)
 {
 	const struct sf_rec_flood *f = &rec->flood;
-	char tbuf[48];
+	struct buf *b = &r->b;
 	unsigned i;
 
-	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), true);
-	fprintf(r->o.out, "{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"flood\", "
-		"\"state\": \"%s\", \"interval_us\": %llu, \"syns\": %llu, \"evicted\": %llu, "
-		"\"closed\": %llu", tbuf, (unsigned long long)++r->seq, f->ended ? "end" : "ongoing",
-		(unsigned long long)f->interval_us, (unsigned long long)f->syns,
-		(unsigned long long)f->evicted, (unsigned long long)f->closed);
+	json_start(r, "flood", rec->ts_ns);
+	JSON_STR(b, "state", f->ended ? "end" : "ongoing");
+	JSON_U64(b, "interval_us", f->interval_us);
+	JSON_U64(b, "syns", f->syns);
+	JSON_U64(b, "evicted", f->evicted);
+	JSON_U64(b, "closed", f->closed);
 	if (!f->ended) {
-		fprintf(r->o.out, ", \"half_open\": %llu, \"sources\": %llu, "
-			"\"sources_more\": %s, \"top_ports\": [", (unsigned long long)f->half_open,
-			(unsigned long long)f->sources, json_bool(f->sources_more));
-		for (i = 0; i < f->nports && i < SF_FLOOD_TOP_PORTS; i++)
-			fprintf(r->o.out, "%s{\"port\": %u, \"half_open\": %llu}", i ? ", " : "",
-				f->ports[i].port, (unsigned long long)f->ports[i].n);
-		fputs("]", r->o.out);
+		JSON_U64(b, "half_open", f->half_open);
+		JSON_U64(b, "sources", f->sources);
+		JSON_BOOL(b, "sources_more", f->sources_more);
+		buf_lit(b, ", \"top_ports\": [");
+		for (i = 0; i < f->nports && i < SF_FLOOD_TOP_PORTS; i++) {
+			if (i)
+				buf_lit(b, ", ");
+			buf_lit(b, "{\"port\": ");
+			buf_u64(b, f->ports[i].port);
+			JSON_U64(b, "half_open", f->ports[i].n);
+			buf_ch(b, '}');
+		}
+		buf_ch(b, ']');
 	}
-	fputs("}\n", r->o.out);
+	json_end(b);
 }
 
 static void json_overload(struct reporter *r, const struct sf_record *rec)
 {
 	const struct sf_rec_overload *o = &rec->overload;
-	char tbuf[48];
+	struct buf *b = &r->b;
 
-	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), true);
-	fprintf(r->o.out, "{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"overload\", "
-		"\"state\": \"%s\", \"table\": \"conns\", \"max\": %u, \"open\": %llu, "
-		"\"refused\": %llu, \"parked\": %llu, \"skipped\": %llu, \"duration_us\": %llu}\n",
-		tbuf, (unsigned long long)++r->seq, o->ended ? "end" : "start", o->max,
-		(unsigned long long)o->open, (unsigned long long)o->refused,
-		(unsigned long long)o->parked, (unsigned long long)o->skipped,
-		(unsigned long long)o->duration_us);
+	json_start(r, "overload", rec->ts_ns);
+	JSON_STR(b, "state", o->ended ? "end" : "start");
+	JSON_STR(b, "table", "conns");
+	JSON_U64(b, "max", o->max);
+	JSON_U64(b, "open", o->open);
+	JSON_U64(b, "refused", o->refused);
+	JSON_U64(b, "parked", o->parked);
+	JSON_U64(b, "skipped", o->skipped);
+	JSON_U64(b, "duration_us", o->duration_us);
+	json_end(b);
 }
 
 static void json_write(struct reporter *r, const struct sf_record *rec)
@@ -325,30 +428,70 @@ static const char *color(struct reporter *r, const char *c)
 	return r->o.color ? c : "";
 }
 
+/* A word in colour c (when colouring): "\033[31mCLOSED\033[0m". */
+static void colored(struct reporter *r, const char *c, const char *word)
+{
+	buf_str(&r->b, color(r, c));
+	buf_str(&r->b, word);
+	buf_str(&r->b, color(r, C_RESET));
+}
+
+/* The time at the start of a line, dimmed for the connection lines. */
+static void text_time(struct reporter *r, uint64_t ts_ns, bool dim)
+{
+	if (dim)
+		buf_str(&r->b, color(r, C_DIM));
+	buf_ts(&r->b, ts_ns, false);
+	if (dim)
+		buf_str(&r->b, color(r, C_RESET));
+}
+
 /* Text prefix: time, conn id, endpoints with the segment's direction. */
 static void text_head(struct reporter *r, const struct sf_record *rec, int dir_char)
 {
-	char tbuf[48], c[64], s[64];
+	struct buf *b = &r->b;
+	size_t at;
 
-	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), false);
-	record_endpoint(rec, SF_CLIENT, c, sizeof(c));
-	record_endpoint(rec, SF_SERVER, s, sizeof(s));
 	r->seq++;
-	fprintf(r->o.out, "%s%s%s #%-4llu %s%s%21s %c %-21s ", color(r, C_DIM), tbuf,
-		color(r, C_RESET), (unsigned long long)rec->id, rec->ifname,
-		rec->ifname[0] ? " " : "", c, dir_char, s);
+	text_time(r, rec->ts_ns, true);
+	buf_lit(b, " #");
+	at = b->len;
+	buf_u64(b, rec->id);
+	buf_pad(b, at, -4);
+	buf_ch(b, ' ');
+	if (rec->ifname[0]) {
+		buf_str(b, rec->ifname);
+		buf_ch(b, ' ');
+	}
+	at = b->len;
+	record_endpoint_buf(rec, SF_CLIENT, b);
+	buf_pad(b, at, 21);
+	buf_ch(b, ' ');
+	buf_ch(b, (char)dir_char);
+	buf_ch(b, ' ');
+	at = b->len;
+	record_endpoint_buf(rec, SF_SERVER, b);
+	buf_pad(b, at, -21);
+	buf_ch(b, ' ');
 }
 
 /* The end of a line: "  server python3[12633]" per local side with a process. */
 static void text_end(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
 	int s;
 
 	for (s = 0; s < 2; s++)
-		if (rec->has_owner[s])
-			fprintf(r->o.out, "  %s %s[%u]", s == SF_CLIENT ? "client" : "server",
-				rec->comm[s], rec->pid[s]);
-	fputc('\n', r->o.out);
+		if (rec->has_owner[s]) {
+			buf_lit(b, "  ");
+			buf_str(b, s == SF_CLIENT ? "client" : "server");
+			buf_ch(b, ' ');
+			buf_str(b, rec->comm[s]);
+			buf_ch(b, '[');
+			buf_u64(b, rec->pid[s]);
+			buf_ch(b, ']');
+		}
+	buf_ch(b, '\n');
 }
 
 static void text_segment_tail(struct reporter *r, const struct sf_record *rec);
@@ -356,23 +499,34 @@ static void text_segment_tail(struct reporter *r, const struct sf_record *rec);
 /* One line for the segment: what it was, then what it changed or that it was ignored. */
 static void text_segment(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
+	size_t at;
 
 	if (rec->cause) {	/* no segment: the socket changed on its own */
-		char why[40];
-
-		snprintf(why, sizeof(why), "(socket: %s)", rec->cause);
 		text_head(r, rec, ' ');
-		fprintf(r->o.out, "%-26s", why);
+		at = b->len;
+		buf_lit(b, "(socket: ");
+		buf_str(b, rec->cause);
+		buf_ch(b, ')');
+		buf_pad(b, at, -26);
 	} else if (!rec->has_seg) {	/* no segment, a timeout */
 		text_head(r, rec, ' ');
-		fprintf(r->o.out, "%-26s", "(timeout)");
+		at = b->len;
+		buf_lit(b, "(timeout)");
+		buf_pad(b, at, -26);
 	} else {
 		text_head(r, rec, rec->side == SF_CLIENT ? '>' : '<');
-		fprintf(r->o.out, "[%s] seq %u", rec->flags,
-			r->o.absolute ? rec->abs_seq : rec->rel_seq);
-		if (rec->has_ack)
-			fprintf(r->o.out, " ack %u", r->o.absolute ? rec->abs_ack : rec->rel_ack);
-		fprintf(r->o.out, " len %u ", rec->len);
+		buf_ch(b, '[');
+		buf_str(b, rec->flags);
+		buf_lit(b, "] seq ");
+		buf_u64(b, r->o.absolute ? rec->abs_seq : rec->rel_seq);
+		if (rec->has_ack) {
+			buf_lit(b, " ack ");
+			buf_u64(b, r->o.absolute ? rec->abs_ack : rec->rel_ack);
+		}
+		buf_lit(b, " len ");
+		buf_u64(b, rec->len);
+		buf_ch(b, ' ');
 	}
 	text_segment_tail(r, rec);
 }
@@ -380,44 +534,72 @@ static void text_segment(struct reporter *r, const struct sf_record *rec)
 /* What the segment changed, or that it was ignored; the end of the line. */
 static void text_segment_tail(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
 	const char *reset = color(r, C_RESET);
 	int i;
 
 	if (rec->kinds & SF_REC_SUSPICIOUS) {
-		fprintf(r->o.out, " %ssuspicious %s from %s ignored%s\n", color(r, C_RED),
-			rec->susp_kind_upper, rec->side_name, reset);
+		buf_ch(b, ' ');
+		buf_str(b, color(r, C_RED));
+		buf_lit(b, "suspicious ");
+		buf_str(b, rec->susp_kind_upper);
+		buf_lit(b, " from ");
+		buf_str(b, rec->side_name);
+		buf_lit(b, " ignored");
+		buf_str(b, reset);
+		buf_ch(b, '\n');
 		return;
 	}
 	for (i = 0; i < rec->ntrans; i++) {
 		const struct sf_rec_trans *t = &rec->trans[i];
 
-		fprintf(r->o.out, "%s %s %s%s%s -> %s%s%s", i ? "," : "", t->side_name,
-			state_color(r, t->from), t->from_name, reset,
-			state_color(r, t->to), t->to_name, reset);
+		if (i)
+			buf_ch(b, ',');
+		buf_ch(b, ' ');
+		buf_str(b, t->side_name);
+		buf_ch(b, ' ');
+		colored(r, state_color(r, t->from), t->from_name);
+		buf_lit(b, " -> ");
+		colored(r, state_color(r, t->to), t->to_name);
 	}
 	if (rec->kinds & SF_REC_PICKUP)
-		fprintf(r->o.out, " picked up mid-stream");
+		buf_lit(b, " picked up mid-stream");
 	if (rec->cause)
 		text_end(r, rec);
 	else
-		fputc('\n', r->o.out);
+		buf_ch(b, '\n');
 }
 
 static void text_open(struct reporter *r, const struct sf_record *rec)
 {
-	char a[16], b[16];
+	struct buf *b = &r->b;
 
-	fmt_us(rec->syn_rtt_us, a, sizeof(a));
-	fmt_us(rec->ack_rtt_us, b, sizeof(b));
 	text_head(r, rec, '=');
-	fprintf(r->o.out, "%sopen%s  rtt syn %s ack %s  mss %u", color(r, C_GREEN),
-		color(r, C_RESET), a, b, rec->mss);
-	if (rec->wscale)
-		fprintf(r->o.out, " ws %u/%u", (unsigned)rec->side_wscale[SF_CLIENT],
-			(unsigned)rec->side_wscale[SF_SERVER]);
-	fprintf(r->o.out, "%s%s%s%s  isn %u/%u", rec->sack ? " sack" : "",
-		rec->timestamps ? " ts" : "", rec->tfo_data ? " tfo-data" : "",
-		rec->sim_open ? " simultaneous-open" : "", rec->isn[SF_CLIENT], rec->isn[SF_SERVER]);
+	colored(r, C_GREEN, "open");
+	buf_lit(b, "  rtt syn ");
+	buf_us(b, rec->syn_rtt_us);
+	buf_lit(b, " ack ");
+	buf_us(b, rec->ack_rtt_us);
+	buf_lit(b, "  mss ");
+	buf_u64(b, rec->mss);
+	if (rec->wscale) {
+		buf_lit(b, " ws ");
+		buf_u64(b, (unsigned)rec->side_wscale[SF_CLIENT]);
+		buf_ch(b, '/');
+		buf_u64(b, (unsigned)rec->side_wscale[SF_SERVER]);
+	}
+	if (rec->sack)
+		buf_lit(b, " sack");
+	if (rec->timestamps)
+		buf_lit(b, " ts");
+	if (rec->tfo_data)
+		buf_lit(b, " tfo-data");
+	if (rec->sim_open)
+		buf_lit(b, " simultaneous-open");
+	buf_lit(b, "  isn ");
+	buf_u64(b, rec->isn[SF_CLIENT]);
+	buf_ch(b, '/');
+	buf_u64(b, rec->isn[SF_SERVER]);
 	text_end(r, rec);
 }
 
@@ -490,41 +672,79 @@ void reporter_legend(FILE *f)
 /* Under a close line: its conn_state and each history letter in words. */
 static void text_explain(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
 	size_t i;
 
-	fprintf(r->o.out, "    %s: %s", rec->conn_state, conn_state_means(rec->conn_state));
+	buf_lit(b, "    ");
+	buf_str(b, rec->conn_state);
+	buf_lit(b, ": ");
+	buf_str(b, conn_state_means(rec->conn_state));
 	if (rec->has_history) {
-		fprintf(r->o.out, "; %s:", rec->history);
+		buf_lit(b, "; ");
+		buf_str(b, rec->history);
+		buf_ch(b, ':');
 		for (i = 0; rec->history[i]; i++) {
 			char l = rec->history[i];
 
-			if (l == '^')
-				fprintf(r->o.out, " ^ sides swapped,");
-			else
-				fprintf(r->o.out, " %c %s %s%s", l, l >= 'a' ? "server" : "client",
-					letter_means(l), rec->history[i + 1] ? "," : "");
+			if (l == '^') {
+				buf_lit(b, " ^ sides swapped,");
+				continue;
+			}
+			buf_ch(b, ' ');
+			buf_ch(b, l);
+			buf_str(b, l >= 'a' ? " server " : " client ");
+			buf_str(b, letter_means(l));
+			if (rec->history[i + 1])
+				buf_ch(b, ',');
 		}
 	}
-	fputc('\n', r->o.out);
+	buf_ch(b, '\n');
+}
+
+/* "> 1.2KB 5p  < 512B 3p": each side's payload bytes and segments. */
+static void text_counts(struct buf *b, const struct sf_record *rec)
+{
+	buf_lit(b, "> ");
+	buf_bytes(b, rec->bytes[SF_CLIENT]);
+	buf_ch(b, ' ');
+	buf_u64(b, rec->pkts[SF_CLIENT]);
+	buf_lit(b, "p  < ");
+	buf_bytes(b, rec->bytes[SF_SERVER]);
+	buf_ch(b, ' ');
+	buf_u64(b, rec->pkts[SF_SERVER]);
+	buf_ch(b, 'p');
 }
 
 static void text_close(struct reporter *r, const struct sf_record *rec)
 {
-	char d[16], cb[16], sb[16];
+	struct buf *b = &r->b;
 	const char *why = rec->reason_name, *kind = rec->close_kind;
 
 	/* "fin four-way", but "refused", not "refused refused". */
 	if (!strcmp(kind, why))
 		kind = "";
-	fmt_us(rec->duration_us, d, sizeof(d));
-	fmt_bytes(rec->bytes[SF_CLIENT], cb, sizeof(cb));
-	fmt_bytes(rec->bytes[SF_SERVER], sb, sizeof(sb));
 	text_head(r, rec, 'x');
-	fprintf(r->o.out, "%sclose%s %s%s%s by %s  %s %s  %s  > %s %up  < %s %up%s%s",
-		color(r, C_RED), color(r, C_RESET), why, *kind ? " " : "", kind, rec->closed_by,
-		rec->conn_state, rec->has_history ? rec->history : "-", d, cb, rec->pkts[SF_CLIENT],
-		sb, rec->pkts[SF_SERVER], rec->half_close ? "  half-close" : "",
-		rec->one_sided ? "  one-sided" : "");
+	colored(r, C_RED, "close");
+	buf_ch(b, ' ');
+	buf_str(b, why);
+	if (*kind) {
+		buf_ch(b, ' ');
+		buf_str(b, kind);
+	}
+	buf_lit(b, " by ");
+	buf_str(b, rec->closed_by);
+	buf_lit(b, "  ");
+	buf_str(b, rec->conn_state);
+	buf_ch(b, ' ');
+	buf_str(b, rec->has_history ? rec->history : "-");
+	buf_lit(b, "  ");
+	buf_us(b, rec->duration_us);
+	buf_lit(b, "  ");
+	text_counts(b, rec);
+	if (rec->half_close)
+		buf_lit(b, "  half-close");
+	if (rec->one_sided)
+		buf_lit(b, "  one-sided");
 	text_end(r, rec);
 	if (r->o.explain)
 		text_explain(r, rec);
@@ -532,103 +752,153 @@ static void text_close(struct reporter *r, const struct sf_record *rec)
 
 static void text_update(struct reporter *r, const struct sf_record *rec)
 {
-	char a[16], i[16], cb[16], sb[16];
-	const char *reset = color(r, C_RESET);
+	struct buf *b = &r->b;
 
-	fmt_us(rec->age_us, a, sizeof(a));
-	fmt_us(rec->idle_us, i, sizeof(i));
-	fmt_bytes(rec->bytes[SF_CLIENT], cb, sizeof(cb));
-	fmt_bytes(rec->bytes[SF_SERVER], sb, sizeof(sb));
 	text_head(r, rec, '~');
-	fprintf(r->o.out, "%supdate%s %s%s%s/%s%s%s  age %s idle %s  > %s %up  < %s %up\n",
-		color(r, C_CYAN), reset, state_color(r, rec->state[SF_CLIENT]),
-		rec->state_name[SF_CLIENT], reset, state_color(r, rec->state[SF_SERVER]),
-		rec->state_name[SF_SERVER], reset, a, i, cb, rec->pkts[SF_CLIENT], sb,
-		rec->pkts[SF_SERVER]);
+	colored(r, C_CYAN, "update");
+	buf_ch(b, ' ');
+	colored(r, state_color(r, rec->state[SF_CLIENT]), rec->state_name[SF_CLIENT]);
+	buf_ch(b, '/');
+	colored(r, state_color(r, rec->state[SF_SERVER]), rec->state_name[SF_SERVER]);
+	buf_lit(b, "  age ");
+	buf_us(b, rec->age_us);
+	buf_lit(b, " idle ");
+	buf_us(b, rec->idle_us);
+	buf_lit(b, "  ");
+	text_counts(b, rec);
+	buf_ch(b, '\n');
 }
 
 static void text_stuck(struct reporter *r, const struct sf_record *rec)
 {
-	char d[16];
+	struct buf *b = &r->b;
 
-	fmt_us(rec->stuck_for_us, d, sizeof(d));
 	text_head(r, rec, '!');
-	fprintf(r->o.out, "%sstuck%s %s in %s for %s (server port %u)", color(r, C_YELLOW),
-		color(r, C_RESET), rec->stuck_side, rec->stuck_state, d, rec->server_port);
+	colored(r, C_YELLOW, "stuck");
+	buf_ch(b, ' ');
+	buf_str(b, rec->stuck_side);
+	buf_lit(b, " in ");
+	buf_str(b, rec->stuck_state);
+	buf_lit(b, " for ");
+	buf_us(b, rec->stuck_for_us);
+	buf_lit(b, " (server port ");
+	buf_u64(b, rec->server_port);
+	buf_ch(b, ')');
 	text_end(r, rec);
 }
 
 static void text_seeded(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
+
 	text_head(r, rec, '=');
-	fprintf(r->o.out, "%sseeded%s %s/%s  opened before synfin", color(r, C_CYAN),
-		color(r, C_RESET), rec->state_name[SF_CLIENT], rec->state_name[SF_SERVER]);
+	colored(r, C_CYAN, "seeded");
+	buf_ch(b, ' ');
+	buf_str(b, rec->state_name[SF_CLIENT]);
+	buf_ch(b, '/');
+	buf_str(b, rec->state_name[SF_SERVER]);
+	buf_lit(b, "  opened before synfin");
 	text_end(r, rec);
 }
 
 static void text_mismatch(struct reporter *r, const struct sf_record *rec)
 {
+	struct buf *b = &r->b;
+
 	text_head(r, rec, '?');
-	fprintf(r->o.out, "%smismatch%s %s: wire %s, socket %s (socket trusted)", color(r, C_RED),
-		color(r, C_RESET), rec->mm_side, rec->mm_wire, rec->mm_socket);
+	colored(r, C_RED, "mismatch");
+	buf_ch(b, ' ');
+	buf_str(b, rec->mm_side);
+	buf_lit(b, ": wire ");
+	buf_str(b, rec->mm_wire);
+	buf_lit(b, ", socket ");
+	buf_str(b, rec->mm_socket);
+	buf_lit(b, " (socket trusted)");
 	text_end(r, rec);
 }
 
 static void text_lost(struct reporter *r, const struct sf_record *rec)
 {
-	char tbuf[48];
+	struct buf *b = &r->b;
 
-	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), false);
-	fprintf(r->o.out, "%s LOST %llu events (ring buffer full)\n", tbuf,
-		(unsigned long long)rec->lost);
+	text_time(r, rec->ts_ns, false);
+	buf_lit(b, " LOST ");
+	buf_u64(b, rec->lost);
+	buf_lit(b, " events (ring buffer full)\n");
 	r->seq++;
 }
 
 static void text_flood(struct reporter *r, const struct sf_record *rec)
 {
 	const struct sf_rec_flood *f = &rec->flood;
-	char tbuf[48], d[16];
+	struct buf *b = &r->b;
 	unsigned i;
 
-	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), false);
-	fmt_us(f->interval_us, d, sizeof(d));
 	r->seq++;
+	text_time(r, rec->ts_ns, false);
+	buf_ch(b, ' ');
 	if (f->ended) {
-		fprintf(r->o.out, "%s %sFLOOD over%s after %s: %llu half-open connections "
-			"summarised, %llu evicted, %llu closed\n", tbuf, color(r, C_YELLOW),
-			color(r, C_RESET), d, (unsigned long long)f->syns,
-			(unsigned long long)f->evicted, (unsigned long long)f->closed);
+		colored(r, C_YELLOW, "FLOOD over");
+		buf_lit(b, " after ");
+		buf_us(b, f->interval_us);
+		buf_lit(b, ": ");
+		buf_u64(b, f->syns);
+		buf_lit(b, " half-open connections summarised, ");
+		buf_u64(b, f->evicted);
+		buf_lit(b, " evicted, ");
+		buf_u64(b, f->closed);
+		buf_lit(b, " closed\n");
 		return;
 	}
-	fprintf(r->o.out, "%s %sFLOOD%s %llu new half-open in %s, %llu held from %s%llu sources, "
-		"%llu evicted; ports", tbuf, color(r, C_YELLOW), color(r, C_RESET),
-		(unsigned long long)f->syns, d, (unsigned long long)f->half_open,
-		f->sources_more ? ">" : "", (unsigned long long)f->sources,
-		(unsigned long long)f->evicted);
-	for (i = 0; i < f->nports && i < SF_FLOOD_TOP_PORTS; i++)
-		fprintf(r->o.out, " %u (%llu)", f->ports[i].port, (unsigned long long)f->ports[i].n);
-	fputs("; completed handshakes still shown\n", r->o.out);
+	colored(r, C_YELLOW, "FLOOD");
+	buf_ch(b, ' ');
+	buf_u64(b, f->syns);
+	buf_lit(b, " new half-open in ");
+	buf_us(b, f->interval_us);
+	buf_lit(b, ", ");
+	buf_u64(b, f->half_open);
+	buf_lit(b, " held from ");
+	if (f->sources_more)
+		buf_ch(b, '>');
+	buf_u64(b, f->sources);
+	buf_lit(b, " sources, ");
+	buf_u64(b, f->evicted);
+	buf_lit(b, " evicted; ports");
+	for (i = 0; i < f->nports && i < SF_FLOOD_TOP_PORTS; i++) {
+		buf_ch(b, ' ');
+		buf_u64(b, f->ports[i].port);
+		buf_lit(b, " (");
+		buf_u64(b, f->ports[i].n);
+		buf_ch(b, ')');
+	}
+	buf_lit(b, "; completed handshakes still shown\n");
 }
 
 static void text_overload(struct reporter *r, const struct sf_record *rec)
 {
 	const struct sf_rec_overload *o = &rec->overload;
-	char tbuf[48], d[16];
+	struct buf *b = &r->b;
 
-	format_ts(rec->ts_ns, tbuf, sizeof(tbuf), false);
 	r->seq++;
+	text_time(r, rec->ts_ns, false);
+	buf_ch(b, ' ');
 	if (!o->ended) {
-		fprintf(r->o.out, "%s %sOVERLOAD%s connection table full (%u): new connections "
-			"are not tracked, tracked ones are kept\n", tbuf, color(r, C_YELLOW),
-			color(r, C_RESET), o->max);
+		colored(r, C_YELLOW, "OVERLOAD");
+		buf_lit(b, " connection table full (");
+		buf_u64(b, o->max);
+		buf_lit(b, "): new connections are not tracked, tracked ones are kept\n");
 		return;
 	}
-	fmt_us(o->duration_us, d, sizeof(d));
-	fprintf(r->o.out, "%s %sOVERLOAD over%s after %s: %llu segments of new connections not "
-		"tracked, %llu of completed handshakes kept half-open, %llu of evicted connections "
-		"not re-created\n", tbuf, color(r, C_YELLOW), color(r, C_RESET), d,
-		(unsigned long long)o->refused, (unsigned long long)o->parked,
-		(unsigned long long)o->skipped);
+	colored(r, C_YELLOW, "OVERLOAD over");
+	buf_lit(b, " after ");
+	buf_us(b, o->duration_us);
+	buf_lit(b, ": ");
+	buf_u64(b, o->refused);
+	buf_lit(b, " segments of new connections not tracked, ");
+	buf_u64(b, o->parked);
+	buf_lit(b, " of completed handshakes kept half-open, ");
+	buf_u64(b, o->skipped);
+	buf_lit(b, " of evicted connections not re-created\n");
 }
 
 static void text_write(struct reporter *r, const struct sf_record *rec)
@@ -659,34 +929,57 @@ static void text_write(struct reporter *r, const struct sf_record *rec)
 
 static void json_seg(struct reporter *r, const struct seg_line *l)
 {
-	char tbuf[48];
+	struct buf *b = &r->b;
 
-	format_ts(l->ts_ns, tbuf, sizeof(tbuf), true);
-	fprintf(r->o.out, "{\"ts\": \"%s\", \"seq\": %llu, \"event\": \"segment\", "
-		"\"conn\": %llu, \"family\": %u, \"src_ip\": \"%s\", \"src_port\": %u, "
-		"\"dst_ip\": \"%s\", \"dst_port\": %u", tbuf, (unsigned long long)++r->seq,
-		(unsigned long long)l->id, l->family, l->src, l->sport, l->dst, l->dport);
+	json_start(r, "segment", l->ts_ns);
+	JSON_U64(b, "conn", l->id);
+	JSON_U64(b, "family", l->family);
+	JSON_STR(b, "src_ip", l->src);
+	JSON_U64(b, "src_port", l->sport);
+	JSON_STR(b, "dst_ip", l->dst);
+	JSON_U64(b, "dst_port", l->dport);
 	if (l->ifname[0])
-		fprintf(r->o.out, ", \"ifname\": \"%s\"", l->ifname);
-	fprintf(r->o.out, ", \"flags\": \"%s\"", l->flags);
-	if (l->has_seq)
-		fprintf(r->o.out, ", \"tcp_seq\": %u, \"tcp_end_seq\": %u", l->seq, l->end_seq);
+		JSON_STR(b, "ifname", l->ifname);
+	JSON_STR(b, "flags", l->flags);
+	if (l->has_seq) {
+		JSON_U64(b, "tcp_seq", l->seq);
+		JSON_U64(b, "tcp_end_seq", l->end_seq);
+	}
 	if (l->has_ack)
-		fprintf(r->o.out, ", \"tcp_ack\": %u", l->ack);
-	fprintf(r->o.out, ", \"win\": %u, \"len\": %u, \"options\": \"%s\", "
-		"\"absolute\": %s, \"changed\": %s}\n", l->win, l->len, l->opts,
-		json_bool(r->o.absolute), json_bool(l->changed));
+		JSON_U64(b, "tcp_ack", l->ack);
+	JSON_U64(b, "win", l->win);
+	JSON_U64(b, "len", l->len);
+	JSON_STR(b, "options", l->opts);
+	JSON_BOOL(b, "absolute", r->o.absolute);
+	JSON_BOOL(b, "changed", l->changed);
+	json_end(b);
 }
 
 /* The text line's start: time, conn, interface, tcpdump's text (no newline). */
 static void text_seg(struct reporter *r, const struct seg_line *l)
 {
-	char tbuf[48];
+	struct buf *b = &r->b;
+	size_t at;
 
-	format_ts(l->ts_ns, tbuf, sizeof(tbuf), false);
 	r->seq++;
-	fprintf(r->o.out, "%s%s%s #%-4llu %s%s%s", color(r, C_DIM), tbuf, color(r, C_RESET),
-		(unsigned long long)l->id, l->ifname, l->ifname[0] ? " " : "", l->text);
+	text_time(r, l->ts_ns, true);
+	buf_lit(b, " #");
+	at = b->len;
+	buf_u64(b, l->id);
+	buf_pad(b, at, -4);
+	buf_ch(b, ' ');
+	if (l->ifname[0]) {
+		buf_str(b, l->ifname);
+		buf_ch(b, ' ');
+	}
+	buf_str(b, l->text);
+}
+
+/* What the buffer holds, to stdio (one fwrite). */
+static void out(struct reporter *r)
+{
+	fwrite_unlocked(r->b.p, 1, r->b.len, r->o.out);
+	r->b.len = 0;
 }
 
 /* A segment line alone: no event of its connection followed (or not yet). */
@@ -698,11 +991,11 @@ static void seg_alone(struct reporter *r, struct seg_line *l)
 		json_seg(r, l);
 	} else {
 		text_seg(r, l);
-		fputc('\n', r->o.out);
+		buf_ch(&r->b, '\n');
 	}
 }
 
-void reporter_flush(struct reporter *r)
+static void flush_pending(struct reporter *r)
 {
 	if (!r->has_pending)
 		return;
@@ -710,17 +1003,24 @@ void reporter_flush(struct reporter *r)
 	seg_alone(r, &r->pending);
 }
 
+void reporter_flush(struct reporter *r)
+{
+	flush_pending(r);
+	out(r);
+}
+
 void reporter_segment(struct reporter *r, const struct seg_line *l)
 {
 	struct seg_line now = *l;
 
-	reporter_flush(r);
+	flush_pending(r);
 	if (l->changed) {
 		r->pending = *l;
 		r->has_pending = true;
 	} else {
 		seg_alone(r, &now);
 	}
+	out(r);
 }
 
 /*
@@ -742,7 +1042,7 @@ static bool with_pending(struct reporter *r, const struct sf_record *rec)
 		return true;
 	}
 	text_seg(r, &r->pending);
-	fputs(" ", r->o.out);
+	buf_ch(&r->b, ' ');
 	text_segment_tail(r, rec);
 	rest = *rec;
 	rest.kinds &= ~(unsigned)(SF_REC_SUSPICIOUS | SF_REC_TRANS | SF_REC_PICKUP);
@@ -753,11 +1053,12 @@ static bool with_pending(struct reporter *r, const struct sf_record *rec)
 
 void reporter_write(struct reporter *r, const struct sf_record *rec)
 {
-	if (with_pending(r, rec))
-		return;
-	reporter_flush(r);
-	if (r->o.format == OUT_JSON)
-		json_write(r, rec);
-	else
-		text_write(r, rec);
+	if (!with_pending(r, rec)) {
+		flush_pending(r);
+		if (r->o.format == OUT_JSON)
+			json_write(r, rec);
+		else
+			text_write(r, rec);
+	}
+	out(r);
 }

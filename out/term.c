@@ -103,40 +103,62 @@ bool terminal_utf8(void)
 
 /* v / div with the unit of the first limit above v (the last one otherwise). */
 struct unit {
-	double below;		/* applies while v is below this */
-	double div;
-	const char *fmt;	/* takes one double */
+	uint64_t below;		/* applies while v is below this */
+	uint64_t div;
+	int decimals;
+	const char *name;
 };
 
-static void fmt_scaled(double v, const struct unit *u, size_t n_units, char *buf, size_t n)
+static void buf_scaled(struct buf *b, uint64_t v, const struct unit *u, size_t n_units)
 {
 	size_t i = 0;
 
 	while (i + 1 < n_units && v >= u[i].below)
 		i++;
-	snprintf(buf, n, u[i].fmt, v / u[i].div);
+	buf_ratio(b, v, u[i].div, u[i].decimals);
+	buf_str(b, u[i].name);
 }
 
 /* Human units: 375µs, 12.3ms, 4.20s (us where the terminal lacks UTF-8). */
-void fmt_us(uint64_t us, char *buf, size_t n)
+void buf_us(struct buf *b, uint64_t us)
 {
 	static const struct unit units[] = {
-		{ 1e3, 1, "%.0fµs" }, { 1e6, 1e3, "%.1fms" }, { 6e8, 1e6, "%.2fs" },
-		{ 0, 6e7, "%.0fm" },
+		{ 1000, 1, 0, "µs" }, { 1000000, 1000, 1, "ms" }, { 600000000, 1000000, 2, "s" },
+		{ 0, 60000000, 0, "m" },
 	};
 
-	if (us < 1000 && !terminal_utf8())
-		snprintf(buf, n, "%lluus", (unsigned long long)us);
-	else
-		fmt_scaled((double)us, units, sizeof(units) / sizeof(units[0]), buf, n);
+	if (us < 1000 && !terminal_utf8()) {
+		buf_u64(b, us);
+		buf_lit(b, "us");
+	} else {
+		buf_scaled(b, us, units, sizeof(units) / sizeof(units[0]));
+	}
 }
 
-void fmt_bytes(uint64_t b, char *buf, size_t n)
+void buf_bytes(struct buf *b, uint64_t v)
 {
 	static const struct unit units[] = {
-		{ 1e4, 1, "%.0fB" }, { 1e7, 1e3, "%.1fKB" }, { 1e10, 1e6, "%.1fMB" },
-		{ 0, 1e9, "%.1fGB" },
+		{ 10000, 1, 0, "B" }, { 10000000, 1000, 1, "KB" }, { 10000000000ull, 1000000, 1, "MB" },
+		{ 0, 1000000000, 1, "GB" },
 	};
 
-	fmt_scaled((double)b, units, sizeof(units) / sizeof(units[0]), buf, n);
+	buf_scaled(b, v, units, sizeof(units) / sizeof(units[0]));
+}
+
+void fmt_us(uint64_t us, char *out, size_t n)
+{
+	char t[64];
+	struct buf b = BUF_FIXED(t);
+
+	buf_us(&b, us);
+	snprintf(out, n, "%s", buf_cstr(&b));	/* cut short to fit, as before */
+}
+
+void fmt_bytes(uint64_t v, char *out, size_t n)
+{
+	char t[64];
+	struct buf b = BUF_FIXED(t);
+
+	buf_bytes(&b, v);
+	snprintf(out, n, "%s", buf_cstr(&b));
 }

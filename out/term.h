@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "lib/buf.h"
 
 /* --color auto|always|never -> mode 0|1|2; -1 for another word. */
 int parse_color(const char *s, int *mode);
@@ -17,6 +18,9 @@ bool terminal_utf8(void);
 /* Human units: 375µs, 12.3ms, 4.20s; 512B, 12.5KB. */
 void fmt_us(uint64_t us, char *buf, size_t n);
 void fmt_bytes(uint64_t b, char *buf, size_t n);
+/* The same, appended to b. */
+void buf_us(struct buf *b, uint64_t us);
+void buf_bytes(struct buf *b, uint64_t v);
 /*
  * The ANSI colours text renderers share: a state's (ESTABLISHED green,
  * CLOSED and TIME_WAIT red, the handshake's cyan, closing ones yellow) and

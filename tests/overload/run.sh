@@ -7,7 +7,8 @@
 # flood with real connections alive; connection churn with no segment
 # skipped for a busy entry; slow clients and oversized requests
 # against /metrics while scraping; the capability, address and memory
-# errors; SIGKILL leaving no tables behind; `watch` under valgrind.
+# errors; SIGKILL leaving no tables behind; churn into a pipe with no event
+# lost; `watch` under valgrind.
 #
 # Floods are bounded (count and seconds) and spoofed from inside the test
 # namespaces' /16. Run it under the shared lock like every namespace suite:
@@ -341,7 +342,63 @@ sigkill() {
 }
 want sigkill && sigkill
 
-# ---- 6. watch under valgrind --------------------------------------------------
+# ---- 6. churn into a pipe: the watcher keeps up ----------------------------
+# tools/loadgen's churn (as fast as this machine goes) with `watch -o json`
+# at normal priority writing into a pipe: no event lost (the summary's count
+# and no `lost` record), every line there (seq 1..N, N the summary's
+# events), every connection the client completed closed in the output.
+churn_pipe() {
+	local name=churn_pipe conns r
+	make -s .output/loadgen >/dev/null || { fail $name "make .output/loadgen failed"; return; }
+	ns_up || { fail $name "cannot create the namespaces"; return; }
+	ip netns exec $NS_S "$SYNFIN" watch -i sfo-s0 -o json 2>"$W/$name.err" \
+		> >(cat >"$W/$name.json") &
+	PIDS+=($!)
+	WPID=$!
+	for _ in $(seq 50); do grep -q "watching sfo-s0" "$W/$name.err" && break; sleep 0.1; done
+	ip netns exec $NS_S "$ROOT/.output/loadgen" server -l $IP_S:8080 -d 12 &
+	PIDS+=($!)
+	sleep 0.3
+	conns=$(ip netns exec $NS_C "$ROOT/.output/loadgen" client -c 256 -d 5 $IP_S:8080 |
+		sed -n 's/.*conns=\([0-9]*\).*/\1/p')
+	sleep 1.5	# a sweep: the last connections' events
+	watch_stop
+	stop_all
+	sleep 0.2	# the pipe's reader writes the last lines
+	r=$($PY - "$W/$name.json" "$W/$name.err" "${conns:-0}" <<'PY'
+import json, re, sys
+lines = open(sys.argv[1]).read().splitlines()
+err = open(sys.argv[2]).read()
+conns = int(sys.argv[3])
+m = re.search(r"(\d+) events, (\d+) lost", err)
+if not m:
+    print("no summary: " + err[-300:]); sys.exit(1)
+events, lost = map(int, m.groups())
+ev = [json.loads(l) for l in lines]
+seqs = [e["seq"] for e in ev]
+closes = sum(1 for e in ev if e["event"] == "close" and e["server_port"] == 8080)
+lostrec = sum(1 for e in ev if e["event"] == "lost")
+out = f"{conns} connections, {events} events, {lost} lost, {closes} closes"
+bad = []
+if conns < 1000: bad.append("the churn made too few connections")
+if lost or lostrec: bad.append(f"lost {lost}, {lostrec} lost records")
+if seqs != list(range(1, len(seqs) + 1)) or len(seqs) != events:
+    bad.append(f"{len(seqs)} lines in the pipe, seq not 1..{events}")
+if closes < conns: bad.append("a completed connection without its close")
+print(out + ("; " + "; ".join(bad) if bad else ""))
+sys.exit(1 if bad else 0)
+PY
+)
+	if [ $? -eq 0 ] && adds_up "$W/$name.err" >/dev/null; then
+		pass "$name ($r)"
+	else
+		fail $name "$r; $(adds_up "$W/$name.err")"
+	fi
+	ns_down
+}
+want churn_pipe && churn_pipe
+
+# ---- 7. watch under valgrind --------------------------------------------------
 valgrind_watch() {
 	local name=valgrind_watch rc
 	ns_up || { fail $name "cannot create the namespaces"; return; }

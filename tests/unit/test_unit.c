@@ -10,6 +10,7 @@
 #include "cbpf.h"
 #include "testlib.h"
 #include "cases.h"
+#include "lib/buf.h"
 #include "lib/capture.h"
 #include "lib/conntab.h"
 #include "lib/filter.h"
@@ -964,6 +965,53 @@ static void test_sock_differs(void)
 	ASSERT_EQ(sf_sock_differs(&e, SF_SERVER, &s, &cause), 0, "same state: agree");
 }
 
+/* A cheap, repeatable pseudo-random sequence. */
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* The table's order is memcmp's over (key, local_lo), and every socket is found in it. */
+static void test_socktab_order(void)
+{
+	struct sf_socktab t = {};
+	uint64_t seed = 7;
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < 5000; i++) {
+		struct sf_sock_rec r = {};
+		uint64_t x = xorshift(&seed);
+
+		r.family = i % 3 ? 4 : 6;
+		/* Few distinct values per field: keys that share long prefixes. */
+		r.laddr[0] = 10;
+		r.laddr[3] = (__u8)(x & 3);
+		r.raddr[0] = 10;
+		r.raddr[3] = (__u8)((x >> 2) & 3);
+		r.laddr[15] = (__u8)(x >> 4);
+		r.lport = (__be16)((x >> 12) & 0x0303);
+		r.rport = (__be16)((x >> 20) & 0xff03);
+		if (socktab_add(&t, &r))
+			break;
+	}
+	socktab_sort(&t);
+	for (i = 1; i < t.n && !bad; i++) {
+		int c = memcmp(&t.v[i - 1].key, &t.v[i].key, sizeof(t.v[i].key));
+
+		bad = c > 0 || (c == 0 && t.v[i - 1].local_lo > t.v[i].local_lo);
+	}
+	ASSERT_FALSE(bad, "sorted in memcmp's order of the keys, then local_lo");
+	for (i = 0, bad = 0; i < t.n && !bad; i++)
+		bad = socktab_find(&t, &t.v[i].key, t.v[i].local_lo) == NULL;
+	ASSERT_FALSE(bad, "every socket found");
+	ASSERT_TRUE(t.n > 1000, "the table holds the sockets");
+	socktab_free(&t);
+}
+
 /* Owners as ss -p: each process once, in pid order, more counted; listeners apart. */
 static void test_sock_owners(void)
 {
@@ -1317,6 +1365,208 @@ static void test_flood_tally(void)
 	flood_tally_free(t);
 }
 
+/* ---- lib/buf.c against printf and inet_ntop ---- */
+
+/* b's text is want; b emptied for the next check. */
+static bool buf_is(struct buf *b, const char *want, const char *what)
+{
+	bool ok = ASSERT_STREQ(buf_cstr(b), want, what);
+
+	b->len = 0;
+	return ok;
+}
+
+static void test_buf_numbers(void)
+{
+	static const uint64_t u[] = { 0, 1, 9, 10, 99, 100, 101, 999, 1000, 65535, 4294967295ull,
+				      4294967296ull, 9999999999999999999ull, UINT64_MAX };
+	static const int64_t i[] = { 0, -1, 1, INT64_MIN, INT64_MAX, -100, -99 };
+	struct buf b = BUF_INIT;
+	uint64_t seed = 88172645463325252ull;
+	char want[64];
+	size_t k;
+	int n, bad = 0;
+
+	for (k = 0; k < TL_ARRAY_SIZE(u); k++) {
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)u[k]);
+		buf_u64(&b, u[k]);
+		buf_is(&b, want, "buf_u64 at a limit");
+		snprintf(want, sizeof(want), "%06llu|%llx|%04llx", (unsigned long long)u[k],
+			 (unsigned long long)u[k], (unsigned long long)u[k]);
+		buf_u64z(&b, u[k], 6);
+		buf_ch(&b, '|');
+		buf_hex(&b, u[k], 1);
+		buf_ch(&b, '|');
+		buf_hex(&b, u[k], 4);
+		buf_is(&b, want, "buf_u64z, buf_hex at a limit");
+	}
+	for (k = 0; k < TL_ARRAY_SIZE(i); k++) {
+		snprintf(want, sizeof(want), "%lld", (long long)i[k]);
+		buf_i64(&b, i[k]);
+		buf_is(&b, want, "buf_i64 at a limit");
+	}
+	/* Every digit count, and a million values of each size. */
+	for (n = 0; n < 1000000 && !bad; n++) {
+		uint64_t v = xorshift(&seed) >> (n % 64);
+
+		snprintf(want, sizeof(want), "%llu %llx", (unsigned long long)v,
+			 (unsigned long long)v);
+		buf_u64(&b, v);
+		buf_ch(&b, ' ');
+		buf_hex(&b, v, 0);
+		bad = strcmp(buf_cstr(&b), want) != 0;
+		if (bad)
+			buf_is(&b, want, "buf_u64/buf_hex as printf");
+		b.len = 0;
+	}
+	/* Padding: %4s, %-4s, content longer than the width. */
+	buf_lit(&b, "x");
+	k = b.len;
+	buf_u64(&b, 42);
+	buf_pad(&b, k, 5);
+	k = b.len;
+	buf_str(&b, "ab");
+	buf_pad(&b, k, -4);
+	k = b.len;
+	buf_str(&b, "toolong");
+	buf_pad(&b, k, 3);
+	buf_pad(&b, k, -3);
+	buf_is(&b, "x   42ab  toolong", "buf_pad");
+	ASSERT_FALSE(b.failed, "no allocation failed");
+	buf_free(&b);
+	{	/* Over a fixed array: never past its end; what does not fit is dropped. */
+		char arr[8];
+		struct buf f = BUF_FIXED(arr);
+
+		buf_str(&f, "1234");
+		buf_str(&f, "5678");
+		ASSERT_STREQ(buf_cstr(&f), "1234567", "full: the last byte is the NUL");
+		ASSERT_TRUE(f.failed, "a full fixed buffer says so");
+		buf_free(&f);
+		buf_str(&f, "123456789");
+		ASSERT_STREQ(buf_cstr(&f), "", "a string longer than the array: dropped whole");
+		ASSERT_TRUE(f.p == arr, "still the caller's array");
+	}
+}
+
+static void test_buf_ratio(void)
+{
+	static const uint64_t div[] = { 1, 1000, 1000000, 1000000000, 60000000 };
+	static const uint64_t v[] = { 0, 1, 5, 49, 50, 51, 149, 150, 250, 1250, 1350, 999949,
+				      999950, 999999, 1000000, 2500000, 30000000, 90000000,
+				      (1ull << 50) - 1, 1ull << 50, 1ull << 53, UINT64_MAX };
+	struct buf b = BUF_INIT;
+	uint64_t seed = 1234567;
+	char want[64];
+	size_t i, j;
+	int d, n, bad = 0;
+
+	for (i = 0; i < TL_ARRAY_SIZE(div); i++)
+		for (j = 0; j < TL_ARRAY_SIZE(v); j++)
+			for (d = 0; d <= 3; d++) {
+				snprintf(want, sizeof(want), "%.*f", d,
+					 (double)v[j] / (double)div[i]);
+				buf_ratio(&b, v[j], div[i], d);
+				buf_is(&b, want, "buf_ratio as %.*f, at a limit or a tie");
+			}
+	/* Random values of every size, ties included (values a multiple of 50). */
+	for (n = 0; n < 400000 && !bad; n++) {
+		uint64_t x = xorshift(&seed) >> (10 + n % 50), dv = div[n % 5];
+
+		if (n & 1)
+			x -= x % 50;
+		d = n % 3;
+		snprintf(want, sizeof(want), "%.*f", d, (double)x / (double)dv);
+		buf_ratio(&b, x, dv, d);
+		bad = strcmp(buf_cstr(&b), want) != 0;
+		if (bad)
+			buf_is(&b, want, "buf_ratio as %.*f");
+		b.len = 0;
+	}
+	buf_free(&b);
+}
+
+static void test_buf_addresses(void)
+{
+	static const char *const v6[] = {
+		"::", "::1", "1::", "2001:db8::1", "2001:db8:0:0:1:0:0:1", "2001:0:0:1::1",
+		"1:0:1:0:1:0:1:0", "0:1:0:1:0:1:0:1", "::ffff:10.0.0.1", "::10.0.0.1",
+		"::ffff:0:10.0.0.1", "::fffe:10.0.0.1", "64:ff9b::192.0.2.1", "fe80::1:0:0:0",
+		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "1:2:3:4:5:6:7:8", "::2:0:0:0:0",
+		"1:0:0:2:0:0:0:3", "0:0:1::", "::0.0.0.2", "::ffff:0.0.0.0",
+	};
+	struct buf b = BUF_INIT;
+	uint64_t seed = 42;
+	uint8_t a[16];
+	char want[INET6_ADDRSTRLEN];
+	size_t i;
+	int n, k, bad = 0;
+
+	for (i = 0; i < TL_ARRAY_SIZE(v6); i++) {
+		if (!ASSERT_EQ(inet_pton(AF_INET6, v6[i], a), 1, "test address parses"))
+			continue;
+		inet_ntop(AF_INET6, a, want, sizeof(want));
+		buf_ipv6(&b, a);
+		buf_is(&b, want, v6[i]);
+	}
+	/* Random addresses, most words zero: every placement of runs. */
+	for (n = 0; n < 300000 && !bad; n++) {
+		uint64_t r = xorshift(&seed);
+
+		for (k = 0; k < 16; k += 2) {
+			unsigned w = (r >> (k * 4)) & 3 ? 0 : (unsigned)(xorshift(&seed) >> (n % 48));
+
+			if (n % 7 == 0 && k == 10)
+				w = 0xffff;
+			a[k] = (uint8_t)(w >> 8);
+			a[k + 1] = (uint8_t)w;
+		}
+		inet_ntop(AF_INET6, a, want, sizeof(want));
+		buf_ipv6(&b, a);
+		bad = strcmp(buf_cstr(&b), want) != 0;
+		if (bad)
+			buf_is(&b, want, "buf_ipv6 as inet_ntop");
+		b.len = 0;
+		inet_ntop(AF_INET, a + (n & 12), want, sizeof(want));
+		buf_ipv4(&b, a + (n & 12));
+		bad = strcmp(buf_cstr(&b), want) != 0;
+		if (bad)
+			buf_is(&b, want, "buf_ipv4 as inet_ntop");
+		b.len = 0;
+	}
+	memset(a, 255, 4);
+	buf_ipv4(&b, a);
+	buf_is(&b, "255.255.255.255", "buf_ipv4, widest");
+	buf_free(&b);
+}
+
+static void test_buf_json(void)
+{
+	struct buf b = BUF_INIT;
+	char all[256];
+	int i;
+
+	buf_json_str(&b, "plain");
+	buf_is(&b, "plain", "nothing to escape");
+	buf_json_str(&b, "");
+	buf_is(&b, "", "empty");
+	buf_json_str(&b, "a\"b\\c\nd\te\x1f" "f\x7f\xc3\xa9");
+	buf_is(&b, "a\\\"b\\\\c\\u000ad\\u0009e\\u001ff\x7f\xc3\xa9",
+	       "quote, backslash, controls escaped; DEL and UTF-8 as they are");
+	for (i = 1; i < 256; i++)
+		all[i - 1] = (char)i;
+	all[255] = 0;
+	buf_json_str(&b, all);
+	ASSERT_EQ(b.len, 31 * 6 + 2 * 2 + (255 - 33), "every byte: 31 \\u00XX, 2 \\X, the rest as is");
+	b.len = 0;
+	/* Growing from empty across many doublings keeps every byte. */
+	for (i = 0; i < 100000; i++)
+		buf_json_str(&b, "\"");
+	ASSERT_EQ(b.len, 200000, "200000 bytes after 100000 escaped quotes");
+	ASSERT_TRUE(b.p[0] == '\\' && b.p[199999] == '"', "first and last byte");
+	buf_free(&b);
+}
+
 /* A watcher of several interfaces is named "eth0+eth1": found by either. */
 static void test_iface_in_list(void)
 {
@@ -1330,6 +1580,10 @@ static void test_iface_in_list(void)
 
 static const struct tl_test tests[] = {
 	TL_TEST(iface_in_list),
+	TL_TEST(buf_numbers),
+	TL_TEST(buf_ratio),
+	TL_TEST(buf_addresses),
+	TL_TEST(buf_json),
 	TL_TEST(flood_tally),
 	TL_TEST(cbpf_vs_libpcap),
 	TL_TEST(filter_compile),
@@ -1359,6 +1613,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(seed_client),
 	TL_TEST(sock_differs),
 	TL_TEST(sock_owners),
+	TL_TEST(socktab_order),
 	TL_TEST(conn_rows),
 	TL_TEST(conntab_evictions),
 };

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# bench_watcher.sh - the watcher's CPU per event under connection churn.
+#
+# tools/loadgen between two namespaces; `synfin watch` on the server's veth
+# end at normal priority, -o json and then -o text (ROUNDS times, alternated),
+# its output into a pipe (SINK=file: a file in /tmp). The watcher's CPU (user+system) while the churn runs,
+# over the event lines it wrote:
+#   json_us_per_event=X text_us_per_event=Y json_events=N text_events=N lost=N rate=R
+# (medians over the rounds; events and rate: per round; lost: the sum of the
+# summaries' "lost" and in-band `lost` records over all runs).
+#
+# Needs root and the lock the other live runs take:
+#   flock /tmp/synfin-net.lock tools/bench_watcher.sh
+# SECS (default 5), ROUNDS (3), CONC (loadgen concurrency, 256), SYNFIN
+# (./synfin), BW_NS (namespace prefix, sfw), WATCH_ARGS (more watch options).
+# PROFILE=DIR: perf record -g of the watcher (DIR/json.data, DIR/text.data)
+# instead of the figures. Builds .output/loadgen if it is missing.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+SECS=${SECS:-5}
+ROUNDS=${ROUNDS:-3}
+CONC=${CONC:-256}
+SYNFIN=${SYNFIN:-./synfin}
+P=${BW_NS:-sfw}
+NS_C=${P}A NS_S=${P}B IF_C=$P-c IF_S=$P-s
+ADDR_C=10.78.0.1 ADDR_S=10.78.0.2
+LOADGEN=.output/loadgen
+TMP=$(mktemp -d /tmp/bench_watcher.XXXXXX)
+SINK=${SINK:-pipe}
+WATCH_PID= SRV_PID=
+
+[ "$(id -u)" -eq 0 ] || { echo "bench_watcher.sh: needs root (namespaces, BPF)" >&2; exit 1; }
+[ -x "$LOADGEN" ] || make -s "$LOADGEN" >&2 || exit 1
+[ -x "$SYNFIN" ] || { echo "bench_watcher.sh: $SYNFIN missing; run make" >&2; exit 1; }
+# The watcher's CPU: perf's task-clock (ns); without perf, /proc ticks (coarse).
+HAVE_PERF=$(command -v perf >/dev/null && echo 1)
+. tests/netns.sh
+
+cleanup() {
+	[ -n "$WATCH_PID" ] && kill -INT "$WATCH_PID" 2>/dev/null && wait "$WATCH_PID" 2>/dev/null
+	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
+	netns_pair_down "$NS_C" "$NS_S"
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+netns_pair_up "$NS_C" "$NS_S" "$IF_C" "$IF_S" $ADDR_C/24 $ADDR_S/24 || exit 1
+ip netns exec "$NS_C" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+ip netns exec "$NS_C" sysctl -qw net.ipv4.tcp_tw_reuse=1
+ip netns exec "$NS_S" sysctl -qw net.core.somaxconn=8192
+ip netns exec "$NS_S" $LOADGEN server -l $ADDR_S:8080 &
+SRV_PID=$!
+sleep 0.3
+
+# one run: FORMAT ROUND -> $TMP/FORMAT-ROUND.{out,err,cpu,load}
+run() {
+	local fmt=$1 r=$2 base=$TMP/$1-$2 i
+	# shellcheck disable=SC2086
+	if [ "$SINK" = file ]; then
+		ip netns exec "$NS_S" "$SYNFIN" watch -i "$IF_S" -o "$fmt" --color never \
+			${WATCH_ARGS:-} >"$base.out" 2>"$base.err" &
+	else	# a pipe, read by a process that counts the in-band loss records
+		ip netns exec "$NS_S" "$SYNFIN" watch -i "$IF_S" -o "$fmt" --color never \
+			${WATCH_ARGS:-} 2>"$base.err" > >(grep -c -E '"event": "lost"| LOST ' >"$base.lost") &
+	fi
+	WATCH_PID=$!
+	for i in $(seq 100); do
+		grep -qs watching "$base.err" && break
+		kill -0 "$WATCH_PID" 2>/dev/null || { cat "$base.err" >&2; exit 1; }
+		sleep 0.1
+	done
+	# The watcher's task-clock while the churn runs, and a second after
+	# (a sweep, the last connections' events).
+	if [ -n "${PROFILE:-}" ]; then
+		perf record -q ${PERF_CALLGRAPH:--g} -o "$PROFILE/$fmt.data" -p "$WATCH_PID" -- sleep "$((SECS + 1))" \
+			2>/dev/null &
+	elif [ -n "$HAVE_PERF" ]; then
+		perf stat -x, -e task-clock -p "$WATCH_PID" -o "$base.cpu" -- sleep "$((SECS + 1))" &
+	else
+		(t0=$(awk '{ print $14 + $15 }' /proc/$WATCH_PID/stat); sleep "$((SECS + 1))"
+		 t1=$(awk '{ print $14 + $15 }' /proc/$WATCH_PID/stat)
+		 echo "$(( (t1 - t0) * 1000 / $(getconf CLK_TCK) )),msec,task-clock" >"$base.cpu") &
+	fi
+	local perf_pid=$!
+	ip netns exec "$NS_C" $LOADGEN client -c "$CONC" -d "$SECS" $ADDR_S:8080 >"$base.load"
+	wait "$perf_pid"
+	kill -INT "$WATCH_PID"
+	wait "$WATCH_PID"
+	WATCH_PID=
+}
+
+for r in $(seq "$ROUNDS"); do
+	run json "$r"
+	run text "$r"
+done
+[ -n "${PROFILE:-}" ] && exit 0
+
+# "... N events, N lost, ..." on stderr; in-band: `lost` records / LOST lines.
+lost=0
+for f in "$TMP"/*.err; do
+	n=$(sed -n 's/.* \([0-9]*\) lost,.*/\1/p' "$f")
+	lost=$((lost + ${n:-999999}))
+done
+sleep 0.2	# the pipe readers' counts
+if [ "$SINK" = file ]; then
+	lost=$((lost + $(cat "$TMP"/*.out | grep -c -E '"event": "lost"| LOST ')))
+else
+	lost=$((lost + $(cat "$TMP"/*.lost | awk '{ s += $1 } END { print s + 0 }')))
+fi
+line="lost=$lost"
+for fmt in json text; do
+	us=$(for r in $(seq "$ROUNDS"); do
+		ms=$(awk -F, '/task-clock/ { print $1 }' "$TMP/$fmt-$r.cpu")
+		ev=$(sed -n 's/.* \([0-9]*\) events,.*/\1/p' "$TMP/$fmt-$r.err")
+		awk -v ms="$ms" -v n="$ev" 'BEGIN { if (n > 0) printf "%.3f\n", ms * 1000 / n; else print "nan" }'
+	done | median)
+	evs=$(for r in $(seq "$ROUNDS"); do sed -n 's/.* \([0-9]*\) events,.*/\1/p' "$TMP/$fmt-$r.err"; done | tr '\n' ',' | sed 's/,$//')
+	rate=$(for r in $(seq "$ROUNDS"); do sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$TMP/$fmt-$r.load"; done | median)
+	line="${fmt}_us_per_event=$us ${fmt}_events=$evs ${fmt}_rate=$rate $line"
+done
+# json first, as documented
+echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^json/) printf "%s ", $i;
+	for (i = 1; i <= NF; i++) if ($i ~ /^text/) printf "%s ", $i; print $NF }'
