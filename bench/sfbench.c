@@ -3,6 +3,7 @@
  * sfbench.c - the measuring half of `make bench` (tools/bench.sh drives it).
  *
  *   sfbench prog  [-r ROUNDS]          per-packet cost, BPF_PROG_TEST_RUN
+ *   sfbench filter [-r ROUNDS]         a filter expression's costs (same way)
  *   sfbench scale -n CONNS [-r ROUNDS] fill the tables, memory, cost, sweep
  *   sfbench live  -i IFACE -P none|empty|lookup|newconn|synfin [--mode M] -- CMD...
  *                                      run CMD; the kernel's run_time_ns /
@@ -29,6 +30,8 @@
 #include <bpf/libbpf.h>
 #include "lib/util.h"
 #include "kern/sweep.h"
+#include "kern/loader.h"
+#include "lib/filter.h"
 #include "synfin.skel.h"
 #include "bench_empty.skel.h"
 #include "bench_lookup.skel.h"
@@ -791,10 +794,150 @@ static int cmd_capture(int rounds)
 
 static const char usage[] =
 "Usage: sfbench prog [-r ROUNDS]\n"
+"       sfbench filter [-r ROUNDS]\n"
 "       sfbench capture [-r ROUNDS]\n"
 "       sfbench scale -n CONNS [-r ROUNDS]\n"
 "       sfbench live -i IFACE -P none|empty|lookup|newconn|synfin [--mode native|generic|tc] -- CMD...\n"
 "The measuring half of `make bench`; tools/bench.sh runs it (see BENCH.md).\n";
+
+/* ---- sfbench filter ----------------------------------------------------- */
+
+/*
+ * A filter expression's costs (tools/bench_filter.sh), XDP, BPF_PROG_TEST_RUN:
+ * a segment of a connection the expression did not select (its key already
+ * in the rejected table and in the CPU's memory of the last one; then 64 such
+ * connections in turn, a lookup each) against a non-TCP packet through the same object
+ * (loaded with an expression no flow matches), and against the baseline
+ * program that parses and does one table lookup (bench/lookup.bpf.c) on
+ * the same segment; the first segment of such a
+ * connection (the interpreter runs, twice, and the key is remembered);
+ * and an established connection's ACK with an expression that selects
+ * it, against the same ACK without an expression. Rounds alternate the cases.
+ */
+static struct synfin_bpf *load_filtered(const char *expr, int port)
+{
+	__u16 ports[1] = { (__u16)port };
+	struct loader_cfg cfg = { .max_conns = 1 << 16, .max_half = 1 << 16, .ports = ports,
+				  .nports = port ? 1 : 0 };
+	struct filter *f = NULL;
+	struct synfin_bpf *sf;
+	char err[256];
+
+	if (expr) {
+		f = filter_new(expr, err, sizeof(err));
+		if (!f) {
+			fprintf(stderr, "sfbench: %s: %s\n", expr, err);
+			exit(1);
+		}
+		cfg.filter = filter_kernel_prog(f, &cfg.filter_len);
+	}
+	sf = loader_open("sfbench", &cfg);
+	filter_free(f);
+	if (!sf)
+		exit(1);
+	return sf;
+}
+
+static int cmd_filter(int rounds)
+{
+	/* Selects none of the flows (10.1.x.x <-> 10.2.0.1), after a few tests. */
+	static const char none[] = "host 192.0.2.1 or (net 172.16.0.0/12 and port 443) or vlan";
+	struct synfin_bpf *rej = load_filtered(none, 0), *sel = load_filtered("net 10.0.0.0/8", 0),
+			  *nof = load_filtered(NULL, 0), *por = load_filtered(NULL, 443);
+	struct bench_lookup *lk = bench_lookup__open_and_load();
+	int frej = bpf_program__fd(rej->progs.synfin_xdp), fsel = bpf_program__fd(sel->progs.synfin_xdp),
+	    fnof = bpf_program__fd(nof->progs.synfin_xdp);
+	double v[9][MAX_ROUNDS], r[6][MAX_ROUNDS], m[9], mr[6];
+	__u8 rr[64][PKT_MAX];
+	int rrlen[64];
+	__u8 pkt[PKT_MAX], ack[PKT_MAX];
+	struct ring_buffer *rbs = ring_buffer__new(bpf_map__fd(sel->maps.events), noop_event, NULL, NULL),
+			   *rbn = ring_buffer__new(bpf_map__fd(nof->maps.events), noop_event, NULL, NULL);
+	struct flow f;
+	int i, j, len, alen;
+
+	if (!rbs || !rbn || !lk)
+		die("ring buffer, lookup baseline", errno);
+	pin_cpu0();
+	for (i = 0; i < rounds; i++) {
+		/* Non-TCP, then a rejected connection's ACK (its first run evaluates). */
+		len = build_udp(pkt);
+		v[0][i] = run_prog(frej, pkt, len, REPEAT);
+		f = flow_n((__u64)i * (FRESH + 2));
+		alen = build_seg(ack, &f, K_ACK, 0);
+		run_prog(frej, ack, alen, 1);
+		v[1][i] = run_prog(frej, ack, alen, REPEAT);
+		run_prog(bpf_program__fd(lk->progs.lookup_xdp), ack, alen, 1);
+		v[5][i] = run_prog(bpf_program__fd(lk->progs.lookup_xdp), ack, alen, REPEAT);
+		v[6][i] = run_prog(bpf_program__fd(por->progs.synfin_xdp), ack, alen, REPEAT);
+		/*
+		 * 64 connections not selected in turn, one run each: every segment
+		 * misses the per-CPU memory of the last one (a lookup each). Its
+		 * baseline: UDP, one run each too (a run's fixed cost on both sides).
+		 */
+		for (j = 0; j < 64; j++) {
+			f = flow_n((__u64)i * (FRESH + 2) + 2 + (__u64)j);
+			rrlen[j] = build_seg(rr[j], &f, K_ACK, 0);
+			run_prog(frej, rr[j], rrlen[j], 1);
+		}
+		v[7][i] = v[8][i] = 0;
+		for (j = 0; j < FRESH; j++) {
+			v[7][i] += run_prog(frej, rr[j % 64], rrlen[j % 64], 1);
+			v[8][i] += run_prog(frej, pkt, len, 1);
+		}
+		v[7][i] /= FRESH;
+		v[8][i] /= FRESH;
+		/* First segments of new connections: each one evaluated, rejected. */
+		v[2][i] = 0;
+		for (j = 0; j < FRESH; j++) {
+			f = flow_n((__u64)i * (FRESH + 2) + 1 + (__u64)j);
+			len = build_seg(pkt, &f, K_SYN, 0);
+			v[2][i] += run_prog(frej, pkt, len, 1);
+		}
+		v[2][i] /= FRESH;
+		/* An established ACK: selected by an expression, and without one. */
+		f = flow_n((__u64)i * (FRESH + 2) + FRESH + 1);
+		alen = build_seg(ack, &f, K_ACK, 0);
+		handshake(fsel, &f);
+		handshake(fnof, &f);
+		v[3][i] = run_prog(fsel, ack, alen, REPEAT);
+		v[4][i] = run_prog(fnof, ack, alen, REPEAT);
+		ring_buffer__consume(rbs);
+		ring_buffer__consume(rbn);
+		r[0][i] = v[1][i] / v[0][i];
+		r[1][i] = v[2][i] / v[0][i];
+		r[2][i] = v[3][i] / v[4][i];
+		r[3][i] = v[1][i] / v[5][i];
+		r[4][i] = v[1][i] / v[6][i];
+		r[5][i] = v[7][i] / v[8][i];
+	}
+	for (j = 0; j < 9; j++)
+		m[j] = median(v[j], rounds);
+	for (j = 0; j < 6; j++)
+		mr[j] = median(r[j], rounds);
+	row("filter: segment of a connection not selected, vs parse + one lookup (XDP)", m[1],
+	    "ns", m[5], "lookup+count", mr[3], 0, "");
+	/* The measure: about what a non-TCP packet costs. */
+	row("filter: segment of a connection not selected, vs non-TCP", m[1], "ns", m[0],
+	    "UDP, same object", mr[0], 2.0, "<= 2x");
+	/* -p's test is synfin's floor for a TCP segment. */
+	row("filter: segment of a connection not selected, vs one not on a -p port", m[1], "ns",
+	    m[6], "-p 443", mr[4], 0, "");
+	row("filter: segments of 64 connections not selected in turn (a lookup each), vs non-TCP",
+	    m[7], "ns", m[8], "UDP, one run each", mr[5], 0, "");
+	row("filter: first segment of a connection not selected (evaluated), vs non-TCP", m[2],
+	    "ns", m[0], "UDP, same object", mr[1], 0, "");
+	row("filter: established ACK of a selected connection, vs no expression", m[3], "ns", m[4],
+	    "no expression", mr[2], 1.5, "<= 1.5x");
+	ring_buffer__free(rbs);
+	ring_buffer__free(rbn);
+	synfin_bpf__destroy(rej);
+	synfin_bpf__destroy(sel);
+	synfin_bpf__destroy(nof);
+	synfin_bpf__destroy(por);
+	bench_lookup__destroy(lk);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -830,6 +973,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[1], "prog"))
 		return cmd_prog((int)rounds);
+	if (!strcmp(argv[1], "filter"))
+		return cmd_filter((int)rounds);
 	if (!strcmp(argv[1], "capture"))
 		return cmd_capture((int)rounds);
 	if (!strcmp(argv[1], "hot"))

@@ -110,6 +110,8 @@ struct sf_pkt {
 	__u16 dport;
 	__u16 opt_off;		/* SYN options: offset from the packet start */
 	__u16 opt_len;		/* and length; 0 if none (or not a SYN) */
+	__u16 l3_off;		/* where the IP header starts, from the packet start */
+	__u16 l4_off;		/* and the TCP header (a filter's mirror image: cbpf.h) */
 	__u32 ip_short;		/* the IP header claims more bytes than the frame has on
 				 * the wire: bytes missing (sf_check_len) */
 	__u32 ifindex;		/* the interface it passed (the hook's; 0 in replay) */
@@ -421,6 +423,7 @@ SF_INLINE int sf_parse_tcp(struct sf_cursor *c, __u32 ip_payload, struct sf_pkt 
 	doff = th->doff * 4;
 	if (doff < sizeof(*th) || doff > ip_payload)
 		return SF_P_BAD_TCP;
+	pk->l4_off = (__u8 *)th - (__u8 *)c->base;
 	pk->sport = bpf_ntohs(th->source);
 	pk->dport = bpf_ntohs(th->dest);
 	pk->seg.seq = bpf_ntohl(th->seq);
@@ -551,6 +554,7 @@ SF_INLINE int sf_parse_ipv6(struct sf_cursor *c, struct sf_pkt *pk)
 /* sf_parse_l3: IPv4 or IPv6 by ethertype (network order) at the cursor. */
 SF_INLINE int sf_parse_l3(struct sf_cursor *c, __be16 proto, struct sf_pkt *pk)
 {
+	pk->l3_off = c->l3_off;
 	if (proto == bpf_htons(SF_ETH_P_IP))
 		return sf_parse_ipv4(c, pk);
 	if (proto == bpf_htons(SF_ETH_P_IPV6))

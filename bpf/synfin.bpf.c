@@ -692,6 +692,9 @@ static __always_inline void release(struct sf_counters *cs, const struct sf_key 
 	entry_unlock(e);
 }
 
+/* The filter expression: sf_filt_rejected, sf_filt_xdp, sf_filt_skb. */
+#include "select.h"
+
 /*
  * The fast path: an ACK or data segment between two established sides, on
  * an entry of the main map, stepped by sf_step_fast without the entry's
@@ -759,7 +762,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		if (cfg_tc_vlan_meta)
 			sf_key_push_vlan_if(&pk.key, vlan);
 	}
-	if (!port_wanted(pk.sport, pk.dport)) {
+	if (!port_wanted(pk.sport, pk.dport) || (cfg_filt_len && sf_filt_rejected(&pk))) {
 		count(cs, SF_C_FILTERED);
 		return 0;
 	}
@@ -781,6 +784,13 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	if (!e) {
 		if (!now)
 			now = bpf_ktime_get_ns();
+		/* A new connection: does the filter expression select it? */
+		if (cfg_filt_len &&
+		    !(hook == SF_HOOK_XDP ? sf_filt_xdp(ctx, &pk, wire, SF_LEN_OR(wire_len_override, wire)) :
+		      sf_filt_skb(ctx, &pk, wire, wire))) {
+			count(cs, SF_C_FILTERED);
+			return 0;
+		}
 		e = create(cs, now, &pk, &what, &in_half);
 		if (!e)
 			return 0;

@@ -366,7 +366,7 @@ enum sf_counter {
 	SF_C_PKTS_EGRESS,	/* packets seen by tc egress */
 	SF_C_TCP,		/* TCP segments parsed */
 	SF_C_NON_TCP,		/* not TCP (or not IP) */
-	SF_C_FILTERED,		/* TCP, but not on a --port */
+	SF_C_FILTERED,		/* TCP, but not selected (--port, filter expression) */
 	SF_C_FRAGMENTS,		/* non-first IP fragments, skipped */
 	SF_C_ERR_TRUNC,		/* parse error: header cut short */
 	SF_C_ERR_IP,		/* parse error: bad IP header (ihl/version/len) */
@@ -525,6 +525,8 @@ _Static_assert(sizeof(struct sf_owner_rec) == 72, "sf_owner_rec layout");
 #define SF_MAX_CONNS (1 << 20)		/* established connections (no eviction) */
 #define SF_MAX_HALF_OPEN (1 << 16)	/* half-open connections (LRU) */
 #define SF_MAX_GONE (1 << 14)		/* keys of connections reported evicted (LRU) */
+#define SF_MAX_REJECTED (1 << 16)	/* keys of connections a filter expression did not
+					 * select (LRU; an evicted key is evaluated again) */
 #define SF_FLOOD_RATE 2000		/* new half-open connections per second that mean a flood */
 #define SF_MAX_PORTS 16			/* --port filter slots */
 #define SF_RINGBUF_BYTES (16 << 20)	/* event ring buffer */

@@ -2,13 +2,17 @@
 /* cli.c - command-line parsing shared by the subcommands (see cli.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/filter.h"
 #include "out/term.h"
 #include "cmd/cli.h"
+
+#define PCAP_ERRBUF_SIZE_CLI 512
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -119,6 +123,29 @@ int cli_track_opt(const char *cmd, struct cli_track_opts *t, int c, const char *
 		return 0;
 	}
 	return -1;
+}
+
+int cli_filter(const char *cmd, struct cli_track_opts *t, int argc, char **argv, int first)
+{
+	char err[PCAP_ERRBUF_SIZE_CLI];
+	int nomem;
+	char *expr = filter_join(argc, argv, first, &nomem);
+
+	if (!expr) {
+		if (!nomem)
+			return 0;
+		fprintf(stderr, "synfin %s: out of memory\n", cmd);
+		return EXIT_RUNTIME;
+	}
+	t->filter = filter_new(expr, err, sizeof(err));
+	if (!t->filter)	/* one line: libpcap's message says what is wrong */
+		fprintf(stderr, "synfin %s: bad filter expression '%s': %s (the syntax is "
+			"tcpdump's: man 7 pcap-filter%s)\n", cmd, expr, err,
+			/* `watch -i lo eth0`: an interface where an expression goes */
+			!strchr(expr, ' ') && if_nametoindex(expr) ? "; an interface is given "
+			"with -i" : "");
+	free(expr);
+	return t->filter ? 0 : EXIT_USAGE;
 }
 
 int cli_track_check(const char *cmd, const struct cli_track_opts *t)

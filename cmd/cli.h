@@ -43,6 +43,7 @@ struct cli_track_opts {
 	const char *svg;
 	FILE *svg_file;			/* --svg, opened by cli_svg_open */
 	bool no_vlan;		/* --no-vlan: VLAN ids not in the connection key */
+	struct filter *filter;		/* the filter expression (cli_filter), or NULL */
 };
 
 /* What `stats` and `conns` (readers of a running watcher) both take. */
@@ -106,6 +107,12 @@ void cli_track_defaults(struct cli_track_opts *t);
  * value was bad (said on stderr), -1 not a shared option.
  */
 int cli_track_opt(const char *cmd, struct cli_track_opts *t, int c, const char *arg);
+/*
+ * The filter expression: the arguments argv[first..argc) joined with
+ * spaces, as tcpdump takes it, compiled into t->filter (NULL: none). 0, or
+ * EXIT_USAGE having said libpcap's message (EXIT_RUNTIME: no memory).
+ */
+int cli_filter(const char *cmd, struct cli_track_opts *t, int argc, char **argv, int first);
 /* After parsing: combinations that do not go together. 0 or EXIT_USAGE. */
 int cli_track_check(const char *cmd, const struct cli_track_opts *t);
 /*

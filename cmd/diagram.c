@@ -10,19 +10,22 @@
 #include "cmd/cmds.h"
 
 static const char diagram_usage[] =
-"Usage: synfin diagram FILE [--conn N] [--svg OUT.svg] [OPTIONS]\n"
+"Usage: synfin diagram FILE [--conn N] [--svg OUT.svg] [OPTIONS] [EXPRESSION]\n"
 "\n"
 "Draw the ladder diagram of each connection in a pcap/pcapng capture (or of\n"
 "connection N only): client on the left, server on the right, one arrow per\n"
 "control segment with its flags and relative seq/ack/len, each side's new\n"
 "state beside the arrow where it changed, data phases folded into one line.\n"
 "Same as `synfin replay FILE --diagram`; every replay option applies\n"
-"(--port, --svg, --conn, --kernel, timeouts). N counts the connections\n"
-"selected, in capture order, as the #N of `synfin replay` with the same -p.\n"
+"(--port, --svg, --conn, --kernel, timeouts), and so does a filter\n"
+"EXPRESSION (pcap-filter(7)) as the last arguments. N counts the connections\n"
+"selected, in capture order, as the #N of `synfin replay` with the same\n"
+"-p and expression.\n"
 "\n"
 "Examples:\n"
 "  synfin diagram capture.pcap\n"
-"  synfin diagram capture.pcap --conn 2 --svg conn2.svg\n";
+"  synfin diagram capture.pcap --conn 2 --svg conn2.svg\n"
+"  synfin diagram capture.pcap host 10.0.0.2 and port 80\n";
 
 int cmd_diagram(int argc, char **argv)
 {

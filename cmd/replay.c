@@ -17,6 +17,7 @@
 #include <pcap/pcap.h>
 #include "lib/capture.h"
 #include "lib/conntab.h"
+#include "lib/filter.h"
 #include "lib/names.h"
 #include "lib/pcapng.h"
 #include "lib/track.h"
@@ -29,7 +30,7 @@
 #include "cmd/cmds.h"
 
 static const char replay_usage[] =
-"Usage: synfin replay FILE [OPTIONS]\n"
+"Usage: synfin replay FILE [OPTIONS] [EXPRESSION]\n"
 "\n"
 "Run a pcap or pcapng capture through synfin's parser and state machine and\n"
 "print each connection's lifecycle, as `synfin watch` prints it live. The\n"
@@ -37,6 +38,10 @@ static const char replay_usage[] =
 "of the file, connections still open are closed with reason \"end\" (or their\n"
 "timeout, if it passed in capture time). FILE '-' reads standard input.\n"
 "No privileges needed (except for --kernel).\n"
+"\n"
+"EXPRESSION: a tcpdump filter (pcap-filter(7)), the remaining arguments. It\n"
+"selects connections: the first segment of one in the capture, or that\n"
+"segment with addresses and ports swapped, must match.\n"
 "\n"
 "Link types: Ethernet (with 802.1Q/QinQ VLANs, MPLS), Linux cooked (SLL and\n"
 "SLL2), raw IPv4/IPv6, BSD loopback (NULL, LOOP).\n"
@@ -78,6 +83,7 @@ static const char replay_usage[] =
 "  synfin replay capture.pcap\n"
 "  synfin replay -o json capture.pcapng | jq 'select(.event == \"close\")'\n"
 "  tcpdump -i eth0 -w - 'tcp port 443' | synfin replay - -p 443\n"
+"  synfin replay capture.pcap src net 10.0.0.0/8 and not port 22\n"
 "  sudo synfin replay --kernel capture.pcap   # same, through the BPF object\n";
 
 struct replay_opts {
@@ -102,7 +108,7 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 	};
 	char *end;
 	long v;
-	int c;
+	int c, rc;
 
 	cli_track_defaults(&o->t);
 	while ((c = cli_next(o->cmd, argc, argv, ":o:p:vSh", longopts, &o->t, NULL)) != -1) {
@@ -131,13 +137,11 @@ static int parse_replay_args(int argc, char **argv, struct replay_opts *o)
 		return cli_usage_error(o->cmd, "which capture? give FILE (a pcap or pcapng file, "
 				       "or - for stdin)");
 	o->file = argv[optind++];
-	if (optind < argc)
-		return cli_usage_error(o->cmd, "unexpected argument '%s' (one capture at a time)",
-				       argv[optind]);
 	if (o->segments && (o->kernel || o->t.diagram))
 		return cli_usage_error(o->cmd, "--segments prints lines: not with %s",
 				       o->kernel ? "--kernel" : "--diagram");
-	return cli_track_check(o->cmd, &o->t);
+	rc = cli_track_check(o->cmd, &o->t);
+	return rc ? rc : cli_filter(o->cmd, &o->t, argc, argv, optind);
 }
 
 static int port_wanted(const struct cli_track_opts *t, __u16 sport, __u16 dport)
@@ -187,7 +191,7 @@ static void print_summary(const struct capture_stats *st, uint64_t conns, uint64
 		"synfin: %llu packets, %llu TCP segments, %llu connections, %llu events; "
 		"skipped %llu: %llu not TCP, %llu fragments, %llu truncated, %llu bad IP, "
 		"%llu bad TCP, %llu too deep, %llu bad link header, %llu invalid flags, "
-		"%llu other ports; "
+		"%llu not selected; "
 		"%llu bad TCP option lists; %.3fs\n",
 		(unsigned long long)st->pkts, (unsigned long long)st->tcp,
 		(unsigned long long)conns, (unsigned long long)events,
@@ -210,8 +214,32 @@ struct replay {
 	struct tracker *tr;	/* otherwise */
 	struct capture_stats st;
 	uint64_t now;		/* capture clock: the latest timestamp read */
+	struct {		/* the frame being stepped, for the filter expression */
+		int dlt;
+		const __u8 *data;
+		__u32 caplen, len;
+	} cur;
+	int filter_err;		/* the expression does not apply to a link type (said) */
 	struct seg_fmt *segs;	/* --segments */
 };
+
+/* The tracker asks: does the expression select this new connection? */
+static int select_frame(void *ctx, const struct sf_pkt *pk)
+{
+	struct replay *r = ctx;
+	char err[512];
+	int m = filter_match(r->o.t.filter, r->cur.dlt, r->cur.data, r->cur.caplen, r->cur.len, pk,
+			     err, sizeof(err));
+
+	if (m < 0 && !r->filter_err) {
+		const char *dn = pcap_datalink_val_to_name(r->cur.dlt);
+
+		fprintf(stderr, "synfin %s: filter expression '%s' does not apply to %s (link type %s): %s\n",
+			r->o.cmd, filter_expr(r->o.t.filter), r->name, dn ? dn : "unknown", err);
+		r->filter_err = 1;
+	}
+	return m > 0;
+}
 
 static int open_capture(struct replay *r)
 {
@@ -284,10 +312,12 @@ static int open_sink(struct replay *r)
 	if (!r->sink.tab || !r->sink.rep || ((t->diagram || t->svg) && !r->sink.dia))
 		goto nomem;
 	if (r->o.kernel) {
-		r->k = kreplay_open(t->ports, t->nports, t->no_vlan, deliver, &r->sink);
+		r->k = kreplay_open(t->ports, t->nports, t->filter, t->no_vlan, deliver, &r->sink);
 		return r->k ? 0 : EXIT_RUNTIME;
 	}
 	r->tr = tracker_new(SF_MAX_CONNS + SF_MAX_HALF_OPEN, &t->to, deliver, &r->sink);
+	if (r->tr && t->filter)
+		tracker_set_select(r->tr, select_frame, r);
 	if (r->o.segments && r->tr && !(r->segs = seg_fmt_new(t->absolute)))
 		goto nomem;
 	if (r->tr)
@@ -307,7 +337,8 @@ static void segment_line(struct replay *r, int dlt, const __u8 *data, __u32 capl
 	struct seg_line l = { .ts_ns = ts, .changed = true, .maybe = true };
 
 	l.id = tracker_peek_id(r->tr, pk);
-	if ((r->o.conn && l.id != r->o.conn) || seg_fmt_frame(r->segs, dlt, data, caplen, len, &l))
+	if (!l.id || (r->o.conn && l.id != r->o.conn) ||
+	    seg_fmt_frame(r->segs, dlt, data, caplen, len, &l))
 		return;
 	reporter_segment(r->sink.rep, &l);
 }
@@ -340,13 +371,18 @@ static int frame(struct replay *r, int dlt, const __u8 *data, __u32 caplen, __u3
 	if (r->k)
 		return kreplay_packet(r->k, dlt == DLT_EN10MB, data, caplen, len, &fi, prc, tracked,
 				      &pk, r->now, &r->o.t.to) ? EXIT_RUNTIME : 0;
-	if (tracked && r->segs)
-		segment_line(r, dlt, data, caplen, len, ts, &pk);
-	if (tracked)
+	if (tracked) {
+		r->cur.dlt = dlt;
+		r->cur.data = data;
+		r->cur.caplen = caplen;
+		r->cur.len = len;
+		if (r->segs)
+			segment_line(r, dlt, data, caplen, len, ts, &pk);
 		tracker_packet(r->tr, &pk, r->now);
+	}
 	if (r->segs)
 		reporter_flush(r->sink.rep);
-	return 0;
+	return r->filter_err ? EXIT_USAGE : 0;
 }
 
 /*
@@ -359,19 +395,19 @@ static int feed(struct replay *r, int *pcap_rc, const char **why)
 	struct pcap_pkthdr *h;
 	struct pcapng_pkt p;
 	const __u8 *data;
-	int rc;
+	int rc, frc;
 
 	if (r->ng) {
 		while ((rc = pcapng_next(r->ng, &p, why)) == 1)
-			if (frame(r, p.dlt, p.data, p.caplen, p.len, p.ts_ns))
-				return EXIT_RUNTIME;
+			if ((frc = frame(r, p.dlt, p.data, p.caplen, p.len, p.ts_ns)))
+				return frc;
 		*pcap_rc = rc == 0 ? PCAP_ERROR_BREAK : PCAP_ERROR;
 		return 0;
 	}
 	while ((rc = pcap_next_ex(r->pc, &h, &data)) == 1)
-		if (frame(r, r->dlt, data, h->caplen, h->len,
-			  (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec))
-			return EXIT_RUNTIME;
+		if ((frc = frame(r, r->dlt, data, h->caplen, h->len,
+				 (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec)))
+			return frc;
 	*pcap_rc = rc;
 	*why = pcap_geterr(r->pc);
 	return 0;
@@ -380,7 +416,7 @@ static int feed(struct replay *r, int *pcap_rc, const char **why)
 /* Close what is still open at the end of the capture; the summary. */
 static int finish(struct replay *r, int rc, const char *why, uint64_t t0)
 {
-	uint64_t conns;
+	uint64_t conns, filtered;
 	int ret = 0;
 
 	if (rc != PCAP_ERROR_BREAK) {
@@ -396,11 +432,16 @@ static int finish(struct replay *r, int rc, const char *why, uint64_t t0)
 	}
 	if (r->k) {
 		kreplay_finish(r->k, r->now, &r->o.t.to);
-		conns = kreplay_conns(r->k);
+		conns = kreplay_counter(r->k, SF_C_NEW_CONNS);
+		/* The kernel selected by its own copy of the ports and the expression. */
+		filtered = kreplay_counter(r->k, SF_C_FILTERED);
 	} else {
 		tracker_finish(r->tr, r->now);
 		conns = tracker_counters(r->tr)[SF_C_NEW_CONNS];
+		filtered = r->st.filtered + tracker_counters(r->tr)[SF_C_FILTERED];
 	}
+	r->st.tcp -= filtered - r->st.filtered;
+	r->st.filtered = filtered;
 	if (r->sink.dia)
 		diagram_finish(r->sink.dia);
 	if (cli_svg_close(r->o.cmd, &r->o.t))
@@ -429,6 +470,7 @@ static void replay_close(struct replay *r)
 	if (r->o.t.svg_file)	/* a failure before the end: nothing drawn */
 		fclose(r->o.t.svg_file);
 	pcapng_close(r->ng);
+	filter_free(r->o.t.filter);
 }
 
 int cmd_replay_as(const char *cmd, int argc, char **argv)

@@ -33,14 +33,20 @@
 #include "out/report.h"
 #include "out/segment.h"
 #include "out/term.h"
+#include "lib/filter.h"
 #include "cmd/cli.h"
 #include "cmd/cmds.h"
 
 static const char watch_usage[] =
-"Usage: synfin watch -i IFACE [-i IFACE]... [OPTIONS]\n"
+"Usage: synfin watch -i IFACE [-i IFACE]... [OPTIONS] [EXPRESSION]\n"
 "\n"
 "Attach to IFACE and print every TCP connection's lifecycle as it happens:\n"
 "the handshake, each side's state changes, and a summary when it closes.\n"
+"\n"
+"EXPRESSION: a tcpdump filter (pcap-filter(7)), the remaining arguments.\n"
+"It selects connections: the first segment seen of one, or that segment\n"
+"with addresses and ports swapped, must match. The kernel evaluates it once\n"
+"per connection on the frame's first 256 bytes (tests beyond them fail).\n"
 "\n"
 "Options:\n"
 "  -i, --interface IFACE   interface to watch (required); repeat for more (up to\n"
@@ -106,7 +112,8 @@ static const char watch_usage[] =
 "  synfin watch -i eth0 --metrics :9464   # and let Prometheus scrape it\n"
 "  synfin watch -i eth0 --diagram -p 80   # ladder diagram of each connection\n"
 "  synfin watch -i eth0 -p 80 -w hs.pcap  # and the handshakes/closes for Wireshark\n"
-"  synfin watch -i eth0 -i eth1 --segments  # a router's two sides, every segment\n";
+"  synfin watch -i eth0 -i eth1 --segments  # a router's two sides, every segment\n"
+"  synfin watch -i eth0 host 172.16.0.9 and port 8888\n";
 
 struct watch_opts {
 	struct cli_track_opts t;	/* -o, --port, timeouts, --diagram, --svg, -v */
@@ -258,15 +265,14 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error("watch", "unexpected argument '%s'", argv[optind]);
 	if (!o->nifaces)
 		return cli_usage_error("watch", "which interface? give -i IFACE (e.g. -i eth0, -i lo)");
 	if (o->write_all && !o->write_file)
 		return cli_usage_error("watch", "--write-all says what -w writes: give -w FILE too");
 	if (o->segments && o->t.diagram)
 		return cli_usage_error("watch", "--segments prints lines: not with --diagram");
-	return cli_track_check("watch", &o->t);
+	c = cli_track_check("watch", &o->t);
+	return c ? c : cli_filter("watch", &o->t, argc, argv, optind);
 }
 
 /* One watch: the kernel side, and what user space does with its events. */
@@ -649,14 +655,15 @@ static void say_started(const struct watch *w)
 	for (i = 0; i < n; i++, at++) {
 		if (at->why[0])
 			fprintf(stderr, "synfin: --mode auto: %s\n", at->why);
-		fprintf(stderr, "synfin: watching %s (%s%s%s)%s%s\n", at->ifname,
+		fprintf(stderr, "synfin: watching %s (%s%s%s)%s%s%s%s%s\n", at->ifname,
 			at->mode == MODE_TC ? "tc ingress" : "XDP ",
 			at->mode == MODE_TC ? "" : attach_mode_name(at),
 			at->tc_link_fd >= 0 ? ", tc egress via tcx" :
 			at->tc_filter ? ", tc egress via clsact" :
 			!strcmp(at->ifname, "lo") ? "; lo: ingress sees each packet once" :
 			", no egress", o->t.nports ? " on selected ports" : "",
-			i == n - 1 ? "; Ctrl-C to stop" : "");
+			o->t.filter ? " matching '" : "", o->t.filter ? filter_expr(o->t.filter) : "",
+			o->t.filter ? "'" : "", i == n - 1 ? "; Ctrl-C to stop" : "");
 		if (at->mode != MODE_TC) {
 			char drv[32];
 
@@ -682,6 +689,7 @@ static int watch_open(struct watch *w)
 	struct watcher_cfg cfg = {
 		.nifaces = o->nifaces, .mode = o->mode, .no_egress = o->no_egress,
 		.force = o->force, .ports = o->t.ports, .nports = o->t.nports, .no_vlan = o->t.no_vlan,
+		.filter = o->t.filter,
 		.max_conns = o->max_conns, .max_half = o->max_half, .pin_dir = o->pin_dir,
 		.no_sockets = o->no_sockets,
 		.flood_rate = o->flood_rate,
@@ -850,6 +858,9 @@ static int watch_summary(struct watch *w)
 					(unsigned long long)reads, ns / 1e6 / (double)reads,
 					(unsigned long long)visits);
 		}
+		if (c[SF_C_FILTERED])
+			fprintf(stderr, "synfin: %llu TCP segments of connections not selected "
+				"(-p, filter expression)\n", (unsigned long long)c[SF_C_FILTERED]);
 		if (w->o.write_file || w->o.segments || c[SF_C_SEG_DROPS])
 			fprintf(stderr, "synfin: segment copies: %llu written to %s, %llu lost (ring "
 				"buffer full)\n", (unsigned long long)pcapw_count(w->pw),
@@ -899,6 +910,8 @@ static void watch_close(struct watch *w)
 	w->tab = NULL;
 	flood_tally_free(w->ft);
 	w->ft = NULL;
+	filter_free(w->o.t.filter);
+	w->o.t.filter = NULL;
 	if (w->o.t.svg_file)	/* a failure before the summary: nothing drawn */
 		fclose(w->o.t.svg_file);
 	w->o.t.svg_file = NULL;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "lib/filter.h"
 #include "lib/util.h"
 #include "kern/kreplay.h"
 #include "kern/loader.h"
@@ -50,7 +51,8 @@ static int on_rb_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-struct kreplay *kreplay_open(const __u16 *ports, int nports, bool no_vlan, emit_fn emit,
+struct kreplay *kreplay_open(const __u16 *ports, int nports, const struct filter *filter,
+			     bool no_vlan, emit_fn emit,
 			     void *ectx)
 {
 	struct kreplay *k;
@@ -62,6 +64,8 @@ struct kreplay *kreplay_open(const __u16 *ports, int nports, bool no_vlan, emit_
 	struct loader_cfg cfg = { .ports = ports, .nports = nports, .no_vlan = no_vlan,
 				  .max_conns = KREPLAY_MAX_CONNS, .max_half = KREPLAY_MAX_CONNS };
 
+	if (filter)
+		cfg.filter = filter_kernel_prog(filter, &cfg.filter_len);
 	k = calloc(1, sizeof(*k));
 	if (!k) {
 		fprintf(stderr, "synfin replay: out of memory\n");
@@ -168,11 +172,11 @@ void kreplay_finish(struct kreplay *k, uint64_t now, const struct sf_timeouts *t
 	sweep_maps(k->map_fds, 2, now, to, true, k->emit, NULL, k->ectx, &live);
 }
 
-uint64_t kreplay_conns(struct kreplay *k)
+uint64_t kreplay_counter(struct kreplay *k, int idx)
 {
 	uint64_t c[SF_NCOUNTERS];
 
-	if (counters_read(bpf_map__fd(k->skel->maps.counters), c))
+	if (idx < 0 || idx >= SF_NCOUNTERS || counters_read(bpf_map__fd(k->skel->maps.counters), c))
 		return 0;
-	return c[SF_C_NEW_CONNS];
+	return c[idx];
 }

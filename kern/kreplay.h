@@ -15,7 +15,9 @@
 #include "lib/event.h"
 
 struct kreplay;
-struct kreplay *kreplay_open(const __u16 *ports, int nports, bool no_vlan, emit_fn emit,
+struct filter;
+struct kreplay *kreplay_open(const __u16 *ports, int nports, const struct filter *filter,
+			     bool no_vlan, emit_fn emit,
 			     void *ectx);
 /*
  * One frame (caplen bytes captured of wire_len; its decode result rc, *fi and *pk from capture_decode) at
@@ -27,7 +29,8 @@ int kreplay_packet(struct kreplay *k, int is_eth, const __u8 *data, __u32 caplen
 		   uint64_t now, const struct sf_timeouts *to);
 /* End of capture: close what timed out, then the rest as "end". */
 void kreplay_finish(struct kreplay *k, uint64_t now, const struct sf_timeouts *to);
-uint64_t kreplay_conns(struct kreplay *k);	/* connections the program created */
+/* The program's counter idx (enum sf_counter): SF_C_NEW_CONNS, SF_C_FILTERED... */
+uint64_t kreplay_counter(struct kreplay *k, int idx);
 void kreplay_close(struct kreplay *k);		/* NULL is fine */
 
 #endif

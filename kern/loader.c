@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "lib/util.h"
 #include "kern/loader.h"
+#include "cbpf.h"
 #include "synfin.skel.h"
 
 /* Capabilities by number (linux/capability.h). */
@@ -132,6 +133,11 @@ struct synfin_bpf *loader_open(const char *cmd, const struct loader_cfg *cfg)
 	for (i = 0; i < cfg->nports && i < SF_MAX_PORTS; i++)
 		skel->rodata->cfg_ports[i] = cfg->ports[i];
 	skel->rodata->cfg_nports = (__u32)(cfg->nports < SF_MAX_PORTS ? cfg->nports : SF_MAX_PORTS);
+	for (i = 0; i < (int)cfg->filter_len && i < SF_FILT_MAX; i++)
+		skel->rodata->cfg_filt[i] = cfg->filter[i];
+	skel->rodata->cfg_filt_len = cfg->filter_len < SF_FILT_MAX ? cfg->filter_len : SF_FILT_MAX;
+	if (!cfg->filter_len)	/* no expression: no table of rejected connections */
+		bpf_map__set_max_entries(skel->maps.rejected, 1);
 	skel->rodata->cfg_flood_rate = cfg->flood_rate;
 	skel->rodata->cfg_no_vlan = cfg->no_vlan;
 	skel->rodata->cfg_tc_vlan_meta = cfg->tc_vlan_meta;

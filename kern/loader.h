@@ -21,6 +21,8 @@ int check_privileges(const char *cmd);
 struct loader_cfg {
 	const __u16 *ports;	/* --port filter, host order */
 	int nports;
+	const __u64 *filter;	/* a filter expression's program (SF_CBPF_INS), or NULL */
+	__u32 filter_len;	/* its instructions, at most SF_FILT_MAX */
 	__u32 max_conns;	/* table sizes; 0 keeps the object's own */
 	__u32 max_half;
 	__u32 flood_rate;	/* half-open creations/s that mean a flood; 0: off */

@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "lib/filter.h"
 #include "lib/util.h"
 #include "kern/loader.h"
 #include "kern/maps.h"
@@ -49,6 +50,7 @@ struct watcher {
 	struct disagree *prev, *cur;	/* local sides the socket contradicts: last sweep, this one */
 	size_t nprev, ncur, capcur, capprev;
 	uint64_t seeded, socket_changes, mismatches;
+	struct filter *filter;		/* seeding asks it as the wire would */
 	uint64_t sock_reads, sock_read_ns;	/* socket table reads and their time */
 	uint64_t sock_visits;			/* sockets those reads returned */
 	struct sf_ownmem om;		/* processes last seen on local sides, by id */
@@ -304,6 +306,14 @@ static void seed(struct watcher *w)
 		if (s->rec.kind == SF_SOCK_REQ || !socktab_on_iface(&w->tab, s) ||
 		    entry_get(w, &s->key, &e, &fd) == 0)
 			continue;
+		/* Not selected by the expression: as if the wire had rejected it. */
+		if (w->filter && !filter_match_key(w->filter, &s->key)) {
+			__u8 one = 1;
+
+			bpf_map_update_elem(bpf_map__fd(w->skel->maps.rejected), &s->key, &one,
+					    BPF_ANY);
+			continue;
+		}
 		sf_seed_entry(&e, s, socktab_find(&w->tab, &s->key, !s->local_lo),
 			      socktab_is_server(&w->tab, s), now,
 			      __sync_add_and_fetch(&w->skel->bss->next_conn_id, 1));
@@ -521,6 +531,9 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 	w->ctl_fd = -1;
 	w->emit = emit;
 	w->ectx = ctx;
+	w->filter = cfg->filter;
+	if (cfg->filter)
+		lc.filter = filter_kernel_prog(cfg->filter, &lc.filter_len);
 	w->seg = cfg->seg;
 	if (name_ifaces(w, cfg, ifx))
 		return EXIT_RUNTIME;

@@ -19,6 +19,7 @@
 #include "kern/attach.h"
 #include "kern/sweep.h"
 
+struct filter;
 /* A segment's header copy (struct sf_segcap), for -w and --segments. */
 typedef void (*segcap_fn)(void *ctx, const struct sf_segcap *c);
 
@@ -30,6 +31,7 @@ struct watcher_cfg {
 	bool force;		/* replace another XDP program */
 	const __u16 *ports;	/* --port filter, host order */
 	int nports;
+	struct filter *filter;	/* the filter expression (lib/filter.h), or NULL */
 	bool no_vlan;		/* --no-vlan */
 	__u32 max_conns, max_half;
 	__u32 flood_rate;	/* half-open creations/s that mean a flood; 0: off */

@@ -23,7 +23,7 @@ struct frame_info {
 struct capture_stats {
 	uint64_t pkts;		/* frames read */
 	uint64_t tcp;		/* TCP segments fed to the state machine */
-	uint64_t filtered;	/* TCP, but not on a --port */
+	uint64_t filtered;	/* TCP, but not selected (--port, filter expression) */
 	uint64_t not_tcp;	/* not IP, or IP but not TCP */
 	uint64_t fragments;	/* non-first IP fragments */
 	uint64_t trunc;		/* headers cut short (snap length, short frame) */

@@ -20,8 +20,19 @@ struct tnode {
 	struct sf_entry e;
 };
 
+/* The key of a connection the filter did not select. */
+struct rnode {
+	struct hnode node;
+	struct sf_key key;
+};
+
 struct tracker {
 	struct htab conns;
+	struct htab rejected;	/* of rnode, at most SF_MAX_REJECTED (then emptied) */
+	select_fn select;
+	void *sctx;
+	int peeked, peeked_sel;	/* tracker_peek_id took the verdict on a new connection: */
+	struct sf_key peek_key;	/* the next tracker_packet on it uses it */
 	size_t max;
 	struct sf_timeouts to;
 	emit_fn emit;
@@ -53,7 +64,8 @@ struct tracker *tracker_new(size_t max_conns, const struct sf_timeouts *t, emit_
 
 	if (!tr)
 		return NULL;
-	if (htab_init(&tr->conns, 4096)) {
+	if (htab_init(&tr->conns, 4096) || htab_init(&tr->rejected, 64)) {
+		free(tr->conns.tab);
 		free(tr);
 		return NULL;
 	}
@@ -83,6 +95,74 @@ static struct hnode **find(struct tracker *tr, const struct sf_key *k, uint64_t 
 		if ((*pp)->hash == hash && !memcmp(&tnode_of(*pp)->key, k, sizeof(*k)))
 			return pp;
 	return pp;
+}
+
+void tracker_set_select(struct tracker *tr, select_fn fn, void *ctx)
+{
+	tr->select = fn;
+	tr->sctx = ctx;
+}
+
+static void rnode_free(struct hnode *h)
+{
+	free(htab_entry(h, struct rnode, node));
+}
+
+/* The link to k's rejected node, or the end of its chain. */
+static struct hnode **find_rejected(struct tracker *tr, const struct sf_key *k, uint64_t hash)
+{
+	struct hnode **pp = htab_bucket(&tr->rejected, hash);
+
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->hash == hash &&
+		    !memcmp(&htab_entry(*pp, struct rnode, node)->key, k, sizeof(*k)))
+			return pp;
+	return pp;
+}
+
+static int pure_syn(const struct sf_pkt *pk)
+{
+	return (pk->seg.flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN;
+}
+
+/*
+ * The filter's verdict on a new connection (bpf/synfin.bpf.c filt_verdict):
+ * 1 selected; 0 not, its key remembered. The table is bounded as the
+ * kernel's LRU is: when full it starts again empty.
+ */
+static int selected(struct tracker *tr, const struct sf_pkt *pk, uint64_t hash)
+{
+	struct hnode **pp = find_rejected(tr, &pk->key, hash);
+	struct rnode *r;
+
+	int sel;
+
+	if (tr->peeked && !memcmp(&tr->peek_key, &pk->key, sizeof(pk->key))) {
+		tr->peeked = 0;
+		return tr->peeked_sel;
+	}
+	sel = tr->select(tr->sctx, pk);
+	if (sel) {
+		if (*pp)	/* a SYN evaluated the tuple again */
+			rnode_free(htab_unlink(&tr->rejected, pp));
+		return 1;
+	}
+	if (*pp)
+		return 0;
+	if (tr->rejected.n >= SF_MAX_REJECTED) {
+		htab_free(&tr->rejected, rnode_free);
+		if (htab_init(&tr->rejected, 64))
+			return 0;
+		pp = find_rejected(tr, &pk->key, hash);
+	}
+	r = calloc(1, sizeof(*r));
+	if (r) {
+		r->key = pk->key;
+		r->node.hash = hash;
+		htab_link(&tr->rejected, pp, &r->node);
+		htab_maybe_grow(&tr->rejected);
+	}
+	return 0;
 }
 
 static void emit(struct tracker *tr, __u8 type, uint64_t now, const struct sf_pkt *pk,
@@ -140,6 +220,12 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 		tracker_expire(tr, now);
 		tr->last_sweep_ns = now;
 	}
+	/* A later segment of a connection the filter did not select. */
+	if (tr->select && tr->rejected.n && !pure_syn(pk) && *find_rejected(tr, &pk->key, hash)) {
+		tr->peeked = 0;
+		tr->counters[SF_C_FILTERED]++;
+		return;
+	}
 	pp = find(tr, &pk->key, hash);
 	n = *pp ? tnode_of(*pp) : NULL;
 	if (n && sf_starts_new(&n->e, &pk->seg)) {
@@ -154,6 +240,10 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 		pp = find(tr, &pk->key, hash);
 	}
 	if (!n) {
+		if (tr->select && !selected(tr, pk, hash)) {
+			tr->counters[SF_C_FILTERED]++;
+			return;
+		}
 		if (tr->max && tr->conns.n >= tr->max) {
 			evict_one(tr, now);
 			pp = find(tr, &pk->key, hash);
@@ -183,10 +273,23 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 
 uint64_t tracker_peek_id(struct tracker *tr, const struct sf_pkt *pk)
 {
-	struct hnode **pp = find(tr, &pk->key, key_hash(&pk->key));
+	uint64_t hash = key_hash(&pk->key);
+	struct hnode **pp = find(tr, &pk->key, hash);
 
 	if (*pp && !sf_starts_new(&tnode_of(*pp)->e, &pk->seg))
 		return tnode_of(*pp)->e.id;
+	if (tr->select) {
+		/* As tracker_packet will decide: a rejected connection's segment, or a
+		 * new one the expression does not select (the verdict kept for it). */
+		if (tr->rejected.n && !pure_syn(pk) && *find_rejected(tr, &pk->key, hash))
+			return 0;
+		tr->peeked = 0;
+		tr->peeked_sel = selected(tr, pk, hash);
+		tr->peeked = 1;
+		tr->peek_key = pk->key;
+		if (!tr->peeked_sel)
+			return 0;
+	}
 	return tr->next_id + 1;
 }
 
@@ -302,5 +405,6 @@ void tracker_free(struct tracker *tr)
 	if (!tr)
 		return;
 	htab_free(&tr->conns, tnode_free);
+	htab_free(&tr->rejected, rnode_free);
 	free(tr);
 }

@@ -113,7 +113,7 @@ void metrics_write(FILE *f, const struct sf_snapshot *s)
 		(unsigned long long)s->c[SF_C_PKTS_EGRESS]);
 	simple(f, "synfin_tcp_segments_total", "counter", "TCP segments parsed.", s->c[SF_C_TCP]);
 	simple(f, "synfin_filtered_segments_total", "counter",
-	       "TCP segments not on a watched --port.", s->c[SF_C_FILTERED]);
+	       "TCP segments of connections not selected (--port, filter expression).", s->c[SF_C_FILTERED]);
 	simple(f, "synfin_connections_total", "counter",
 	       "Connections tracked (new SYN or picked up mid-stream).", s->c[SF_C_NEW_CONNS]);
 	simple(f, "synfin_midstream_connections_total", "counter",

@@ -100,7 +100,7 @@ unknown format 'xml'|watch -i lo -o xml
 --port: '70000' is not a port|watch -i lo -p 70000
 --mode: 'turbo' is not auto, native, generic or tc|watch -i lo --mode turbo
 needs a value|watch -i
-unexpected argument 'eth0'|watch -i lo eth0
+bad filter expression 'eth0': .*syntax error|watch -i lo eth0
 --syn-timeout: '-1' is not a duration|watch -i lo --syn-timeout -1
 unknown command 'frob'|frob
 ^synfin watch: --metrics '9464': give ADDR:PORT or :PORT|watch -i lo --metrics 9464

@@ -293,8 +293,11 @@ HOOKS="$W/hooks" "$E2E/errors.sh"
 # 5. Forged and invalid segments into a live connection (its own namespaces).
 "$E2E/forged.sh"
 
-# 6. Lone connections' events reach a pipe promptly (the ring's wake-ups are rationed).
+# 6. A filter expression live: the kernel selects, replay agrees (its own namespaces).
+"$E2E/filter.sh"
+
+# 7. Lone connections' events reach a pipe promptly (the ring's wake-ups are rationed).
 "$E2E/latency.sh"
 
-# 7. Several interfaces (a router's two veths), -w, --write-all, --segments, copy loss.
+# 8. Several interfaces (a router's two veths), -w, --write-all, --segments, copy loss.
 "$E2E/capture.sh"

@@ -26,6 +26,8 @@
 #include "lib/event.h"
 #include "lib/util.h"
 #include "kern/maps.h"
+#include "kern/loader.h"
+#include "lib/filter.h"
 
 enum { VIA_XDP, VIA_TC, VIA_SPLIT };
 static const char *const via_name[] = { "xdp", "tc", "split" };
@@ -570,6 +572,153 @@ static void test_verifier_cost(void)
 	verified(skel->progs.synfin_tc);
 }
 
+/*
+ * With a filter expression: the interpreter's callback and the copies are
+ * verified too (the programs without one drop them as dead code). A long
+ * expression: the verifier's work does not grow with the program's length.
+ */
+static void test_verifier_cost_filter(void)
+{
+	static const char expr[] = "(vlan and host 10.0.0.1) or (ip6 and net 2001:db8::/32 and "
+		"tcp portrange 1000-2000) or (src host 10.9.8.7 and not dst port 22) or "
+		"tcp[tcpflags] & (tcp-syn|tcp-fin) != 0 or ip[8] < 3 or greater 1000";
+	/* tc_vlan_meta: the tc copy with an offloaded tag put back, the longer path. */
+	struct loader_cfg cfg = { .max_conns = 1024, .max_half = 1024, .tc_vlan_meta = true };
+	struct synfin_bpf *fs;
+	struct filter *f;
+	char err[256];
+
+	f = filter_new(expr, err, sizeof(err));
+	if (!ASSERT_OK_PTR(f, "compile the expression"))
+		return;
+	cfg.filter = filter_kernel_prog(f, &cfg.filter_len);
+	printf("# verifier: the expression compiles to %u instructions\n", cfg.filter_len);
+	fs = loader_open("test", &cfg);
+	if (ASSERT_OK_PTR(fs, "load the BPF object with a filter")) {
+		verified(fs->progs.synfin_xdp);
+		verified(fs->progs.synfin_tc);
+		verified(fs->progs.synfin_tc_in);
+	}
+	synfin_bpf__destroy(fs);
+	filter_free(f);
+}
+
+/* One segment of a filter test: what the counters and tables hold after it. */
+struct filt_step {
+	int flow;		/* cc_flow(flow); flow 1 sends from port 20001 */
+	__u8 flags;
+	int filtered, rejected, half;
+};
+
+/*
+ * The steps through an object loaded with expr, at XDP then at tc (each hook
+ * its own connections: server port 80, 81): segments counted as filtered,
+ * keys in `rejected`, entries in `half_open` after each.
+ */
+static void filt_steps(const char *expr, const struct filt_step *steps, size_t n)
+{
+	struct loader_cfg cfg = { .max_conns = 1024, .max_half = 1024 };
+	struct synfin_bpf *fs = NULL;
+	struct filter *f;
+	char err[256];
+	int hook;
+
+	f = filter_new(expr, err, sizeof(err));
+	if (!ASSERT_OK_PTR(f, "compile"))
+		return;
+	cfg.filter = filter_kernel_prog(f, &cfg.filter_len);
+	fs = loader_open("test", &cfg);
+	if (!ASSERT_OK_PTR(fs, "load with a filter"))
+		goto out;
+	for (hook = 0; hook < 2; hook++) {
+		int fd = hook ? bpf_program__fd(fs->progs.synfin_tc) :
+				bpf_program__fd(fs->progs.synfin_xdp);
+		int rej = bpf_map__fd(fs->maps.rejected), half = bpf_map__fd(fs->maps.half_open);
+		uint64_t c[SF_NCOUNTERS], base = 0;
+		int base_rej = 0, base_half = 0;
+		struct sf_key keys[8];
+		const char *h = hook ? "tc" : "xdp";
+		char what[96];
+		size_t i;
+
+		if (hook) {	/* what the XDP round left */
+			counters_read(bpf_map__fd(fs->maps.counters), c);
+			base = c[SF_C_FILTERED];
+			base_rej = map_keys(rej, keys, 8);
+			base_half = map_keys(half, keys, 8);
+		}
+		for (i = 0; i < n; i++) {
+			__u8 buf[TC_MAX_FRAME];
+			struct sf_case cs = cc_flow(steps[i].flow);
+			struct __sk_buff skb;
+			LIBBPF_OPTS(bpf_test_run_opts, o, .repeat = 1);
+
+			if (steps[i].flow == 1)
+				cs.cport = 20001;
+			cs.sport = (__u16)(80 + hook);
+			cs.segs[0] = (struct tc_seg){ .from = C, .flags = steps[i].flags, .seq = 1,
+						      .ack = 1, .opts = (steps[i].flags & F_S) ? O_SYN : 0 };
+			o.data_in = buf;
+			o.data_size_in = (__u32)tc_frame(&cs, 0, buf, sizeof(buf));
+			if (hook) {
+				memset(&skb, 0, sizeof(skb));
+				o.ctx_in = &skb;
+				o.ctx_size_in = sizeof(skb);
+			}
+			ASSERT_OK(bpf_prog_test_run_opts(fd, &o), "test run");
+			ASSERT_OK(counters_read(bpf_map__fd(fs->maps.counters), c), "counters");
+			snprintf(what, sizeof(what), "'%s' %s step %zu: segments counted as filtered",
+				 expr, h, i);
+			ASSERT_EQ(c[SF_C_FILTERED] - base, (uint64_t)steps[i].filtered, what);
+			snprintf(what, sizeof(what), "'%s' %s step %zu: keys in rejected", expr, h, i);
+			ASSERT_EQ(map_keys(rej, keys, 8) - base_rej, steps[i].rejected, what);
+			snprintf(what, sizeof(what), "'%s' %s step %zu: entries in half_open", expr, h, i);
+			ASSERT_EQ(map_keys(half, keys, 8) - base_half, steps[i].half, what);
+		}
+	}
+out:
+	synfin_bpf__destroy(fs);
+	filter_free(f);
+}
+
+/*
+ * A filter expression in the kernel, at both hooks: a connection it does not
+ * select is remembered after its first segment (one key in `rejected`, no
+ * entry), its later segments are counted as filtered; a pure SYN on it is
+ * tested again; a connection selected through the mirror image gets its entry.
+ */
+static void test_filter_remembered(void)
+{
+	/* The client sends from port 20001: its segments match only mirrored. */
+	static const struct filt_step steps[] = {
+		{ 2, F_S, 1, 1, 0 },	/* not selected: remembered */
+		{ 2, F_A, 2, 1, 0 },	/* a later segment: one lookup, counted */
+		{ 2, F_PA, 3, 1, 0 },
+		{ 2, F_S, 4, 1, 0 },	/* a new SYN: tested again, still not */
+		{ 1, F_S, 4, 1, 1 },	/* selected by its mirror image */
+		{ 1, F_A, 4, 1, 1 },
+	};
+
+	filt_steps("tcp dst port 20001", steps, TL_ARRAY_SIZE(steps));
+}
+
+/*
+ * A connection not selected mid-stream, then selected by a new SYN (the
+ * expression tests the first segment's flags): the key leaves `rejected`,
+ * and no CPU's memory of the last rejected connection skips its segments.
+ */
+static void test_filter_reselected(void)
+{
+	static const struct filt_step steps[] = {
+		{ 3, F_A, 1, 1, 0 },	/* mid-stream, no SYN: not selected */
+		{ 3, F_A, 2, 1, 0 },	/* remembered (and in this CPU's memory) */
+		{ 3, F_S, 2, 0, 1 },	/* a SYN: selected, forgotten as rejected */
+		{ 3, F_A, 2, 0, 1 },	/* stepped, not skipped */
+	};
+
+	filt_steps("tcp[tcpflags] & tcp-syn != 0", steps, TL_ARRAY_SIZE(steps));
+}
+
 /* ---- -w/--segments copies, several interfaces ---- */
 
 struct caps {
@@ -677,6 +826,9 @@ static const struct tl_test tests[] = {
 	TL_TEST(overload_gone),
 	TL_TEST(overload_flood_quiet),
 	TL_TEST(verifier_cost),
+	TL_TEST(verifier_cost_filter),
+	TL_TEST(filter_remembered),
+	TL_TEST(filter_reselected),
 	TL_TEST(capture_ifaces),
 };
 

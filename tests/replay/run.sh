@@ -35,6 +35,37 @@ else
 	fail replay_segments_vs_tcpdump "tcpdump missing (run tools/deps.sh)"
 fi
 
+# --- 1c. filter expressions against tcpdump; a bad one: libpcap's message, exit 2
+if command -v tshark >/dev/null && command -v tcpdump >/dev/null; then
+	python3 tests/replay/filter.py "$SYNFIN" "$PCAPS" "$TMP"
+else
+	fail replay-filter-vs-tcpdump "tcpdump or tshark missing (run tools/deps.sh)"
+fi
+bad_expr=""
+for cmd in replay diagram; do
+	for expr in "hots 10.0.0.1" "port 99999" "host 10.0.0.1 and (port 80"; do
+		# shellcheck disable=SC2086
+		"$SYNFIN" $cmd "$PCAPS/zeek_nmap-vsn.pcap" $expr >/dev/null 2>"$TMP/expr.err"
+		rc=$?
+		lines=$(wc -l <"$TMP/expr.err")
+		if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] ||
+			! grep -q "filter expression '$expr': .*\(syntax error\|99999\)" "$TMP/expr.err"; then
+			bad_expr="$bad_expr [$cmd $expr: exit $rc, $lines lines: $(head -c 200 "$TMP/expr.err")]"
+		fi
+	done
+done
+# watch: refused while parsing its arguments, before anything is loaded or attached.
+"$SYNFIN" watch -i lo -p 80 hots 10.0.0.1 >/dev/null 2>"$TMP/expr.err"
+rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/expr.err")" -eq 1 ] &&
+	grep -q "synfin watch: bad filter expression 'hots 10.0.0.1': .*syntax error" "$TMP/expr.err" ||
+	bad_expr="$bad_expr [watch hots 10.0.0.1: exit $rc: $(head -c 200 "$TMP/expr.err")]"
+if [ -z "$bad_expr" ]; then
+	pass "replay-filter-bad-expression (exit 2, libpcap's message in one line)"
+else
+	fail replay-filter-bad-expression "$bad_expr"
+fi
+
 # --- 2. bad input: a clear error (exit 1) or counted skips, never a crash --
 python3 tests/replay/badinput.py "$SYNFIN" "$PCAPS" "$TMP"
 
@@ -91,6 +122,10 @@ if command -v valgrind >/dev/null; then
 1|$TMP/dlt147.pcap
 1|--conn 99 $PCAPS/sv_tcp-empty-sack.pcap
 2|--time-wait soon $PCAPS/sv_tcp-empty-sack.pcap
+0|$PCAPS/zeek_nmap-vsn.pcap src host 192.168.1.1 and not port 22
+0|-o json - tcp port 80
+2|$PCAPS/zeek_nmap-vsn.pcap hots 192.168.1.1
+1|$TMP/cut.pcap host 10.0.0.1
 EOF_CASES
 	if [ -n "$bad" ]; then
 		fail valgrind-replay "$bad"

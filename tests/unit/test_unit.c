@@ -6,10 +6,14 @@
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
+#include <pcap/pcap.h>
+#include "cbpf.h"
 #include "testlib.h"
 #include "cases.h"
 #include "lib/buf.h"
+#include "lib/capture.h"
 #include "lib/conntab.h"
+#include "lib/filter.h"
 #include "lib/flood.h"
 #include "lib/htab.h"
 #include "lib/socktab.h"
@@ -1173,6 +1177,156 @@ out:
 }
 
 /* A flood's tally: the top server ports by count, distinct client addresses. */
+/*
+ * The kernel's classic BPF interpreter (bpf/cbpf.h) against libpcap's own
+ * bpf_filter(), on every frame of some Ethernet corpus captures cut to the
+ * SF_FILT_SNAP bytes the kernel copies: header tests, byte tests, lengths,
+ * arithmetic, payload beyond the copy. Then the mirror image: the same
+ * verdict as libpcap on a frame with addresses and ports swapped by hand.
+ */
+static void test_cbpf_vs_libpcap(void)
+{
+	static const char *const exprs[] = {
+		"host 10.0.0.1", "tcp port 80", "vlan and tcp", "ip6 and ip6[53] & 2 != 0",
+		"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn", "greater 100", "less 80",
+		"ip[6:2] & 0x1fff = 0", "tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420",
+		"ether[0] & 1 = 0", "net 192.168.0.0/16 or net 2001:db8::/32",
+		"(tcp[2:2] * 3) % 7 = 1", "tcp[0:2] - tcp[2:2] > 1000 and tcp[0:2] / 3 > 5",
+		"ip[0] ^ 0x45 = 0 and (ip[8] | 1) = 65", "tcp[250] = 0", "src portrange 1-1024",
+		"vlan 6 and host 1.1.1.1", "ip6 and src net fd00::/8", "len - 14 > 60",
+	};
+	static const char *const files[] = {
+		"tests/corpus/zeek_wikipedia_unterminated.pcap", "tests/corpus/zeek_vlan-collisions.pcap",
+		"tests/corpus/zeek_ftp-ipv6.pcap", "tests/corpus/sv_bug-3844_refused-then-port-reuse.pcap",
+		"tests/corpus/zeek_nmap-vsn.pcap",
+	};
+	struct bpf_program progs[TL_ARRAY_SIZE(exprs)];
+	const __u64 *kprog[TL_ARRAY_SIZE(exprs)];
+	struct filter *f[TL_ARRAY_SIZE(exprs)];
+	unsigned long runs = 0, matched = 0, mirrored = 0;
+	static struct sf_cbpf_vm vm;
+	char err[PCAP_ERRBUF_SIZE];
+	size_t i, j;
+	__u32 klen[TL_ARRAY_SIZE(exprs)];
+
+	for (i = 0; i < TL_ARRAY_SIZE(exprs); i++) {
+		pcap_t *d = pcap_open_dead(DLT_EN10MB, 65535);
+
+		f[i] = filter_new(exprs[i], err, sizeof(err));
+		ASSERT_OK_PTR(f[i], exprs[i]);
+		ASSERT_OK(pcap_compile(d, &progs[i], exprs[i], 1, PCAP_NETMASK_UNKNOWN), exprs[i]);
+		pcap_close(d);
+		kprog[i] = f[i] ? filter_kernel_prog(f[i], &klen[i]) : NULL;
+	}
+	for (j = 0; j < TL_ARRAY_SIZE(files); j++) {
+		pcap_t *p = pcap_open_offline(files[j], err);
+		struct pcap_pkthdr *h;
+		const u_char *data;
+
+		if (!ASSERT_OK_PTR(p, files[j]))
+			continue;
+		while (pcap_next_ex(p, &h, &data) == 1) {
+			__u32 n = h->caplen < SF_FILT_SNAP ? h->caplen : SF_FILT_SNAP;
+			struct frame_info fi;
+			struct sf_pkt pk;
+			int tcp = capture_decode(DLT_EN10MB, data, h->caplen, h->len, &pk, &fi) == SF_P_TCP;
+
+			for (i = 0; i < TL_ARRAY_SIZE(exprs); i++) {
+				if (!kprog[i])
+					continue;
+				int want, got, mirror_ok, steps;
+
+				for (int m = 0; m < 1 + tcp; m++) {
+					memset(&vm, 0, sizeof(vm));
+					memcpy(vm.pkt, data, n);
+					vm.caplen = n;
+					vm.wirelen = h->len;
+					mirror_ok = m ? !sf_cbpf_mirror(&vm, &pk, 0) : 1;
+					if (!mirror_ok)
+						break;
+					sf_cbpf_reset(&vm);
+					for (steps = 0; steps < (int)klen[i]; steps++)
+						if (vm.pc >= klen[i] || sf_cbpf_exec(&vm, kprog[i][vm.pc]))
+							break;
+					got = vm.ret != 0;
+					want = bpf_filter(progs[i].bf_insns, vm.pkt, h->len, n) != 0;
+					runs++;
+					matched += got;
+					mirrored += m;
+					if (got != want) {
+						char what[160];
+
+						snprintf(what, sizeof(what), "'%s' on frame of %s%s", exprs[i],
+							 files[j], m ? " (mirror)" : "");
+						ASSERT_EQ(got, want, what);
+					}
+				}
+			}
+		}
+		pcap_close(p);
+	}
+	printf("# cbpf: %lu runs, %lu matched, %lu on mirror images\n", runs, matched, mirrored);
+	ASSERT_TRUE(runs > 1000 && matched > 100 && mirrored > 300, "enough frames and matches");
+	for (i = 0; i < TL_ARRAY_SIZE(exprs); i++) {
+		filter_free(f[i]);
+		pcap_freecode(&progs[i]);
+	}
+}
+
+/* tcpdump's words joined; libpcap's message for a bad one. */
+static void test_filter_compile(void)
+{
+	char *argv[] = { "x", "host", "10.0.0.1", "and", "(port", "80)" }, err[256];
+	struct filter *f;
+	char *e;
+	int nomem;
+
+	e = filter_join(6, argv, 1, &nomem);
+	ASSERT_STREQ(e, "host 10.0.0.1 and (port 80)", "joined with spaces");
+	free(e);
+	ASSERT_NULL(filter_join(6, argv, 6, &nomem), "no words: no expression");
+	f = filter_new("hots 10.0.0.1", err, sizeof(err));
+	ASSERT_NULL(f, "a misspelt primitive is refused");
+	ASSERT_TRUE(strstr(err, "syntax error") != NULL, err);
+	f = filter_new("port 99999", err, sizeof(err));
+	ASSERT_NULL(f, "a port out of range is refused");
+	ASSERT_TRUE(strstr(err, "99999") != NULL, err);
+}
+
+/* A seeded socket's key, tested as an ACK between its ends (and the mirror). */
+static void test_filter_key(void)
+{
+	static const struct { const char *expr; int family, want; } t[] = {
+		{ "host 10.0.0.2 and port 80", 4, 1 }, { "src host 10.0.0.2 and src port 80", 4, 1 },
+		{ "dst host 10.0.0.1 and dst port 1234", 4, 1 }, { "host 10.0.0.3", 4, 0 },
+		{ "src host 10.0.0.1 and src port 80", 4, 0 }, { "ip6 and port 80", 4, 0 },
+		{ "ip6 and dst net 2001:db8::/32 and ip6[53] & 0x10 != 0", 6, 1 },
+		{ "ip6 and src port 81", 6, 0 }, { "vlan", 4, 0 },
+	};
+	char err[256], what[128];
+	size_t i;
+
+	for (i = 0; i < TL_ARRAY_SIZE(t); i++) {
+		struct sf_key k = { .family = (__u8)t[i].family };
+		struct filter *f = filter_new(t[i].expr, err, sizeof(err));
+
+		if (!ASSERT_OK_PTR(f, t[i].expr))
+			continue;
+		if (t[i].family == 4) {
+			memcpy(k.addr_lo, "\x0a\0\0\x01", 4);
+			memcpy(k.addr_hi, "\x0a\0\0\x02", 4);
+		} else {
+			inet_pton(AF_INET6, "2001:db8::1", k.addr_lo);
+			inet_pton(AF_INET6, "2001:db8::2", k.addr_hi);
+		}
+		k.port_lo = htons(1234);
+		k.port_hi = htons(80);
+		snprintf(what, sizeof(what), "'%s' on 1234 <-> 80 (IPv%d)", t[i].expr, t[i].family);
+		ASSERT_EQ(filter_match_key(f, &k), t[i].want, what);
+		filter_free(f);
+	}
+}
+
 static void test_flood_tally(void)
 {
 	struct flood_tally *t = flood_tally_new();
@@ -1431,6 +1585,9 @@ static const struct tl_test tests[] = {
 	TL_TEST(buf_addresses),
 	TL_TEST(buf_json),
 	TL_TEST(flood_tally),
+	TL_TEST(cbpf_vs_libpcap),
+	TL_TEST(filter_compile),
+	TL_TEST(filter_key),
 	TL_SUBTESTS(lifecycle),
 	TL_TEST(tracker_counters),
 	TL_TEST(htab),
