@@ -10,7 +10,7 @@
 #    at the other interface are counted (other_interface_segments);
 #  - `synfin stats -i r2` finds the watcher of r1+r2;
 #  - -w: the pcap (read back with tshark) holds the SYN, SYN-ACK, FIN and RST
-#    segments of the reported connections (--port), nothing of the others,
+#    segments of the connections a filter expression selected, nothing of the others,
 #    timestamps within 20 ms of the events';
 #  - --write-all: every segment of the selected connections (as many as the
 #    close events count), --segments: a `segment` event for each;
@@ -112,7 +112,8 @@ serve $NC $C $REV
 sleep 0.5
 
 # --- 1. two interfaces, -w with --port --------------------------------------
-if watch -w "$W/hs.pcap" -p $P -p $RP -p $REV; then
+# The selection as tcpdump would write it: an expression, not --port.
+if watch -w "$W/hs.pcap" "port $P or port $RP or (host $C and port $REV)"; then
 	conns $NC $S $P 5; conns $NC $S $Q 3; refused; conns $NS $C $REV 2
 	sleep 1.5
 	unwatch
