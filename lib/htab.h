@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include "synfin.h"
 
 struct hnode {
 	struct hnode *next;
@@ -24,6 +26,25 @@ struct htab {
 
 /* The record holding node p: htab_entry(p, struct tnode, node). */
 #define htab_entry(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+/*
+ * A connection key's hash, for tables of connections by key (the tracker's,
+ * the segment printer's): word-at-a-time multiply-xorshift, inline because
+ * replay calls it per packet.
+ */
+static inline uint64_t htab_key_hash(const struct sf_key *k)
+{
+	uint64_t w[sizeof(*k) / 8], h = 0;
+	size_t i;
+
+	_Static_assert(sizeof(*k) % 8 == 0, "sf_key is hashed in 8-byte words");
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		h = (h ^ w[i]) * 0x9E3779B97F4A7C15ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
 
 /* nbuckets must be a power of two. 0 or -ENOMEM. */
 int htab_init(struct htab *h, size_t nbuckets);

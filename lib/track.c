@@ -42,21 +42,6 @@ struct tracker {
 	__u64 counters[SF_NCOUNTERS];	/* enum sf_counter, as the BPF side's */
 };
 
-/* Word-at-a-time multiply-xorshift: the per-packet hot path (replay). */
-static uint64_t key_hash(const struct sf_key *k)
-{
-	uint64_t w[sizeof(*k) / 8], h = 0;
-	size_t i;
-
-	_Static_assert(sizeof(*k) % 8 == 0, "sf_key is hashed in 8-byte words");
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
-		h = (h ^ w[i]) * 0x9E3779B97F4A7C15ull;
-		h ^= h >> 29;
-	}
-	return h;
-}
-
 struct tracker *tracker_new(size_t max_conns, const struct sf_timeouts *t, emit_fn emit,
 			    void *ctx)
 {
@@ -205,7 +190,7 @@ static void evict_one(struct tracker *tr, uint64_t now)
 
 void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 {
-	uint64_t hash = key_hash(&pk->key);
+	uint64_t hash = htab_key_hash(&pk->key);
 	struct sf_step_out o;
 	struct hnode **pp;
 	struct tnode *n;
@@ -273,7 +258,7 @@ void tracker_packet(struct tracker *tr, const struct sf_pkt *pk, uint64_t now)
 
 uint64_t tracker_peek_id(struct tracker *tr, const struct sf_pkt *pk)
 {
-	uint64_t hash = key_hash(&pk->key);
+	uint64_t hash = htab_key_hash(&pk->key);
 	struct hnode **pp = find(tr, &pk->key, hash);
 
 	if (*pp && !sf_starts_new(&tnode_of(*pp)->e, &pk->seg))

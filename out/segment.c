@@ -55,21 +55,10 @@ void seg_fmt_free(struct seg_fmt *f)
 	free(f);
 }
 
-static uint64_t key_hash(const struct sf_key *k)
-{
-	const __u8 *p = (const __u8 *)k;
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 1099511628211ull;
-	return h;
-}
-
 /* The conversation's bases; NULL when new (and created, if memory allows: *fresh). */
 static struct conv *conv_get(struct seg_fmt *f, const struct sf_key *k, bool *fresh)
 {
-	uint64_t h = key_hash(k);
+	uint64_t h = htab_key_hash(k);
 	struct hnode **pp = htab_bucket(&f->convs, h), *n;
 	struct conv *c;
 
