@@ -655,7 +655,7 @@ static __always_inline void report(void *ctx, struct sf_counters *cs, __u8 hook,
 	}
 	if (o->suspicious)
 		emit(cs, SF_EV_SUSPICIOUS, hook, now, pk, o, e);
-	else if (o->ntrans || (o->what & (SF_WHAT_OPEN | SF_WHAT_CLOSE | SF_WHAT_NEW)))
+	else if (ev)
 		emit(cs, SF_EV_STEP, hook, now, pk, o, e);
 }
 
