@@ -173,9 +173,8 @@ int attach_xdp(struct attach *a, int prog_fd, enum xdp_mode_opt mode, bool force
 	if (!xdp_current(a->ifindex, &cur) && cur) {
 		char name[32];
 
+		/* Another synfin's was refused before loading (attach_check_free). */
 		prog_name(cur, name, sizeof(name));
-		if (!strcmp(name, "synfin_xdp"))
-			return refuse_second(a, cur, "xdp");
 		if (!force) {
 			fprintf(stderr,
 				"synfin: %s already has an XDP program attached (id %u, \"%s\"); "

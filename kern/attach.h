@@ -24,6 +24,7 @@ struct attach {
 
 /* Another synfin on a's hooks (XDP, tcx ingress or egress): say whose, -EBUSY; else 0. */
 int attach_check_free(const struct attach *a);
+/* After attach_check_free: another program there is refused, or replaced with force. */
 int attach_xdp(struct attach *a, int prog_fd, enum xdp_mode_opt mode, bool force);
 int attach_tc(struct attach *a, int prog_fd, bool ingress);
 void detach_all(struct attach *a);
