@@ -55,7 +55,8 @@ struct sf_step_out {
 	__u8 retrans;		/* enum sf_retrans */
 	__u8 dropped;		/* enum sf_suspicious: a segment held earlier (pending RST
 				 * or FIN) turned out to be ignored; counted, no event */
-	struct sf_trans trans[SF_MAX_TRANS];
+	struct sf_trans trans[SF_MAX_TRANS] __attribute__((aligned(4)));
+				/* aligned: copied into events a word at a time */
 };
 
 /* Serial-number arithmetic (RFC 1982) on 32-bit sequence numbers. */
@@ -102,12 +103,12 @@ SF_HELPER void sf_hs_set(struct sf_entry *e, __u8 what, __u64 now)
 					   d < -0x7fffffffll ? -0x7fffffffll : d);
 		what |= SF_HSCLK_US;
 	}
-	e->hs = what;
+	sf_hs(e) = what;
 }
 
 SF_HELPER __u64 sf_hs_ns(const struct sf_entry *e)
 {
-	if (e->hs & SF_HSCLK_US)
+	if (sf_hs(e) & SF_HSCLK_US)
 		return e->first_ns + (__u64)((__s64)(__s32)e->hs_off * 1000);
 	return e->first_ns + e->hs_off;
 }
@@ -115,13 +116,13 @@ SF_HELPER __u64 sf_hs_ns(const struct sf_entry *e)
 /* A client SYN at `now`: the clock holds it until the first SYN-ACK. */
 SF_HELPER void sf_hs_syn(struct sf_entry *e, __u64 now)
 {
-	if (e->hs & SF_HSCLK_SYNACK_PHASE)
+	if (sf_hs(e) & SF_HSCLK_SYNACK_PHASE)
 		return;
 	/* A zero time reads as "not seen" (as it always has). */
 	if (now)
 		sf_hs_set(e, SF_HSCLK_SYN, now);
 	else
-		e->hs = 0;
+		sf_hs(e) = 0;
 }
 
 /* A SYN-ACK at `now`. */
@@ -130,7 +131,7 @@ SF_HELPER void sf_hs_synack(struct sf_entry *e, __u64 now)
 	if (now)
 		sf_hs_set(e, SF_HSCLK_SYNACK_PHASE | SF_HSCLK_SYNACK, now);
 	else
-		e->hs = SF_HSCLK_SYNACK_PHASE;
+		sf_hs(e) = SF_HSCLK_SYNACK_PHASE;
 }
 
 SF_HELPER void sf_set_state(struct sf_entry *e, struct sf_step_out *o, int side,
@@ -170,7 +171,7 @@ SF_HELPER void sf_go(struct sf_entry *e, struct sf_step_out *o, int side, __u8 t
 SF_HELPER int sf_has_letter(const struct sf_entry *e, int side, int letter)
 {
 	__u64 code = (__u64)(letter + (side == SF_CLIENT ? 0 : 7)) & 15;
-	__u64 x = e->history ^ (code * SF_NIBBLES_1);
+	__u64 x = (__u64)e->history ^ (code * SF_NIBBLES_1);	/* top byte: code, not 0 */
 
 	return ((x - SF_NIBBLES_1) & ~x & SF_NIBBLES_8) != 0;
 }
@@ -178,13 +179,14 @@ SF_HELPER int sf_has_letter(const struct sf_entry *e, int side, int letter)
 SF_HELPER void sf_history(struct sf_entry *e, int side, int letter)
 {
 	__u64 code = (__u64)(letter + (side == SF_CLIENT ? 0 : 7)) & 15;
+	__u64 h = e->history;
 	int i;
 
 	if (sf_has_letter(e, side, letter))
 		return;
-	for (i = 0; i < SF_HISTORY_LEN; i++) {
-		if (!((e->history >> (4 * i)) & 15)) {
-			e->history |= code << (4 * i);
+	for (i = 0; i < SF_HISTORY_CODES; i++) {
+		if (!((h >> (4 * i)) & 15)) {
+			e->history = h | code << (4 * i);
 			return;
 		}
 	}
@@ -196,8 +198,8 @@ static inline const char *sf_history_str(const struct sf_entry *e, char out[SF_H
 {
 	int i, n = 0;
 
-	for (i = 0; i < SF_HISTORY_LEN; i++) {
-		unsigned code = (unsigned)(e->history >> (4 * i)) & 15;
+	for (i = 0; i < SF_HISTORY_CODES; i++) {
+		unsigned code = (unsigned)((__u64)e->history >> (4 * i)) & 15;
 
 		if (!code || code > sizeof(SF_HISTORY_LETTERS) - 1)
 			break;
@@ -413,7 +415,7 @@ SF_HELPER void sf_rst_take(struct sf_entry *e, int p, __u8 verdict, __u64 now,
 	int q = p ^ 1;
 
 	e->flags &= ~SF_ENTRY_RST_PENDING;
-	e->rst_verdict = verdict;
+	sf_rst_verdict(e) = verdict;
 	e->rst_side = p + 1;
 	P->flags |= SF_SIDE_RST;
 	P->zstate = SF_Z_RESET;
@@ -715,7 +717,7 @@ SF_HELPER void sf_send_syn(struct sf_entry *e, const struct sf_seg *s, int p, __
 		 * one first only on a connection picked up mid-stream, which is
 		 * open already. */
 		if (p == SF_SERVER && !(e->flags & SF_ENTRY_OPEN)) {
-			if (e->hs & SF_HSCLK_SYN)
+			if (sf_hs(e) & SF_HSCLK_SYN)
 				e->syn_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
 			sf_hs_synack(e, now);
 		}
@@ -890,7 +892,7 @@ SF_HELPER void sf_open_check(struct sf_entry *e, __u64 now, struct sf_step_out *
 		return;
 	e->flags |= SF_ENTRY_OPEN;
 	o->what |= SF_WHAT_OPEN;
-	if (e->hs & SF_HSCLK_SYNACK)
+	if (sf_hs(e) & SF_HSCLK_SYNACK)
 		e->ack_rtt_us = (__u32)((now - sf_hs_ns(e)) / 1000);
 	if (e->side[0].zstate == SF_Z_SYN_SENT || e->side[0].zstate == SF_Z_SYN_ACK_SENT)
 		e->side[0].zstate = SF_Z_ESTABLISHED;
@@ -964,7 +966,7 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
 		struct sf_side_rec *R = &e->side[(e->rst_side - 1) & 1];
 
 		e->flags &= ~SF_ENTRY_RST_PENDING;
-		e->rst_verdict = SF_RV_CHALLENGED;
+		sf_rst_verdict(e) = SF_RV_CHALLENGED;
 		e->rst_side = 0;
 		R->suspicious += R->suspicious < 255;
 		o->dropped = SF_SUSP_RST;

@@ -239,8 +239,9 @@ static long lock_step(__u32 i, void *ctx)
 
 	/* Read before the cmpxchg: spinning on a plain load leaves the cache
 	 * line to the CPU that holds the lock and is writing the entry. */
-	if (*(volatile __u32 *)&t->e->lock == 0 &&
-	    __sync_val_compare_and_swap(&t->e->lock, 0, 1) == 0) {
+	__u64 w = *(volatile __u64 *)&t->e->ctl;
+
+	if (!(w & SF_CTL_LOCK) && __sync_val_compare_and_swap(&t->e->ctl, w, w | SF_CTL_LOCK) == w) {
 		t->got = 1;
 		return 1;
 	}
@@ -256,14 +257,18 @@ static long lock_step(__u32 i, void *ctx)
 }
 
 /*
- * The entry lock: a word taken with cmpxchg (LRU maps refuse bpf_spin_lock).
- * The spin runs under bpf_loop() so the verifier checks one attempt, not
+ * The entry lock: bit SF_CTL_LOCK of the entry's first word, taken with a
+ * cmpxchg of the whole word (LRU maps refuse bpf_spin_lock). The word's
+ * other fields change only under the lock (synfin.h), so the compare fails
+ * only when the lock is held or was taken and released meanwhile. The spin
+ * runs under bpf_loop() so the verifier checks one attempt, not
  * SF_LOCK_SPINS unrolled attempts per call site.
  */
 static __always_inline int entry_lock(struct sf_entry *e)
 {
 	struct lock_try t = { .e = e };
-	__u32 held = __sync_val_compare_and_swap(&e->lock, 0, 1) & 1;
+	__u64 w = *(volatile __u64 *)&e->ctl & ~SF_CTL_LOCK;
+	__u32 held = __sync_val_compare_and_swap(&e->ctl, w, w | SF_CTL_LOCK) != w;
 
 	/*
 	 * Uncontended (nearly always) the first attempt takes it and the spin
@@ -281,12 +286,14 @@ static __always_inline void entry_unlock(struct sf_entry *e)
 	/*
 	 * x86 orders stores (TSO) and the JIT keeps BPF's order: a plain store
 	 * after a compiler barrier is a release, as smp_store_release() is on
-	 * x86. Saves a locked instruction per packet.
+	 * x86. Saves a locked instruction per packet. Reading the word and
+	 * storing it back is safe: while the lock bit is set nobody else
+	 * changes it (their cmpxchg fails, writing back what it read).
 	 */
 	asm volatile("" ::: "memory");
-	*(volatile __u32 *)&e->lock = 0;
+	*(volatile __u64 *)&e->ctl = *(volatile __u64 *)&e->ctl & ~SF_CTL_LOCK;
 #else
-	__sync_lock_test_and_set(&e->lock, 0);
+	__sync_fetch_and_and(&e->ctl, ~SF_CTL_LOCK);
 #endif
 }
 

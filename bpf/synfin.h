@@ -180,10 +180,15 @@ struct sf_side_rec {
 				 * saturating; read it with sf_state_since_ns() (conn.h) */
 	__u16 flags;		/* SF_SIDE_* */
 	__u16 mss;		/* MSS option on its SYN, 0 if none */
-	__u8 state;		/* enum sf_state */
-	__u8 zstate;		/* enum sf_zstate */
+	__u8 state : 4;		/* enum sf_state (< 16) */
+	__u8 zstate : 4;	/* enum sf_zstate */
 	__u8 wscale;		/* window scale shift on its SYN */
 	__u8 suspicious;	/* out-of-window RST/FIN/SYN it sent (saturating) */
+	/* Two fields of the connection, not of the side, in the byte the
+	 * state nibbles left free (side[SF_CLIENT] only; 0 in side[SF_SERVER]):
+	 * read and written through sf_hs()/sf_rst_verdict() (conn.h). */
+	__u8 ent_hs : 4;	/* sf_entry's SF_HSCLK_* */
+	__u8 ent_rst_verdict : 4;	/* sf_entry's enum sf_rst_verdict */
 };
 
 /* Entry flags (sf_entry.flags). */
@@ -205,9 +210,11 @@ struct sf_side_rec {
  * Zeek history: the letters in first-occurrence order, one 4-bit code per
  * letter (sf_entry.history, nibble 0 first, 0 = end). Codes 1-7 are the
  * client's letters, 8-14 the server's (lower case): 14 letters at most, so
- * 16 nibbles never run out. sf_history_str() (conn.h) spells it out.
+ * the 14 nibbles of the 56-bit field never run out. sf_history_str()
+ * (conn.h) spells it out, with Zeek's gap letters G and g after them.
  */
-#define SF_HISTORY_LEN 16	/* letters the encoding holds */
+#define SF_HISTORY_CODES 14	/* nibbles of sf_entry.history: one per letter code */
+#define SF_HISTORY_LEN 16	/* letters of the spelled history: the codes, G, g */
 #define SF_HISTORY_LETTERS "SHADFRTshadfrt"	/* code - 1 -> letter */
 enum sf_hletter {
 	SF_HIST_S = 1,		/* SYN */
@@ -219,49 +226,72 @@ enum sf_hletter {
 	SF_HIST_T,		/* retransmission */
 };
 
-/* sf_entry.hs: what the handshake clock sf_entry.hs_off holds (conn.h). */
+/* sf_hs(e): what the handshake clock sf_entry.hs_off holds (conn.h). */
 #define SF_HSCLK_SYN 0x01	/* the client's latest SYN */
 #define SF_HSCLK_SYNACK_PHASE 0x02	/* a SYN-ACK was seen: the SYN's time is no longer needed */
 #define SF_HSCLK_SYNACK 0x04	/* the latest SYN-ACK */
 #define SF_HSCLK_US 0x08	/* hs_off is in signed microseconds, not unsigned ns */
 
 /*
- * One tracked connection: 152 bytes. Sides are indexed by enum sf_side. The
- * lock word serialises the two directions of one flow running on two CPUs.
+ * One tracked connection: 144 bytes, the value of every slot of the
+ * connection tables (BENCH.md, scale). Sides are indexed by enum sf_side.
  * Times other than first_ns/last_ns are offsets from first_ns; conn.h has
  * the helpers that read and write them.
+ *
+ * The first word (ctl) is also the entry's lock: bit `lock` serialises the
+ * two directions of one flow running on two CPUs, taken with a 64-bit
+ * cmpxchg of the whole word (entry_lock, synfin.bpf.c). So every other
+ * field of that word is written only by the lock's holder (or before the
+ * entry is in a map), never by the lock-free fast path; the fast path may
+ * read them (client_dir, ifslot). The same holds for the history word's
+ * `flags`.
  */
 struct sf_entry {
-	__u64 id;		/* connection id, unique per watcher/replay */
+	union {
+		__u64 ctl;	/* the word entry_lock() compares and swaps */
+		struct {
+			__u64 id : 48;	/* connection id, unique per watcher/replay:
+					 * 2^48 never wraps (9 years at 1M new/s) */
+			__u64 lock : 1;	/* kernel-private: 1 held; 0 in events */
+			__u64 client_dir : 1;	/* sf_seg.dir of the client's segments */
+			__u64 first_fin : 2;	/* 1 + side that sent the first FIN, 0 none */
+			__u64 rst_side : 2;	/* 1 + side that sent the closing RST, 0 none */
+			__u64 close_kind : 2;	/* enum sf_close_kind */
+			__u64 reason : 4;	/* enum sf_reason once closed */
+			__u64 ifslot : 4;	/* several interfaces: 1 + the index in the
+						 * watched list of the one that saw it first
+						 * and owns it; 0 none yet */
+		};
+	};
 	__u64 first_ns;		/* first segment */
 	__u64 last_ns;		/* latest segment */
-	__u32 hs_off;		/* handshake clock (SF_HSCLK_*): the latest client SYN until a
-				 * SYN-ACK is seen, then the latest SYN-ACK; ns after
+	__u64 history : 56;	/* Zeek history letters (SF_HIST_*), 4 bits each: 14 fit */
+	__u64 flags : 8;	/* SF_ENTRY_* */
+	__u32 hs_off;		/* handshake clock (SF_HSCLK_*, sf_hs()): the latest client SYN
+				 * until a SYN-ACK is seen, then the latest SYN-ACK; ns after
 				 * first_ns, or signed us when SF_HSCLK_US (beyond 4.29 s).
 				 * After the handshake: when a pending RST was sent */
 	__u32 syn_rtt_us;	/* SYN -> SYN-ACK at the hook, 0 if not seen */
 	__u32 ack_rtt_us;	/* SYN-ACK -> handshake ACK at the hook */
-	__u32 lock;		/* kernel-private: 0 free, 1 held (cmpxchg); 0 in events */
 	__u32 half_close_bytes;	/* payload either side sent after the peer's FIN */
-	__u8 flags;		/* SF_ENTRY_* */
-	__u8 hs : 4;		/* SF_HSCLK_* */
-	__u8 ifslot : 4;	/* several interfaces: 1 + the index in the watched list of
-				 * the one that saw it first and owns it; 0 none yet */
-	__u8 reason : 4;	/* enum sf_reason once closed */
-	__u8 rst_verdict : 4;	/* enum sf_rst_verdict */
-	__u8 client_dir : 1;	/* sf_seg.dir of the client's segments */
-	__u8 first_fin : 2;	/* 1 + side that sent the first FIN, 0 none */
-	__u8 rst_side : 2;	/* 1 + side that sent the closing RST, 0 none */
-	__u8 close_kind : 3;	/* enum sf_close_kind */
-	__u64 history;		/* Zeek history letters (SF_HIST_*), 4 bits each */
-	struct sf_side_rec side[2];
+	struct sf_side_rec side[2];	/* side[SF_CLIENT] also holds the entry's hs and
+					 * rst_verdict (sf_hs(), sf_rst_verdict()) */
 };
+
+/* The entry's fields kept in side[SF_CLIENT]'s spare byte (lvalues). */
+#define sf_hs(e) ((e)->side[SF_CLIENT].ent_hs)
+#define sf_rst_verdict(e) ((e)->side[SF_CLIENT].ent_rst_verdict)
+
+#define SF_ID_BITS 48		/* sf_entry.id */
+#define SF_CTL_LOCK (1ull << SF_ID_BITS)	/* sf_entry.lock within sf_entry.ctl */
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(struct sf_key) == 40, "sf_key layout");
 _Static_assert(sizeof(struct sf_side_rec) == 48, "sf_side_rec layout");
-_Static_assert(sizeof(struct sf_entry) == 152, "sf_entry layout: 152 bytes per tracked connection");
-_Static_assert(SF_R_NREASONS <= 16 && SF_RV_CHALLENGED < 16, "reason/rst_verdict fit 4 bits");
+_Static_assert(sizeof(struct sf_entry) == 144, "sf_entry layout: 144 bytes per tracked connection");
+_Static_assert(SF_R_NREASONS <= 16 && SF_RV_CHALLENGED < 16 && SF_CK_SIMULTANEOUS < 4 &&
+	       SF_NSTATES <= 16 && SF_Z_RESET < 16,
+	       "the entry's bit fields hold their enums");
 #endif
 
 /* Ring-buffer event types. */
@@ -318,7 +348,7 @@ struct sf_event {
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(struct sf_seg) == 20, "sf_seg layout");
-_Static_assert(sizeof(struct sf_event) == 256, "sf_event layout: no implicit padding");
+_Static_assert(sizeof(struct sf_event) == 248, "sf_event layout: no implicit padding");
 #endif
 
 /*
@@ -359,6 +389,7 @@ enum sf_capture_mode {
 
 /* Interfaces one watcher attaches to (repeated -i). */
 #define SF_MAX_IFACES 8
+_Static_assert(SF_MAX_IFACES < 16, "sf_entry.ifslot holds 1 + an interface index");
 
 /* Counters (per-CPU array, index = enum sf_counter). */
 enum sf_counter {

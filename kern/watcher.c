@@ -80,7 +80,7 @@ static bool hold_rst_close(struct watcher *w, const struct sf_event *ev)
 	int rcv;
 
 	if (!w->socks || ev->type != SF_EV_STEP || !(ev->what & SF_WHAT_CLOSE) ||
-	    e->reason != SF_R_RST || e->rst_verdict != SF_RV_IN_WINDOW || !e->rst_side)
+	    e->reason != SF_R_RST || sf_rst_verdict(e) != SF_RV_IN_WINDOW || !e->rst_side)
 		return false;
 	rcv = (e->rst_side - 1) ^ 1;
 	if (!socktab_is_local(&w->tab, &ev->key, rcv == sf_side_of_lo(e)))

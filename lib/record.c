@@ -138,7 +138,7 @@ static void record_close(struct sf_record *r, const struct sf_event *ev,
 	r->close_kind = sf_close_kind_name(e);
 	r->conn_state = sf_zeek_conn_state(e);
 	r->closed_by = sf_closed_by(e);
-	r->rst_verdict = sf_rst_verdict_name(e->rst_verdict);
+	r->rst_verdict = sf_rst_verdict_name(sf_rst_verdict(e));
 	sf_history_str(e, r->history);
 	r->has_history = e->history != 0;
 	r->duration_us = us_since(ev->ts_ns, e->first_ns);

@@ -570,7 +570,7 @@ void sf_sock_trust(struct sf_entry *e, int side, __u8 state, bool peer_remote, _
 	if ((e->flags & SF_ENTRY_CLOSED) && state != SF_CLOSED && state != SF_TIME_WAIT) {
 		e->flags &= ~SF_ENTRY_CLOSED;
 		e->reason = SF_R_NONE;
-		e->rst_verdict = SF_RV_NONE;
+		sf_rst_verdict(e) = SF_RV_NONE;
 		e->rst_side = 0;
 		if (peer_remote)
 			sf_go(e, o, side ^ 1, peer_state(state), now);

@@ -1211,7 +1211,7 @@ int tc_check(const struct sf_case *c, const struct tc_result *r, char *why, size
 		DIFF_STR("history", sf_history_str(e, hist), x->history);
 		DIFF_STR("close_kind", sf_close_kind_name(e), x->close_kind);
 		DIFF_STR("closed_by", sf_closed_by(e), x->closed_by);
-		DIFF_STR("rst_verdict", sf_rst_verdict_name(e->rst_verdict), x->rst_verdict);
+		DIFF_STR("rst_verdict", sf_rst_verdict_name(sf_rst_verdict(e)), x->rst_verdict);
 		DIFF_NUM("client_bytes", cs->bytes, x->cbytes);
 		DIFF_NUM("server_bytes", ss->bytes, x->sbytes);
 		DIFF_NUM("client_pkts", cs->pkts, x->cpkts);

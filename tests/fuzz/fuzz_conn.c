@@ -58,7 +58,7 @@ static void check_entry(const struct sf_entry *e)
 	}
 	CHECK(e->reason < SF_R_NREASONS, "reason in range");
 	CHECK(e->close_kind <= SF_CK_SIMULTANEOUS, "close_kind in range");
-	CHECK(e->rst_verdict <= SF_RV_CHALLENGED, "rst_verdict in range");
+	CHECK(sf_rst_verdict(e) <= SF_RV_CHALLENGED, "rst_verdict in range");
 	CHECK(e->first_fin <= 2 && e->rst_side <= 2, "first_fin/rst_side in range");
 	CHECK(!(e->flags & SF_ENTRY_CLOSED) || e->reason != SF_R_NONE, "closed has a reason");
 	/* Letter codes, then only empty nibbles; each letter at most once. */

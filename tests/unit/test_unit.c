@@ -394,7 +394,7 @@ static void test_entry_clocks(void)
 	/* Within 4.29 s of the first segment: to the nanosecond. */
 	sf_hs_syn(&e, t0 + 4294967295ull);
 	ASSERT_EQ(sf_hs_ns(&e), t0 + 4294967295ull, "handshake clock exact below 4.29 s");
-	ASSERT_EQ(e.hs, SF_HSCLK_SYN, "clock holds the SYN");
+	ASSERT_EQ(sf_hs(&e), SF_HSCLK_SYN, "clock holds the SYN");
 	/* Beyond, microseconds: exact for a microsecond clock. */
 	e.first_ns = 1700000000123456000ull;
 	sf_hs_syn(&e, e.first_ns + 63000001000ull);
@@ -404,9 +404,9 @@ static void test_entry_clocks(void)
 	sf_hs_synack(&e, e.first_ns + 5000ull);
 	sf_hs_syn(&e, e.first_ns + 9000ull);	/* a SYN after the SYN-ACK: not kept */
 	ASSERT_EQ(sf_hs_ns(&e), e.first_ns + 5000ull, "SYN-ACK time kept");
-	ASSERT_EQ(e.hs, SF_HSCLK_SYNACK_PHASE | SF_HSCLK_SYNACK, "clock holds the SYN-ACK");
+	ASSERT_EQ(sf_hs(&e), SF_HSCLK_SYNACK_PHASE | SF_HSCLK_SYNACK, "clock holds the SYN-ACK");
 	sf_hs_synack(&e, 0);
-	ASSERT_EQ(e.hs & (SF_HSCLK_SYN | SF_HSCLK_SYNACK), 0, "time 0 reads as not seen");
+	ASSERT_EQ(sf_hs(&e) & (SF_HSCLK_SYN | SF_HSCLK_SYNACK), 0, "time 0 reads as not seen");
 }
 
 static void test_state_and_flag_names(void)
