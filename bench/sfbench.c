@@ -438,7 +438,10 @@ struct table {
 	__u64 n;
 };
 
-/* Load synfin sized for n connections (as --max-conns n) and fill it. */
+/*
+ * Load synfin sized for n connections (as --max-conns n, the half-open table
+ * at its default for that) and fill it.
+ */
 static void table_fill(struct table *t, __u64 n)
 {
 	__u64 i;
@@ -447,6 +450,7 @@ static void table_fill(struct table *t, __u64 n)
 	if (!t->sf)
 		die("open synfin", errno);
 	bpf_map__set_max_entries(t->sf->maps.conns, (__u32)n);
+	bpf_map__set_max_entries(t->sf->maps.half_open, loader_half_open_for((__u32)n));
 	if (synfin_bpf__load(t->sf))
 		die("load synfin", errno);
 	t->rb = ring_buffer__new(bpf_map__fd(t->sf->maps.events), noop_event, NULL, NULL);

@@ -554,7 +554,11 @@ _Static_assert(sizeof(struct sf_owner_rec) == 72, "sf_owner_rec layout");
 
 /* Map sizes. */
 #define SF_MAX_CONNS (1 << 20)		/* established connections (no eviction) */
-#define SF_MAX_HALF_OPEN (1 << 16)	/* half-open connections (LRU) */
+#define SF_MAX_HALF_OPEN (1 << 16)	/* half-open connections (LRU): the object's size, and
+					 * the most --max-half-open defaults to */
+#define SF_MIN_HALF_OPEN (1 << 14)	/* the least it defaults to */
+#define SF_HALF_OPEN_DIV 64		/* default --max-half-open: --max-conns / this, clamped
+					 * (kern/loader.c, loader_half_open_for) */
 #define SF_MAX_GONE (1 << 14)		/* keys of connections reported evicted (LRU) */
 #define SF_MAX_REJECTED (1 << 16)	/* keys of connections a filter expression did not
 					 * select (LRU; an evicted key is evaluated again) */

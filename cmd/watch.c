@@ -81,7 +81,8 @@ static const char watch_usage[] =
 "      --no-vlan           one connection across VLANs: leave VLAN ids out of the\n"
 "                          key (captures that tag only one direction)\n"
 "      --max-conns N       size of the connection table (default 1048576)\n"
-"      --max-half-open N   size of the half-open (handshake) table (default 65536)\n"
+"      --max-half-open N   size of the half-open (handshake) table (default\n"
+"                          --max-conns / 64, from 16384 to 65536)\n"
 "      --flood-rate N      more than N new half-open connections a second is a\n"
 "                          SYN flood: their lines give way to one `flood` record\n"
 "                          a second (default 2000; 0: never summarise)\n"
@@ -170,7 +171,7 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 
 	cli_track_defaults(&o->t);
 	o->max_conns = SF_MAX_CONNS;
-	o->max_half = SF_MAX_HALF_OPEN;
+	o->max_half = 0;	/* from --max-conns (loader_half_open_for) */
 	o->flood_rate = SF_FLOOD_RATE;
 	o->stuck_ns = 60ull * 1000000000ull;
 	while ((c = cli_next("watch", argc, argv, ":i:o:d:p:w:vSh", longopts, &o->t, NULL)) != -1) {

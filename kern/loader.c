@@ -69,6 +69,13 @@ static uint64_t table_bytes(uint64_t n)
 		    ((sizeof(struct sf_entry) + 7) & ~7ull)) + buckets * 16;
 }
 
+__u32 loader_half_open_for(__u32 max_conns)
+{
+	__u32 n = max_conns / SF_HALF_OPEN_DIV;
+
+	return n < SF_MIN_HALF_OPEN ? SF_MIN_HALF_OPEN : n > SF_MAX_HALF_OPEN ? SF_MAX_HALF_OPEN : n;
+}
+
 uint64_t loader_tables_bytes(__u32 max_conns, __u32 max_half)
 {
 	return table_bytes(max_conns) + table_bytes(max_half);
@@ -96,16 +103,16 @@ static uint64_t mem_available(void)
  */
 static int check_memory(const char *cmd, const struct loader_cfg *cfg)
 {
-	uint64_t need = loader_tables_bytes(cfg->max_conns ? cfg->max_conns : SF_MAX_CONNS,
-					    cfg->max_half ? cfg->max_half : SF_MAX_HALF_OPEN);
+	__u32 conns = cfg->max_conns ? cfg->max_conns : SF_MAX_CONNS;
+	__u32 half = cfg->max_half ? cfg->max_half : loader_half_open_for(conns);
+	uint64_t need = loader_tables_bytes(conns, half);
 	uint64_t avail = mem_available();
 
 	if (!avail || need <= avail / 2)
 		return 0;
 	fprintf(stderr, "synfin %s: --max-conns %u and --max-half-open %u need about %.1f GB of "
 		"kernel memory for the connection tables, more than half of the %.1f GB available; "
-		"choose smaller tables\n", cmd, cfg->max_conns ? cfg->max_conns : SF_MAX_CONNS,
-		cfg->max_half ? cfg->max_half : SF_MAX_HALF_OPEN, need / 1e9, avail / 1e9);
+		"choose smaller tables\n", cmd, conns, half, need / 1e9, avail / 1e9);
 	return -ENOMEM;
 }
 
@@ -155,8 +162,8 @@ struct synfin_bpf *loader_open(const char *cmd, const struct loader_cfg *cfg)
 	}
 	if (cfg->max_conns)
 		bpf_map__set_max_entries(skel->maps.conns, cfg->max_conns);
-	if (cfg->max_half)
-		bpf_map__set_max_entries(skel->maps.half_open, cfg->max_half);
+	bpf_map__set_max_entries(skel->maps.half_open, cfg->max_half ? cfg->max_half :
+				 loader_half_open_for(cfg->max_conns ? cfg->max_conns : SF_MAX_CONNS));
 	err = synfin_bpf__load(skel);
 	if (err == -ENOMEM || err == -E2BIG) {
 		fprintf(stderr, "synfin %s: the kernel could not allocate the connection tables "

@@ -24,7 +24,7 @@ struct loader_cfg {
 	const __u64 *filter;	/* a filter expression's program (SF_CBPF_INS), or NULL */
 	__u32 filter_len;	/* its instructions, at most SF_FILT_MAX */
 	__u32 max_conns;	/* table sizes; 0 keeps the object's own */
-	__u32 max_half;
+	__u32 max_half;		/* 0: loader_half_open_for(max_conns) */
 	__u32 flood_rate;	/* half-open creations/s that mean a flood; 0: off */
 	bool no_vlan;		/* --no-vlan: VLAN ids not in the key */
 	bool tc_vlan_meta;	/* tc reads offloaded VLAN tags (ingress is tc too) */
@@ -38,6 +38,12 @@ struct loader_cfg {
  * estimate close to the kernel's own accounting for preallocated hashes).
  */
 uint64_t loader_tables_bytes(__u32 max_conns, __u32 max_half);
+
+/*
+ * The half-open table's default size for a connection table of max_conns:
+ * max_conns / SF_HALF_OPEN_DIV, from SF_MIN_HALF_OPEN to SF_MAX_HALF_OPEN.
+ */
+__u32 loader_half_open_for(__u32 max_conns);
 
 struct synfin_bpf;
 /*

@@ -817,6 +817,28 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+/*
+ * The half-open table's default size follows --max-conns: a 64th, from
+ * 16384 to 65536 (loader_half_open_for; BENCH.md, scale); the loader
+ * applies it when no size is given.
+ */
+static void test_half_open_default(void)
+{
+	struct loader_cfg cfg = { .max_conns = 4096 };
+	struct synfin_bpf *fs;
+
+	ASSERT_EQ(loader_half_open_for(4096), 16384, "a small table: the least");
+	ASSERT_EQ(loader_half_open_for(SF_MAX_CONNS), 16384, "the default --max-conns");
+	ASSERT_EQ(loader_half_open_for(2000000), 31250, "2M: a 64th");
+	ASSERT_EQ(loader_half_open_for(4000000), 62500, "4M: a 64th");
+	ASSERT_EQ(loader_half_open_for(1 << 26), 65536, "64M: the most");
+	fs = loader_open("test", &cfg);
+	if (!ASSERT_OK_PTR(fs, "load with the default half-open size"))
+		return;
+	ASSERT_EQ(bpf_map__max_entries(fs->maps.half_open), 16384, "half_open as the loader sized it");
+	synfin_bpf__destroy(fs);
+}
+
 static const struct tl_test tests[] = {
 	TL_SUBTESTS(lifecycle),
 	TL_TEST(concurrency_two_directions),
@@ -830,6 +852,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(filter_remembered),
 	TL_TEST(filter_reselected),
 	TL_TEST(capture_ifaces),
+	TL_TEST(half_open_default),
 };
 
 int main(int argc, char **argv)
