@@ -409,6 +409,50 @@ static void test_entry_clocks(void)
 	ASSERT_EQ(sf_hs(&e) & (SF_HSCLK_SYN | SF_HSCLK_SYNACK), 0, "time 0 reads as not seen");
 }
 
+/*
+ * The entry's packed words (bpf/synfin.h): the lock is the bit entry_lock()
+ * sets in ctl (SF_CTL_LOCK) and the id keeps 48 bits beside it; the flags
+ * do not show in the history, nor the history in the flags.
+ */
+static void test_entry_words(void)
+{
+	struct sf_entry e;
+	char h[SF_HISTORY_LEN + 1];
+	int i;
+
+	memset(&e, 0, sizeof(e));
+	e.lock = 1;
+	ASSERT_EQ(e.ctl, SF_CTL_LOCK, "lock is bit SF_CTL_LOCK of ctl");
+	e.id = (1ull << SF_ID_BITS) - 1;
+	e.reason = SF_R_EVICTED;
+	e.ifslot = SF_MAX_IFACES;
+	ASSERT_EQ(e.ctl & ~SF_CTL_LOCK & ((1ull << SF_ID_BITS) - 1), (1ull << SF_ID_BITS) - 1,
+		  "id: 48 bits below the lock");
+	e.ctl &= ~SF_CTL_LOCK;	/* entry_unlock() */
+	ASSERT_EQ(e.lock, 0, "unlocked");
+	ASSERT_EQ(e.id, (1ull << SF_ID_BITS) - 1, "unlock keeps the id");
+	ASSERT_EQ(e.reason, SF_R_EVICTED, "unlock keeps the reason");
+	ASSERT_EQ(e.ifslot, SF_MAX_IFACES, "unlock keeps the owner");
+	e.flags = 0xff;
+	for (i = 1; i <= 14; i++)	/* every letter: SHADFRT, shadfrt */
+		sf_history(&e, i <= 7 ? SF_CLIENT : SF_SERVER, i <= 7 ? i : i - 7);
+	ASSERT_STREQ(sf_history_str(&e, h), "SHADFRTshadfrt", "14 letters beside the flags");
+	ASSERT_EQ(e.flags, 0xff, "history leaves the flags alone");
+	e.flags = 0;
+	ASSERT_EQ(sf_has_letter(&e, SF_SERVER, SF_HIST_T), 1, "last letter still there");
+	e.history = 0;
+	e.flags = 0xff;
+	ASSERT_EQ(sf_has_letter(&e, SF_CLIENT, SF_HIST_S) | sf_has_letter(&e, SF_SERVER, SF_HIST_T),
+		  0, "flags read as no letter");
+	e.side[SF_CLIENT].state = SF_CLOSING;
+	e.side[SF_CLIENT].zstate = SF_Z_RESET;
+	sf_hs(&e) = SF_HSCLK_US;
+	sf_rst_verdict(&e) = SF_RV_CHALLENGED;
+	ASSERT_EQ(e.side[SF_CLIENT].state + e.side[SF_CLIENT].zstate * 100 + sf_hs(&e) * 10000 +
+		  sf_rst_verdict(&e) * 1000000, SF_CLOSING + SF_Z_RESET * 100 + SF_HSCLK_US * 10000 +
+		  SF_RV_CHALLENGED * 1000000, "side nibbles hold their values");
+}
+
 static void test_state_and_flag_names(void)
 {
 	static const char *const names[SF_NSTATES] = {
@@ -1579,6 +1623,7 @@ static void test_iface_in_list(void)
 }
 
 static const struct tl_test tests[] = {
+	TL_TEST(entry_words),
 	TL_TEST(iface_in_list),
 	TL_TEST(buf_numbers),
 	TL_TEST(buf_ratio),
