@@ -265,8 +265,17 @@ struct sf_entry {
 	};
 	__u64 first_ns;		/* first segment */
 	__u64 last_ns;		/* latest segment */
-	__u64 history : 56;	/* Zeek history letters (SF_HIST_*), 4 bits each: 14 fit */
-	__u64 flags : 8;	/* SF_ENTRY_* */
+	union {			/* flags a byte of its own: one load on the fast path */
+		struct {
+			__u64 history : 56;	/* Zeek history letters (SF_HIST_*), 4 bits
+						 * each: 14 fit */
+			__u64 : 8;
+		};
+		struct {
+			__u8 history_bytes_[7];
+			__u8 flags;	/* SF_ENTRY_* */
+		};
+	};
 	__u32 hs_off;		/* handshake clock (SF_HSCLK_*, sf_hs()): the latest client SYN
 				 * until a SYN-ACK is seen, then the latest SYN-ACK; ns after
 				 * first_ns, or signed us when SF_HSCLK_US (beyond 4.29 s).
@@ -289,6 +298,7 @@ struct sf_entry {
 _Static_assert(sizeof(struct sf_key) == 40, "sf_key layout");
 _Static_assert(sizeof(struct sf_side_rec) == 48, "sf_side_rec layout");
 _Static_assert(sizeof(struct sf_entry) == 144, "sf_entry layout: 144 bytes per tracked connection");
+_Static_assert(__builtin_offsetof(struct sf_entry, flags) == 31, "flags: the history word's top byte");
 _Static_assert(SF_R_NREASONS <= 16 && SF_RV_CHALLENGED < 16 && SF_CK_SIMULTANEOUS < 4 &&
 	       SF_NSTATES <= 16 && SF_Z_RESET < 16,
 	       "the entry's bit fields hold their enums");
