@@ -137,11 +137,21 @@ struct {
  * read up to this very record, which a record without one before it defeats.
  * Unread data stays bounded too: at most SF_WAKEUP_NS worth of events.
  * `t`: the caller's precise time (bpf_ktime_get_ns), or 0: read it here.
+ *
+ * No wake-up at all while the reader says it polls by itself (reader_polls,
+ * set by `watch` while it reads a record at least every SF_POLL_SHORT_MS):
+ * under a steady flow of events the watcher never sleeps long, and every
+ * wake-up it would get is a VM exit for nothing. It clears the flag before
+ * a long sleep and polls once more SF_POLL_SHORT_MS later, so a record
+ * whose program read the flag before it cleared is read then.
  */
 __u64 last_wakeup_ns = 0;
+__u32 reader_polls = 0;
 
 static __always_inline __u64 rb_wakeup(__u64 t)
 {
+	if (reader_polls)
+		return BPF_RB_NO_WAKEUP;
 	if (!t)
 		t = bpf_ktime_get_ns();
 
