@@ -189,8 +189,13 @@ __u64 next_conn_id = 0;
  * packet's capture time before BPF_PROG_TEST_RUN, so timestamps, RTTs and
  * timeouts come out in capture time as in the userspace replay. 0 (live):
  * bpf_ktime_get_ns().
+ *
+ * On a cache line of its own with the other globals every packet reads
+ * (the jiffies clock, wire_len_override): the ones above it are written
+ * for every new connection (next_conn_id, flood_n), from both CPUs, and
+ * sharing their line made every packet after one miss it.
  */
-__u64 clock_override_ns = 0;
+__u64 clock_override_ns __attribute__((aligned(64))) = 0;
 
 /*
  * The fast path's clock (fast_clock): jiffies, one load (bpf_jiffies64),
