@@ -136,12 +136,24 @@ struct {
  * forced (BPF_RB_FORCE_WAKEUP): the default one fires only if the reader had
  * read up to this very record, which a record without one before it defeats.
  * Unread data stays bounded too: at most SF_WAKEUP_NS worth of events.
+ * `t`: the caller's precise time (bpf_ktime_get_ns), or 0: read it here.
+ *
+ * No wake-up at all while the reader says it polls by itself (reader_polls,
+ * set by `watch` while it reads a record at least every SF_POLL_SHORT_MS):
+ * under a steady flow of events the watcher never sleeps long, and every
+ * wake-up it would get is a VM exit for nothing. It clears the flag before
+ * a long sleep and polls once more SF_POLL_SHORT_MS later, so a record
+ * whose program read the flag before it cleared is read then.
  */
 __u64 last_wakeup_ns = 0;
+__u32 reader_polls = 0;
 
-static __always_inline __u64 rb_wakeup(void)
+static __always_inline __u64 rb_wakeup(__u64 t)
 {
-	__u64 t = bpf_ktime_get_ns();
+	if (reader_polls)
+		return BPF_RB_NO_WAKEUP;
+	if (!t)
+		t = bpf_ktime_get_ns();
 
 	if (t - last_wakeup_ns < SF_WAKEUP_NS)
 		return BPF_RB_NO_WAKEUP;
@@ -177,8 +189,13 @@ __u64 next_conn_id = 0;
  * packet's capture time before BPF_PROG_TEST_RUN, so timestamps, RTTs and
  * timeouts come out in capture time as in the userspace replay. 0 (live):
  * bpf_ktime_get_ns().
+ *
+ * On a cache line of its own with the other globals every packet reads
+ * (the jiffies clock, wire_len_override): the ones above it are written
+ * for every new connection (next_conn_id, flood_n), from both CPUs, and
+ * sharing their line made every packet after one miss it.
  */
-__u64 clock_override_ns = 0;
+__u64 clock_override_ns __attribute__((aligned(64))) = 0;
 
 /*
  * The fast path's clock (fast_clock): jiffies, one load (bpf_jiffies64),
@@ -310,19 +327,29 @@ static __always_inline int port_wanted(__u16 sport, __u16 dport)
 	return 0;
 }
 
-static __always_inline void emit(struct sf_counters *cs, __u8 type, __u8 hook, __u64 now,
-				 const struct sf_pkt *pk, const struct sf_step_out *o,
-				 const struct sf_entry *e)
+/*
+ * Fill and submit an event record reserved by the caller (NULL: the ring
+ * was full, counted). `kt`: the precise time if the caller has it, else 0.
+ */
+static __always_inline void emit_in(struct sf_event *ev, struct sf_counters *cs, __u8 type,
+				    __u8 hook, __u64 now, __u64 kt, const struct sf_pkt *pk,
+				    const struct sf_step_out *o, const struct sf_entry *e)
 {
-	struct sf_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-
 	if (!ev) {
 		count(cs, SF_C_RB_DROPS);
 		return;
 	}
 	sf_event_fill(ev, type, hook, now, &pk->key, &pk->seg, o, e);
 	ev->ifindex = pk->ifindex;
-	bpf_ringbuf_submit(ev, rb_wakeup());
+	bpf_ringbuf_submit(ev, rb_wakeup(kt));
+}
+
+static __always_inline void emit(struct sf_counters *cs, __u8 type, __u8 hook, __u64 now,
+				 __u64 kt, const struct sf_pkt *pk, const struct sf_step_out *o,
+				 const struct sf_entry *e)
+{
+	emit_in(bpf_ringbuf_reserve(&events, sizeof(struct sf_event), 0), cs, type, hook, now, kt,
+		pk, o, e);
 }
 
 /* Counters for what one step did (glue.h, shared with user/track.c). */
@@ -368,10 +395,14 @@ static __always_inline int flood_on(__u64 now)
 	return n >= cfg_flood_rate || flood_prev >= cfg_flood_rate;
 }
 
-/* Find the entry for a key: the main map first, then the half-open one. */
-static __always_inline struct sf_entry *find(const struct sf_key *k, int *in_half)
+/*
+ * Find the entry for a key: the main map first, then the half-open one.
+ * looked: the caller looked the main map up already and found ce (or NULL).
+ */
+static __always_inline struct sf_entry *find(const struct sf_key *k, int *in_half,
+					     struct sf_entry *ce, int looked)
 {
-	struct sf_entry *e = bpf_map_lookup_elem(&conns, k);
+	struct sf_entry *e = looked ? ce : bpf_map_lookup_elem(&conns, k);
 
 	*in_half = 0;
 	if (e)
@@ -455,17 +486,20 @@ static __always_inline int parse(void *ctx, void *data, void *data_end, __u32 wi
  * SYN replaced: then the old connection is closed as reused, reported, and
  * *what gets SF_WHAT_REUSED). *in_half: found in the half-open map. Sets
  * *locked to 0 when an entry exists but its lock could not be taken.
+ * looked, ce: fast() looked the main map up and found ce (see find).
  */
 static __always_inline struct sf_entry *lookup(struct sf_counters *cs, __u8 hook, __u64 now,
-					       const struct sf_pkt *pk, struct sf_step_out *o,
-					       __u8 *what, int *in_half, int *locked)
+					       __u64 kt, const struct sf_pkt *pk,
+					       struct sf_step_out *o, __u8 *what, int *in_half,
+					       int *locked, struct sf_entry *ce, int looked)
 {
 	struct sf_entry *e;
 	int tries;
 
 	*locked = 1;
 	for (tries = 0; tries < 2; tries++) {
-		e = find(&pk->key, in_half);
+		e = find(&pk->key, in_half, ce, looked);
+		looked = 0;	/* a second try looks again */
 		if (!e)
 			return NULL;
 		if (!entry_lock(e)) {
@@ -485,7 +519,7 @@ static __always_inline struct sf_entry *lookup(struct sf_counters *cs, __u8 hook
 			if (*in_half)
 				count(cs, SF_C_HALF_CLOSED);
 			if (!quiet(e))
-				emit(cs, SF_EV_STEP, hook, now, pk, o, e);
+				emit(cs, SF_EV_STEP, hook, now, kt, pk, o, e);
 			*what = SF_WHAT_REUSED;
 		}
 		e->flags |= SF_ENTRY_MOVED;	/* others must not step the old record */
@@ -494,55 +528,6 @@ static __always_inline struct sf_entry *lookup(struct sf_counters *cs, __u8 hook
 		return NULL;
 	}
 	return NULL;
-}
-
-/*
- * Create phase: a new entry for the segment's connection, in the half-open
- * map until its handshake completes, returned locked; or the entry the
- * other direction's CPU created meanwhile. NULL: none (a full map and a
- * busy lock are counted). `now` is the entry's first time.
- */
-static __always_inline struct sf_entry *create(struct sf_counters *cs, __u64 now,
-					       const struct sf_pkt *pk, __u8 *what, int *in_half)
-{
-	struct sf_entry *e, *tmp;
-	__u32 zero = 0;
-	int gone_seg;
-
-	/* An evicted connection's later segments: not a new connection. */
-	gone_seg = !(pk->seg.flags & SF_TH_SYN) && sf_gone(&pk->key);
-	count(cs, gone_seg ? SF_C_SKIP_GONE : SF_NCOUNTERS);	/* SF_NCOUNTERS: none */
-	tmp = gone_seg ? NULL : bpf_map_lookup_elem(&scratch, &zero);
-	if (!tmp)
-		return NULL;
-	sf_conn_init(tmp, &pk->seg, pk->sport, pk->dport, now,
-		     __sync_fetch_and_add(&next_conn_id, 1) + 1);
-	*in_half = !(tmp->flags & SF_ENTRY_OPEN);
-	if (*in_half && flood_on(now))
-		tmp->flags |= SF_ENTRY_QUIET;
-	if (bpf_map_update_elem(*in_half ? (void *)&half_open : (void *)&conns, &pk->key, tmp,
-				BPF_NOEXIST)) {
-		/* Lost a race with the other direction's CPU, or full. */
-		e = find(&pk->key, in_half);
-		if (!e) {
-			count(cs, SF_C_MAP_FULL);
-			return NULL;
-		}
-	} else {
-		count(cs, SF_C_NEW_CONNS);
-		count(cs, *in_half ? SF_C_HALF_OPEN : SF_C_MIDSTREAM);
-		if (tmp->flags & SF_ENTRY_QUIET)
-			count(cs, SF_C_QUIET);
-		*what |= SF_WHAT_NEW;
-		e = bpf_map_lookup_elem(*in_half ? (void *)&half_open : (void *)&conns, &pk->key);
-		if (!e)
-			return NULL;
-	}
-	if (!entry_lock(e)) {
-		count(cs, SF_C_LOCK_FAIL);
-		return NULL;
-	}
-	return e;
 }
 
 /*
@@ -584,7 +569,7 @@ static __always_inline int cap_copy(void *ctx, int xdp, __u8 hook, __u32 ifindex
 	    (xdp ? bpf_xdp_load_bytes(ctx, 0, c->data, n) : bpf_skb_load_bytes(ctx, 0, c->data, n)))
 		n = 0;
 	c->caplen = n;
-	bpf_ringbuf_submit(c, rb_wakeup());
+	bpf_ringbuf_submit(c, rb_wakeup(c->ts_ns));
 	return 0;
 }
 
@@ -642,16 +627,22 @@ static __always_inline int other_iface(struct sf_counters *cs, struct sf_entry *
  * Report phase: the step's counters, and its event when it changed
  * something -- except for a flood's half-open entries (counted only).
  */
+static __always_inline void report_count(struct sf_counters *cs, const struct sf_step_out *o,
+					 const struct sf_entry *e, int in_half)
+{
+	count_step(cs, o, e);
+	if (in_half && (o->what & SF_WHAT_CLOSE))
+		count(cs, SF_C_HALF_CLOSED);
+}
+
 static __always_inline void report(void *ctx, struct sf_counters *cs, __u8 hook, __u64 now,
-				   const struct sf_pkt *pk, const struct sf_step_out *o,
+				   __u64 kt, const struct sf_pkt *pk, const struct sf_step_out *o,
 				   const struct sf_entry *e, int in_half)
 {
 	__u32 ev = o->suspicious || o->ntrans ||
 		   (o->what & (SF_WHAT_OPEN | SF_WHAT_CLOSE | SF_WHAT_NEW));
 
-	count_step(cs, o, e);
-	if (in_half && (o->what & SF_WHAT_CLOSE))
-		count(cs, SF_C_HALF_CLOSED);
+	report_count(cs, o, e, in_half);
 	if (quiet(e))
 		return;
 	/* -w/--segments: the segment's copy goes just before its event. */
@@ -661,9 +652,86 @@ static __always_inline void report(void *ctx, struct sf_counters *cs, __u8 hook,
 			count(cs, SF_C_SEG_DROPS);
 	}
 	if (o->suspicious)
-		emit(cs, SF_EV_SUSPICIOUS, hook, now, pk, o, e);
+		emit(cs, SF_EV_SUSPICIOUS, hook, now, kt, pk, o, e);
 	else if (ev)
-		emit(cs, SF_EV_STEP, hook, now, pk, o, e);
+		emit(cs, SF_EV_STEP, hook, now, kt, pk, o, e);
+}
+
+/*
+ * Create phase: a new entry for the segment's connection, in the half-open
+ * map until its handshake completes. Built, stepped and reported in the
+ * per-CPU scratch entry, then inserted: no lock, no lookup after the insert
+ * (the event's record is reserved before the insert and submitted after it,
+ * so it precedes every event of the entry in the ring, and is discarded if
+ * the insert fails). Returns NULL when done (created, or a full map and a
+ * busy lock counted); else the entry the other direction's CPU created
+ * meanwhile, locked, for the caller to step. With segment copies (-w,
+ * --segments) the copy must precede the event: the entry is inserted as it
+ * is and returned locked. `now` is the entry's first time.
+ */
+static __always_inline struct sf_entry *create(struct sf_counters *cs, __u8 hook,
+					       __u64 now, __u64 kt, const struct sf_pkt *pk,
+					       __u32 segs, __u8 *what, int *in_half)
+{
+	struct sf_step_out o = {};
+	struct sf_event *ev = NULL;
+	struct sf_entry *e, *tmp;
+	__u32 zero = 0;
+	int gone_seg, inserted;
+	void *map;
+
+	/* An evicted connection's later segments: not a new connection. */
+	gone_seg = !(pk->seg.flags & SF_TH_SYN) && sf_gone(&pk->key);
+	count(cs, gone_seg ? SF_C_SKIP_GONE : SF_NCOUNTERS);	/* SF_NCOUNTERS: none */
+	tmp = gone_seg ? NULL : bpf_map_lookup_elem(&scratch, &zero);
+	if (!tmp)
+		return NULL;
+	sf_conn_init(tmp, &pk->seg, pk->sport, pk->dport, now,
+		     __sync_fetch_and_add(&next_conn_id, 1) + 1);
+	*in_half = !(tmp->flags & SF_ENTRY_OPEN);
+	if (*in_half && flood_on(now))
+		tmp->flags |= SF_ENTRY_QUIET;
+	map = *in_half ? (void *)&half_open : (void *)&conns;
+	if (cfg_capture == SF_CAPTURE_OFF) {
+		other_iface(cs, tmp, pk->ifindex);	/* a new entry: this interface's */
+		step(tmp, pk, now, segs, &o);
+		o.what |= *what | SF_WHAT_NEW;
+		if (!quiet(tmp))
+			ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	}
+	inserted = bpf_map_update_elem(map, &pk->key, tmp, BPF_NOEXIST) == 0;
+	if (inserted) {
+		count(cs, SF_C_NEW_CONNS);
+		count(cs, *in_half ? SF_C_HALF_OPEN : SF_C_MIDSTREAM);
+		if (tmp->flags & SF_ENTRY_QUIET)
+			count(cs, SF_C_QUIET);
+		*what |= SF_WHAT_NEW;
+	}
+	if (ev) {
+		if (inserted)
+			emit_in(ev, cs, o.suspicious ? SF_EV_SUSPICIOUS : SF_EV_STEP, hook, now, kt,
+				pk, &o, tmp);
+		else
+			bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
+	} else if (inserted && cfg_capture == SF_CAPTURE_OFF && !quiet(tmp)) {
+		count(cs, SF_C_RB_DROPS);
+	}
+	if (inserted && cfg_capture == SF_CAPTURE_OFF) {
+		report_count(cs, &o, tmp, *in_half);
+		return NULL;
+	}
+	/* Not inserted: lost a race with the other direction's CPU, or full. */
+	e = inserted ? bpf_map_lookup_elem(map, &pk->key) : find(&pk->key, in_half, NULL, 0);
+	if (!e) {
+		if (!inserted)
+			count(cs, SF_C_MAP_FULL);
+		return NULL;
+	}
+	if (!entry_lock(e)) {
+		count(cs, SF_C_LOCK_FAIL);
+		return NULL;
+	}
+	return e;
 }
 
 /*
@@ -710,9 +778,11 @@ static __always_inline void release(struct sf_counters *cs, const struct sf_key 
  * makes it decline, and the segment takes the locked path. Returns 1 when
  * the segment is done. Data and ACKs between established sides change no
  * state, so no RTT or event time depends on them: the coarse clock (a
- * jiffies read, no TSC) is enough for the idle time.
+ * jiffies read, no TSC) is enough for the idle time. *looked: the main map
+ * was looked up, *ce what it found (the locked path need not look again).
  */
-static __always_inline int fast(struct sf_counters *cs, const struct sf_pkt *pk, __u32 segs)
+static __always_inline int fast(struct sf_counters *cs, const struct sf_pkt *pk, __u32 segs,
+				struct sf_entry **ce, int *looked)
 {
 	struct sf_step_out o;
 	struct sf_entry *e;
@@ -722,6 +792,8 @@ static __always_inline int fast(struct sf_counters *cs, const struct sf_pkt *pk,
 	    cfg_capture == SF_CAPTURE_ALL)
 		return 0;
 	e = bpf_map_lookup_elem(&conns, &pk->key);
+	*ce = e;
+	*looked = 1;
 	if (!e)
 		return 0;
 	/* Another interface's connection (several -i): the locked path counts it. */
@@ -750,11 +822,11 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	struct sf_step_out o = {};
 	struct sf_pkt pk = {};
 	struct sf_counters *cs;
-	struct sf_entry *e;
+	struct sf_entry *e, *ce = NULL;
 	__u32 zero = 0;
 	__u8 what = 0;		/* SF_WHAT_NEW / SF_WHAT_REUSED for this segment */
-	__u64 now;
-	int rc, in_half, locked, tagged;
+	__u64 now, kt;		/* kt: bpf_ktime_get_ns() if read, else 0 */
+	int rc, in_half, locked, tagged, looked = 0;
 
 	cs = bpf_map_lookup_elem(&counters, &zero);
 	rc = parse(ctx, data, data_end, wire, len_check, hook, may_pull, cs, &pk, &tagged);
@@ -773,24 +845,25 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		count(cs, SF_C_FILTERED);
 		return 0;
 	}
-	if (fast(cs, &pk, segs))
+	if (fast(cs, &pk, segs, &ce, &looked))
 		return 0;
 	/*
 	 * Control segments get the precise clock now; the rest decide below.
 	 * replay --kernel sets clock_override_ns to the capture time.
 	 */
-	now = clock_override_ns ? clock_override_ns :
-	      (pk.seg.flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) ? bpf_ktime_get_ns() : 0;
+	kt = !clock_override_ns && (pk.seg.flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) ?
+	     bpf_ktime_get_ns() : 0;
+	now = clock_override_ns ? clock_override_ns : kt;
 	if (!jiffy_base_ns)
 		sf_calibrate(now);
-	e = lookup(cs, hook, now, &pk, &o, &what, &in_half, &locked);
+	e = lookup(cs, hook, now, kt, &pk, &o, &what, &in_half, &locked, ce, looked);
 	if (!locked) {
 		count(cs, SF_C_LOCK_FAIL);
 		return 0;
 	}
 	if (!e) {
 		if (!now)
-			now = bpf_ktime_get_ns();
+			now = kt = bpf_ktime_get_ns();
 		/* A new connection: does the filter expression select it? */
 		if (cfg_filt_len &&
 		    !(hook == SF_HOOK_XDP ? sf_filt_xdp(ctx, &pk, wire, SF_LEN_OR(wire_len_override, wire)) :
@@ -798,7 +871,7 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 			count(cs, SF_C_FILTERED);
 			return 0;
 		}
-		e = create(cs, now, &pk, &what, &in_half);
+		e = create(cs, hook, now, kt, &pk, segs, &what, &in_half);
 		if (!e)
 			return 0;
 	}
@@ -816,10 +889,10 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 	if (!now)
 		now = e->side[0].state == SF_ESTABLISHED && e->side[1].state == SF_ESTABLISHED &&
 		      !(e->flags & SF_ENTRY_RST_PENDING) ?
-		      fast_clock() : bpf_ktime_get_ns();
+		      fast_clock() : (kt = bpf_ktime_get_ns());
 	step(e, &pk, now, segs, &o);
 	o.what |= what;
-	report(ctx, cs, hook, now, &pk, &o, e, in_half);
+	report(ctx, cs, hook, now, kt, &pk, &o, e, in_half);
 	release(cs, &pk.key, e, in_half);
 	return 0;
 }

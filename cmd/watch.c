@@ -746,6 +746,7 @@ static int watch_run(struct watch *w)
 	 * over a batch (one write) instead of waking for every event or two. */
 	static const struct timespec batch_wait = { .tv_nsec = 1000000 };
 	uint64_t start = mono_ns(), last_sweep = 0, last_read = 0, now;
+	bool polls = false, grace = false;
 	int err = 0, n;
 
 	w->last_update = start;
@@ -758,8 +759,11 @@ static int watch_run(struct watch *w)
 		 * that long after the last one that found something; then sleep up to
 		 * 100 ms (the sweep, the metrics, ctl). An event waits at most
 		 * batch_wait + SF_POLL_SHORT_MS (3 ms) plus the batch before it.
+		 * While we poll that often the kernel need not wake us at all
+		 * (watcher_reader_polls); after clearing that, one more short poll
+		 * (grace) reads what programs that still saw it set submitted.
 		 */
-		int timeout = last_read ? SF_POLL_SHORT_MS : 100;
+		int timeout = last_read || grace ? SF_POLL_SHORT_MS : 100;
 
 		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
 			fprintf(stderr, "synfin watch: poll failed: %s\n", strerror(errno));
@@ -772,10 +776,17 @@ static int watch_run(struct watch *w)
 		}
 		check_lost(w);
 		now = mono_ns();
-		if (n > 0)
+		grace = false;
+		if (n > 0) {
 			last_read = now;
-		else if (now - last_read >= SF_POLL_SHORT_MS * 1000000ull)
+		} else if (last_read && now - last_read >= SF_POLL_SHORT_MS * 1000000ull) {
 			last_read = 0;
+			grace = polls;
+		}
+		if (polls != (last_read != 0)) {
+			polls = !polls;
+			watcher_reader_polls(w->kw, polls);
+		}
 		if (now - last_sweep >= 1000000000ull) {
 			watch_sweep(w, now);
 			last_sweep = now;

@@ -608,6 +608,11 @@ int watcher_consume(struct watcher *w)
 	return n;
 }
 
+void watcher_reader_polls(struct watcher *w, bool on)
+{
+	__atomic_store_n(&w->skel->bss->reader_polls, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
 int watcher_ring_fd(const struct watcher *w)
 {
 	return ring_buffer__epoll_fd(w->rb);

@@ -53,6 +53,12 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 /* Hand over what the ring buffer holds: the number of events, or -errno. */
 int watcher_consume(struct watcher *w);
 int watcher_ring_fd(const struct watcher *w);	/* pollable when events wait */
+/*
+ * on: the caller reads the ring at least every SF_POLL_SHORT_MS by itself,
+ * the programs need not wake it (rb_wakeup in synfin.bpf.c); off: before a
+ * longer sleep, followed by one more read SF_POLL_SHORT_MS later.
+ */
+void watcher_reader_polls(struct watcher *w, bool on);
 /* Events the kernel could not hand over since the last call. */
 uint64_t watcher_new_losses(struct watcher *w);
 /*
