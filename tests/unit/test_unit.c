@@ -974,7 +974,7 @@ static uint64_t xorshift(uint64_t *s)
 	return *s;
 }
 
-/* The table's order is memcmp's over (key, local_lo), and every socket is found in it. */
+/* The index finds every socket and no other; sorted: memcmp's order of (key, local_lo). */
 static void test_socktab_order(void)
 {
 	struct sf_socktab t = {};
@@ -998,6 +998,18 @@ static void test_socktab_order(void)
 		if (socktab_add(&t, &r))
 			break;
 	}
+	/* As read (unsorted), indexed: every socket found, none that is not there. */
+	socktab_index(&t);
+	ASSERT_TRUE(t.nslot >= 2 * t.n, "indexed");
+	for (i = 0; i < t.n && !bad; i++) {
+		struct sf_sock *s = socktab_find(&t, &t.v[i].key, t.v[i].local_lo);
+		struct sf_key k = t.v[i].key;
+
+		bad = !s || memcmp(&s->key, &k, sizeof(k)) || s->local_lo != t.v[i].local_lo;
+		k.port_lo ^= 4;	/* no port above has bit 2 set: no such socket */
+		bad |= socktab_find(&t, &k, 0) != NULL || socktab_find(&t, &k, 1) != NULL;
+	}
+	ASSERT_FALSE(bad, "indexed: every socket found, a changed key not");
 	socktab_sort(&t);
 	for (i = 1; i < t.n && !bad; i++) {
 		int c = memcmp(&t.v[i - 1].key, &t.v[i].key, sizeof(t.v[i].key));
