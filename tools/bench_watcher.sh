@@ -5,10 +5,14 @@
 # tools/loadgen between two namespaces; `synfin watch` on the server's veth
 # end at normal priority, -o json and then -o text (ROUNDS times, alternated),
 # its output into a pipe (SINK=file: a file in /tmp). The watcher's CPU (user+system) while the churn runs,
-# over the event lines it wrote:
-#   json_us_per_event=X text_us_per_event=Y json_events=N text_events=N lost=N rate=R
-# (medians over the rounds; events and rate: per round; lost: the sum of the
-# summaries' "lost" and in-band `lost` records over all runs).
+# over the events it handled (its summary's "N events handled": the ring
+# buffer's records, the sweeps' closes, the socket side's changes; the same
+# for both formats, where lines are not: a JSON event is one line per
+# transition plus open/close lines, a text event one line):
+#   json_us_per_event=X json_us_per_line=X json_events=N json_lines=N json_rate=R
+#   text_us_per_event=Y ... lost=N
+# (medians over the rounds; events, lines and rate: per round; lost: the sum
+# of the summaries' "lost" and in-band `lost` records over all runs).
 #
 # Needs root and the lock the other live runs take:
 #   flock /tmp/synfin-net.lock tools/bench_watcher.sh
@@ -111,15 +115,28 @@ else
 	lost=$((lost + $(cat "$TMP"/*.lost | awk '{ s += $1 } END { print s + 0 }')))
 fi
 line="lost=$lost"
+# per_round FMT FIELD: one value a round; FIELD: ev (events handled), lines, rate, cpu (ms)
+per_round() {
+	local r
+	for r in $(seq "$ROUNDS"); do
+		case $2 in
+		ev) sed -n 's/.* \([0-9]*\) events handled.*/\1/p' "$TMP/$1-$r.err" ;;
+		lines) sed -n 's/.* \([0-9]*\) events,.*/\1/p' "$TMP/$1-$r.err" ;;
+		rate) sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$TMP/$1-$r.load" ;;
+		cpu) awk -F, '/task-clock/ { print $1 }' "$TMP/$1-$r.cpu" ;;
+		esac
+	done
+}
+# us_per FMT FIELD: the median over the rounds of the CPU (us) over FIELD
+us_per() {
+	paste -d' ' <(per_round "$1" cpu) <(per_round "$1" "$2") |
+		awk '{ if ($2 > 0) printf "%.3f\n", $1 * 1000 / $2; else print "nan" }' | median
+}
 for fmt in json text; do
-	us=$(for r in $(seq "$ROUNDS"); do
-		ms=$(awk -F, '/task-clock/ { print $1 }' "$TMP/$fmt-$r.cpu")
-		ev=$(sed -n 's/.* \([0-9]*\) events,.*/\1/p' "$TMP/$fmt-$r.err")
-		awk -v ms="$ms" -v n="$ev" 'BEGIN { if (n > 0) printf "%.3f\n", ms * 1000 / n; else print "nan" }'
-	done | median)
-	evs=$(for r in $(seq "$ROUNDS"); do sed -n 's/.* \([0-9]*\) events,.*/\1/p' "$TMP/$fmt-$r.err"; done | tr '\n' ',' | sed 's/,$//')
-	rate=$(for r in $(seq "$ROUNDS"); do sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$TMP/$fmt-$r.load"; done | median)
-	line="${fmt}_us_per_event=$us ${fmt}_events=$evs ${fmt}_rate=$rate $line"
+	line="${fmt}_us_per_event=$(us_per $fmt ev) ${fmt}_us_per_line=$(us_per $fmt lines)"`
+		`" ${fmt}_events=$(per_round $fmt ev | paste -sd,)"`
+		`" ${fmt}_lines=$(per_round $fmt lines | paste -sd,)"`
+		`" ${fmt}_rate=$(per_round $fmt rate | median) $line"
 done
 # json first, as documented
 echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^json/) printf "%s ", $i;
