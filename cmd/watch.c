@@ -848,10 +848,11 @@ static int watch_summary(struct watch *w)
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
 					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
-		/* Per event, one denominator whatever the format (tools/bench_watcher.sh). */
+		/* Events counted as JSON writes them, whatever the format (tools/bench_watcher.sh). */
 		if (w->event_lines)
-			fprintf(stderr, "synfin: %llu events handled (ring buffer, sweeps, socket "
-				"side), %llu lines written\n", (unsigned long long)w->u.events,
+			fprintf(stderr, "synfin: %llu records handled (ring buffer, sweeps, socket "
+				"side): %llu events in %llu lines\n", (unsigned long long)w->u.events,
+				(unsigned long long)reporter_items(w->rep),
 				(unsigned long long)reporter_events(w->rep));
 		{
 			uint64_t reads, ns, visits;

@@ -5,12 +5,13 @@
 # tools/loadgen between two namespaces; `synfin watch` on the server's veth
 # end at normal priority, -o json and then -o text (ROUNDS times, alternated),
 # its output into a pipe (SINK=file: a file in /tmp). The watcher's CPU (user+system) while the churn runs,
-# over the events it handled (its summary's "N events handled": the ring
-# buffer's records, the sweeps' closes, the socket side's changes; the same
-# for both formats, where lines are not: a JSON event is one line per
-# transition plus open/close lines, a text event one line):
-#   json_us_per_event=X json_us_per_line=X json_events=N json_lines=N json_rate=R
-#   text_us_per_event=Y ... lost=N
+# over the events it wrote (its summary's "M events in L lines"): each
+# transition, open, close, ... counted once, as JSON writes them, whichever
+# the format. Lines are no common unit: a text line carries all of a
+# segment's transitions, JSON writes a line for each. Also per line, and per
+# record handled (ring buffer records, sweep closes, socket-side changes):
+#   json_us_per_event=X json_us_per_line=X json_us_per_record=X json_events=N
+#   json_lines=N json_records=N json_rate=R text_us_per_event=Y ... lost=N
 # (medians over the rounds; events, lines and rate: per round; lost: the sum
 # of the summaries' "lost" and in-band `lost` records over all runs).
 #
@@ -115,12 +116,13 @@ else
 	lost=$((lost + $(cat "$TMP"/*.lost | awk '{ s += $1 } END { print s + 0 }')))
 fi
 line="lost=$lost"
-# per_round FMT FIELD: one value a round; FIELD: ev (events handled), lines, rate, cpu (ms)
+# per_round FMT FIELD: one value a round; FIELD: ev (events), rec (records), lines, rate, cpu (ms)
 per_round() {
 	local r
 	for r in $(seq "$ROUNDS"); do
 		case $2 in
-		ev) sed -n 's/.* \([0-9]*\) events handled.*/\1/p' "$TMP/$1-$r.err" ;;
+		ev) sed -n 's/.*: \([0-9]*\) events in [0-9]* lines$/\1/p' "$TMP/$1-$r.err" ;;
+		rec) sed -n 's/.* \([0-9]*\) records handled.*/\1/p' "$TMP/$1-$r.err" ;;
 		lines) sed -n 's/.* \([0-9]*\) events,.*/\1/p' "$TMP/$1-$r.err" ;;
 		rate) sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$TMP/$1-$r.load" ;;
 		cpu) awk -F, '/task-clock/ { print $1 }' "$TMP/$1-$r.cpu" ;;
@@ -134,7 +136,9 @@ us_per() {
 }
 for fmt in json text; do
 	line="${fmt}_us_per_event=$(us_per $fmt ev) ${fmt}_us_per_line=$(us_per $fmt lines)"`
+		`" ${fmt}_us_per_record=$(us_per $fmt rec)"`
 		`" ${fmt}_events=$(per_round $fmt ev | paste -sd,)"`
+		`" ${fmt}_records=$(per_round $fmt rec | paste -sd,)"`
 		`" ${fmt}_lines=$(per_round $fmt lines | paste -sd,)"`
 		`" ${fmt}_rate=$(per_round $fmt rate | median) $line"
 done

@@ -346,7 +346,8 @@ want sigkill && sigkill
 # tools/loadgen's churn (as fast as this machine goes) with `watch -o json`
 # at normal priority writing into a pipe: no event lost (the summary's count
 # and no `lost` record), every line there (seq 1..N, N the summary's
-# events), every connection the client completed closed in the output.
+# events, and its count of events as JSON writes them N too), every
+# connection the client completed closed in the output.
 churn_pipe() {
 	local name=churn_pipe conns r
 	make -s .output/loadgen >/dev/null || { fail $name "make .output/loadgen failed"; return; }
@@ -374,6 +375,9 @@ m = re.search(r"(\d+) events, (\d+) lost", err)
 if not m:
     print("no summary: " + err[-300:]); sys.exit(1)
 events, lost = map(int, m.groups())
+# The events counted as JSON writes them (the per-event unit of bench_watcher.sh).
+m = re.search(r"records handled .*: (\d+) events in (\d+) lines", err)
+items = int(m.group(1)) if m else -1
 ev = [json.loads(l) for l in lines]
 seqs = [e["seq"] for e in ev]
 closes = sum(1 for e in ev if e["event"] == "close" and e["server_port"] == 8080)
@@ -385,6 +389,7 @@ if lost or lostrec: bad.append(f"lost {lost}, {lostrec} lost records")
 if seqs != list(range(1, len(seqs) + 1)) or len(seqs) != events:
     bad.append(f"{len(seqs)} lines in the pipe, seq not 1..{events}")
 if closes < conns: bad.append("a completed connection without its close")
+if items != events: bad.append(f"the summary counts {items} events in {events} JSON lines")
 print(out + ("; " + "; ".join(bad) if bad else ""))
 sys.exit(1 if bad else 0)
 PY
