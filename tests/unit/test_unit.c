@@ -1156,7 +1156,7 @@ static void test_conntab_evictions(void)
 				  .idle_ns = 7200000000000ull };
 	struct ct_ctx c = { .tab = conntab_new() };
 	struct tracker *tr = tracker_new(1024, &to, ct_resolve, &c);
-	uint64_t seen[1] = { 1 };
+	uint64_t seen[1] = { 1 }, others[3] = { 9, 1, 4 };
 	struct sf_pkt pk;
 	__u64 t0 = 1000000000000ull;
 
@@ -1166,6 +1166,8 @@ static void test_conntab_evictions(void)
 	tracker_packet(tr, &pk, t0);	/* connection 1: a SYN, still open */
 	ASSERT_EQ(conntab_evictions(c.tab, t0 + 1, seen, 1, t0 + 2, ct_evicted, &c), 0,
 		  "the sweep saw it: not evicted");
+	ASSERT_EQ(conntab_evictions(c.tab, t0 + 1, others, 3, t0 + 2, ct_evicted, &c), 0,
+		  "the sweep saw it among others, in no order: not evicted");
 	ASSERT_EQ(conntab_evictions(c.tab, t0, NULL, 0, t0 + 2, ct_evicted, &c), 0,
 		  "heard of since the sweep began: not evicted");
 	if (!ASSERT_EQ(conntab_evictions(c.tab, t0 + 1, NULL, 0, t0 + 2, ct_evicted, &c), 1,
