@@ -19,6 +19,7 @@
 #   flock /tmp/synfin-net.lock tools/bench_watcher.sh
 # SECS (default 5), ROUNDS (3), CONC (loadgen concurrency, 256), SYNFIN
 # (./synfin), BW_NS (namespace prefix, sfw), WATCH_ARGS (more watch options).
+# KEEP=DIR: the watchers' summaries and loadgen's lines are copied there.
 # PROFILE=DIR: perf record -g of the watcher (DIR/json.data, DIR/text.data)
 # instead of the figures. Builds .output/loadgen if it is missing.
 set -u
@@ -46,6 +47,7 @@ cleanup() {
 	[ -n "$WATCH_PID" ] && kill -INT "$WATCH_PID" 2>/dev/null && wait "$WATCH_PID" 2>/dev/null
 	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
 	netns_pair_down "$NS_C" "$NS_S"
+	[ -n "${KEEP:-}" ] && cp "$TMP"/*.err "$TMP"/*.load "$KEEP"/ 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
