@@ -5,6 +5,7 @@
  * whether a local side's wire state and its socket's state agree.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,9 @@ int socktab_add(struct sf_socktab *t, const struct sf_sock_rec *r)
 		return -ENOMEM;
 	t->nslot = 0;	/* the index is out of date */
 	s = &t->v[t->n++];
-	memset(s, 0, sizeof(*s));
+	/* owner[] is written as holders are added (nowners of them): the
+	 * whole socket is 632 bytes, the table is read every second. */
+	memset(s, 0, offsetof(struct sf_sock, owner));
 	sf_sock_key(r->laddr, r->raddr, r->lport, r->rport, r->family, &s->key, &s->local_lo);
 	s->rec = *r;
 	return 0;
@@ -336,7 +339,7 @@ void sf_sock_view_fill(struct sf_sock_view *v, const struct sf_sock *s)
 	v->timer_ms = s->rec.timer_ms;
 	v->nowners = s->nowners;
 	v->more_owners = s->more_owners;
-	memcpy(v->owner, s->owner, sizeof(v->owner));
+	memcpy(v->owner, s->owner, s->nowners * sizeof(v->owner[0]));
 }
 
 /* The state a remote peer must be in, given the local socket's. */
