@@ -304,6 +304,7 @@ struct watch {
 	uint64_t last_c[SF_NCOUNTERS];	/* the kernel's counters at the previous sweep */
 	uint64_t last_evicted, last_half_closed;
 	uint64_t published_events, published_ns;	/* publish_events() */
+	uint64_t seeded_closed;		/* seeded from TIME_WAIT sockets: closed before the start */
 	bool flooding;			/* this sweep: a flood on, or starting */
 };
 
@@ -331,6 +332,9 @@ static void deliver(void *ctx, const struct sf_event *ev)
 
 	if (ustats_event(&w->u, ev, &fail))
 		watcher_count_failure(w->kw, &fail);
+	if (ev->hook == SF_HOOK_SOCKET && ev->type == SF_EV_STEP && !ev->ntrans &&
+	    (ev->what & SF_WHAT_NEW) && (ev->entry.flags & SF_ENTRY_CLOSED))
+		w->seeded_closed++;
 	/* The sweeper's closes of a flood's entries: in the `flood` records. */
 	if (quiet(&ev->entry))
 		return;
@@ -831,6 +835,8 @@ static int watch_summary(struct watch *w)
 	if (!watcher_counters(w->kw, c)) {
 		for (r = SF_R_FIN; r < SF_R_NREASONS; r++)
 			closes += c[SF_C_CLOSE(r)] + (r == SF_R_EVICTED ? 0 : w->u.sweep_closes[r]);
+		/* Seeded closed (TIME_WAIT): counted, and closed, though no close was written. */
+		closes += w->seeded_closed;
 		evicted = watcher_evicted(w->kw, c);
 		sum = closes + w->live + evicted;
 		/* Connections: those the programs created, and those seeded from sockets. */

@@ -148,6 +148,11 @@ void conntab_resolve(struct conntab *t, const struct sf_event *ev, int64_t ts_of
 	}
 	if (ev->type == SF_EV_SUSPICIOUS || !(ev->what & SF_WHAT_CLOSE)) {
 		record_event(r, ev, NULL, ts_offset_ns);
+		/* A record closed already (seeded from a TIME_WAIT socket, or
+		 * lingering after its close): nothing to remember. The sweep
+		 * drops it without a close, which is no eviction. */
+		if (e->flags & SF_ENTRY_CLOSED)
+			conntab_forget(t, e->id);
 		return;
 	}
 	for (i = 0; m && i < 2; i++)
