@@ -745,10 +745,14 @@ static int watch_open(struct watch *w)
 /* Until a signal or --duration: events as they come, a sweep a second, scrapes. */
 static int watch_run(struct watch *w)
 {
-	/* While events flow, a pass every 4 ms at most: a pass then hands over a
-	 * batch (one write) instead of waking for every event or two; 4 ms, not
-	 * 1: a quarter of the wake-ups and writes (BENCH.md section 4). */
-	static const struct timespec batch_wait = { .tv_nsec = 4000000 };
+	/* While events flow, a pass a millisecond at most: a pass then hands
+	 * over a batch (one write) instead of waking for every event or two.
+	 * After a read of BUSY_BATCH records or more (a churn), 4 ms: a quarter
+	 * of the wake-ups and writes (BENCH.md section 4); light traffic keeps
+	 * its 1 ms. */
+	static const struct timespec batch_wait = { .tv_nsec = 1000000 };
+	static const struct timespec busy_wait = { .tv_nsec = 4000000 };
+	enum { BUSY_BATCH = 32 };
 	uint64_t start = mono_ns(), last_sweep = 0, last_read = 0, now;
 	int err = 0, n;
 
@@ -761,7 +765,8 @@ static int watch_run(struct watch *w)
 		 * batch, poll again SF_POLL_SHORT_MS later until a read finds nothing
 		 * that long after the last one that found something; then sleep up to
 		 * 100 ms (the sweep, the metrics, ctl). An event waits at most
-		 * batch_wait + SF_POLL_SHORT_MS (6 ms) plus the batch before it.
+		 * busy_wait + SF_POLL_SHORT_MS (6 ms; 3 ms after a small batch) plus
+		 * the batch before it.
 		 */
 		int timeout = last_read ? SF_POLL_SHORT_MS : 100;
 
@@ -791,7 +796,7 @@ static int watch_run(struct watch *w)
 		if (w->o.duration_ns && now - start >= w->o.duration_ns)
 			break;
 		if (n > 0)
-			nanosleep(&batch_wait, NULL);
+			nanosleep(n >= BUSY_BATCH ? &busy_wait : &batch_wait, NULL);
 	}
 	/* Drain what is already in the ring before reporting the totals. */
 	watcher_consume(w->kw);
