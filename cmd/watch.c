@@ -305,6 +305,7 @@ struct watch {
 	uint64_t last_c[SF_NCOUNTERS];	/* the kernel's counters at the previous sweep */
 	uint64_t last_evicted, last_half_closed;
 	uint64_t published_events, published_ns;	/* publish_events() */
+	uint64_t seeded_closed;		/* seeded from TIME_WAIT sockets: closed before the start */
 	bool flooding;			/* this sweep: a flood on, or starting */
 };
 
@@ -332,6 +333,9 @@ static void deliver(void *ctx, const struct sf_event *ev)
 
 	if (ustats_event(&w->u, ev, &fail))
 		watcher_count_failure(w->kw, &fail);
+	if (ev->hook == SF_HOOK_SOCKET && ev->type == SF_EV_STEP && !ev->ntrans &&
+	    (ev->what & SF_WHAT_NEW) && (ev->entry.flags & SF_ENTRY_CLOSED))
+		w->seeded_closed++;
 	/* The sweeper's closes of a flood's entries: in the `flood` records. */
 	if (quiet(&ev->entry))
 		return;
@@ -743,8 +747,13 @@ static int watch_open(struct watch *w)
 static int watch_run(struct watch *w)
 {
 	/* While events flow, a pass a millisecond at most: a pass then hands
-	 * over a batch (one write) instead of waking for every event or two. */
+	 * over a batch (one write) instead of waking for every event or two.
+	 * After a read of BUSY_BATCH records or more (a churn), 4 ms: a quarter
+	 * of the wake-ups and writes (BENCH.md section 4); light traffic keeps
+	 * its 1 ms. */
 	static const struct timespec batch_wait = { .tv_nsec = 1000000 };
+	static const struct timespec busy_wait = { .tv_nsec = 4000000 };
+	enum { BUSY_BATCH = 32 };
 	uint64_t start = mono_ns(), last_sweep = 0, last_read = 0, now;
 	bool polls = false, grace = false;
 	int err = 0, n;
@@ -758,10 +767,11 @@ static int watch_run(struct watch *w)
 		 * batch, poll again SF_POLL_SHORT_MS later until a read finds nothing
 		 * that long after the last one that found something; then sleep up to
 		 * 100 ms (the sweep, the metrics, ctl). An event waits at most
-		 * batch_wait + SF_POLL_SHORT_MS (3 ms) plus the batch before it.
-		 * While we poll that often the kernel need not wake us at all
-		 * (watcher_reader_polls); after clearing that, one more short poll
-		 * (grace) reads what programs that still saw it set submitted.
+		 * busy_wait + SF_POLL_SHORT_MS (6 ms; 3 ms after a small batch) plus
+		 * the batch before it. While we poll that often the kernel need not
+		 * wake us at all (watcher_reader_polls); after clearing that, one
+		 * more short poll (grace) reads what programs that still saw it set
+		 * submitted.
 		 */
 		int timeout = last_read || grace ? SF_POLL_SHORT_MS : 100;
 
@@ -798,7 +808,7 @@ static int watch_run(struct watch *w)
 		if (w->o.duration_ns && now - start >= w->o.duration_ns)
 			break;
 		if (n > 0)
-			nanosleep(&batch_wait, NULL);
+			nanosleep(n >= BUSY_BATCH ? &busy_wait : &batch_wait, NULL);
 	}
 	/* Drain what is already in the ring before reporting the totals. */
 	watcher_consume(w->kw);
@@ -842,6 +852,8 @@ static int watch_summary(struct watch *w)
 	if (!watcher_counters(w->kw, c)) {
 		for (r = SF_R_FIN; r < SF_R_NREASONS; r++)
 			closes += c[SF_C_CLOSE(r)] + (r == SF_R_EVICTED ? 0 : w->u.sweep_closes[r]);
+		/* Seeded closed (TIME_WAIT): counted, and closed, though no close was written. */
+		closes += w->seeded_closed;
 		evicted = watcher_evicted(w->kw, c);
 		sum = closes + w->live + evicted;
 		/* Connections: those the programs created, and those seeded from sockets. */
@@ -860,6 +872,12 @@ static int watch_summary(struct watch *w)
 			(unsigned long long)c[SF_C_RB_DROPS],
 			(unsigned long long)(c[SF_C_ERR_TRUNC] + c[SF_C_ERR_IP] + c[SF_C_ERR_TCP] +
 					     c[SF_C_ERR_OPTS] + c[SF_C_ERR_VLAN]));
+		/* Events counted as JSON writes them, whatever the format (tools/bench_watcher.sh). */
+		if (w->event_lines)
+			fprintf(stderr, "synfin: %llu records handled (ring buffer, sweeps, socket "
+				"side): %llu events in %llu lines\n", (unsigned long long)w->u.events,
+				(unsigned long long)reporter_items(w->rep),
+				(unsigned long long)reporter_events(w->rep));
 		{
 			uint64_t reads, ns, visits;
 

@@ -217,7 +217,7 @@ int sockets_read(struct sockets *s, struct sf_socktab *t)
 	err = iter_read(s->tcp, sizeof(struct sf_sock_rec), add_sock, t);
 	if (err)
 		return err;
-	socktab_sort(t);
+	socktab_index(t);
 	err = iter_read(s->owners, sizeof(struct sf_owner_rec), add_owner, &oc);
 	s->last_ns = mono_ns() - t0;
 	return err;

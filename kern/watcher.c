@@ -294,6 +294,7 @@ static void seed(struct watcher *w)
 
 	if (read_sockets(w))
 		return;
+	socktab_sort(&w->tab);	/* seeded ids in the order of the keys, run after run */
 	for (i = 0; i < w->tab.n; i++) {
 		struct sf_sock *s = &w->tab.v[i];
 		struct sf_entry e;
@@ -337,9 +338,9 @@ static int ctl_rows(void *ctx, bool all, struct sf_conn_row **rows, size_t *n, u
 	int err = 0;
 
 	*now = mono_ns();
-	if (w->socks)
-		err = read_sockets(w);
-	else
+	if (w->socks && !(err = read_sockets(w)))
+		socktab_sort(&w->tab);	/* rows without a record in the order of their keys */
+	else if (!w->socks)
 		socktab_clear(&w->tab);
 	if (!err)
 		err = conns_read(bpf_map__fd(w->skel->maps.half_open), true, &wire, &nw, &capw);

@@ -18,12 +18,14 @@ struct conn_mem {
 	uint64_t since[2];		/* when each side entered its current state */
 	struct sf_state_time st;	/* ns spent per state */
 	__u8 stuck_sent;		/* bit per side: `stuck` already reported */
+	uint32_t seen;			/* the last conntab_evictions whose ids had it */
 };
 
 struct conntab {
 	struct htab mems;
 	struct hnode *spare;		/* forgotten memories, for the next connections */
 	size_t nspare;
+	uint32_t pass;			/* conntab_evictions so far */
 };
 
 #define CONNTAB_SPARE 1024		/* kept at most: what a burst of closes frees */
@@ -146,6 +148,11 @@ void conntab_resolve(struct conntab *t, const struct sf_event *ev, int64_t ts_of
 	}
 	if (ev->type == SF_EV_SUSPICIOUS || !(ev->what & SF_WHAT_CLOSE)) {
 		record_event(r, ev, NULL, ts_offset_ns);
+		/* A record closed already (seeded from a TIME_WAIT socket, or
+		 * lingering after its close): nothing to remember. The sweep
+		 * drops it without a close, which is no eviction. */
+		if (e->flags & SF_ENTRY_CLOSED)
+			conntab_forget(t, e->id);
 		return;
 	}
 	for (i = 0; m && i < 2; i++)
@@ -165,22 +172,22 @@ int conntab_stuck_first(struct conntab *t, const struct sf_entry *e, int side)
 	return 1;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 uint64_t conntab_evictions(struct conntab *t, uint64_t sweep_start_ns, uint64_t *ids, size_t nids,
 			   uint64_t now_ns, emit_fn deliver, void *ctx)
 {
 	uint64_t n = 0;
 	size_t i;
 
-	/* ids is NULL when the sweep saw nothing: qsort/bsearch must not see it. */
-	if (nids > 1)
-		qsort(ids, nids, sizeof(*ids), cmp_u64);
+	/* Mark the memories the sweep saw: a lookup each, no sort. A memory
+	 * made since (a mark of 0, or of an older pass) is spared by its time. */
+	if (++t->pass == 0)
+		t->pass = 1;
+	for (i = 0; i < nids; i++) {
+		struct hnode **pp = mem_find(t, ids[i]);
+
+		if (pp)
+			mem_of(*pp)->seen = t->pass;
+	}
 	for (i = 0; i < t->mems.nbuckets; i++) {
 		struct hnode *h = t->mems.tab[i], *next;
 
@@ -189,8 +196,7 @@ uint64_t conntab_evictions(struct conntab *t, uint64_t sweep_start_ns, uint64_t 
 			struct sf_event ev;
 
 			next = h->next;
-			if (m->last_ts >= sweep_start_ns || !m->last.id ||
-			    (nids && bsearch(&m->id, ids, nids, sizeof(*ids), cmp_u64)))
+			if (m->last_ts >= sweep_start_ns || !m->last.id || m->seen == t->pass)
 				continue;
 			make_close_event(&ev, &m->key, &m->last, SF_R_EVICTED, now_ns, SF_HOOK_SWEEP);
 			deliver(ctx, &ev);	/* reaches conntab_resolve, which frees m */

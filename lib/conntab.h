@@ -33,7 +33,7 @@ int conntab_stuck_first(struct conntab *t, const struct sf_entry *e, int side);
 /*
  * The maps dropped what the sweep did not find: every remembered connection
  * last heard of before sweep_start_ns whose id is not in ids (the ids the
- * sweep saw; sorted here) is closed as `evicted` through deliver. Returns
+ * sweep saw, in any order) is closed as `evicted` through deliver. Returns
  * how many.
  */
 uint64_t conntab_evictions(struct conntab *t, uint64_t sweep_start_ns, uint64_t *ids, size_t nids,

@@ -5,6 +5,7 @@
  * whether a local side's wire state and its socket's state agree.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "conn.h"
 #include "glue.h"
 #include "lib/event.h"
+#include "lib/htab.h"
 #include "lib/socktab.h"
 
 static const __u8 v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
@@ -48,6 +50,7 @@ void socktab_clear(struct sf_socktab *t)
 {
 	t->n = 0;
 	t->nl = 0;
+	t->nslot = 0;
 }
 
 void socktab_free(struct sf_socktab *t)
@@ -55,6 +58,7 @@ void socktab_free(struct sf_socktab *t)
 	free(t->v);
 	free(t->l);
 	free(t->a);
+	free(t->slot);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -82,8 +86,11 @@ int socktab_add(struct sf_socktab *t, const struct sf_sock_rec *r)
 		return 0;
 	if (grow((void **)&t->v, &t->cap, t->n, sizeof(*t->v)))
 		return -ENOMEM;
+	t->nslot = 0;	/* the index is out of date */
 	s = &t->v[t->n++];
-	memset(s, 0, sizeof(*s));
+	/* owner[] is written as holders are added (nowners of them): the
+	 * whole socket is 632 bytes, the table is read every second. */
+	memset(s, 0, offsetof(struct sf_sock, owner));
 	sf_sock_key(r->laddr, r->raddr, r->lport, r->rport, r->family, &s->key, &s->local_lo);
 	s->rec = *r;
 	return 0;
@@ -126,26 +133,70 @@ static int sort_cmp(const void *a, const void *b)
 	return sock_cmp(&x->key, x->local_lo, y);
 }
 
+/* The hash a socket is indexed by: its key's, local_lo mixed in. */
+static uint64_t sock_hash(const struct sf_key *k, int local_lo)
+{
+	uint64_t h = htab_key_hash(k) ^ (uint64_t)local_lo;
+
+	h *= 0x9E3779B97F4A7C15ull;
+	return h ^ (h >> 32);
+}
+
+void socktab_index(struct sf_socktab *t)
+{
+	size_t want = 64, i;
+
+	t->nslot = 0;
+	if (t->n >= UINT32_MAX)
+		return;
+	while (want < 2 * t->n)	/* at most half full: short probes */
+		want *= 2;
+	if (want > t->nslot_cap) {
+		uint64_t *v = realloc(t->slot, want * sizeof(*v));
+
+		if (!v)
+			return;
+		t->slot = v;
+		t->nslot_cap = want;
+	}
+	memset(t->slot, 0, want * sizeof(*t->slot));
+	for (i = 0; i < t->n; i++) {
+		uint64_t h = sock_hash(&t->v[i].key, t->v[i].local_lo);
+		size_t at = h & (want - 1);
+
+		while (t->slot[at])
+			at = (at + 1) & (want - 1);
+		t->slot[at] = (h & 0xffffffff00000000ull) | (i + 1);
+	}
+	t->nslot = want;
+}
+
 void socktab_sort(struct sf_socktab *t)
 {
 	if (t->n > 1)
 		qsort(t->v, t->n, sizeof(*t->v), sort_cmp);
+	socktab_index(t);
 }
 
 struct sf_sock *socktab_find(const struct sf_socktab *t, const struct sf_key *k, int local_lo)
 {
-	size_t lo = 0, hi = t->n;
+	uint64_t h, tag;
+	size_t at, i;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = sock_cmp(k, local_lo ? 1 : 0, &t->v[mid]);
+	local_lo = local_lo ? 1 : 0;
+	if (!t->nslot) {
+		for (i = 0; i < t->n; i++)
+			if (!sock_cmp(k, local_lo, &t->v[i]))
+				return &t->v[i];
+		return NULL;
+	}
+	h = sock_hash(k, local_lo);
+	tag = h & 0xffffffff00000000ull;
+	for (at = h & (t->nslot - 1); t->slot[at]; at = (at + 1) & (t->nslot - 1)) {
+		struct sf_sock *s = &t->v[(t->slot[at] & 0xffffffffu) - 1];
 
-		if (c == 0)
-			return &t->v[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+		if ((t->slot[at] & 0xffffffff00000000ull) == tag && !sock_cmp(k, local_lo, s))
+			return s;
 	}
 	return NULL;
 }
@@ -288,7 +339,7 @@ void sf_sock_view_fill(struct sf_sock_view *v, const struct sf_sock *s)
 	v->timer_ms = s->rec.timer_ms;
 	v->nowners = s->nowners;
 	v->more_owners = s->more_owners;
-	memcpy(v->owner, s->owner, sizeof(v->owner));
+	memcpy(v->owner, s->owner, s->nowners * sizeof(v->owner[0]));
 }
 
 /* The state a remote peer must be in, given the local socket's. */

@@ -54,8 +54,17 @@ struct sf_addr {
 };
 
 struct sf_socktab {
-	struct sf_sock *v;		/* sorted by (key, local_lo) after socktab_sort */
+	struct sf_sock *v;		/* as read; sorted by (key, local_lo) after socktab_sort */
 	size_t n, cap;
+	/*
+	 * The index socktab_find looks sockets up in (socktab_index): open
+	 * addressing, a slot is the key's hash (high 32 bits) and the
+	 * socket's place in v plus one (low 32; 0: empty). A probe reads the
+	 * slot array only, not the 632-byte sockets it passes.
+	 */
+	uint64_t *slot;
+	size_t nslot;			/* a power of two; 0: no index (find scans v) */
+	size_t nslot_cap;
 	struct sf_listener *l;
 	size_t nl, capl;
 	struct sf_addr *a;		/* the namespace's addresses */
@@ -75,12 +84,17 @@ void socktab_clear(struct sf_socktab *t);
 void socktab_free(struct sf_socktab *t);
 /* Add one iterator record (listeners are not added). 0 or -ENOMEM. */
 int socktab_add(struct sf_socktab *t, const struct sf_sock_rec *r);
-/* Sort for lookups; after the last socktab_add. */
+/*
+ * Index for lookups, after the last socktab_add (without an index, or
+ * without the memory for one, socktab_find scans).
+ */
+void socktab_index(struct sf_socktab *t);
+/* Sort by (key, local_lo), memcmp's order, and index: for a stable order of the sockets. */
 void socktab_sort(struct sf_socktab *t);
 /* The socket that is endpoint local_lo of key k, or NULL. */
 struct sf_sock *socktab_find(const struct sf_socktab *t, const struct sf_key *k, int local_lo);
 /*
- * One holder of a socket (after socktab_sort): attached to its socket, or
+ * One holder of a socket (after socktab_index): attached to its socket, or
  * kept as a listener's. cgroup may be NULL. 0 or -ENOMEM.
  */
 int socktab_add_owner(struct sf_socktab *t, const struct sf_owner_rec *o, const char *cgroup);

@@ -14,6 +14,7 @@
 struct reporter {
 	struct report_opts o;
 	uint64_t seq;
+	uint64_t items;			/* reporter_items */
 	struct buf b;			/* lines not yet handed to stdio (out()) */
 	struct seg_line pending;	/* --segments: a segment line waiting for its event */
 	bool has_pending;
@@ -43,6 +44,11 @@ struct reporter *reporter_new(const struct report_opts *o)
 uint64_t reporter_events(const struct reporter *r)
 {
 	return r->seq;
+}
+
+uint64_t reporter_items(const struct reporter *r)
+{
+	return r->items;
 }
 
 void reporter_free(struct reporter *r)
@@ -1051,8 +1057,18 @@ static bool with_pending(struct reporter *r, const struct sf_record *rec)
 	return true;
 }
 
+/* The JSON objects json_write makes of rec: one per transition, one per other kind. */
+static uint64_t record_items(const struct sf_record *rec)
+{
+	unsigned one = rec->kinds & ~(unsigned)(SF_REC_TRANS | SF_REC_PICKUP);
+
+	return (uint64_t)__builtin_popcount(one) +
+	       ((rec->kinds & SF_REC_TRANS) ? (uint64_t)rec->ntrans : 0);
+}
+
 void reporter_write(struct reporter *r, const struct sf_record *rec)
 {
+	r->items += record_items(rec);
 	if (!with_pending(r, rec)) {
 		flush_pending(r);
 		if (r->o.format == OUT_JSON)

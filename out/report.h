@@ -38,6 +38,12 @@ void reporter_segment(struct reporter *r, const struct seg_line *l);
 void reporter_flush(struct reporter *r);
 /* Lines written: the last seq given. */
 uint64_t reporter_events(const struct reporter *r);
+/*
+ * The events in the records written, counted as JSON writes them (a
+ * transition, an open, a close, ... each; a segment line none), whichever
+ * the format: text puts a segment's transitions on one line.
+ */
+uint64_t reporter_items(const struct reporter *r);
 void reporter_free(struct reporter *r);
 /* A JSON string's body, escaped (process names and cgroup paths are the kernel's bytes). */
 void json_str(FILE *f, const char *s);

@@ -5,15 +5,21 @@
 # tools/loadgen between two namespaces; `synfin watch` on the server's veth
 # end at normal priority, -o json and then -o text (ROUNDS times, alternated),
 # its output into a pipe (SINK=file: a file in /tmp). The watcher's CPU (user+system) while the churn runs,
-# over the event lines it wrote:
-#   json_us_per_event=X text_us_per_event=Y json_events=N text_events=N lost=N rate=R
-# (medians over the rounds; events and rate: per round; lost: the sum of the
-# summaries' "lost" and in-band `lost` records over all runs).
+# over the events it wrote (its summary's "M events in L lines"): each
+# transition, open, close, ... counted once, as JSON writes them, whichever
+# the format. Lines are no common unit: a text line carries all of a
+# segment's transitions, JSON writes a line for each. Also per line, and per
+# record handled (ring buffer records, sweep closes, socket-side changes):
+#   json_us_per_event=X json_us_per_line=X json_us_per_record=X json_events=N
+#   json_lines=N json_records=N json_rate=R text_us_per_event=Y ... lost=N
+# (medians over the rounds; events, lines and rate: per round; lost: the sum
+# of the summaries' "lost" and in-band `lost` records over all runs).
 #
 # Needs root and the lock the other live runs take:
 #   flock /tmp/synfin-net.lock tools/bench_watcher.sh
 # SECS (default 5), ROUNDS (3), CONC (loadgen concurrency, 256), SYNFIN
 # (./synfin), BW_NS (namespace prefix, sfw), WATCH_ARGS (more watch options).
+# KEEP=DIR: the watchers' summaries and loadgen's lines are copied there.
 # PROFILE=DIR: perf record -g of the watcher (DIR/json.data, DIR/text.data)
 # instead of the figures. Builds .output/loadgen if it is missing.
 set -u
@@ -41,6 +47,7 @@ cleanup() {
 	[ -n "$WATCH_PID" ] && kill -INT "$WATCH_PID" 2>/dev/null && wait "$WATCH_PID" 2>/dev/null
 	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
 	netns_pair_down "$NS_C" "$NS_S"
+	[ -n "${KEEP:-}" ] && cp "$TMP"/*.err "$TMP"/*.load "$KEEP"/ 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -111,15 +118,31 @@ else
 	lost=$((lost + $(cat "$TMP"/*.lost | awk '{ s += $1 } END { print s + 0 }')))
 fi
 line="lost=$lost"
+# per_round FMT FIELD: one value a round; FIELD: ev (events), rec (records), lines, rate, cpu (ms)
+per_round() {
+	local r
+	for r in $(seq "$ROUNDS"); do
+		case $2 in
+		ev) sed -n 's/.*: \([0-9]*\) events in [0-9]* lines$/\1/p' "$TMP/$1-$r.err" ;;
+		rec) sed -n 's/.* \([0-9]*\) records handled.*/\1/p' "$TMP/$1-$r.err" ;;
+		lines) sed -n 's/.* \([0-9]*\) events,.*/\1/p' "$TMP/$1-$r.err" ;;
+		rate) sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$TMP/$1-$r.load" ;;
+		cpu) awk -F, '/task-clock/ { print $1 }' "$TMP/$1-$r.cpu" ;;
+		esac
+	done
+}
+# us_per FMT FIELD: the median over the rounds of the CPU (us) over FIELD
+us_per() {
+	paste -d' ' <(per_round "$1" cpu) <(per_round "$1" "$2") |
+		awk '{ if ($2 > 0) printf "%.3f\n", $1 * 1000 / $2; else print "nan" }' | median
+}
 for fmt in json text; do
-	us=$(for r in $(seq "$ROUNDS"); do
-		ms=$(awk -F, '/task-clock/ { print $1 }' "$TMP/$fmt-$r.cpu")
-		ev=$(sed -n 's/.* \([0-9]*\) events,.*/\1/p' "$TMP/$fmt-$r.err")
-		awk -v ms="$ms" -v n="$ev" 'BEGIN { if (n > 0) printf "%.3f\n", ms * 1000 / n; else print "nan" }'
-	done | median)
-	evs=$(for r in $(seq "$ROUNDS"); do sed -n 's/.* \([0-9]*\) events,.*/\1/p' "$TMP/$fmt-$r.err"; done | tr '\n' ',' | sed 's/,$//')
-	rate=$(for r in $(seq "$ROUNDS"); do sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$TMP/$fmt-$r.load"; done | median)
-	line="${fmt}_us_per_event=$us ${fmt}_events=$evs ${fmt}_rate=$rate $line"
+	line="${fmt}_us_per_event=$(us_per $fmt ev) ${fmt}_us_per_line=$(us_per $fmt lines)"`
+		`" ${fmt}_us_per_record=$(us_per $fmt rec)"`
+		`" ${fmt}_events=$(per_round $fmt ev | paste -sd,)"`
+		`" ${fmt}_records=$(per_round $fmt rec | paste -sd,)"`
+		`" ${fmt}_lines=$(per_round $fmt lines | paste -sd,)"`
+		`" ${fmt}_rate=$(per_round $fmt rate | median) $line"
 done
 # json first, as documented
 echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^json/) printf "%s ", $i;

@@ -1018,7 +1018,7 @@ static uint64_t xorshift(uint64_t *s)
 	return *s;
 }
 
-/* The table's order is memcmp's over (key, local_lo), and every socket is found in it. */
+/* The index finds every socket and no other; sorted: memcmp's order of (key, local_lo). */
 static void test_socktab_order(void)
 {
 	struct sf_socktab t = {};
@@ -1042,6 +1042,18 @@ static void test_socktab_order(void)
 		if (socktab_add(&t, &r))
 			break;
 	}
+	/* As read (unsorted), indexed: every socket found, none that is not there. */
+	socktab_index(&t);
+	ASSERT_TRUE(t.nslot >= 2 * t.n, "indexed");
+	for (i = 0; i < t.n && !bad; i++) {
+		struct sf_sock *s = socktab_find(&t, &t.v[i].key, t.v[i].local_lo);
+		struct sf_key k = t.v[i].key;
+
+		bad = !s || memcmp(&s->key, &k, sizeof(k)) || s->local_lo != t.v[i].local_lo;
+		k.port_lo ^= 4;	/* no port above has bit 2 set: no such socket */
+		bad |= socktab_find(&t, &k, 0) != NULL || socktab_find(&t, &k, 1) != NULL;
+	}
+	ASSERT_FALSE(bad, "indexed: every socket found, a changed key not");
 	socktab_sort(&t);
 	for (i = 1; i < t.n && !bad; i++) {
 		int c = memcmp(&t.v[i - 1].key, &t.v[i].key, sizeof(t.v[i].key));
@@ -1188,7 +1200,7 @@ static void test_conntab_evictions(void)
 				  .idle_ns = 7200000000000ull };
 	struct ct_ctx c = { .tab = conntab_new() };
 	struct tracker *tr = tracker_new(1024, &to, ct_resolve, &c);
-	uint64_t seen[1] = { 1 };
+	uint64_t seen[1] = { 1 }, others[3] = { 9, 1, 4 };
 	struct sf_pkt pk;
 	__u64 t0 = 1000000000000ull;
 
@@ -1198,6 +1210,8 @@ static void test_conntab_evictions(void)
 	tracker_packet(tr, &pk, t0);	/* connection 1: a SYN, still open */
 	ASSERT_EQ(conntab_evictions(c.tab, t0 + 1, seen, 1, t0 + 2, ct_evicted, &c), 0,
 		  "the sweep saw it: not evicted");
+	ASSERT_EQ(conntab_evictions(c.tab, t0 + 1, others, 3, t0 + 2, ct_evicted, &c), 0,
+		  "the sweep saw it among others, in no order: not evicted");
 	ASSERT_EQ(conntab_evictions(c.tab, t0, NULL, 0, t0 + 2, ct_evicted, &c), 0,
 		  "heard of since the sweep began: not evicted");
 	if (!ASSERT_EQ(conntab_evictions(c.tab, t0 + 1, NULL, 0, t0 + 2, ct_evicted, &c), 1,
