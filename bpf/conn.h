@@ -1008,14 +1008,16 @@ SF_CORE int sf_step(struct sf_entry *e, const struct sf_seg *s, __u64 now, struc
  * userspace replay (tests/replay) and the fuzzer (tests/fuzz/fuzz_conn.c)
  * check the two agree.
  *
- * The BPF hooks run it without the entry's lock (docs/design.md, "The fast
- * path without a lock"), so it writes nothing both directions share: only
+ * Inlined into the hot path (a call, its frame and checks cost more than
+ * its short run of code). The BPF hooks run it without the entry's lock
+ * (docs/design.md, "The fast path without a lock"), so it writes nothing
+ * both directions share: only
  * the sender's hot fields (nxt, last_ack, bytes, missed, pkts, retrans,
  * win) and last_ns when the clock moved. It declines whatever else would
  * change -- a flag not yet set, a history letter not yet there, a zstate
  * -- so those change only in sf_step, under the lock.
  */
-SF_CORE int sf_step_fast(struct sf_entry *e, const struct sf_seg *s, __u64 now,
+SF_HELPER int sf_step_fast(struct sf_entry *e, const struct sf_seg *s, __u64 now,
 			   struct sf_step_out *o)
 {
 	const struct sf_side_rec *Q;
@@ -1025,7 +1027,7 @@ SF_CORE int sf_step_fast(struct sf_entry *e, const struct sf_seg *s, __u64 now,
 	int p;
 	__u8 f;
 
-	if (!e || !s || !o)	/* a global function in BPF: checked on its own */
+	if (!e || !s || !o)
 		return 0;
 	p = s->dir == e->client_dir ? SF_CLIENT : SF_SERVER;
 	P = &e->side[p & 1];

@@ -181,6 +181,18 @@ struct {
 	__type(value, struct sf_entry);
 } scratch SEC(".maps");
 
+/*
+ * The parsed packet, per CPU: the hot path's frame, the slow path's
+ * (sf_slow_xdp, sf_slow_tc_*) and sf_step's must fit 512 bytes together. No
+ * hook runs inside another on one CPU (softirq, or bottom halves off).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sf_pkt);
+} pkt_scratch SEC(".maps");
+
 /* Connection ids, unique for the life of the loaded object. */
 __u64 next_conn_id = 0;
 
@@ -464,21 +476,28 @@ static __always_inline int parse(void *ctx, void *data, void *data_end, __u32 wi
 	default: count(cs, SF_C_ERR_VLAN); return rc;
 	}
 	count(cs, SF_C_TCP);
-	if (pk->opt_len) {
-		struct sf_optbuf ob = {};
-		__u32 n = pk->opt_len;
-
-		if (n > SF_MAX_OPT_BYTES)
-			n = SF_MAX_OPT_BYTES;
-		if (n == 0)
-			n = 1;
-		if ((hook == SF_HOOK_XDP ? bpf_xdp_load_bytes(ctx, pk->opt_off, &ob, n) :
-					   bpf_skb_load_bytes(ctx, pk->opt_off, &ob, n)) == 0)
-			sf_parse_opts(&ob, pk->opt_len, &pk->seg);
-		if (pk->seg.opts & SF_OPT_BAD)
-			count(cs, SF_C_ERR_OPTS);
-	}
 	return SF_P_TCP;
+}
+
+/*
+ * A SYN's options (parse() only notes where they are): on the slow path,
+ * which every SYN takes, for the connections the filters select.
+ */
+static __always_inline void parse_opts(void *ctx, __u8 hook, struct sf_counters *cs,
+				       struct sf_pkt *pk)
+{
+	struct sf_optbuf ob = {};
+	__u32 n = pk->opt_len;
+
+	if (n > SF_MAX_OPT_BYTES)
+		n = SF_MAX_OPT_BYTES;
+	if (n == 0)
+		n = 1;
+	if ((hook == SF_HOOK_XDP ? bpf_xdp_load_bytes(ctx, pk->opt_off, &ob, n) :
+				   bpf_skb_load_bytes(ctx, pk->opt_off, &ob, n)) == 0)
+		sf_parse_opts(&ob, pk->opt_len, &pk->seg);
+	if (pk->seg.opts & SF_OPT_BAD)
+		count(cs, SF_C_ERR_OPTS);
 }
 
 /*
@@ -810,53 +829,40 @@ static __always_inline int fast(struct sf_counters *cs, const struct sf_pkt *pk,
 }
 
 /*
- * One packet at a hook: parse (and --port filter) -> fast path, or
- * lookup/create -> step -> report -> release.
- * `segs` is how many segments it will be on the wire: tc egress sees GSO
- * packets before they are cut to MSS size, XDP always 1.
+ * The slow path: lookup/create -> step -> report -> release, for every
+ * segment the fast path declined (SYN, FIN, RST, a handshake's ACK, anything
+ * that changes state). A global function per hook (sf_slow_xdp,
+ * sf_slow_tc_in, sf_slow_tc_eg), verified once; the hot path -- parse and
+ * the fast path, all a data segment runs -- is inline in each program, with
+ * no call on it but the map lookup's (a call and return cost ~10 ns on this
+ * machine: docs/design.md, "Verifier cost").
  */
-static __always_inline int handle_packet(void *ctx, void *data, void *data_end, __u32 wire,
-					 int len_check, __u16 vlan, __u8 hook, int may_pull,
-					 __u32 segs, __u32 ifindex)
+static __always_inline int slow(void *ctx, struct sf_pkt *pk, __u32 wire, __u8 hook, __u32 segs,
+				struct sf_entry *ce, int looked)
 {
 	struct sf_step_out o = {};
-	struct sf_pkt pk = {};
 	struct sf_counters *cs;
-	struct sf_entry *e, *ce = NULL;
+	struct sf_entry *e;
 	__u32 zero = 0;
 	__u8 what = 0;		/* SF_WHAT_NEW / SF_WHAT_REUSED for this segment */
 	__u64 now, kt;		/* kt: bpf_ktime_get_ns() if read, else 0 */
-	int rc, in_half, locked, tagged, looked = 0;
+	int in_half, locked;
 
 	cs = bpf_map_lookup_elem(&counters, &zero);
-	rc = parse(ctx, data, data_end, wire, len_check, hook, may_pull, cs, &pk, &tagged);
-	if (rc != SF_P_TCP)
-		return rc;
-	pk.ifindex = ifindex;
-	/* Tags only where the frame has something between Ethernet and IP. */
-	if (!cfg_no_vlan) {
-		if (tagged)
-			sf_key_set_vlan(&pk.key, hook == SF_HOOK_XDP ? sf_vlans_xdp(ctx) :
-					sf_vlans_skb(ctx));
-		if (cfg_tc_vlan_meta)
-			sf_key_push_vlan_if(&pk.key, vlan);
-	}
-	if (!port_wanted(pk.sport, pk.dport) || (cfg_filt_len && sf_filt_rejected(&pk))) {
-		count(cs, SF_C_FILTERED);
+	if (!cs)
 		return 0;
-	}
-	if (fast(cs, &pk, segs, &ce, &looked))
-		return 0;
+	if (pk->opt_len)
+		parse_opts(ctx, hook, cs, pk);
 	/*
 	 * Control segments get the precise clock now; the rest decide below.
 	 * replay --kernel sets clock_override_ns to the capture time.
 	 */
-	kt = !clock_override_ns && (pk.seg.flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) ?
+	kt = !clock_override_ns && (pk->seg.flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) ?
 	     bpf_ktime_get_ns() : 0;
 	now = clock_override_ns ? clock_override_ns : kt;
 	if (!jiffy_base_ns)
 		sf_calibrate(now);
-	e = lookup(cs, hook, now, kt, &pk, &o, &what, &in_half, &locked, ce, looked);
+	e = lookup(cs, hook, now, kt, pk, &o, &what, &in_half, &locked, ce, looked);
 	if (!locked) {
 		count(cs, SF_C_LOCK_FAIL);
 		return 0;
@@ -866,16 +872,16 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 			now = kt = bpf_ktime_get_ns();
 		/* A new connection: does the filter expression select it? */
 		if (cfg_filt_len &&
-		    !(hook == SF_HOOK_XDP ? sf_filt_xdp(ctx, &pk, wire, SF_LEN_OR(wire_len_override, wire)) :
-		      sf_filt_skb(ctx, &pk, wire, wire))) {
+		    !(hook == SF_HOOK_XDP ? sf_filt_xdp(ctx, pk, wire, SF_LEN_OR(wire_len_override, wire)) :
+		      sf_filt_skb(ctx, pk, wire, wire))) {
 			count(cs, SF_C_FILTERED);
 			return 0;
 		}
-		e = create(cs, hook, now, kt, &pk, segs, &what, &in_half);
+		e = create(cs, hook, now, kt, pk, segs, &what, &in_half);
 		if (!e)
 			return 0;
 	}
-	if (other_iface(cs, e, ifindex)) {
+	if (other_iface(cs, e, pk->ifindex)) {
 		entry_unlock(e);
 		return 0;
 	}
@@ -890,45 +896,142 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		now = e->side[0].state == SF_ESTABLISHED && e->side[1].state == SF_ESTABLISHED &&
 		      !(e->flags & SF_ENTRY_RST_PENDING) ?
 		      fast_clock() : (kt = bpf_ktime_get_ns());
-	step(e, &pk, now, segs, &o);
+	step(e, pk, now, segs, &o);
 	o.what |= what;
-	report(ctx, cs, hook, now, kt, &pk, &o, e, in_half);
-	release(cs, &pk.key, e, in_half);
+	report(ctx, cs, hook, now, kt, pk, &o, e, in_half);
+	release(cs, &pk->key, e, in_half);
 	return 0;
 }
 
+/*
+ * missed: the fast path looked the main map up and found nothing, so the
+ * slow path looks only in the half-open one (a handshake's ACK). What it
+ * found, it does not pass on: a pointer of another kind than a map lookup's
+ * would make the verifier walk the whole slow path twice.
+ */
+__noinline int sf_slow_xdp(struct xdp_md *ctx, struct sf_pkt *pk, __u32 wire, int missed)
+{
+	if (!pk)	/* a global function's pointer argument is checked on its own */
+		return 0;
+	pk->ifindex = ctx->ingress_ifindex;
+	return slow(ctx, pk, wire, SF_HOOK_XDP, 1, NULL, missed);
+}
+
+/*
+ * One per tc hook, the hook a constant in each: with the hook a variable,
+ * the verifier would walk the slow path once per value. A program calls one
+ * of them; the other is never verified in it.
+ */
+__noinline int sf_slow_tc_in(struct __sk_buff *skb, struct sf_pkt *pk, __u32 wire, __u32 segs,
+			     int missed)
+{
+	if (!pk)
+		return 0;
+	pk->ifindex = skb->ifindex;
+	return slow(skb, pk, wire, SF_HOOK_TC_INGRESS, segs, NULL, missed);
+}
+
+__noinline int sf_slow_tc_eg(struct __sk_buff *skb, struct sf_pkt *pk, __u32 wire, __u32 segs,
+			     int missed)
+{
+	if (!pk)
+		return 0;
+	pk->ifindex = skb->ifindex;
+	return slow(skb, pk, wire, SF_HOOK_TC_EGRESS, segs, NULL, missed);
+}
+
+/* The skb's offloaded VLAN tag (SF_VLAN_TAG | id), 0 if none. */
+static __always_inline __u16 skb_vlan(struct __sk_buff *skb)
+{
+	return (__u16)((skb->vlan_present ? SF_VLAN_TAG : 0) | (skb->vlan_tci & 0x0fff));
+}
+
+/*
+ * One packet at a hook: parse (and --port filter) -> the fast path, or the
+ * slow path (sf_slow_xdp, sf_slow_tc_in, sf_slow_tc_eg).
+ * `segs` is how many segments it will be on the wire: tc egress sees GSO
+ * packets before they are cut to MSS size, XDP always 1.
+ */
+static __always_inline int handle_packet(void *ctx, void *data, void *data_end, __u32 wire,
+					 int len_check, __u8 hook, int may_pull, __u32 segs)
+{
+	struct sf_counters *cs;
+	struct sf_entry *ce = NULL;
+	struct sf_pkt *pk;
+	__u32 zero = 0;
+	int rc, tagged, looked = 0, missed;
+
+	cs = bpf_map_lookup_elem(&counters, &zero);
+	pk = bpf_map_lookup_elem(&pkt_scratch, &zero);
+	/* Never NULL (index 0 of per-CPU arrays): said once, not at each count. */
+	if (!cs || !pk)
+		return 0;
+	__builtin_memset(pk, 0, sizeof(*pk));
+	rc = parse(ctx, data, data_end, wire, len_check, hook, may_pull, cs, pk, &tagged);
+	if (rc != SF_P_TCP)
+		return rc;
+	/*
+	 * What the hook's context holds is read only where needed: every load
+	 * of the hot path counts, live (the slow path sets pk->ifindex).
+	 */
+	if (cfg_nifaces > 1)
+		pk->ifindex = hook == SF_HOOK_XDP ? ((struct xdp_md *)ctx)->ingress_ifindex :
+			      ((struct __sk_buff *)ctx)->ifindex;
+	/* Tags only where the frame has something between Ethernet and IP. */
+	if (!cfg_no_vlan) {
+		if (tagged)
+			sf_key_set_vlan(&pk->key, hook == SF_HOOK_XDP ? sf_vlans_xdp(ctx) :
+					sf_vlans_skb(ctx));
+		/* An offloaded VLAN tag is not in the data: it is the outermost one. */
+		if (cfg_tc_vlan_meta && hook != SF_HOOK_XDP)
+			sf_key_push_vlan_if(&pk->key, skb_vlan(ctx));
+	}
+	if (!port_wanted(pk->sport, pk->dport) || (cfg_filt_len && sf_filt_rejected(pk))) {
+		count(cs, SF_C_FILTERED);
+		return 0;
+	}
+	if (fast(cs, pk, segs, &ce, &looked))
+		return 0;
+	missed = looked && !ce;
+	if (hook == SF_HOOK_XDP)
+		return sf_slow_xdp(ctx, pk, wire, missed);
+	return hook == SF_HOOK_TC_INGRESS ? sf_slow_tc_in(ctx, pk, wire, segs, missed) :
+	       sf_slow_tc_eg(ctx, pk, wire, segs, missed);
+}
+
+/*
+ * The frame's length: a program in SEC("xdp") (no "xdp.frags") is never
+ * given a multi-buffer frame, so the data is all of it -- no helper call
+ * (bpf_xdp_get_buff_len) per packet.
+ */
 SEC("xdp")
 int synfin_xdp(struct xdp_md *ctx)
 {
-	handle_packet(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end,
-		      (__u32)bpf_xdp_get_buff_len(ctx), 1, 0, SF_HOOK_XDP, 0, 1, ctx->ingress_ifindex);
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+
+	handle_packet(ctx, data, data_end, (__u32)(data_end - data), 1, SF_HOOK_XDP, 0, 1);
 	return XDP_PASS;
 }
 
 /*
- * tc's packet handler as a global function: the verifier checks it once,
- * not once per call site (two programs, each calling it before and after a
- * pull of headers beyond the skb's linear part). A GSO/GRO skb counts as
- * the gso_segs segments it is on the wire.
+ * tc: a GSO/GRO skb counts as the gso_segs segments it is on the wire. The
+ * first try is inline in each program: on this kind of machine (AMD, the
+ * kernel's safe-RET mitigation of SRSO) every call and return on the hot
+ * path costs ~10 ns, as much as the rest of a data segment's tracking.
  */
-__noinline int sf_handle_tc(struct __sk_buff *skb, int hook, int may_pull)
+static __always_inline int tc_packet(struct __sk_buff *skb, __u8 hook, int may_pull)
 {
-	if (!skb)
-		return 0;
-	/* An offloaded VLAN tag is not in the data: it is the outermost one. */
-	__u16 vlan = (__u16)((skb->vlan_present ? SF_VLAN_TAG : 0) | (skb->vlan_tci & 0x0fff));
-
 	return handle_packet(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, skb->len,
-			     0 /* no IP length check: see sf_check_len */, vlan, hook == SF_HOOK_TC_INGRESS ? SF_HOOK_TC_INGRESS : SF_HOOK_TC_EGRESS,
-			     may_pull, skb->gso_segs, skb->ifindex);
+			     0 /* no IP length check: see sf_check_len */, hook, may_pull,
+			     skb->gso_segs);
 }
 
-static __always_inline void handle_skb(struct __sk_buff *skb, int hook)
+static __always_inline void handle_skb(struct __sk_buff *skb, __u8 hook)
 {
-	if (sf_handle_tc(skb, hook, 1) == SF_P_TRUNC) {
+	if (tc_packet(skb, hook, 1) == SF_P_TRUNC) {
 		/* Headers beyond the linear part: pull them in and parse again. */
 		bpf_skb_pull_data(skb, skb->len < 256 ? skb->len : 256);
-		sf_handle_tc(skb, hook, 0);
+		tc_packet(skb, hook, 0);
 	}
 }
 

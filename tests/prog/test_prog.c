@@ -562,8 +562,9 @@ static void verified(struct bpf_program *p)
 		return;
 	printf("# verifier: %s processed %u instructions (limit 1000000)\n",
 	       bpf_program__name(p), info.verified_insns);
-	snprintf(what, sizeof(what), "%s verified_insns < 250000", bpf_program__name(p));
-	ASSERT_TRUE(info.verified_insns > 0 && info.verified_insns < 250000, what);
+	/* 30% of the kernel's limit: docs/design.md, "Verifier cost". */
+	snprintf(what, sizeof(what), "%s verified_insns < 300000", bpf_program__name(p));
+	ASSERT_TRUE(info.verified_insns > 0 && info.verified_insns < 300000, what);
 }
 
 static void test_verifier_cost(void)
