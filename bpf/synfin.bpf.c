@@ -922,22 +922,25 @@ __noinline int sf_slow_xdp(struct xdp_md *ctx, struct sf_pkt *pk, __u32 wire, in
  * the verifier would walk the slow path once per value. A program calls one
  * of them; the other is never verified in it.
  */
-__noinline int sf_slow_tc_in(struct __sk_buff *skb, struct sf_pkt *pk, __u32 wire, __u32 segs,
-			     int missed)
+static __always_inline int slow_tc(struct __sk_buff *skb, struct sf_pkt *pk, __u32 wire,
+				   __u32 segs, int missed, __u8 hook)
 {
 	if (!pk)
 		return 0;
 	pk->ifindex = skb->ifindex;
-	return slow(skb, pk, wire, SF_HOOK_TC_INGRESS, segs, NULL, missed);
+	return slow(skb, pk, wire, hook, segs, NULL, missed);
+}
+
+__noinline int sf_slow_tc_in(struct __sk_buff *skb, struct sf_pkt *pk, __u32 wire, __u32 segs,
+			     int missed)
+{
+	return slow_tc(skb, pk, wire, segs, missed, SF_HOOK_TC_INGRESS);
 }
 
 __noinline int sf_slow_tc_eg(struct __sk_buff *skb, struct sf_pkt *pk, __u32 wire, __u32 segs,
 			     int missed)
 {
-	if (!pk)
-		return 0;
-	pk->ifindex = skb->ifindex;
-	return slow(skb, pk, wire, SF_HOOK_TC_EGRESS, segs, NULL, missed);
+	return slow_tc(skb, pk, wire, segs, missed, SF_HOOK_TC_EGRESS);
 }
 
 /* The skb's offloaded VLAN tag (SF_VLAN_TAG | id), 0 if none. */
