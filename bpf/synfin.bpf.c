@@ -409,12 +409,11 @@ static __always_inline int flood_on(__u64 now)
 
 /*
  * Find the entry for a key: the main map first, then the half-open one.
- * looked: the caller looked the main map up already and found ce (or NULL).
+ * missed: the caller looked the main map up already and found nothing.
  */
-static __always_inline struct sf_entry *find(const struct sf_key *k, int *in_half,
-					     struct sf_entry *ce, int looked)
+static __always_inline struct sf_entry *find(const struct sf_key *k, int *in_half, int missed)
 {
-	struct sf_entry *e = looked ? ce : bpf_map_lookup_elem(&conns, k);
+	struct sf_entry *e = missed ? NULL : bpf_map_lookup_elem(&conns, k);
 
 	*in_half = 0;
 	if (e)
@@ -505,20 +504,20 @@ static __always_inline void parse_opts(void *ctx, __u8 hook, struct sf_counters 
  * SYN replaced: then the old connection is closed as reused, reported, and
  * *what gets SF_WHAT_REUSED). *in_half: found in the half-open map. Sets
  * *locked to 0 when an entry exists but its lock could not be taken.
- * looked, ce: fast() looked the main map up and found ce (see find).
+ * missed: fast() looked the main map up and found nothing (see find).
  */
 static __always_inline struct sf_entry *lookup(struct sf_counters *cs, __u8 hook, __u64 now,
 					       __u64 kt, const struct sf_pkt *pk,
 					       struct sf_step_out *o, __u8 *what, int *in_half,
-					       int *locked, struct sf_entry *ce, int looked)
+					       int *locked, int missed)
 {
 	struct sf_entry *e;
 	int tries;
 
 	*locked = 1;
 	for (tries = 0; tries < 2; tries++) {
-		e = find(&pk->key, in_half, ce, looked);
-		looked = 0;	/* a second try looks again */
+		e = find(&pk->key, in_half, missed);
+		missed = 0;	/* a second try looks again */
 		if (!e)
 			return NULL;
 		if (!entry_lock(e)) {
@@ -740,7 +739,7 @@ static __always_inline struct sf_entry *create(struct sf_counters *cs, __u8 hook
 		return NULL;
 	}
 	/* Not inserted: lost a race with the other direction's CPU, or full. */
-	e = inserted ? bpf_map_lookup_elem(map, &pk->key) : find(&pk->key, in_half, NULL, 0);
+	e = inserted ? bpf_map_lookup_elem(map, &pk->key) : find(&pk->key, in_half, 0);
 	if (!e) {
 		if (!inserted)
 			count(cs, SF_C_MAP_FULL);
@@ -797,11 +796,12 @@ static __always_inline void release(struct sf_counters *cs, const struct sf_key 
  * makes it decline, and the segment takes the locked path. Returns 1 when
  * the segment is done. Data and ACKs between established sides change no
  * state, so no RTT or event time depends on them: the coarse clock (a
- * jiffies read, no TSC) is enough for the idle time. *looked: the main map
- * was looked up, *ce what it found (the locked path need not look again).
+ * jiffies read, no TSC) is enough for the idle time. *missed: the main map
+ * was looked up and holds nothing for the key (the slow path need not look
+ * there again).
  */
 static __always_inline int fast(struct sf_counters *cs, const struct sf_pkt *pk, __u32 segs,
-				struct sf_entry **ce, int *looked)
+				int *missed)
 {
 	struct sf_step_out o;
 	struct sf_entry *e;
@@ -811,10 +811,10 @@ static __always_inline int fast(struct sf_counters *cs, const struct sf_pkt *pk,
 	    cfg_capture == SF_CAPTURE_ALL)
 		return 0;
 	e = bpf_map_lookup_elem(&conns, &pk->key);
-	*ce = e;
-	*looked = 1;
-	if (!e)
+	if (!e) {
+		*missed = 1;
 		return 0;
+	}
 	/* Another interface's connection (several -i): the locked path counts it. */
 	if (cfg_nifaces > 1 && e->ifslot != iface_slot(pk->ifindex))
 		return 0;
@@ -838,7 +838,7 @@ static __always_inline int fast(struct sf_counters *cs, const struct sf_pkt *pk,
  * machine: docs/design.md, "Verifier cost").
  */
 static __always_inline int slow(void *ctx, struct sf_pkt *pk, __u32 wire, __u8 hook, __u32 segs,
-				struct sf_entry *ce, int looked)
+				int missed)
 {
 	struct sf_step_out o = {};
 	struct sf_counters *cs;
@@ -862,7 +862,7 @@ static __always_inline int slow(void *ctx, struct sf_pkt *pk, __u32 wire, __u8 h
 	now = clock_override_ns ? clock_override_ns : kt;
 	if (!jiffy_base_ns)
 		sf_calibrate(now);
-	e = lookup(cs, hook, now, kt, pk, &o, &what, &in_half, &locked, ce, looked);
+	e = lookup(cs, hook, now, kt, pk, &o, &what, &in_half, &locked, missed);
 	if (!locked) {
 		count(cs, SF_C_LOCK_FAIL);
 		return 0;
@@ -914,7 +914,7 @@ __noinline int sf_slow_xdp(struct xdp_md *ctx, struct sf_pkt *pk, __u32 wire, in
 	if (!pk)	/* a global function's pointer argument is checked on its own */
 		return 0;
 	pk->ifindex = ctx->ingress_ifindex;
-	return slow(ctx, pk, wire, SF_HOOK_XDP, 1, NULL, missed);
+	return slow(ctx, pk, wire, SF_HOOK_XDP, 1, missed);
 }
 
 /*
@@ -928,7 +928,7 @@ static __always_inline int slow_tc(struct __sk_buff *skb, struct sf_pkt *pk, __u
 	if (!pk)
 		return 0;
 	pk->ifindex = skb->ifindex;
-	return slow(skb, pk, wire, hook, segs, NULL, missed);
+	return slow(skb, pk, wire, hook, segs, missed);
 }
 
 __noinline int sf_slow_tc_in(struct __sk_buff *skb, struct sf_pkt *pk, __u32 wire, __u32 segs,
@@ -959,10 +959,9 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 					 int len_check, __u8 hook, int may_pull, __u32 segs)
 {
 	struct sf_counters *cs;
-	struct sf_entry *ce = NULL;
 	struct sf_pkt *pk;
 	__u32 zero = 0;
-	int rc, tagged, looked = 0, missed;
+	int rc, tagged, missed = 0;
 
 	cs = bpf_map_lookup_elem(&counters, &zero);
 	pk = bpf_map_lookup_elem(&pkt_scratch, &zero);
@@ -993,9 +992,8 @@ static __always_inline int handle_packet(void *ctx, void *data, void *data_end, 
 		count(cs, SF_C_FILTERED);
 		return 0;
 	}
-	if (fast(cs, pk, segs, &ce, &looked))
+	if (fast(cs, pk, segs, &missed))
 		return 0;
-	missed = looked && !ce;
 	if (hook == SF_HOOK_XDP)
 		return sf_slow_xdp(ctx, pk, wire, missed);
 	return hook == SF_HOOK_TC_INGRESS ? sf_slow_tc_in(ctx, pk, wire, segs, missed) :
