@@ -76,6 +76,17 @@ __u32 loader_half_open_for(__u32 max_conns)
 	return n < SF_MIN_HALF_OPEN ? SF_MIN_HALF_OPEN : n > SF_MAX_HALF_OPEN ? SF_MAX_HALF_OPEN : n;
 }
 
+/* The table sizes cfg asks for, its zeros read as the defaults. */
+static __u32 cfg_conns(const struct loader_cfg *cfg)
+{
+	return cfg->max_conns ? cfg->max_conns : SF_MAX_CONNS;
+}
+
+static __u32 cfg_half(const struct loader_cfg *cfg)
+{
+	return cfg->max_half ? cfg->max_half : loader_half_open_for(cfg_conns(cfg));
+}
+
 uint64_t loader_tables_bytes(__u32 max_conns, __u32 max_half)
 {
 	return table_bytes(max_conns) + table_bytes(max_half);
@@ -103,8 +114,7 @@ static uint64_t mem_available(void)
  */
 static int check_memory(const char *cmd, const struct loader_cfg *cfg)
 {
-	__u32 conns = cfg->max_conns ? cfg->max_conns : SF_MAX_CONNS;
-	__u32 half = cfg->max_half ? cfg->max_half : loader_half_open_for(conns);
+	__u32 conns = cfg_conns(cfg), half = cfg_half(cfg);
 	uint64_t need = loader_tables_bytes(conns, half);
 	uint64_t avail = mem_available();
 
@@ -162,8 +172,7 @@ struct synfin_bpf *loader_open(const char *cmd, const struct loader_cfg *cfg)
 	}
 	if (cfg->max_conns)
 		bpf_map__set_max_entries(skel->maps.conns, cfg->max_conns);
-	bpf_map__set_max_entries(skel->maps.half_open, cfg->max_half ? cfg->max_half :
-				 loader_half_open_for(cfg->max_conns ? cfg->max_conns : SF_MAX_CONNS));
+	bpf_map__set_max_entries(skel->maps.half_open, cfg_half(cfg));
 	err = synfin_bpf__load(skel);
 	if (err == -ENOMEM || err == -E2BIG) {
 		fprintf(stderr, "synfin %s: the kernel could not allocate the connection tables "
