@@ -439,7 +439,7 @@ PY
 }
 want seeded_timewait && seeded_timewait
 
-# ---- 7. watch under valgrind --------------------------------------------------
+# ---- 8. watch under valgrind --------------------------------------------------
 valgrind_watch() {
 	local name=valgrind_watch rc
 	ns_up || { fail $name "cannot create the namespaces"; return; }
