@@ -649,7 +649,8 @@ static int link_at(int prog_fd, int ifindex, int hook, const char *mode)
  * generic) or tcx (tc), and tcx egress. "synfin" and "none" attach nothing
  * (bench.sh starts `synfin watch` first).
  */
-static int cmd_live(const char *ifname, const char *which, const char *mode, char **cmd)
+static int cmd_live(const char *ifname, const char *which, const char *mode, bool stats,
+		    char **cmd)
 {
 	struct bench_empty *em = NULL;
 	struct bench_lookup *lk = NULL;
@@ -698,12 +699,14 @@ static int cmd_live(const char *ifname, const char *which, const char *mode, cha
 		links[in_hook] = link_at(in_hook == H_XDP ? xdp_fd : tcin_fd, ifindex, in_hook, mode);
 		links[H_TCOUT] = link_at(tc_fd, ifindex, H_TCOUT, mode);
 	}
-	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (stats_fd < 0)
+	/* --no-stats: the hooks' cost without bpf_stats' two clock reads per run
+	 * (a throughput baseline); no ns figures then. */
+	stats_fd = stats ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
+	if (stats && stats_fd < 0)
 		die("enable BPF run-time stats", errno);
 	attached_ids(ifindex, ids);
 	for (h = 0; h < H_N; h++)
-		if (ids[h])
+		if (ids[h] && stats)
 			prog_stat(ids[h], &p0[h]);
 
 	pid = fork();
@@ -716,9 +719,10 @@ static int cmd_live(const char *ifname, const char *which, const char *mode, cha
 		die("run the traffic command", errno);
 
 	for (h = 0; h < H_N; h++)
-		if (ids[h])
+		if (ids[h] && stats)
 			prog_stat(ids[h], &p1[h]);
-	close(stats_fd);
+	if (stats_fd >= 0)
+		close(stats_fd);
 	for (h = 0; h < H_N; h++)
 		if (links[h] >= 0)
 			close(links[h]);
@@ -801,7 +805,8 @@ static const char usage[] =
 "       sfbench filter [-r ROUNDS]\n"
 "       sfbench capture [-r ROUNDS]\n"
 "       sfbench scale -n CONNS [-r ROUNDS]\n"
-"       sfbench live -i IFACE -P none|empty|lookup|newconn|synfin [--mode native|generic|tc] -- CMD...\n"
+"       sfbench live -i IFACE -P none|empty|lookup|newconn|synfin [--mode native|generic|tc]\n"
+"                    [--no-stats] -- CMD...\n"
 "The measuring half of `make bench`; tools/bench.sh runs it (see BENCH.md).\n";
 
 /* ---- sfbench filter ----------------------------------------------------- */
@@ -948,10 +953,12 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "rounds", required_argument, 0, 'r' }, { "conns", required_argument, 0, 'n' },
 		{ "interface", required_argument, 0, 'i' }, { "prog", required_argument, 0, 'P' },
-		{ "mode", required_argument, 0, 'm' }, { "help", no_argument, 0, 'h' }, { 0 },
+		{ "mode", required_argument, 0, 'm' }, { "help", no_argument, 0, 'h' },
+		{ "no-stats", no_argument, 0, 'S' }, { 0 },
 	};
 	const char *ifname = NULL, *which = "none", *mode = "native";
 	long rounds = 5, conns = 1000000;
+	bool stats = true;
 	int c;
 
 	if (argc < 2) {
@@ -966,6 +973,7 @@ int main(int argc, char **argv)
 		case 'i': ifname = optarg; break;
 		case 'P': which = optarg; break;
 		case 'm': mode = optarg; break;
+		case 'S': stats = false; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
@@ -990,7 +998,7 @@ int main(int argc, char **argv)
 			fputs(usage, stderr);
 			return 2;
 		}
-		return cmd_live(ifname, which, mode, argv + optind);
+		return cmd_live(ifname, which, mode, stats, argv + optind);
 	}
 	fputs(usage, stderr);
 	return 2;

@@ -203,8 +203,6 @@ struct sf_side_rec {
 				 * completes; user space summarises it (`flood` records) */
 #define SF_ENTRY_RST_PENDING 0x40	/* an in-window RST not at rcv_nxt awaits its verdict:
 					 * rst_side sent it at hs_off's time (conn.h) */
-#define SF_ENTRY_SEEDED 0x80	/* entered from the kernel's socket table when synfin
-				 * attached (lib/socktab.c): it opened before synfin */
 
 /*
  * Zeek history: the letters in first-occurrence order, one 4-bit code per
@@ -250,8 +248,8 @@ struct sf_entry {
 	union {
 		__u64 ctl;	/* the word entry_lock() compares and swaps */
 		struct {
-			__u64 id : 48;	/* connection id, unique per watcher/replay:
-					 * 2^48 never wraps (9 years at 1M new/s) */
+			__u64 id : 47;	/* connection id, unique per watcher/replay:
+					 * 2^47 never wraps (4 years at 1M new/s) */
 			__u64 lock : 1;	/* kernel-private: 1 held; 0 in events */
 			__u64 client_dir : 1;	/* sf_seg.dir of the client's segments */
 			__u64 first_fin : 2;	/* 1 + side that sent the first FIN, 0 none */
@@ -261,6 +259,10 @@ struct sf_entry {
 			__u64 ifslot : 4;	/* several interfaces: 1 + the index in the
 						 * watched list of the one that saw it first
 						 * and owns it; 0 none yet */
+			__u64 seeded : 1;	/* entered from the kernel's socket table
+						 * when synfin attached (lib/socktab.c): it
+						 * opened before synfin. Set by user space
+						 * only, before the entry is in a map */
 		};
 	};
 	__u64 first_ns;		/* first segment */
@@ -291,7 +293,7 @@ struct sf_entry {
 #define sf_hs(e) ((e)->side[SF_CLIENT].ent_hs)
 #define sf_rst_verdict(e) ((e)->side[SF_CLIENT].ent_rst_verdict)
 
-#define SF_ID_BITS 48		/* sf_entry.id */
+#define SF_ID_BITS 47		/* sf_entry.id */
 #define SF_CTL_LOCK (1ull << SF_ID_BITS)	/* sf_entry.lock within sf_entry.ctl */
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L

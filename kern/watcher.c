@@ -47,6 +47,7 @@ struct watcher {
 	struct sockets *socks;		/* NULL: iterators unavailable, wire only */
 	struct sf_socktab tab;		/* the namespace's sockets at the last read */
 	bool tab_ok;			/* tab was read for this sweep */
+	uint64_t tab_ns;		/* when that read ended (CLOCK_MONOTONIC) */
 	struct disagree *prev, *cur;	/* local sides the socket contradicts: last sweep, this one */
 	size_t nprev, ncur, capcur, capprev;
 	uint64_t seeded, socket_changes, mismatches;
@@ -258,6 +259,7 @@ static int read_sockets(struct watcher *w)
 {
 	int err = sockets_read(w->socks, &w->tab);
 
+	w->tab_ns = mono_ns();
 	w->sock_reads++;
 	w->sock_read_ns += sockets_last_ns(w->socks);
 	w->sock_visits += w->tab.n;
@@ -426,7 +428,7 @@ static bool reseed(struct watcher *w, const struct sf_event *ev, const struct sf
 	struct sf_entry e;
 
 	sf_seed_entry(&e, s, peer, socktab_is_server(&w->tab, s), now, ev->entry.id);
-	e.flags &= ~SF_ENTRY_SEEDED;
+	e.seeded = 0;
 	e.first_ns = ev->entry.first_ns;
 	if (!(e.flags & SF_ENTRY_OPEN) || (e.flags & SF_ENTRY_CLOSED) ||
 	    bpf_map_update_elem(bpf_map__fd(w->skel->maps.conns), &ev->key, &e, BPF_NOEXIST))
@@ -459,7 +461,8 @@ static void release_held(struct watcher *w, uint64_t now)
 
 		/* No word from the sockets (a failed read): the wire's close stands. */
 		if (w->tab_ok)
-			s = socktab_find(&w->tab, &ev->key, rcv == sf_side_of_lo(&ev->entry));
+			s = socktab_find_conn(&w->tab, &ev->key, rcv == sf_side_of_lo(&ev->entry),
+					       ev->entry.id);
 		if (s && s->rec.state != SF_TIME_WAIT && entry_get(w, &ev->key, &e, &fd) == 0 &&
 		    e.id == ev->entry.id) {
 			follow_socket(w, &ev->key, rcv, s->rec.state, SF_CAUSE_SOCKET_STATE,
@@ -496,9 +499,9 @@ static void reconcile(struct watcher *w, const struct sf_key *k, const struct sf
 
 		if (!socktab_is_local(&w->tab, k, lo))
 			continue;
-		s = socktab_find(&w->tab, k, lo);
+		s = socktab_find_conn(&w->tab, k, lo, e->id);
 		if (s && s->nowners)
-			ownmem_note(&w->om, e->id, side, &s->owner[0], w->gen);
+			ownmem_note(&w->om, e->id, side, socktab_owners(&w->tab, s), w->gen);
 		to = sf_sock_differs(e, side, s, &cause);
 		if (!to)
 			continue;
@@ -563,6 +566,9 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 	return 0;
 }
 
+/* How far the hook's clock (a tick: fast_clock, bpf/synfin.bpf.c) and a table read's may differ. */
+#define TAB_MARGIN_NS 20000000ull
+
 int watcher_owner(void *ctx, const struct sf_key *k, const struct sf_entry *e, int side,
 		  struct sf_owner *o)
 {
@@ -574,10 +580,22 @@ int watcher_owner(void *ctx, const struct sf_key *k, const struct sf_entry *e, i
 	memset(o, 0, sizeof(*o));
 	if (!w->socks || !socktab_is_local(&w->tab, k, lo))
 		return 0;
-	s = socktab_find(&w->tab, k, lo);
+	/*
+	 * A server's socket is born of the client's SYN, which the hook saw at
+	 * first_ns: a table read before then holds no socket of this
+	 * connection, at most an earlier one's on the same addresses and
+	 * ports (a TIME_WAIT the new SYN took over), which is not its owner.
+	 * The margin covers the hook's tick clock. A churn's connections are
+	 * mostly younger than the last read: no probe for them.
+	 */
+	if (side == SF_SERVER && !(e->flags & SF_ENTRY_MIDSTREAM) && !e->seeded &&
+	    e->first_ns > w->tab_ns + TAB_MARGIN_NS)
+		s = NULL;
+	else
+		s = socktab_find_conn(&w->tab, k, lo, e->id);
 	if (s && s->rec.kind != SF_SOCK_REQ) {
 		if (s->nowners)		/* as ss -p: none for an orphan */
-			*o = s->owner[0];
+			*o = socktab_owners(&w->tab, s)[0];
 	} else if ((m = ownmem_get(&w->om, e->id, side)))
 		*o = *m;
 	else if (side == SF_SERVER && (m = socktab_listener(&w->tab, k->family,
@@ -669,7 +687,7 @@ static bool sweep_keep(void *ctx, const struct sf_key *k, const struct sf_entry 
 
 	for (side = 0; w->tab_ok && side < 2; side++)
 		if (e->side[side].state == SF_TIME_WAIT &&
-		    socktab_find(&w->tab, k, side == lo_side))
+		    socktab_find_conn(&w->tab, k, side == lo_side, e->id))
 			return true;
 	return false;
 }

@@ -44,7 +44,7 @@ static void record_conn(struct sf_record *r, const struct sf_key *k, const struc
 	r->syn_rtt_us = e->syn_rtt_us;
 	r->ack_rtt_us = e->ack_rtt_us;
 	r->midstream = e->flags & SF_ENTRY_MIDSTREAM;
-	r->seeded = e->flags & SF_ENTRY_SEEDED;
+	r->seeded = e->seeded;
 	r->cause = NULL;
 	r->has_owner[0] = r->has_owner[1] = false;
 	r->ifname[0] = '\0';

@@ -49,13 +49,16 @@ void sf_sock_key(const __u8 *laddr, const __u8 *raddr, __be16 lport, __be16 rpor
 void socktab_clear(struct sf_socktab *t)
 {
 	t->n = 0;
+	t->nob = 0;
 	t->nl = 0;
 	t->nslot = 0;
 }
 
 void socktab_free(struct sf_socktab *t)
 {
+	free(t->memo);
 	free(t->v);
+	free(t->ob);
 	free(t->l);
 	free(t->a);
 	free(t->slot);
@@ -88,9 +91,7 @@ int socktab_add(struct sf_socktab *t, const struct sf_sock_rec *r)
 		return -ENOMEM;
 	t->nslot = 0;	/* the index is out of date */
 	s = &t->v[t->n++];
-	/* owner[] is written as holders are added (nowners of them): the
-	 * whole socket is 632 bytes, the table is read every second. */
-	memset(s, 0, offsetof(struct sf_sock, owner));
+	memset(s, 0, sizeof(*s));
 	sf_sock_key(r->laddr, r->raddr, r->lport, r->rport, r->family, &s->key, &s->local_lo);
 	s->rec = *r;
 	return 0;
@@ -169,6 +170,8 @@ void socktab_index(struct sf_socktab *t)
 		t->slot[at] = (h & 0xffffffff00000000ull) | (i + 1);
 	}
 	t->nslot = want;
+	if (!++t->gen)		/* 0 marks an empty memo entry */
+		++t->gen;
 }
 
 void socktab_sort(struct sf_socktab *t)
@@ -201,6 +204,36 @@ struct sf_sock *socktab_find(const struct sf_socktab *t, const struct sf_key *k,
 	return NULL;
 }
 
+#define SF_SOCKMEMO 4096	/* a power of two; far more than a churn's open connections */
+
+struct sf_sockmemo {
+	uint64_t id;
+	uint64_t hash;			/* sock_hash of the key asked: an id's key never changes,
+					 * this keeps a mistake from returning another socket */
+	uint32_t gen;			/* the index it was answered from; 0: empty */
+	uint32_t at;			/* the socket's place in v plus one; 0: none */
+};
+
+struct sf_sock *socktab_find_conn(struct sf_socktab *t, const struct sf_key *k, int local_lo,
+				  uint64_t id)
+{
+	struct sf_sockmemo *m;
+	struct sf_sock *s;
+	uint64_t h;
+
+	local_lo = local_lo ? 1 : 0;
+	if (!t->nslot || (!t->memo && !(t->memo = calloc(SF_SOCKMEMO, sizeof(*t->memo)))))
+		return socktab_find(t, k, local_lo);
+	h = sock_hash(k, local_lo);
+	m = &t->memo[(id * 2 + (uint64_t)local_lo) & (SF_SOCKMEMO - 1)];
+	if (m->gen == t->gen && m->id == id && m->hash == h)
+		return m->at ? &t->v[m->at - 1] : NULL;
+	s = socktab_find(t, k, local_lo);
+	*m = (struct sf_sockmemo){ .id = id, .hash = h, .gen = t->gen,
+				   .at = s ? (uint32_t)(s - t->v) + 1 : 0 };
+	return s;
+}
+
 static void owner_fill(struct sf_owner *w, const struct sf_owner_rec *o, const char *cgroup)
 {
 	memset(w, 0, sizeof(*w));
@@ -214,6 +247,7 @@ static void owner_fill(struct sf_owner *w, const struct sf_owner_rec *o, const c
 
 int socktab_add_owner(struct sf_socktab *t, const struct sf_owner_rec *o, const char *cgroup)
 {
+	struct sf_owner *w;
 	struct sf_sock *s;
 	struct sf_key k;
 	__u8 local_lo;
@@ -238,20 +272,31 @@ int socktab_add_owner(struct sf_socktab *t, const struct sf_owner_rec *o, const 
 	if (!s)
 		return 0;	/* a socket born after the table was read */
 	for (i = 0; i < s->nowners; i++)
-		if (s->owner[i].pid == o->pid)
+		if (t->ob[s->owners - 1][i].pid == o->pid)
 			return 0;	/* one process, several fds: listed once */
 	if (s->nowners == SF_MAX_OWNERS) {
 		s->more_owners++;
 		return 0;
 	}
+	if (!s->owners) {
+		if (grow((void **)&t->ob, &t->capob, t->nob, sizeof(*t->ob)))
+			return -ENOMEM;
+		s->owners = (__u32)++t->nob;
+	}
+	w = t->ob[s->owners - 1];
 	/* Kept in pid order: the first is the oldest process, usually the parent. */
-	for (i = 0; i < s->nowners && s->owner[i].pid < o->pid; i++)
+	for (i = 0; i < s->nowners && w[i].pid < o->pid; i++)
 		;
 	for (j = s->nowners; j > i; j--)
-		s->owner[j] = s->owner[j - 1];
-	owner_fill(&s->owner[i], o, cgroup);
+		w[j] = w[j - 1];
+	owner_fill(&w[i], o, cgroup);
 	s->nowners++;
 	return 0;
+}
+
+const struct sf_owner *socktab_owners(const struct sf_socktab *t, const struct sf_sock *s)
+{
+	return s->nowners && s->owners ? t->ob[s->owners - 1] : NULL;
 }
 
 int socktab_add_addr(struct sf_socktab *t, __u8 family, const __u8 *addr, bool watched)
@@ -328,8 +373,10 @@ int sf_side_of_lo(const struct sf_entry *e)
 	return e->client_dir == 0 ? SF_CLIENT : SF_SERVER;
 }
 
-void sf_sock_view_fill(struct sf_sock_view *v, const struct sf_sock *s)
+void sf_sock_view_fill(struct sf_sock_view *v, const struct sf_socktab *t, const struct sf_sock *s)
 {
+	const struct sf_owner *o;
+
 	memset(v, 0, sizeof(*v));
 	if (!s)
 		return;
@@ -339,7 +386,8 @@ void sf_sock_view_fill(struct sf_sock_view *v, const struct sf_sock *s)
 	v->timer_ms = s->rec.timer_ms;
 	v->nowners = s->nowners;
 	v->more_owners = s->more_owners;
-	memcpy(v->owner, s->owner, s->nowners * sizeof(v->owner[0]));
+	if ((o = socktab_owners(t, s)))
+		memcpy(v->owner, o, s->nowners * sizeof(v->owner[0]));
 }
 
 /* The state a remote peer must be in, given the local socket's. */
@@ -438,7 +486,7 @@ void sf_seed_entry(struct sf_entry *e, const struct sf_sock *s, const struct sf_
 	e->id = id;
 	e->first_ns = e->last_ns = now;
 	e->client_dir = client_is_lo ? 0 : 1;
-	e->flags = SF_ENTRY_SEEDED;
+	e->seeded = 1;
 	L->state = st;
 	R->state = peer ? peer->rec.state : peer_state(st);
 	if (st == SF_SYN_SENT) {	/* connecting: its SYN is out, unanswered */
@@ -558,7 +606,7 @@ static int wire_row(struct sf_conn_row *r, const struct sf_row *w, struct sf_soc
 		struct sf_sock_view *v = &r->side[i];
 
 		if (s) {
-			sf_sock_view_fill(v, s);
+			sf_sock_view_fill(v, t, s);
 			s->matched = 1;
 			r->e.side[i].state = s->rec.state;	/* trust the socket */
 		} else if (socktab_is_local(t, &w->k, lo)) {
@@ -603,10 +651,10 @@ int sf_conn_rows(const struct sf_row *wire, size_t nwire, struct sf_socktab *t, 
 		r->k = s->key;
 		sf_seed_entry(&r->e, s, peer, socktab_is_server(t, s), now, 0);
 		ls = s->local_lo ? sf_side_of_lo(&r->e) : sf_side_of_lo(&r->e) ^ 1;
-		sf_sock_view_fill(&r->side[ls], s);
+		sf_sock_view_fill(&r->side[ls], t, s);
 		s->matched = 1;
 		if (peer) {
-			sf_sock_view_fill(&r->side[ls ^ 1], peer);
+			sf_sock_view_fill(&r->side[ls ^ 1], t, peer);
 			peer->matched = 1;
 		}
 	}

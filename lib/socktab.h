@@ -36,7 +36,13 @@ struct sf_sock {
 	__u16 more_owners;		/* holders beyond SF_MAX_OWNERS */
 	__u8 matched;			/* sf_conn_rows: a wire record has it */
 	struct sf_sock_rec rec;		/* as the iterator read it */
-	struct sf_owner owner[SF_MAX_OWNERS];
+	/*
+	 * Its holders: a block of SF_MAX_OWNERS in the table's owner blocks,
+	 * place plus one (0: none; socktab_owners). Apart, so that the sockets
+	 * (TIME_WAIT and orphans mostly have none) are 160 bytes, not 632: a
+	 * host's table is read every second and looked up per event.
+	 */
+	__u32 owners;
 };
 
 /* A listening socket's owners: the process behind connections not yet accepted. */
@@ -65,6 +71,16 @@ struct sf_socktab {
 	uint64_t *slot;
 	size_t nslot;			/* a power of two; 0: no index (find scans v) */
 	size_t nslot_cap;
+	/*
+	 * socktab_find_conn's memory of its answers, by connection id: a
+	 * connection's records and its sweep ask for the same socket again,
+	 * and a probe of a large table misses the cache twice. gen changes
+	 * with each index, so an answer never outlives its table.
+	 */
+	struct sf_sockmemo *memo;	/* SF_SOCKMEMO entries, allocated on first use */
+	uint32_t gen;
+	struct sf_owner (*ob)[SF_MAX_OWNERS];	/* owner blocks (sf_sock.owners) */
+	size_t nob, capob;
 	struct sf_listener *l;
 	size_t nl, capl;
 	struct sf_addr *a;		/* the namespace's addresses */
@@ -93,6 +109,15 @@ void socktab_index(struct sf_socktab *t);
 void socktab_sort(struct sf_socktab *t);
 /* The socket that is endpoint local_lo of key k, or NULL. */
 struct sf_sock *socktab_find(const struct sf_socktab *t, const struct sf_key *k, int local_lo);
+/*
+ * socktab_find for side local_lo of connection id (whose key is k), the
+ * answer remembered until the table is indexed again: socktab_find's,
+ * without its probe when asked again.
+ */
+struct sf_sock *socktab_find_conn(struct sf_socktab *t, const struct sf_key *k, int local_lo,
+				  uint64_t id);
+/* The holders of socket s (s->nowners of them), or NULL if none. */
+const struct sf_owner *socktab_owners(const struct sf_socktab *t, const struct sf_sock *s);
 /*
  * One holder of a socket (after socktab_index): attached to its socket, or
  * kept as a listener's. cgroup may be NULL. 0 or -ENOMEM.
@@ -167,12 +192,12 @@ struct sf_conn_row {
 
 /* Which side (enum sf_side) of e is the key's lo endpoint. */
 int sf_side_of_lo(const struct sf_entry *e);
-/* Fill v from s (NULL: a remote end). */
-void sf_sock_view_fill(struct sf_sock_view *v, const struct sf_sock *s);
+/* Fill v from socket s of table t (NULL: a remote end). */
+void sf_sock_view_fill(struct sf_sock_view *v, const struct sf_socktab *t, const struct sf_sock *s);
 
 /*
  * The record synfin would hold for socket s's connection, had it watched
- * from the start (SF_ENTRY_SEEDED): the local side's real state and
+ * from the start (sf_entry.seeded): the local side's real state and
  * sequence numbers, the remote side's state inferred from them. The local
  * side is the server when it listens on its port (local_is_server). peer:
  * the other endpoint's socket when it is local too, else NULL.

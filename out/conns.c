@@ -51,7 +51,7 @@ void conns_write_json(FILE *f, const struct sf_conn_row *rows, size_t n, uint64_
 
 	for (i = 0; i < n; i++) {
 		const struct sf_entry *e = &rows[i].e;
-		bool seeded = (e->flags & SF_ENTRY_SEEDED) || !rows[i].wire;
+		bool seeded = e->seeded || !rows[i].wire;
 		__u16 cp, sp;
 		int s;
 
@@ -168,7 +168,7 @@ static void cell_sstate(const struct sf_conn_row *r, uint64_t now, char *buf, si
 /* Opened before synfin watched it (seeded, or a socket the wire never showed): ">age". */
 static void cell_age(const struct sf_conn_row *r, uint64_t now, char *buf, size_t n, int *st)
 {
-	bool before = (r->e.flags & SF_ENTRY_SEEDED) || !r->wire;
+	bool before = r->e.seeded || !r->wire;
 
 	(void)st;
 	fmt_us(us_since(now, r->e.first_ns), buf + before, n - before);

@@ -24,6 +24,7 @@
 #include "testlib.h"
 #include "cases.h"
 #include "lib/event.h"
+#include "lib/record.h"
 #include "lib/util.h"
 #include "kern/maps.h"
 #include "kern/loader.h"
@@ -522,6 +523,8 @@ out:
 static void test_overload_flood_quiet(void)
 {
 	__u64 before[SF_NCOUNTERS], after[SF_NCOUNTERS];
+	struct sf_entry e;
+	struct sf_key k;
 	struct tc_result *saved = res;
 	int f, n;
 
@@ -543,6 +546,15 @@ static void test_overload_flood_quiet(void)
 	ASSERT_EQ(ring_buffer__consume(rb), 1, "its handshake reported: one open event");
 	counters_sum(before);
 	ASSERT_EQ(before[SF_C_OPENED] - after[SF_C_OPENED], 1, "SF_C_OPENED");
+	/* Opened during a flood, seen from its SYN: not "opened before synfin". */
+	if (ASSERT_EQ(map_keys(map_fd(1), &k, 1), 1, "the opened record, in the main map") &&
+	    ASSERT_OK(bpf_map_lookup_elem(map_fd(1), &k, &e), "read it")) {
+		struct sf_record r;
+
+		record_update(&r, &k, &e, e.last_ns, 0);
+		ASSERT_TRUE(e.flags & SF_ENTRY_QUIET, "created quiet");
+		ASSERT_FALSE(r.seeded, "a quiet record is not reported seeded");
+	}
 	skel->bss->clock_override_ns = 0;
 	skel->bss->flood_win = skel->bss->flood_n = skel->bss->flood_prev = 0;
 	res = saved;

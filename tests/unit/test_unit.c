@@ -411,8 +411,10 @@ static void test_entry_clocks(void)
 
 /*
  * The entry's packed words (bpf/synfin.h): the lock is the bit entry_lock()
- * sets in ctl (SF_CTL_LOCK) and the id keeps 48 bits beside it; the flags
- * do not show in the history, nor the history in the flags.
+ * sets in ctl (SF_CTL_LOCK) and the id keeps 47 bits beside it; the seeded
+ * mark is a bit of its own, not a flag another meaning shares (a SYN
+ * flood's quiet entries were once reported seeded); the flags do not show
+ * in the history, nor the history in the flags.
  */
 static void test_entry_words(void)
 {
@@ -427,7 +429,17 @@ static void test_entry_words(void)
 	e.reason = SF_R_EVICTED;
 	e.ifslot = SF_MAX_IFACES;
 	ASSERT_EQ(e.ctl & ~SF_CTL_LOCK & ((1ull << SF_ID_BITS) - 1), (1ull << SF_ID_BITS) - 1,
-		  "id: 48 bits below the lock");
+		  "id: 47 bits below the lock");
+	e.seeded = 1;
+	ASSERT_EQ(e.id, (1ull << SF_ID_BITS) - 1, "seeded leaves the id");
+	ASSERT_EQ(e.flags, 0, "seeded is no SF_ENTRY_* flag");
+	e.flags = 0xff;
+	ASSERT_EQ(e.seeded, 1, "no flag clears seeded");
+	e.flags = 0;
+	e.seeded = 0;
+	e.flags = SF_ENTRY_QUIET | SF_ENTRY_OPEN;
+	ASSERT_EQ(e.seeded, 0, "a quiet entry is not seeded");
+	e.flags = 0;
 	e.ctl &= ~SF_CTL_LOCK;	/* entry_unlock() */
 	ASSERT_EQ(e.lock, 0, "unlocked");
 	ASSERT_EQ(e.id, (1ull << SF_ID_BITS) - 1, "unlock keeps the id");
@@ -943,7 +955,7 @@ static void test_seed_close_wait(void)
 	sf_seed_entry(&e, &s, NULL, true, 1000, 7);
 	ASSERT_EQ(e.side[SF_SERVER].state, SF_CLOSE_WAIT, "server: its socket's state");
 	ASSERT_EQ(e.side[SF_CLIENT].state, SF_FIN_WAIT2, "client: FIN sent and acknowledged");
-	ASSERT_TRUE(e.flags & SF_ENTRY_SEEDED, "marked seeded");
+	ASSERT_TRUE(e.seeded, "marked seeded");
 	ASSERT_FALSE(e.flags & SF_ENTRY_MIDSTREAM, "not a mid-stream guess");
 	ASSERT_EQ(e.side[SF_SERVER].isn, 1000, "server ISN from the byte counts");
 	ASSERT_EQ(e.side[SF_CLIENT].isn, 5000, "client ISN from the byte counts");
@@ -1068,6 +1080,60 @@ static void test_socktab_order(void)
 	socktab_free(&t);
 }
 
+/*
+ * socktab_find_conn answers as socktab_find, asked once or again, and
+ * forgets its answers when the table is read again: a socket gone since is
+ * not returned, one that came is (the memo of a NULL answer too).
+ */
+static void test_socktab_find_conn(void)
+{
+	/* 1500 ids: none shares a memo slot (4096) with another */
+	struct sf_socktab t = {};
+	struct sf_sock_rec r;
+	struct sf_key k0, kn;
+	size_t i, n;
+	int bad = 0, round, lo0;
+	__u8 lo;
+
+	for (i = 0; i < 1500; i++) {
+		r = sock_rec("10.0.0.1", (__u16)(1000 + i), "10.0.0.2", 80, SF_ESTABLISHED);
+		if (!ASSERT_OK(socktab_add(&t, &r), "add"))
+			goto out;
+	}
+	socktab_index(&t);
+	n = t.n;
+	for (round = 0; round < 2; round++)	/* the second: all answered from memory */
+		for (i = 0; i < n && !bad; i++) {
+			struct sf_sock *s = &t.v[i];
+
+			bad = socktab_find_conn(&t, &s->key, s->local_lo, 100 + i) != s ||
+			      socktab_find_conn(&t, &s->key, !s->local_lo, 100 + i) != NULL;
+		}
+	ASSERT_FALSE(bad, "every socket found, from the memo too; the remote end never");
+	k0 = t.v[0].key;
+	lo0 = t.v[0].local_lo;
+	/* A new reading: the first socket gone, a new one (port 9999) come. */
+	socktab_clear(&t);
+	for (i = 1; i < 1500; i++) {
+		r = sock_rec("10.0.0.1", (__u16)(1000 + i), "10.0.0.2", 80, SF_ESTABLISHED);
+		socktab_add(&t, &r);
+	}
+	r = sock_rec("10.0.0.1", 9999, "10.0.0.2", 80, SF_ESTABLISHED);
+	sf_sock_key(r.laddr, r.raddr, r.lport, r.rport, 4, &kn, &lo);
+	ASSERT_NULL(socktab_find_conn(&t, &kn, lo, 7), "not indexed yet: a scan, no such socket");
+	socktab_add(&t, &r);
+	socktab_index(&t);
+	ASSERT_NULL(socktab_find_conn(&t, &k0, lo0, 100), "a socket gone is not remembered");
+	ASSERT_TRUE(socktab_find_conn(&t, &kn, lo, 7) == &t.v[t.n - 1],
+		    "a socket come is found under an id once answered NULL");
+	for (i = 1, bad = 0; i < n && !bad; i++)
+		bad = socktab_find_conn(&t, &t.v[i - 1].key, t.v[i - 1].local_lo, 100 + i) !=
+		      &t.v[i - 1];
+	ASSERT_FALSE(bad, "sockets that moved in the table are found where they are now");
+out:
+	socktab_free(&t);
+}
+
 /* Owners as ss -p: each process once, in pid order, more counted; listeners apart. */
 static void test_sock_owners(void)
 {
@@ -1097,9 +1163,9 @@ static void test_sock_owners(void)
 		goto out;
 	ASSERT_EQ(s->nowners, SF_MAX_OWNERS, "four kept");
 	ASSERT_EQ(s->more_owners, 1, "one more counted");
-	ASSERT_EQ(s->owner[0].pid, 10, "lowest pid first");
-	ASSERT_EQ(s->owner[3].pid, 40, "in pid order");
-	ASSERT_STREQ(s->owner[0].cgroup, "/x.slice", "cgroup kept");
+	ASSERT_EQ(socktab_owners(&t, s)[0].pid, 10, "lowest pid first");
+	ASSERT_EQ(socktab_owners(&t, s)[3].pid, 40, "in pid order");
+	ASSERT_STREQ(socktab_owners(&t, s)[0].cgroup, "/x.slice", "cgroup kept");
 	ASSERT_EQ(socktab_listener(&t, 4, htons(80))->pid, 9, "the listener's process");
 	ASSERT_NULL(socktab_find(&t, &t.v[0].key, !t.v[0].local_lo), "the remote end is no socket");
 out:
@@ -1673,6 +1739,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(sock_differs),
 	TL_TEST(sock_owners),
 	TL_TEST(socktab_order),
+	TL_TEST(socktab_find_conn),
 	TL_TEST(conn_rows),
 	TL_TEST(conntab_evictions),
 };
