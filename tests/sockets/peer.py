@@ -2,16 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """Real processes with real sockets for tests/sockets (run inside a netns).
 
-  peer.py serve PORT keep|close|fork|late
+  peer.py serve PORT keep|close|fork|late|close-odd
                                          a server: keep every accepted socket
                                          (CLOSE_WAIT leak), close it at once,
                                          fork a child that holds it too
                                          (SIGUSR1: the parent drops its copies),
-                                         or send 1000 bytes a second later
+                                         send 1000 bytes a second later, or
+                                         close the 1st, 3rd, ... and keep the others
   peer.py connect HOST PORT N hold|close|eof|rst|rst-on-usr1
                                          N clients: hold open, close at once,
                                          close on the peer's FIN, or send a
                                          forged in-window RST to the peer
+  peer.py connect-from HOST PORT SPORT eof|hold
+                                         one client from source port SPORT
 Prints "ready" when its sockets are set up, then sleeps until killed.
 """
 import os
@@ -30,6 +33,7 @@ def serve(port, mode):
     s.bind(("0.0.0.0", port))
     s.listen(128)
     kept = []
+    n = 0
     signal.signal(signal.SIGUSR1, lambda *_: [c.close() for c in kept] and kept.clear())
     print("ready", flush=True)
     while True:
@@ -37,7 +41,8 @@ def serve(port, mode):
             c, _ = s.accept()
         except InterruptedError:
             continue
-        if mode == "close":
+        n += 1
+        if mode == "close" or (mode == "close-odd" and n % 2):
             c.close()
         elif mode == "late":            # data a second later (the test cuts the path first)
             time.sleep(1)
@@ -99,8 +104,23 @@ def connect(host, port, n, mode):
         time.sleep(60)
 
 
+def connect_from(host, port, sport, mode):
+    c = socket.socket()
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    c.bind(("0.0.0.0", sport))
+    c.connect((host, port))
+    print("ready", flush=True)
+    if mode == "eof":
+        c.recv(1)
+        c.close()
+    while True:
+        time.sleep(60)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(int(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] == "connect-from":
+        connect_from(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
     else:
         connect(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])

@@ -278,6 +278,30 @@ def main():
     result("mismatch-metric", None if n_mm >= 1 and "synfin_mismatches_total %d" % n_mm in out.stdout
            else "synfin_mismatches_total is not %d (the mismatch events)" % n_mm)
 
+    # A new connection on the addresses and ports of one the server holds in
+    # TIME_WAIT (the kernel lets the new SYN take it over): the last socket
+    # table read has the old socket, which is not the new one's. Its events
+    # name the listener's process, as for any connection younger than the
+    # table. A table read just before the SYN (within the hook clock's
+    # margin) leaves it to the table: three tries on three source ports.
+    reuse = PORT + 8
+    srv_reuse = spawn(NS_S, "serve", reuse, "close-odd")
+    got = []
+    for sport in (reuse + 100, reuse + 101, reuse + 102):
+        spawn(NS_C, "connect-from", S4, reuse, sport, "eof")    # the server closes first
+        time.sleep(1.5)     # a sweep reads the table: the server's TIME_WAIT in it
+        tw = [st for (l, p), (st, _) in ss().items() if p.endswith(":%d" % sport)]
+        spawn(NS_C, "connect-from", S4, reuse, sport, "hold")   # kept
+        time.sleep(0.3)
+        opens = [e for e in watch_events() if e["event"] == "open" and e["client_port"] == sport]
+        got.append((tw, [e.get("server_pid") for e in opens]))
+        if tw == ["TIME_WAIT"] and len(opens) == 2 and opens[1].get("server_pid") == srv_reuse.pid:
+            break
+    else:
+        got.append("none had the server's TIME_WAIT and then its pid (%d)" % srv_reuse.pid)
+    result("time-wait-reused-owner", None if isinstance(got[-1], tuple) else "%s" % got)
+    compare("time-wait-reused")
+
     # A retransmission timeout giving up (tcp_retries2 lowered in NS_S): the
     # client's link goes down, the server's data is never acknowledged.
     rto = PORT + 6
