@@ -702,8 +702,20 @@ static int watch_open(struct watch *w)
 			   o->write_file ? SF_CAPTURE_CHANGED : SF_CAPTURE_OFF,
 		.seg = on_segment,
 	};
+	/*
+	 * Whole lines, flushed once per pass of the loop (every batch the ring
+	 * buffer hands over): pipes see each event at once, without a write()
+	 * per line or per 4 KB. A buffer of our own: glibc's setvbuf ignores
+	 * the size when it allocates, giving st_blksize (4 KB on a pipe: a
+	 * write and a wake-up of the reader per few lines). Before any output:
+	 * seeding writes the first lines.
+	 */
+	static char outbuf[1 << 18];
 	int err, i;
 
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	/* Into a pipe: room for a batch or more, so a reader's pause does not stall us. */
+	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
 	err = cli_svg_open("watch", &w->o.t);
 	if (err)
 		return err;
@@ -729,15 +741,7 @@ static int watch_open(struct watch *w)
 	}
 	if (err)
 		return err;
-	/*
-	 * Whole lines, flushed once per pass of the loop (every batch the ring
-	 * buffer hands over): pipes see each event at once, without one write()
-	 * per line.
-	 */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 18);
-	/* Into a pipe: room for a batch or more, so a reader's pause does not stall us. */
-	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
-	if (o->t.explain)	/* after setvbuf: no output may come before it */
+	if (o->t.explain)
 		reporter_legend(stdout);
 	say_started(w);
 	return 0;

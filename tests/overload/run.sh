@@ -347,7 +347,8 @@ want sigkill && sigkill
 # at normal priority writing into a pipe: no event lost (the summary's count
 # and no `lost` record), every line there (seq 1..N, N the summary's
 # events, and its count of events as JSON writes them N too), every
-# connection the client completed closed in the output.
+# connection the client completed closed in the output, the lines written
+# a batch at a time (its write(2)s average more than 8 KB, /proc/PID/io).
 churn_pipe() {
 	local name=churn_pipe conns r
 	make -s .output/loadgen >/dev/null || { fail $name "make .output/loadgen failed"; return; }
@@ -363,14 +364,16 @@ churn_pipe() {
 	conns=$(ip netns exec $NS_C "$ROOT/.output/loadgen" client -c 256 -d 5 $IP_S:8080 |
 		sed -n 's/.*conns=\([0-9]*\).*/\1/p')
 	sleep 1.5	# a sweep: the last connections' events
+	cat /proc/$WPID/io >"$W/$name.io" 2>/dev/null
 	watch_stop
 	stop_all
 	sleep 0.2	# the pipe's reader writes the last lines
-	r=$($PY - "$W/$name.json" "$W/$name.err" "${conns:-0}" <<'PY'
+	r=$($PY - "$W/$name.json" "$W/$name.err" "${conns:-0}" "$W/$name.io" <<'PY'
 import json, re, sys
 lines = open(sys.argv[1]).read().splitlines()
 err = open(sys.argv[2]).read()
 conns = int(sys.argv[3])
+io = dict(l.split(": ") for l in open(sys.argv[4]).read().splitlines() if ": " in l)
 m = re.search(r"(\d+) events, (\d+) lost", err)
 if not m:
     print("no summary: " + err[-300:]); sys.exit(1)
@@ -390,6 +393,11 @@ if seqs != list(range(1, len(seqs) + 1)) or len(seqs) != events:
     bad.append(f"{len(seqs)} lines in the pipe, seq not 1..{events}")
 if closes < conns: bad.append("a completed connection without its close")
 if items != events: bad.append(f"the summary counts {items} events in {events} JSON lines")
+# A write per batch of lines, not per 4 KB (stdio's own buffer on a pipe):
+# the watcher's write(2)s average well above 4 KB.
+writes, wbytes = int(io.get("syscw", 0)), int(io.get("wchar", 0))
+out += f", {writes} writes of {wbytes // max(writes, 1)} bytes on average"
+if not writes or wbytes / writes < 8192: bad.append("writes of 4 KB or less: not a write per batch")
 print(out + ("; " + "; ".join(bad) if bad else ""))
 sys.exit(1 if bad else 0)
 PY
