@@ -18,6 +18,14 @@ struct reporter {
 	struct buf b;			/* lines not yet handed to stdio (out()) */
 	struct seg_line pending;	/* --segments: a segment line waiting for its event */
 	bool has_pending;
+	/*
+	 * JSON: the record's timestamp (ts_len bytes), then its ", "conn": ...
+	 * ..." fields through the processes, built by the first json_head of
+	 * a record (head_ok) and copied into each of its lines.
+	 */
+	struct buf head;
+	size_t ts_len;
+	bool head_ok;
 };
 
 #define C_RESET "\033[0m"
@@ -53,8 +61,10 @@ uint64_t reporter_items(const struct reporter *r)
 
 void reporter_free(struct reporter *r)
 {
-	if (r)
+	if (r) {
 		buf_free(&r->b);
+		buf_free(&r->head);
+	}
 	free(r);
 }
 
@@ -133,23 +143,37 @@ static void json_owners(struct buf *b, const struct sf_record *rec)
 /* Common JSON prefix: ts, seq, event, conn, endpoints, local sides' processes. */
 static void json_head(struct reporter *r, const char *event, const struct sf_record *rec)
 {
-	struct buf *b = &r->b;
+	struct buf *b = &r->b, *h = &r->head;
 
-	json_start(r, event, rec->ts_ns);
-	JSON_U64(b, "conn", rec->id);
-	JSON_U64(b, "family", rec->family);
-	JSON_STR(b, "client_ip", rec->client_ip);
-	JSON_U64(b, "client_port", rec->client_port);
-	JSON_STR(b, "server_ip", rec->server_ip);
-	JSON_U64(b, "server_port", rec->server_port);
-	/* Tagged only: the VLAN ids are part of the connection's key. */
-	if (rec->vlan)
-		JSON_U64(b, "vlan", rec->vlan);
-	if (rec->inner_vlan)
-		JSON_U64(b, "inner_vlan", rec->inner_vlan);
-	if (rec->ifname[0])
-		JSON_STR(b, "ifname", rec->ifname);
-	json_owners(b, rec);
+	if (!r->head_ok) {	/* once per record: its transitions share it */
+		h->len = 0;
+		buf_ts(h, rec->ts_ns, true);
+		r->ts_len = h->len;
+		JSON_U64(h, "conn", rec->id);
+		JSON_U64(h, "family", rec->family);
+		JSON_STR(h, "client_ip", rec->client_ip);
+		JSON_U64(h, "client_port", rec->client_port);
+		JSON_STR(h, "server_ip", rec->server_ip);
+		JSON_U64(h, "server_port", rec->server_port);
+		/* Tagged only: the VLAN ids are part of the connection's key. */
+		if (rec->vlan)
+			JSON_U64(h, "vlan", rec->vlan);
+		if (rec->inner_vlan)
+			JSON_U64(h, "inner_vlan", rec->inner_vlan);
+		if (rec->ifname[0])
+			JSON_STR(h, "ifname", rec->ifname);
+		json_owners(h, rec);
+		r->head_ok = true;
+	}
+	/* json_start's fields, the timestamp as built */
+	buf_lit(b, "{\"ts\": \"");
+	buf_mem(b, h->p, r->ts_len);
+	buf_lit(b, "\", \"seq\": ");
+	buf_u64(b, ++r->seq);
+	buf_lit(b, ", \"event\": \"");
+	buf_str(b, event);
+	buf_ch(b, '"');
+	buf_mem(b, h->p + r->ts_len, h->len - r->ts_len);
 }
 
 static void json_segment_fields(struct buf *b, const struct sf_record *rec)
@@ -398,6 +422,7 @@ static void json_overload(struct reporter *r, const struct sf_record *rec)
 
 static void json_write(struct reporter *r, const struct sf_record *rec)
 {
+	r->head_ok = false;	/* a new record: json_head builds its head again */
 	if (rec->kinds & SF_REC_FLOOD)
 		json_flood(r, rec);
 	if (rec->kinds & SF_REC_OVERLOAD)
