@@ -97,18 +97,28 @@ void json_str(FILE *f, const char *s)
 #define JSON_I64(b, name, v) do { buf_lit(b, ", \"" name "\": "); buf_i64(b, v); } while (0)
 #define JSON_BOOL(b, name, v) do { buf_lit(b, ", \"" name "\": "); json_bool(b, v); } while (0)
 
-/* {"ts": "...", "seq": N, "event": "EVENT" */
-static void json_start(struct reporter *r, const char *event, uint64_t ts_ns)
+/* {"ts": "TS", "seq": N, "event": "EVENT" -- TS as buf_ts wrote it (ts_len bytes) */
+static void json_prefix(struct reporter *r, const char *ts, size_t ts_len, const char *event)
 {
 	struct buf *b = &r->b;
 
 	buf_lit(b, "{\"ts\": \"");
-	buf_ts(b, ts_ns, true);
+	buf_mem(b, ts, ts_len);
 	buf_lit(b, "\", \"seq\": ");
 	buf_u64(b, ++r->seq);
 	buf_lit(b, ", \"event\": \"");
 	buf_str(b, event);
 	buf_ch(b, '"');
+}
+
+/* json_prefix for a line of its own (no record head): ts formatted here. */
+static void json_start(struct reporter *r, const char *event, uint64_t ts_ns)
+{
+	char t[64];
+	struct buf tb = BUF_FIXED(t);
+
+	buf_ts(&tb, ts_ns, true);
+	json_prefix(r, tb.p, tb.len, event);
 }
 
 /* Local sides' processes: client_pid, client_comm, client_cgroup; absent for remote ends. */
@@ -165,14 +175,7 @@ static void json_head(struct reporter *r, const char *event, const struct sf_rec
 		json_owners(h, rec);
 		r->head_ok = true;
 	}
-	/* json_start's fields, the timestamp as built */
-	buf_lit(b, "{\"ts\": \"");
-	buf_mem(b, h->p, r->ts_len);
-	buf_lit(b, "\", \"seq\": ");
-	buf_u64(b, ++r->seq);
-	buf_lit(b, ", \"event\": \"");
-	buf_str(b, event);
-	buf_ch(b, '"');
+	json_prefix(r, h->p, r->ts_len, event);
 	buf_mem(b, h->p + r->ts_len, h->len - r->ts_len);
 }
 
