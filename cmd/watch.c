@@ -333,8 +333,7 @@ static void deliver(void *ctx, const struct sf_event *ev)
 
 	if (ustats_event(&w->u, ev, &fail))
 		watcher_count_failure(w->kw, &fail);
-	if (ev->hook == SF_HOOK_SOCKET && ev->type == SF_EV_STEP && !ev->ntrans &&
-	    (ev->what & SF_WHAT_NEW) && (ev->entry.flags & SF_ENTRY_CLOSED))
+	if (ev->entry.seeded && (ev->what & SF_WHAT_NEW) && (ev->entry.flags & SF_ENTRY_CLOSED))
 		w->seeded_closed++;
 	/* The sweeper's closes of a flood's entries: in the `flood` records. */
 	if (quiet(&ev->entry))

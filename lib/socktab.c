@@ -181,10 +181,25 @@ void socktab_sort(struct sf_socktab *t)
 	socktab_index(t);
 }
 
+/* The socket that is endpoint local_lo (0 or 1) of k, h its sock_hash, in the index. */
+static struct sf_sock *find_hashed(const struct sf_socktab *t, const struct sf_key *k,
+				   int local_lo, uint64_t h)
+{
+	uint64_t tag = h & 0xffffffff00000000ull;
+	size_t at;
+
+	for (at = h & (t->nslot - 1); t->slot[at]; at = (at + 1) & (t->nslot - 1)) {
+		struct sf_sock *s = &t->v[(t->slot[at] & 0xffffffffu) - 1];
+
+		if ((t->slot[at] & 0xffffffff00000000ull) == tag && !sock_cmp(k, local_lo, s))
+			return s;
+	}
+	return NULL;
+}
+
 struct sf_sock *socktab_find(const struct sf_socktab *t, const struct sf_key *k, int local_lo)
 {
-	uint64_t h, tag;
-	size_t at, i;
+	size_t i;
 
 	local_lo = local_lo ? 1 : 0;
 	if (!t->nslot) {
@@ -193,15 +208,7 @@ struct sf_sock *socktab_find(const struct sf_socktab *t, const struct sf_key *k,
 				return &t->v[i];
 		return NULL;
 	}
-	h = sock_hash(k, local_lo);
-	tag = h & 0xffffffff00000000ull;
-	for (at = h & (t->nslot - 1); t->slot[at]; at = (at + 1) & (t->nslot - 1)) {
-		struct sf_sock *s = &t->v[(t->slot[at] & 0xffffffffu) - 1];
-
-		if ((t->slot[at] & 0xffffffff00000000ull) == tag && !sock_cmp(k, local_lo, s))
-			return s;
-	}
-	return NULL;
+	return find_hashed(t, k, local_lo, sock_hash(k, local_lo));
 }
 
 #define SF_SOCKMEMO 4096	/* a power of two; far more than a churn's open connections */
@@ -228,7 +235,7 @@ struct sf_sock *socktab_find_conn(struct sf_socktab *t, const struct sf_key *k, 
 	m = &t->memo[(id * 2 + (uint64_t)local_lo) & (SF_SOCKMEMO - 1)];
 	if (m->gen == t->gen && m->id == id && m->hash == h)
 		return m->at ? &t->v[m->at - 1] : NULL;
-	s = socktab_find(t, k, local_lo);
+	s = find_hashed(t, k, local_lo, h);
 	*m = (struct sf_sockmemo){ .id = id, .hash = h, .gen = t->gen,
 				   .at = s ? (uint32_t)(s - t->v) + 1 : 0 };
 	return s;
