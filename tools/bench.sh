@@ -280,6 +280,10 @@ bench_churn() {
 		done
 	done
 	kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null || true; SRV_PID=
+	# No TIME_WAIT left behind (ss -K ends them): a socket table read walks
+	# the host's whole established hash, every namespace's sockets, so the
+	# next sections (the watcher's) would pay for 60 s of this churn's.
+	for f in $NS_S $NS_C; do ip netns exec "$f" ss -K state time-wait >/dev/null 2>&1 || true; done
 
 	local none syn rat hz cpu met
 	none=$(for r in $(seq "$ROUNDS"); do field rate "$TMP/ch-none-$r"; done | median)
