@@ -170,8 +170,8 @@ struct synfin_bpf *loader_open(const char *cmd, const struct loader_cfg *cfg)
 		if (stat("/proc/self/ns/net", &st) == 0)
 			skel->rodata->cfg_netns_ino = (__u32)st.st_ino;
 	}
-	if (cfg->max_conns)
-		bpf_map__set_max_entries(skel->maps.conns, cfg->max_conns);
+	/* The sizes check_memory() weighed, from the same functions. */
+	bpf_map__set_max_entries(skel->maps.conns, cfg_conns(cfg));
 	bpf_map__set_max_entries(skel->maps.half_open, cfg_half(cfg));
 	err = synfin_bpf__load(skel);
 	if (err == -ENOMEM || err == -E2BIG) {
