@@ -337,27 +337,29 @@ bench_watcher() {
 
 # ---- bulk -------------------------------------------------------------------
 # One iperf3 stream through the veth pair: no observer, synfin in the default
-# mode (auto: tc ingress on a veth), synfin with --mode native, and an empty
-# native XDP program (what XDP on a veth costs by itself: its GRO goes off).
+# mode (auto: tc ingress on a veth), synfin with --mode native, an empty
+# native XDP program (what XDP on a veth costs by itself: its GRO goes off),
+# two empty tc programs (what the hooks cost) and the minimal tracker on the
+# same tc hooks (what any per-packet lookup costs: bench/lookup.bpf.c).
 bench_bulk() {
 	# A 3% goal on a veth whose throughput varies 5-10% run to run: more rounds.
 	local r p BROUNDS=${BULK_ROUNDS:-$((ROUNDS + 2))}
-	log "bulk throughput (iperf3, ${SECS}s x $BROUNDS rounds x 5 variants)"
+	log "bulk throughput (iperf3, ${SECS}s x $BROUNDS rounds x 6 variants)"
 	ip netns exec $NS_S iperf3 -s -B $ADDR_S >/dev/null 2>&1 &
 	SRV_PID=$!
 	sleep 0.5
 	local client="ip netns exec $NS_C iperf3 -c $ADDR_S -t $SECS -J"
 	for r in $(seq "$BROUNDS"); do
 		# Every other round in reverse: no variant always runs first.
-		local order="none default native emptyn emptyt"
-		[ $((r % 2)) -eq 0 ] && order="emptyt emptyn native default none"
+		local order="none default native emptyn emptyt lookupt"
+		[ $((r % 2)) -eq 0 ] && order="lookupt emptyt emptyn native default none"
 		for p in $order; do
 			case $p in
 			none) $client >"$TMP/bk-$p-$r.json" ;;
 			emptyn) ip netns exec $NS_S $SFB live -i $IF_S -P empty --mode native -- $client \
 				>"$TMP/bk-$p-$r.json" ;;
-			emptyt) ip netns exec $NS_S $SFB live -i $IF_S -P empty --mode tc --no-stats -- $client \
-				>"$TMP/bk-$p-$r.json" ;;
+			emptyt|lookupt) ip netns exec $NS_S $SFB live -i $IF_S -P "${p%t}" --mode tc \
+				--no-stats -- $client >"$TMP/bk-$p-$r.json" ;;
 			*)	# Throughput without bpf_stats: its clock reads per program
 				# run are the measurement's cost, not synfin's.
 				if [ $p = default ]; then watch_start; else watch_start --mode native; fi
@@ -378,9 +380,10 @@ bench_bulk() {
 	gbps() { sed -n '/^{/,/^}/p' "$TMP/bk-$1-$2.json" | jq '.end.sum_received.bits_per_second / 1e9'; }
 	med_gbps() { for r in $(seq "$BROUNDS"); do gbps "$1" "$r"; done | median; }
 	med_ratio() { for r in $(seq "$BROUNDS"); do ratio "$(gbps "$1" "$r")" "$(gbps "$2" "$r")"; done | median; }
-	local rd rn re rt rf
+	local rd rn re rt rf rl rm
 	rd=$(med_ratio default none); rn=$(med_ratio native none); re=$(med_ratio emptyn none)
 	rt=$(med_ratio emptyt none); rf=$(med_ratio default emptyt)
+	rl=$(med_ratio lookupt none); rm=$(med_ratio default lookupt)
 	row "bulk: iperf3 Gbit/s, synfin default mode (auto: tc on veth)" "$(printf %.2f "$(med_gbps default)")" \
 		"$(printf %.2f "$(med_gbps none)") (no observer)" "${rd}x" ">= 0.97x" "$(ge "$rd" 0.97)"
 	row "bulk: iperf3 Gbit/s, synfin --mode native" "$(printf %.2f "$(med_gbps native)")" \
@@ -393,6 +396,12 @@ bench_bulk() {
 		"$(printf %.2f "$(med_gbps emptyt)")" \
 		"$(printf %.2f "$(med_gbps none)") (no observer)" "${rt}x" "-" "-"
 	row "bulk: synfin default mode against the empty tc programs" "-" "-" "${rf}x" "-" "-"
+	# What any tracker costs: a lookup (insert on a miss) and a count per
+	# packet on the same tcx hooks. synfin's own work is read against it.
+	row "bulk: iperf3 Gbit/s, minimal tracker (lookup+count, tcx in + out)" \
+		"$(printf %.2f "$(med_gbps lookupt)")" \
+		"$(printf %.2f "$(med_gbps none)") (no observer)" "${rl}x" "-" "-"
+	row "bulk: synfin default mode against the minimal tracker" "-" "-" "${rm}x" "-" "-"
 	goal_add "bulk, default mode >= 0.97x of no observer (veth)" "${rd}x" "$(ge "$rd" 0.97)"
 	local k
 	for p in default native; do
