@@ -3,8 +3,9 @@
 # bench_watcher.sh - the watcher's CPU per event under connection churn.
 #
 # tools/loadgen between two namespaces; `synfin watch` on the server's veth
-# end at normal priority, -o json and then -o text (ROUNDS times, alternated),
-# its output into a pipe (SINK=file: a file in /tmp). The watcher's CPU (user+system) while the churn runs,
+# end at normal priority, -o json and then -o text (ROUNDS times, alternated;
+# each run starts with no TIME_WAIT socket left by the one before), its
+# output into a pipe (SINK=file: a file in /tmp). The watcher's CPU (user+system) while the churn runs,
 # over the events it wrote (its summary's "M events in L lines"): each
 # transition, open, close, ... counted once, as JSON writes them, whichever
 # the format. Lines are no common unit: a text line carries all of a
@@ -97,6 +98,11 @@ run() {
 	kill -INT "$WATCH_PID"
 	wait "$WATCH_PID"
 	WATCH_PID=
+	# Each run starts from no TIME_WAIT socket (ss -K ends them): a socket
+	# table read walks them all, so a run would otherwise pay for the
+	# previous run's (text always after JSON), not only its own churn's.
+	ip netns exec "$NS_S" ss -K state time-wait >/dev/null 2>&1 || true
+	ip netns exec "$NS_C" ss -K state time-wait >/dev/null 2>&1 || true
 }
 
 for r in $(seq "$ROUNDS"); do
