@@ -35,7 +35,7 @@ ADDR_C=10.78.0.1 ADDR_S=10.78.0.2
 LOADGEN=.output/loadgen
 TMP=$(mktemp -d /tmp/bench_watcher.XXXXXX)
 SINK=${SINK:-pipe}
-WATCH_PID= SRV_PID=
+WATCH_PID='' SRV_PID=''
 
 [ "$(id -u)" -eq 0 ] || { echo "bench_watcher.sh: needs root (namespaces, BPF)" >&2; exit 1; }
 [ -x "$LOADGEN" ] || make -s "$LOADGEN" >&2 || exit 1
@@ -65,7 +65,7 @@ sleep 0.3
 
 # one run: FORMAT ROUND -> $TMP/FORMAT-ROUND.{out,err,cpu,load}
 run() {
-	local fmt=$1 r=$2 base=$TMP/$1-$2 i
+	local fmt=$1 r=$2 base=$TMP/$1-$2
 	# shellcheck disable=SC2086
 	if [ "$SINK" = file ]; then
 		ip netns exec "$NS_S" "$SYNFIN" watch -i "$IF_S" -o "$fmt" --color never \
@@ -75,7 +75,7 @@ run() {
 			${WATCH_ARGS:-} 2>"$base.err" > >(grep -c -E '"event": "lost"| LOST ' >"$base.lost") &
 	fi
 	WATCH_PID=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		grep -qs watching "$base.err" && break
 		kill -0 "$WATCH_PID" 2>/dev/null || { cat "$base.err" >&2; exit 1; }
 		sleep 0.1
