@@ -14,6 +14,24 @@ netns_pair_up() {
 		ip -n "$1" link set lo up && ip -n "$2" link set lo up
 }
 
+# netns_pair_churn NS_C NS_S: a pair tuned for connection churn: the client
+# may use the whole port range and reuse its TIME_WAIT ports, the server's
+# accept queue holds a burst.
+netns_pair_churn() {
+	ip netns exec "$1" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" &&
+		ip netns exec "$1" sysctl -qw net.ipv4.tcp_tw_reuse=1 &&
+		ip netns exec "$2" sysctl -qw net.core.somaxconn=8192
+}
+
+# netns_end_time_wait NS...: no TIME_WAIT socket left in them (ss -K ends
+# them). A socket table read walks the host's whole established hash, so a
+# benchmark run would otherwise pay for the sockets of the run before it.
+netns_end_time_wait() {
+	local ns
+	for ns in "$@"; do ip netns exec "$ns" ss -K state time-wait >/dev/null 2>&1; done
+	return 0
+}
+
 # netns_pair_down NS...: the namespaces gone (their veth ends with them).
 netns_pair_down() {
 	local ns

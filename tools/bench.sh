@@ -28,6 +28,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+. tests/netns.sh	# netns_pair_up, netns_pair_churn, netns_end_time_wait, netns_pair_down
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-4}
 LIVE_SECS=${LIVE_SECS:-2}
@@ -60,8 +61,7 @@ cleanup() {
 	[ -n "$WATCH_PID" ] && kill -INT "$WATCH_PID" 2>/dev/null && wait "$WATCH_PID" 2>/dev/null
 	[ -n "${SRV_PID:-}" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
 	[ -n "${LIVE_PIDS:-}" ] && live_servers_stop
-	ip netns del $NS_C 2>/dev/null || true
-	ip netns del $NS_S 2>/dev/null || true
+	netns_pair_down "$NS_C" "$NS_S"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -87,19 +87,9 @@ machine() {
 }
 
 netns_up() {
-	ip netns add $NS_C
-	ip netns add $NS_S
-	ip link add $IF_C netns $NS_C type veth peer name $IF_S netns $NS_S
-	ip -n $NS_C addr add $ADDR_C/24 dev $IF_C
-	ip -n $NS_S addr add $ADDR_S/24 dev $IF_S
-	ip -n $NS_C link set $IF_C up
-	ip -n $NS_S link set $IF_S up
-	ip -n $NS_C link set lo up
-	ip -n $NS_S link set lo up
-	# Churn: the whole port range, and TIME_WAIT reuse where the client needs it.
-	ip netns exec $NS_C sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
-	ip netns exec $NS_C sysctl -qw net.ipv4.tcp_tw_reuse=1
-	ip netns exec $NS_S sysctl -qw net.core.somaxconn=8192
+	netns_pair_up "$NS_C" "$NS_S" "$IF_C" "$IF_S" $ADDR_C/24 $ADDR_S/24 &&
+		netns_pair_churn "$NS_C" "$NS_S" ||
+		{ echo "bench.sh: cannot set up namespaces $NS_C and $NS_S" >&2; exit 1; }
 }
 
 # Start `synfin watch` on the server's veth end, JSON to a file.
@@ -280,10 +270,9 @@ bench_churn() {
 		done
 	done
 	kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null || true; SRV_PID=
-	# No TIME_WAIT left behind (ss -K ends them): a socket table read walks
-	# the host's whole established hash, every namespace's sockets, so the
-	# next sections (the watcher's) would pay for 60 s of this churn's.
-	for f in $NS_S $NS_C; do ip netns exec "$f" ss -K state time-wait >/dev/null 2>&1 || true; done
+	# No TIME_WAIT left behind: the next sections (the watcher's) would pay
+	# for 60 s of this churn's in their socket reads.
+	netns_end_time_wait "$NS_S" "$NS_C"
 
 	local none syn rat hz cpu met
 	none=$(for r in $(seq "$ROUNDS"); do field rate "$TMP/ch-none-$r"; done | median)

@@ -56,9 +56,7 @@ trap cleanup EXIT
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 netns_pair_up "$NS_C" "$NS_S" "$IF_C" "$IF_S" $ADDR_C/24 $ADDR_S/24 || exit 1
-ip netns exec "$NS_C" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
-ip netns exec "$NS_C" sysctl -qw net.ipv4.tcp_tw_reuse=1
-ip netns exec "$NS_S" sysctl -qw net.core.somaxconn=8192
+netns_pair_churn "$NS_C" "$NS_S"
 ip netns exec "$NS_S" $LOADGEN server -l $ADDR_S:8080 &
 SRV_PID=$!
 sleep 0.3
@@ -98,11 +96,9 @@ run() {
 	kill -INT "$WATCH_PID"
 	wait "$WATCH_PID"
 	WATCH_PID=
-	# Each run starts from no TIME_WAIT socket (ss -K ends them): a socket
-	# table read walks them all, so a run would otherwise pay for the
-	# previous run's (text always after JSON), not only its own churn's.
-	ip netns exec "$NS_S" ss -K state time-wait >/dev/null 2>&1 || true
-	ip netns exec "$NS_C" ss -K state time-wait >/dev/null 2>&1 || true
+	# Each run starts from no TIME_WAIT socket: a run would otherwise pay
+	# for the previous run's (text always after JSON), not only its own.
+	netns_end_time_wait "$NS_S" "$NS_C"
 }
 
 for r in $(seq "$ROUNDS"); do
