@@ -18,7 +18,8 @@
 #
 # Environment: ROUNDS (default 3; prog uses 2*ROUNDS+1; bulk ROUNDS+2 unless
 # BULK_ROUNDS), SECS per traffic run
-# (default 4), LIVE_SECS per live run (default 2), LIVE_MODES ("tc native"),
+# (default 4), LIVE_ROUNDS (default 5) of LIVE_SECS (default 2) per live run,
+# LIVE_MODES ("tc native"),
 # LIVE_SCENARIOS ("data new mixed"), LIVE_PINS ("pinned unpinned"), LIVE_PERF
 # (a directory: perf record -a -g of every live run into it), SCALE
 # ("1000000 4000000"), SECTIONS (default "live prog churn watcher bulk scale
@@ -32,6 +33,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-4}
 LIVE_SECS=${LIVE_SECS:-2}
+LIVE_ROUNDS=${LIVE_ROUNDS:-5}
 SCALE=${SCALE:-"1000000 4000000"}
 SECTIONS=${SECTIONS:-"live prog churn watcher bulk scale replay extra"}
 SFB=.output/sfbench
@@ -82,8 +84,8 @@ machine() {
 	echo "machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
 		"$(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)," \
 		"kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
-	echo "method: medians of $ROUNDS rounds (per-packet test runs: $((2 * ROUNDS + 1)));" \
-		"traffic runs ${SECS}s each"
+	echo "method: medians of $ROUNDS rounds (per-packet test runs: $((2 * ROUNDS + 1));" \
+		"live: $LIVE_ROUNDS rounds of ${LIVE_SECS}s runs); traffic runs ${SECS}s each"
 }
 
 netns_up() {
@@ -121,7 +123,14 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # that mode) against the minimal tracker bench/newconn.bpf.c (parse, look the
 # 5-tuple up, count; a SYN inserts a fresh entry, any miss inserts) attached
 # to the same hooks, alternated within each round. Traffic (tools/loadgen,
-# iperf3), LIVE_SECS seconds per run:
+# iperf3), LIVE_SECS seconds per run, LIVE_ROUNDS rounds: more rounds than
+# the other sections, because unpinned, where the scheduler puts a flow's
+# two directions sets a run's figure (both programs' alike) and seldom moves
+# within a run; on a busy machine three or four rounds gave medians from
+# 0.56x to 2.15x. Not shorter runs: in 1 s runs the baseline measured ~10%
+# cheaper on new connections than in 2 s runs and synfin the same, so the
+# run's length would change what is compared (BENCH.md, section 1, "Loaded
+# runs").
 #   data   loadgen rr: 16 long connections, 64-byte request/response loops
 #   new    loadgen client: 128 parallel short connections (SYN, SYN-ACK, ACK,
 #          request, reply, FIN/ACK both ways; every 8th ends with a RST)
@@ -180,12 +189,12 @@ live_run() {
 
 bench_live() {
 	local mode scen pin r prog first
-	log "live per-packet cost (bpf_stats, ${LIVE_SECS}s runs: modes $LIVE_MODES; $LIVE_SCENARIOS; $LIVE_PINS; $ROUNDS rounds)"
+	log "live per-packet cost (bpf_stats, ${LIVE_SECS}s runs: modes $LIVE_MODES; $LIVE_SCENARIOS; $LIVE_PINS; $LIVE_ROUNDS rounds)"
 	live_servers
 	for mode in $LIVE_MODES; do
 		for scen in $LIVE_SCENARIOS; do
 			for pin in $LIVE_PINS; do
-				for r in $(seq "$ROUNDS"); do
+				for r in $(seq "$LIVE_ROUNDS"); do
 					# A B, then B A: neither always runs first.
 					first=newconn; [ $((r % 2)) -eq 0 ] && first=synfin
 					for prog in $first $([ $first = synfin ] && echo newconn || echo synfin); do
@@ -200,9 +209,9 @@ bench_live() {
 }
 
 # Median over rounds of key in the files of one cell; median ratio synfin/newconn.
-lv_med() { for r in $(seq "$ROUNDS"); do field "$1" "$TMP/lv-$2-$r"; done | median; }
+lv_med() { for r in $(seq "$LIVE_ROUNDS"); do field "$1" "$TMP/lv-$2-$r"; done | median; }
 lv_ratio() {
-	for r in $(seq "$ROUNDS"); do
+	for r in $(seq "$LIVE_ROUNDS"); do
 		ratio "$(field "$1" "$TMP/lv-$2-synfin-$r")" "$(field "$1" "$TMP/lv-$2-newconn-$r")"
 	done | median
 }
