@@ -17,13 +17,13 @@
 #   extra             every other tools/bench_*.sh (e.g. bench_filter.sh)
 #
 # Environment: ROUNDS (default 3; prog uses 2*ROUNDS+1; bulk ROUNDS+2 unless
-# BULK_ROUNDS), SECS per traffic run
-# (default 4), LIVE_ROUNDS (default 5) of LIVE_SECS (default 2) per live run,
-# LIVE_MODES ("tc native"),
-# LIVE_SCENARIOS ("data new mixed"), LIVE_PINS ("pinned unpinned"), LIVE_PERF
-# (a directory: perf record -a -g of every live run into it), SCALE
-# ("1000000 4000000"), SECTIONS (default "live prog churn watcher bulk scale
-# replay extra": run only some of them). The table also lands in .output/bench-results.txt.
+# BULK_ROUNDS; live its own LIVE_ROUNDS), SECS per traffic run (default 4),
+# LIVE_ROUNDS (default 5) of LIVE_SECS (default 2) per live run, LIVE_MODES
+# ("tc native"), LIVE_SCENARIOS ("data new mixed"), LIVE_PINS ("pinned
+# unpinned"), LIVE_PERF (a directory: perf record -a -g of every live run
+# into it), SCALE ("1000000 4000000"), SECTIONS (default "live prog churn
+# watcher bulk scale replay extra": run only some of them). The table also
+# lands in .output/bench-results.txt.
 # Needs root (namespaces, BPF). Run it under `flock /tmp/synfin-net.lock` on a
 # shared machine.
 set -euo pipefail
