@@ -4,9 +4,10 @@
  * watched interface's network namespace (included by synfin.bpf.c).
  *
  * Nothing here runs per packet. The watcher runs the iterators when it
- * wants the kernel's view: when it attaches (to seed its table), once a
- * second (to follow state changes that send nothing, and owners), and when
- * `synfin conns` asks. Each writes fixed-size records (synfin.h) that user
+ * wants the kernel's view: when it attaches (to seed its table), at its
+ * once-a-second sweep (to follow state changes that send nothing, and
+ * owners; less often where a read costs more than --socket-budget allows),
+ * and when `synfin conns` asks. Each writes fixed-size records (synfin.h) that user
  * space reads from the iterator's file.
  *
  * - iter/tcp walks the kernel's TCP hash tables, which the iterator limits

@@ -72,6 +72,9 @@ static const char watch_usage[] =
 "      --no-egress         attach only the ingress program\n"
 "      --no-sockets        wire only: do not read the namespace's socket table\n"
 "                          (no seeding at start, no processes, no socket states)\n"
+"      --socket-budget PCT reads of the socket table may take PCT percent of one\n"
+"                          CPU (default 1): where a read costs more (a host with\n"
+"                          very many sockets) they are spaced out, up to 30 s\n"
 "      --force             replace an XDP program already on IFACE\n"
 "      --time-wait S       keep a closed connection's record S seconds to absorb\n"
 "                          late segments and spot port reuse (default 60)\n"
@@ -127,6 +130,7 @@ struct watch_opts {
 	enum xdp_mode_opt mode;
 	bool no_egress;
 	bool no_sockets;
+	double sock_budget;		/* --socket-budget; 0: the default */
 	bool force;
 	__u32 max_conns, max_half;
 	__u32 flood_rate;
@@ -141,7 +145,8 @@ struct watch_opts {
 static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 {
 	enum { O_MODE = CLI_O_NEXT, O_NO_EGRESS, O_FORCE, O_MAXC, O_MAXH, O_PIN, O_METRICS,
-	       O_INTERVAL, O_STUCK, O_COLOR, O_NO_SOCKETS, O_FLOOD, O_WRITE_ALL, O_SEGMENTS };
+	       O_INTERVAL, O_STUCK, O_COLOR, O_NO_SOCKETS, O_FLOOD, O_WRITE_ALL, O_SEGMENTS,
+	       O_SOCK_BUDGET };
 	static const struct option longopts[] = {
 		CLI_TRACK_LONGOPTS,
 		{ "interface", required_argument, 0, 'i' },
@@ -152,6 +157,7 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 		{ "mode", required_argument, 0, O_MODE },
 		{ "no-egress", no_argument, 0, O_NO_EGRESS },
 		{ "no-sockets", no_argument, 0, O_NO_SOCKETS },
+		{ "socket-budget", required_argument, 0, O_SOCK_BUDGET },
 		{ "force", no_argument, 0, O_FORCE },
 		{ "max-conns", required_argument, 0, O_MAXC },
 		{ "max-half-open", required_argument, 0, O_MAXH },
@@ -214,6 +220,18 @@ static int parse_watch_args(int argc, char **argv, struct watch_opts *o)
 		case O_NO_SOCKETS:
 			o->no_sockets = true;
 			break;
+		case O_SOCK_BUDGET: {
+			double pct = strtod(optarg, &end);
+
+			if (*end == '%')
+				end++;
+			if (*end || end == optarg || !(pct >= 0.01 && pct <= 100))
+				return cli_usage_error("watch", "--socket-budget: '%s' must be a "
+						       "percentage of one CPU from 0.01 to 100 "
+						       "(e.g. 1, 0.5)", optarg);
+			o->sock_budget = pct;
+			break;
+		}
 		case O_FORCE:
 			o->force = true;
 			break;
@@ -599,6 +617,15 @@ static void watch_sweep(struct watch *w, uint64_t now)
 	}
 	if (w->update_due)
 		w->last_update = now;
+	{
+		struct watcher_sockcost sc;
+
+		watcher_socket_cost(w->kw, &sc);
+		w->u.socket_reads = sc.reads;
+		w->u.socket_read_cpu_ns = sc.cpu_ns;
+		/* Under a second: a read at every sweep, shown as 0. */
+		w->u.socket_read_every_ns = sc.every_ns > 1000000000ull ? sc.every_ns : 0;
+	}
 	w->u.sweep_real_ns = real_ns();
 	watcher_publish(w->kw, &w->u);
 }
@@ -695,7 +722,7 @@ static int watch_open(struct watch *w)
 		.force = o->force, .ports = o->t.ports, .nports = o->t.nports, .no_vlan = o->t.no_vlan,
 		.filter = o->t.filter,
 		.max_conns = o->max_conns, .max_half = o->max_half, .pin_dir = o->pin_dir,
-		.no_sockets = o->no_sockets,
+		.no_sockets = o->no_sockets, .sock_budget = o->sock_budget,
 		.flood_rate = o->flood_rate,
 		.capture = o->write_all || o->segments ? SF_CAPTURE_ALL :
 			   o->write_file ? SF_CAPTURE_CHANGED : SF_CAPTURE_OFF,
@@ -882,14 +909,19 @@ static int watch_summary(struct watch *w)
 				(unsigned long long)reporter_items(w->rep),
 				(unsigned long long)reporter_events(w->rep));
 		{
-			uint64_t reads, ns, visits;
+			struct watcher_sockcost sc;
+			char every[32] = "second";
 
-			watcher_socket_cost(w->kw, &reads, &ns, &visits);
-			if (reads)
+			watcher_socket_cost(w->kw, &sc);
+			if (sc.every_ns > 1000000000ull)
+				snprintf(every, sizeof(every), "%.1f s", sc.every_ns / 1e9);
+			if (sc.reads)
 				fprintf(stderr, "synfin: socket side: %llu table reads, %.2f ms each "
-					"on average, %llu sockets read in all\n",
-					(unsigned long long)reads, ns / 1e6 / (double)reads,
-					(unsigned long long)visits);
+					"on average (%.2f ms of CPU), %llu sockets read in all; "
+					"read every %s at the end (--socket-budget %g%%)\n",
+					(unsigned long long)sc.reads, sc.ns / 1e6 / (double)sc.reads,
+					sc.cpu_ns / 1e6 / (double)sc.reads,
+					(unsigned long long)sc.visits, every, sc.budget);
 		}
 		if (c[SF_C_FILTERED])
 			fprintf(stderr, "synfin: %llu TCP segments of connections not selected "

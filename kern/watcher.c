@@ -46,13 +46,18 @@ struct watcher {
 	/* The socket side (kern/sockets.c, lib/socktab.c). */
 	struct sockets *socks;		/* NULL: iterators unavailable, wire only */
 	struct sf_socktab tab;		/* the namespace's sockets at the last read */
-	bool tab_ok;			/* tab was read for this sweep */
+	bool tab_ok;			/* tab holds the last read (it did not fail) */
+	bool fresh;			/* ... and this sweep made it: compare, release held closes */
 	uint64_t tab_ns;		/* when that read ended (CLOCK_MONOTONIC) */
+	double budget;			/* % of a CPU the reads may take (socktab_read_every) */
+	uint64_t read_every_ns;		/* so the next sweep's read waits this long after the last */
+	bool told_slow;			/* said on stderr that reads are spaced out */
 	struct disagree *prev, *cur;	/* local sides the socket contradicts: last sweep, this one */
 	size_t nprev, ncur, capcur, capprev;
 	uint64_t seeded, socket_changes, mismatches;
 	struct filter *filter;		/* seeding asks it as the wire would */
 	uint64_t sock_reads, sock_read_ns;	/* socket table reads and their time */
+	uint64_t sock_read_cpu_ns;		/* and their CPU time */
 	uint64_t sock_visits;			/* sockets those reads returned */
 	struct sf_ownmem om;		/* processes last seen on local sides, by id */
 	struct sf_event *held;		/* RST closes waiting for the socket's word */
@@ -254,23 +259,39 @@ static void choose_modes(struct watcher *w, const struct watcher_cfg *cfg)
 	}
 }
 
-/* Read the socket table, timing it for the summary. */
+/*
+ * Read the socket table, timing it for the summary and for the budget: the
+ * next sweep's read waits until the reads keep within it (the CPU time,
+ * not the wall-clock time, which a busy machine stretches).
+ */
 static int read_sockets(struct watcher *w)
 {
+	uint64_t cpu = thread_cpu_ns();
 	int err = sockets_read(w->socks, &w->tab);
 
+	cpu = thread_cpu_ns() - cpu;
 	w->tab_ns = mono_ns();
 	w->sock_reads++;
 	w->sock_read_ns += sockets_last_ns(w->socks);
+	w->sock_read_cpu_ns += cpu;
 	w->sock_visits += w->tab.n;
+	w->read_every_ns = socktab_read_every(cpu, w->budget);
+	if (w->read_every_ns > 2000000000ull && !w->told_slow) {
+		w->told_slow = true;
+		fprintf(stderr, "synfin watch: a socket table read took %.1f ms of CPU (it walks "
+			"every TCP socket of the host, %zu of them the watched namespace's); "
+			"reading it every %.1f s instead of every second keeps within "
+			"--socket-budget %g%%: socket-only changes show that much later\n",
+			cpu / 1e6, w->tab.n, w->read_every_ns / 1e9, w->budget);
+	}
 	return err;
 }
 
-void watcher_socket_cost(const struct watcher *w, uint64_t *reads, uint64_t *ns, uint64_t *visits)
+void watcher_socket_cost(const struct watcher *w, struct watcher_sockcost *c)
 {
-	*reads = w->sock_reads;
-	*ns = w->sock_read_ns;
-	*visits = w->sock_visits;
+	*c = (struct watcher_sockcost){ .reads = w->sock_reads, .ns = w->sock_read_ns,
+					.cpu_ns = w->sock_read_cpu_ns, .visits = w->sock_visits,
+					.every_ns = w->read_every_ns, .budget = w->budget };
 }
 
 /* A record of either table, for the socket side. 0 if found. */
@@ -479,17 +500,19 @@ static void release_held(struct watcher *w, uint64_t now)
 }
 
 /*
- * One kept record at a sweep: each local side against its socket. A
- * disagreement is acted on when the next sweep, a second later, finds the
- * very same one (same wire and socket states): a change the wire is about
- * to show (a FIN queued, a segment in flight) is over within milliseconds.
+ * One kept record at a sweep that read the socket table: each local side
+ * against its socket. A disagreement is acted on when the next read (the
+ * next sweep's, a second later, unless the budget spaced reads out) finds
+ * the very same one (same wire and socket states): a change the wire is
+ * about to show (a FIN queued, a segment in flight) is over within
+ * milliseconds.
  */
 static void reconcile(struct watcher *w, const struct sf_key *k, const struct sf_entry *e,
 		      uint64_t now)
 {
 	int lo_side = sf_side_of_lo(e), side;
 
-	if (!w->tab_ok)
+	if (!w->fresh)
 		return;
 	for (side = 0; side < 2; side++) {
 		int lo = side == lo_side, cause, to;
@@ -533,6 +556,7 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 	}
 	w->ustats_fd = w->hs_fd = -1;
 	w->ctl_fd = -1;
+	w->budget = cfg->sock_budget > 0 ? cfg->sock_budget : SF_SOCK_BUDGET_PCT;
 	w->emit = emit;
 	w->ectx = ctx;
 	w->filter = cfg->filter;
@@ -705,18 +729,29 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 
 	w->nids = 0;
 	w->ids_lost = false;
-	/* This sweep's disagreements become the last sweep's. */
-	t = w->prev, w->prev = w->cur, w->cur = t;
-	tc = w->capprev, w->capprev = w->capcur, w->capcur = tc;
-	w->nprev = w->ncur;
-	w->ncur = 0;
-	w->tab_ok = w->socks && read_sockets(w) == 0;
+	/*
+	 * The socket table: read at every sweep while reads are cheap, else
+	 * when the budget allows (read_sockets). Between reads the sweep keeps
+	 * the last table for owners and for lingering TIME_WAIT records, and
+	 * compares nothing: records are compared with a table as it is now.
+	 */
+	w->fresh = false;
+	if (w->socks && (!w->tab_ok || now >= w->tab_ns + w->read_every_ns)) {
+		/* The last read's disagreements become the previous read's. */
+		t = w->prev, w->prev = w->cur, w->cur = t;
+		tc = w->capprev, w->capprev = w->capcur, w->capcur = tc;
+		w->nprev = w->ncur;
+		w->ncur = 0;
+		w->tab_ok = w->fresh = read_sockets(w) == 0;
+	}
 	/* Owners of connections no sweep has seen for a minute are forgotten. */
 	if (++w->gen > 60)
 		ownmem_prune(&w->om, w->gen - 60);
 	w->live_cb = live_cb;
 	w->live_ctx = ctx;
-	release_held(w, now);
+	/* Held RST closes wait for a read (or go out when there is none to wait for). */
+	if (w->fresh || !w->tab_ok)
+		release_held(w, now);
 	err = sweep_maps_tally(fds, 2, now, to, false, sweep_emit, sweep_seen, sweep_keep, w,
 			       &tally);
 	if (err)

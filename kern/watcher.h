@@ -37,6 +37,7 @@ struct watcher_cfg {
 	__u32 flood_rate;	/* half-open creations/s that mean a flood; 0: off */
 	const char *pin_dir;	/* NULL: /sys/fs/bpf/synfin/IFACE, best effort */
 	bool no_sockets;	/* wire only: no socket table, seeding or owners */
+	double sock_budget;	/* --socket-budget: % of a CPU for table reads; 0: the default */
 	__u8 capture;		/* enum sf_capture_mode: which segments' headers come up */
 	segcap_fn seg;		/* where they go (with capture) */
 };
@@ -114,8 +115,15 @@ int watcher_owner(void *ctx, const struct sf_key *k, const struct sf_entry *e, i
 uint64_t watcher_seeded(const struct watcher *w);
 /* Changes followed from the socket side, and mismatches among them. */
 void watcher_socket_counts(const struct watcher *w, uint64_t *changes, uint64_t *mismatches);
-/* Socket table reads so far, their total time (ns), the sockets they returned. */
-void watcher_socket_cost(const struct watcher *w, uint64_t *reads, uint64_t *ns, uint64_t *visits);
+/* What the socket table reads cost so far. */
+struct watcher_sockcost {
+	uint64_t reads;		/* table reads (at start, at sweeps, for `conns`) */
+	uint64_t ns, cpu_ns;	/* their time, and the CPU time they took */
+	uint64_t visits;	/* the sockets they returned */
+	uint64_t every_ns;	/* the least time between two sweeps' reads now (0: every sweep) */
+	double budget;		/* the budget that sets it (% of a CPU) */
+};
+void watcher_socket_cost(const struct watcher *w, struct watcher_sockcost *c);
 /* How it is attached, for the start-up line: one per interface, *n of them. */
 const struct attach *watcher_attach(const struct watcher *w, int *n);
 /*

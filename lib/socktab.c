@@ -758,3 +758,10 @@ void ownmem_free(struct sf_ownmem *m)
 	free(m->v);
 	memset(m, 0, sizeof(*m));
 }
+
+uint64_t socktab_read_every(uint64_t cpu_ns, double pct)
+{
+	double ns = pct > 0 ? (double)cpu_ns * 100.0 / pct : (double)SF_SOCK_READ_MAX_NS;
+
+	return ns >= (double)SF_SOCK_READ_MAX_NS ? SF_SOCK_READ_MAX_NS : (uint64_t)ns;
+}

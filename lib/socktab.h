@@ -241,6 +241,18 @@ const char *sf_cause_name(int cause);
  * socket (CLOSED, LISTEN before any answer) agree with a missing socket.
  */
 int sf_sock_differs(const struct sf_entry *e, int side, const struct sf_sock *s, int *cause);
+
+/*
+ * The socket side's CPU budget. A table read walks the host's whole TCP
+ * hash (every namespace's sockets, TIME_WAIT included), so its cost grows
+ * with the host, not with the watched interface. After a read that took
+ * cpu_ns of CPU, the next one waits socktab_read_every(cpu_ns, pct): reads
+ * then take at most pct percent of one CPU. 0 (read at every sweep) while
+ * reads are cheap; never more than SF_SOCK_READ_MAX_NS.
+ */
+#define SF_SOCK_BUDGET_PCT 1.0
+#define SF_SOCK_READ_MAX_NS (30ull * 1000000000ull)
+uint64_t socktab_read_every(uint64_t cpu_ns, double pct);
 /* The wire's word on side `side`: CLOSED once the record is closed, but TIME_WAIT. */
 __u8 sf_wire_state(const struct sf_entry *e, int side);
 

@@ -60,6 +60,10 @@ struct sf_ustats {
 	__u64 evicted_reported;		/* of them, reported one by one (`close` evicted) */
 	__u64 flood_records;		/* `flood` records written */
 	__u64 overloads;		/* times the connection table became full */
+	__u64 socket_reads;		/* socket table reads (kern/watcher.c) */
+	__u64 socket_read_cpu_ns;	/* the CPU time they took */
+	__u64 socket_read_every_ns;	/* least time between two sweeps' reads now (--socket-budget);
+					 * 0: a read at every sweep */
 };
 
 /* Key of the per-port handshake failure map ("hs_fail"). */

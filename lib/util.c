@@ -52,6 +52,7 @@ static uint64_t clock_ns(clockid_t c)
 
 uint64_t mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 uint64_t real_ns(void) { return clock_ns(CLOCK_REALTIME); }
+uint64_t thread_cpu_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
 
 /* A second as 2026-01-01T12:00:00 (iso) or local 12:00:00, each second formatted once. */
 static const char *ts_second(uint64_t ns, bool iso)

@@ -21,6 +21,7 @@ int parse_duration(const char *s, double *secs);	/* "30", "1.5", "2m" */
 int parse_format(const char *s, enum out_format *f, bool allow_prom);
 uint64_t mono_ns(void);
 uint64_t real_ns(void);
+uint64_t thread_cpu_ns(void);	/* the calling thread's CPU time */
 /* ISO: 2026-01-01T12:00:00.123456Z; otherwise local 12:00:00.123456. */
 void format_ts(uint64_t real_ns, char *buf, size_t n, bool iso);
 /* The same, appended to b. */

@@ -172,6 +172,18 @@ void metrics_write(FILE *f, const struct sf_snapshot *s)
 	simple(f, "synfin_mismatches_total", "counter",
 	       "Local sides whose wire-inferred state and socket state disagreed (the socket "
 	       "was trusted).", u->mismatches);
+	simple(f, "synfin_socket_table_reads_total", "counter",
+	       "Reads of the kernel's socket table (at start, at sweeps, for conns).",
+	       u->socket_reads);
+	head(f, "synfin_socket_table_read_cpu_seconds_total", "counter",
+	     "CPU time the socket table reads took.");
+	fprintf(f, "synfin_socket_table_read_cpu_seconds_total %.6f\n",
+		u->socket_read_cpu_ns / 1e9);
+	head(f, "synfin_socket_table_read_interval_seconds", "gauge",
+	     "Least time between two sweeps' socket table reads that keeps them within "
+	     "--socket-budget (0: every sweep).");
+	fprintf(f, "synfin_socket_table_read_interval_seconds %.3f\n",
+		u->socket_read_every_ns / 1e9);
 
 	simple(f, "synfin_state_transitions_total", "counter",
 	       "Per-side TCP state transitions (kernel side).", s->c[SF_C_TRANSITIONS]);
@@ -299,16 +311,21 @@ void stats_write_json(FILE *f, const struct sf_snapshot *s, const char *ifname)
 		(unsigned long long)s->c[SF_C_SEG_DROPS], (unsigned long long)s->c[SF_C_OTHER_IFACE]);
 	fprintf(f, ", \"ringbuf_drops\": %llu, \"map_evictions\": %llu, "
 		"\"map_insert_failures\": %llu, \"events\": %llu, \"stuck_events\": %llu, "
-		"\"seeded\": %llu, \"socket_changes\": %llu, \"mismatches\": %llu}\n",
+		"\"seeded\": %llu, \"socket_changes\": %llu, \"mismatches\": %llu, "
+		"\"socket_reads\": %llu, \"socket_read_cpu_ms\": %.3f, "
+		"\"socket_read_interval_ms\": %.0f}\n",
 		(unsigned long long)s->c[SF_C_RB_DROPS], (unsigned long long)u->evicted,
 		(unsigned long long)s->c[SF_C_MAP_FULL], (unsigned long long)u->events,
 		(unsigned long long)u->stuck_events, (unsigned long long)u->seeded,
-		(unsigned long long)u->socket_changes, (unsigned long long)u->mismatches);
+		(unsigned long long)u->socket_changes, (unsigned long long)u->mismatches,
+		(unsigned long long)u->socket_reads, u->socket_read_cpu_ns / 1e6,
+		u->socket_read_every_ns / 1e6);
 }
 
 void stats_write_text(FILE *f, const struct sf_snapshot *s, bool color)
 {
 	const struct sf_ustats *u = &s->u;
+	char every[64] = "every sweep";
 	const char *b = color ? "\033[1m" : "", *r = color ? "\033[0m" : "";
 	int i, side, st;
 	size_t j;
@@ -363,8 +380,14 @@ void stats_write_text(FILE *f, const struct sf_snapshot *s, bool color)
 		(unsigned long long)u->evicted, (unsigned long long)s->c[SF_C_MAP_FULL],
 		(unsigned long long)(s->c[SF_C_ERR_TRUNC] + s->c[SF_C_ERR_IP] + s->c[SF_C_ERR_TCP] +
 				     s->c[SF_C_ERR_OPTS] + s->c[SF_C_ERR_VLAN]));
-	fprintf(f, "%ssockets%s      %llu seeded at start, %llu changes followed, %llu mismatches\n",
+	if (u->socket_read_every_ns > 1000000000ull)
+		snprintf(every, sizeof(every), "every %.1f s (--socket-budget)",
+			 u->socket_read_every_ns / 1e9);
+	fprintf(f, "%ssockets%s      %llu seeded at start, %llu changes followed, %llu mismatches; "
+		"%llu table reads, %.2f ms of CPU each, %s\n",
 		b, r, (unsigned long long)u->seeded, (unsigned long long)u->socket_changes,
-		(unsigned long long)u->mismatches);
+		(unsigned long long)u->mismatches, (unsigned long long)u->socket_reads,
+		u->socket_reads ? u->socket_read_cpu_ns / 1e6 / (double)u->socket_reads : 0.0,
+		!u->socket_reads ? "none (--no-sockets)" : every);
 }
 

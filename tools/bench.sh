@@ -10,7 +10,8 @@
 #                     next to a minimal tracker on the same hooks
 #   per-packet cost   BPF_PROG_TEST_RUN (sfbench prog): explanatory
 #   churn             tools/loadgen between two namespaces, without/with watch
-#   watcher           tools/bench_watcher.sh (CPU per event), when it exists
+#   watcher           tools/bench_watcher.sh (CPU per event; idle with the
+#                     TIME_WAIT sockets a churn left), when it exists
 #   bulk              iperf3 through the veth pair: none, default mode, native
 #   scale             1M and 4M tracked connections (sfbench scale)
 #   replay            tools/bench_replay.sh, when it exists
@@ -329,6 +330,12 @@ bench_watcher() {
 	row "watcher CPU per event, JSON (task-clock)" "${j:-nan} us" "-" "-" "<= 0.3 us" "$(le "${j:-nan}" 0.3)"
 	row "watcher CPU per event, text (task-clock)" "${t:-nan} us" "-" "-" "<= 0.3 us" "$(le "${t:-nan}" 0.3)"
 	row "watcher: events lost in those runs" "${l:-nan}" "0" "-" "= 0" "$([ "${l:-1}" = 0 ] && echo yes || echo NO)"
+	# Settled: idle after a churn, the server's TIME_WAIT sockets still there.
+	local tw sd se
+	tw=$(field settled_tw "$TMP/bw.out"); sd=$(field settled_ms_per_s "$TMP/bw.out")
+	se=$(field settled_every_sweep_ms_per_s "$TMP/bw.out")
+	[ -n "$sd" ] && row "watcher idle, ${tw:-?} local TIME_WAIT: CPU a second" "${sd} ms" \
+		"${se:-nan} ms (a read every sweep)" "$(ratio "$sd" "${se:-0}")" "-" "-"
 	goal_add "watcher <= 0.3 us CPU per event (JSON, text)" "${j:-nan} us, ${t:-nan} us" \
 		"$([ "$(le "${j:-nan}" 0.3)" = yes ] && [ "$(le "${t:-nan}" 0.3)" = yes ] && echo yes || echo NO)"
 }

@@ -15,6 +15,12 @@
 #   json_lines=N json_records=N json_rate=R text_us_per_event=Y ... lost=N
 # (medians over the rounds; events, lines and rate: per round; lost: the sum
 # of the summaries' "lost" and in-band `lost` records over all runs).
+# Then the settled cost: a churn of SECS, and the watcher idle for IDLE_SECS
+# (5) while the server's TIME_WAIT sockets and their records last, its CPU a
+# second, by default and with a table read at every sweep (--socket-budget
+# 100, as before the budget):
+#   settled_tw=N settled_ms_per_s=X settled_every_sweep_ms_per_s=Y
+# (SETTLED=0 leaves it out).
 #
 # Needs root and the lock the other live runs take:
 #   flock /tmp/synfin-net.lock tools/bench_watcher.sh
@@ -107,6 +113,34 @@ for r in $(seq "$ROUNDS"); do
 done
 [ -n "${PROFILE:-}" ] && exit 0
 
+# settled NAME [WATCH OPTIONS]: after a churn, the watcher idle while the
+# server's TIME_WAIT sockets (and their records) last: its CPU a second over
+# IDLE_SECS -> $TMP/settled-NAME.{cpu,tw}
+settled() {
+	local base=$TMP/settled-$1
+	shift
+	ip netns exec "$NS_S" "$SYNFIN" watch -i "$IF_S" -o json "$@" >/dev/null 2>"$base.err" &
+	WATCH_PID=$!
+	for _ in $(seq 100); do grep -qs watching "$base.err" && break; sleep 0.1; done
+	ip netns exec "$NS_C" $LOADGEN client -c "$CONC" -d "$SECS" $ADDR_S:8080 >/dev/null
+	sleep 1
+	ip netns exec "$NS_S" ss -tanH state time-wait | wc -l >"$base.tw"
+	perf stat -x, -e task-clock -p "$WATCH_PID" -o "$base.cpu" -- sleep "$IDLE_SECS" 2>/dev/null
+	kill -INT "$WATCH_PID"
+	wait "$WATCH_PID"
+	WATCH_PID=
+	netns_end_time_wait "$NS_S" "$NS_C"
+}
+IDLE_SECS=${IDLE_SECS:-5}
+settle=''
+if [ -n "$HAVE_PERF" ] && [ "${SETTLED:-1}" = 1 ]; then
+	settled default
+	settled every --socket-budget 100	# a read at every sweep, as before the budget
+	ms() { awk -F, -v s="$IDLE_SECS" '/task-clock/ { printf "%.1f", $1 / s }' "$TMP/settled-$1.cpu"; }
+	settle=" settled_tw=$(cat "$TMP/settled-default.tw") settled_ms_per_s=$(ms default)"`
+		`" settled_every_sweep_ms_per_s=$(ms every)"
+fi
+
 # "... N events, N lost, ..." on stderr; in-band: `lost` records / LOST lines.
 lost=0
 for f in "$TMP"/*.err; do
@@ -148,4 +182,5 @@ for fmt in json text; do
 done
 # json first, as documented
 echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^json/) printf "%s ", $i;
-	for (i = 1; i <= NF; i++) if ($i ~ /^text/) printf "%s ", $i; print $NF }'
+	for (i = 1; i <= NF; i++) if ($i ~ /^text/) printf "%s ", $i; print $NF }' |
+	sed "s/\$/$settle/"

@@ -106,8 +106,10 @@ unknown command 'frob'|frob
 ^synfin watch: --metrics '9464': give ADDR:PORT or :PORT|watch -i lo --metrics 9464
 ^synfin watch: --metrics ':99999': '99999' is not a port|watch -i lo --metrics :99999
 ^synfin watch: --metrics 'nohost:80': 'nohost' is not an IPv4/IPv6|watch -i lo --metrics nohost:80
+^synfin watch: --socket-budget: '0' must be a percentage of one CPU from 0.01 to 100|watch -i lo --socket-budget 0
+^synfin watch: --socket-budget: '1x' must be a percentage|watch -i lo --socket-budget 1x
 EOF
-[ $ok -eq 1 ] && echo "PASS e2e-err-usage: 14 bad command lines exit 2 naming the problem"
+[ $ok -eq 1 ] && echo "PASS e2e-err-usage: 16 bad command lines exit 2 naming the problem"
 
 # --- --svg to a path that cannot be written: said at once, before attaching ----
 if check e2e-err-svg-path 1 "^synfin watch: cannot write the SVG file /nonexistent/dir/x.svg" -- \

@@ -320,6 +320,58 @@ def main():
     rc = watch.wait(10)
     result("watch-exit", None if rc == 0 else "synfin watch exited %d: %s" %
            (rc, open(os.environ["WATCH_ERR"]).read().strip()[-300:]))
+    budget(fin_timeout)
+
+
+def budget(fin_timeout):
+    """--socket-budget: reads that cost more than it allows are spaced out.
+
+    The smallest budget, 0.01% of a CPU, spaces even this host's few-ms reads
+    10-30 s apart. A change that sends no packet (an orphaned FIN_WAIT2
+    timing out) then waits for a read instead of showing within ~2 s, as it
+    did above; `conns` still reads the table at once (it agrees with ss), and
+    makes the next sweep read too: two of them, a sweep apart, and the change
+    is followed.
+    """
+    port = PORT + 9
+    # The retransmission test above left the client's link down.
+    subprocess.run(["ip", "-n", NS_C, "link", "set", os.environ.get("IF_C", "sfk-c0"), "up"], check=True)
+    out, err = os.environ["WATCH_OUT"] + ".budget", os.environ["WATCH_ERR"] + ".budget"
+    watch = subprocess.Popen(["ip", "netns", "exec", NS_S, SYNFIN, "watch", "-i", IF_S, "-o", "json",
+                              "--stuck", "0", "--socket-budget", "0.01"],
+                             stdout=open(out, "w"), stderr=open(err, "w"))
+    for _ in range(50):
+        if "watching" in open(err).read():
+            break
+        time.sleep(0.1)
+
+    def timeouts():
+        with open(out) as f:
+            evs = [json.loads(l) for l in f if l.startswith("{")]
+        return [e for e in evs if e["event"] == "transition" and e.get("cause") == "fin_wait2_timeout"
+                and e["server_port"] == port]
+
+    spawn(NS_S, "serve", port, "close")
+    spawn(NS_C, "connect", S4, port, 1, "hold")
+    time.sleep(fin_timeout + 2.5)
+    early = timeouts()
+    st = subprocess.run(["ip", "netns", "exec", NS_S, SYNFIN, "stats", "-o", "json"],
+                        capture_output=True, text=True)
+    interval = json.loads(st.stdout).get("socket_read_interval_ms", 0) if st.returncode == 0 else -1
+    compare("budget-conns")
+    time.sleep(1.3)
+    conns()
+    time.sleep(1.5)
+    late = timeouts()
+    said = "--socket-budget 0.01%" in open(err).read()
+    result("budget-spaces-reads", None if said and interval >= 10000 and not early and len(late) == 1
+           else "notice on stderr %s, read interval %s ms (want >= 10000), fin_wait2_timeout "
+           "transitions %d before a conns (want 0) and %d after two (want 1)" %
+           (said, interval, len(early), len(late)))
+    watch.send_signal(signal.SIGINT)
+    rc = watch.wait(10)
+    result("budget-watch-exit", None if rc == 0 else "synfin watch exited %d: %s" %
+           (rc, open(err).read().strip()[-300:]))
 
 
 if __name__ == "__main__":

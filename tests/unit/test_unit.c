@@ -1081,6 +1081,23 @@ static void test_socktab_order(void)
 }
 
 /*
+ * The socket side's budget: reads that cost little run at every sweep; a
+ * read of c ns at pct percent waits c * 100 / pct; never past the cap.
+ */
+static void test_socktab_read_every(void)
+{
+	ASSERT_EQ(socktab_read_every(0, 1.0), 0ull, "a free read: every sweep");
+	ASSERT_EQ(socktab_read_every(3000000, 1.0), 300000000ull,
+		  "3 ms at 1%: 0.3 s, under a sweep, so every sweep");
+	ASSERT_EQ(socktab_read_every(12000000, 1.0), 1200000000ull, "12 ms at 1%: 1.2 s");
+	ASSERT_EQ(socktab_read_every(12000000, 0.5), 2400000000ull, "12 ms at 0.5%: 2.4 s");
+	ASSERT_EQ(socktab_read_every(12000000, 100.0), 12000000ull, "12 ms at 100%: 12 ms");
+	ASSERT_EQ(socktab_read_every(2000000000ull, 1.0), SF_SOCK_READ_MAX_NS,
+		  "2 s at 1%: the 30 s cap, not 200 s");
+	ASSERT_EQ(socktab_read_every(5000000, 0.0), SF_SOCK_READ_MAX_NS, "no budget: the cap");
+}
+
+/*
  * socktab_find_conn answers as socktab_find, asked once or again, and
  * forgets its answers when the table is read again: a socket gone since is
  * not returned, one that came is (the memo of a NULL answer too).
@@ -1739,6 +1756,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(sock_differs),
 	TL_TEST(sock_owners),
 	TL_TEST(socktab_order),
+	TL_TEST(socktab_read_every),
 	TL_TEST(socktab_find_conn),
 	TL_TEST(conn_rows),
 	TL_TEST(conntab_evictions),
