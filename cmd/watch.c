@@ -585,6 +585,8 @@ static uint64_t evicted_now(struct watch *w, const uint64_t *before, const uint6
 	return a < b ? a : b;
 }
 
+#define SWEEP_NS 1000000000ull	/* a sweep a second */
+
 /* Once a second: timeouts, gauges, updates, stuck sides, evictions, floods, overload. */
 static void watch_sweep(struct watch *w, uint64_t now)
 {
@@ -623,8 +625,8 @@ static void watch_sweep(struct watch *w, uint64_t now)
 		watcher_socket_cost(w->kw, &sc);
 		w->u.socket_reads = sc.reads;
 		w->u.socket_read_cpu_ns = sc.cpu_ns;
-		/* Under a second: a read at every sweep, shown as 0. */
-		w->u.socket_read_every_ns = sc.every_ns > 1000000000ull ? sc.every_ns : 0;
+		/* Under a sweep: a read at every sweep, shown as 0. */
+		w->u.socket_read_every_ns = sc.every_ns > SWEEP_NS ? sc.every_ns : 0;
 	}
 	w->u.sweep_real_ns = real_ns();
 	watcher_publish(w->kw, &w->u);
@@ -827,7 +829,7 @@ static int watch_run(struct watch *w)
 			polls = !polls;
 			watcher_reader_polls(w->kw, polls);
 		}
-		if (now - last_sweep >= 1000000000ull) {
+		if (now - last_sweep >= SWEEP_NS) {
 			watch_sweep(w, now);
 			last_sweep = now;
 		}
@@ -913,8 +915,10 @@ static int watch_summary(struct watch *w)
 			char every[32] = "second";
 
 			watcher_socket_cost(w->kw, &sc);
-			if (sc.every_ns > 1000000000ull)
-				snprintf(every, sizeof(every), "%.1f s", sc.every_ns / 1e9);
+			/* As the last sweep published it (0: every sweep). */
+			if (w->u.socket_read_every_ns)
+				snprintf(every, sizeof(every), "%.1f s",
+					 w->u.socket_read_every_ns / 1e9);
 			if (sc.reads)
 				fprintf(stderr, "synfin: socket side: %llu table reads, %.2f ms each "
 					"on average (%.2f ms of CPU), %llu sockets read in all; "

@@ -120,7 +120,8 @@ struct watcher_sockcost {
 	uint64_t reads;		/* table reads (at start, at sweeps, for `conns`) */
 	uint64_t ns, cpu_ns;	/* their time, and the CPU time they took */
 	uint64_t visits;	/* the sockets they returned */
-	uint64_t every_ns;	/* the least time between two sweeps' reads now (0: every sweep) */
+	uint64_t every_ns;	/* the least time between two sweeps' reads now (under a
+				 * sweep's interval: a read at every sweep) */
 	double budget;		/* the budget that sets it (% of a CPU) */
 };
 void watcher_socket_cost(const struct watcher *w, struct watcher_sockcost *c);

@@ -380,7 +380,7 @@ void stats_write_text(FILE *f, const struct sf_snapshot *s, bool color)
 		(unsigned long long)u->evicted, (unsigned long long)s->c[SF_C_MAP_FULL],
 		(unsigned long long)(s->c[SF_C_ERR_TRUNC] + s->c[SF_C_ERR_IP] + s->c[SF_C_ERR_TCP] +
 				     s->c[SF_C_ERR_OPTS] + s->c[SF_C_ERR_VLAN]));
-	if (u->socket_read_every_ns > 1000000000ull)
+	if (u->socket_read_every_ns)
 		snprintf(every, sizeof(every), "every %.1f s (--socket-budget)",
 			 u->socket_read_every_ns / 1e9);
 	fprintf(f, "%ssockets%s      %llu seeded at start, %llu changes followed, %llu mismatches; "

@@ -67,6 +67,16 @@ ip netns exec "$NS_S" $LOADGEN server -l $ADDR_S:8080 &
 SRV_PID=$!
 sleep 0.3
 
+# wait_watching ERRFILE: until the watcher started in the background says it
+# is attached; exits the script (its stderr shown) if it died instead.
+wait_watching() {
+	for _ in $(seq 100); do
+		grep -qs watching "$1" && return 0
+		kill -0 "$WATCH_PID" 2>/dev/null || { cat "$1" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+
 # one run: FORMAT ROUND -> $TMP/FORMAT-ROUND.{out,err,cpu,load}
 run() {
 	local fmt=$1 r=$2 base=$TMP/$1-$2
@@ -79,11 +89,7 @@ run() {
 			${WATCH_ARGS:-} 2>"$base.err" > >(grep -c -E '"event": "lost"| LOST ' >"$base.lost") &
 	fi
 	WATCH_PID=$!
-	for _ in $(seq 100); do
-		grep -qs watching "$base.err" && break
-		kill -0 "$WATCH_PID" 2>/dev/null || { cat "$base.err" >&2; exit 1; }
-		sleep 0.1
-	done
+	wait_watching "$base.err"
 	# The watcher's task-clock while the churn runs, and a second after
 	# (a sweep, the last connections' events).
 	if [ -n "${PROFILE:-}" ]; then
@@ -121,7 +127,7 @@ settled() {
 	shift
 	ip netns exec "$NS_S" "$SYNFIN" watch -i "$IF_S" -o json "$@" >/dev/null 2>"$base.err" &
 	WATCH_PID=$!
-	for _ in $(seq 100); do grep -qs watching "$base.err" && break; sleep 0.1; done
+	wait_watching "$base.err"
 	ip netns exec "$NS_C" $LOADGEN client -c "$CONC" -d "$SECS" $ADDR_S:8080 >/dev/null
 	sleep 1
 	ip netns exec "$NS_S" ss -tanH state time-wait | wc -l >"$base.tw"
@@ -143,7 +149,7 @@ fi
 
 # "... N events, N lost, ..." on stderr; in-band: `lost` records / LOST lines.
 lost=0
-for f in "$TMP"/*.err; do
+for f in "$TMP"/json-*.err "$TMP"/text-*.err; do	# the measured runs, not the settled ones
 	n=$(sed -n 's/.* \([0-9]*\) lost,.*/\1/p' "$f")
 	lost=$((lost + ${n:-999999}))
 done

@@ -119,9 +119,20 @@ def compare(name):
     return rows
 
 
-def watch_events():
-    with open(os.environ["WATCH_OUT"]) as f:
+def watch_events(path=None):
+    with open(path or os.environ["WATCH_OUT"]) as f:
         return [json.loads(l) for l in f if l.startswith("{")]
+
+
+def start_watch(out, err, *extra):
+    """`synfin watch -o json` on IF_S in NS_S, once it says it is attached."""
+    watch = subprocess.Popen(["ip", "netns", "exec", NS_S, SYNFIN, "watch", "-i", IF_S, "-o", "json",
+                              "--stuck", "0"] + list(extra), stdout=open(out, "w"), stderr=open(err, "w"))
+    for _ in range(50):
+        if "watching" in open(err).read():
+            break
+        time.sleep(0.1)
+    return watch
 
 
 def port_rows(rows, port):
@@ -139,13 +150,7 @@ def main():
     srv_kill = spawn(NS_S, "serve", kill, "keep")
     spawn(NS_C, "connect", S4, kill, 2, "hold")
     time.sleep(0.5)
-    watch = subprocess.Popen(["ip", "netns", "exec", NS_S, SYNFIN, "watch", "-i", IF_S, "-o", "json",
-                              "--stuck", "0"], stdout=open(os.environ["WATCH_OUT"], "w"),
-                             stderr=open(os.environ["WATCH_ERR"], "w"))
-    for _ in range(50):
-        if "watching" in open(os.environ["WATCH_ERR"]).read():
-            break
-        time.sleep(0.1)
+    watch = start_watch(os.environ["WATCH_OUT"], os.environ["WATCH_ERR"])
     time.sleep(0.5)
     rows = compare("predate")
     seeded = [r for r in port_rows(rows, leak) if r["seeded"]]
@@ -337,19 +342,11 @@ def budget(fin_timeout):
     # The retransmission test above left the client's link down.
     subprocess.run(["ip", "-n", NS_C, "link", "set", os.environ.get("IF_C", "sfk-c0"), "up"], check=True)
     out, err = os.environ["WATCH_OUT"] + ".budget", os.environ["WATCH_ERR"] + ".budget"
-    watch = subprocess.Popen(["ip", "netns", "exec", NS_S, SYNFIN, "watch", "-i", IF_S, "-o", "json",
-                              "--stuck", "0", "--socket-budget", "0.01"],
-                             stdout=open(out, "w"), stderr=open(err, "w"))
-    for _ in range(50):
-        if "watching" in open(err).read():
-            break
-        time.sleep(0.1)
+    watch = start_watch(out, err, "--socket-budget", "0.01")
 
     def timeouts():
-        with open(out) as f:
-            evs = [json.loads(l) for l in f if l.startswith("{")]
-        return [e for e in evs if e["event"] == "transition" and e.get("cause") == "fin_wait2_timeout"
-                and e["server_port"] == port]
+        return [e for e in watch_events(out) if e["event"] == "transition" and
+                e.get("cause") == "fin_wait2_timeout" and e["server_port"] == port]
 
     spawn(NS_S, "serve", port, "close")
     spawn(NS_C, "connect", S4, port, 1, "hold")
