@@ -89,8 +89,10 @@ check() {
 # --- bad usage: exit 2, a message naming the problem -----------------------
 ok=1
 while IFS='|' read -r re args; do
+	# Under timeout: a bad value taken for a good one would start a watcher
+	# that runs until stopped (exit 124 here) instead of failing the check.
 	# shellcheck disable=SC2086
-	check e2e-err-usage 2 "$re" -- "$SYNFIN" $args || ok=0
+	check e2e-err-usage 2 "$re" -- timeout 10 "$SYNFIN" $args || ok=0
 done <<'EOF'
 unknown option '--bogus'|watch -i lo --bogus
 which interface\?|watch
