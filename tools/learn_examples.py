@@ -71,8 +71,12 @@ LIVE_SCRIPT = r"""
 set -e
 cd "$ROOT"
 ip link set lo up
-synfin watch -i lo --stuck 3 > "$OUT/watch.out" 2>/dev/null & w=$!
-for i in $(seq 100); do [ -e /sys/fs/bpf/synfin/lo/counters ] && break; sleep 0.1; done
+synfin watch -i lo --stuck 3 > "$OUT/watch.out" 2>"$OUT/watch.err" & w=$!
+# Started (seeded, attached), and its first sweep's table read over, as when
+# a reader types the next command: a read between the server's listen() and
+# its connection (microseconds apart) would be a race the page cannot show.
+for i in $(seq 100); do grep -qs watching "$OUT/watch.err" && break; sleep 0.1; done
+sleep 0.3
 python3 docs/learn/close_wait.py 8080 30 & p=$!
 sleep 5
 synfin conns -i lo > "$OUT/conns.out"
