@@ -425,10 +425,14 @@ static void noop_emit(void *ctx, const struct sf_event *ev)
 	(void)ev;
 }
 
-/* One sweeper pass over one map at the current time (watch's code path). */
-static int sweep_fd(int fd, const struct sf_timeouts *to, uint64_t *closed, uint64_t *live)
+/* One sweeper pass over synfin's main table at the current time (watch's code path). */
+static int sweep_conns(const struct synfin_bpf *sf, const struct sf_timeouts *to,
+		       uint64_t *closed, uint64_t *live)
 {
-	return sweep_maps(&fd, 1, mono_ns(), to, false, noop_emit, NULL, closed, live);
+	struct sweep_map m[2];
+
+	sweep_tables(sf, m);
+	return sweep_maps(&m[1], 1, mono_ns(), to, false, noop_emit, NULL, closed, live);
 }
 
 struct table {
@@ -442,10 +446,8 @@ struct table {
  * Load synfin sized for n connections (as --max-conns n, the half-open table
  * at its default for that) and fill it.
  */
-static void table_fill(struct table *t, __u64 n)
+static void table_load(struct table *t, __u64 n)
 {
-	__u64 i;
-
 	t->sf = synfin_bpf__open();
 	if (!t->sf)
 		die("open synfin", errno);
@@ -458,6 +460,13 @@ static void table_fill(struct table *t, __u64 n)
 		die("ring buffer", errno);
 	t->xdp_fd = bpf_program__fd(t->sf->progs.synfin_xdp);
 	t->n = n;
+}
+
+static void table_fill(struct table *t, __u64 n)
+{
+	__u64 i;
+
+	table_load(t, n);
 	for (i = 0; i < n; i++) {
 		struct flow f = flow_n(i);
 
@@ -491,15 +500,58 @@ static double table_ack_cost(struct table *t, int samples, unsigned int *seed)
 	return sum / samples;
 }
 
+/*
+ * n connections opened and reset (closed records, as a churn leaves them),
+ * then one sweep at a time past their linger: its seconds. `drop` false
+ * makes the sweep delete them one lookup and delete syscall at a time, as
+ * before sf_drop.
+ */
+#define EXPIRE_N 100000
+
+static double expire_pass(struct table *t, __u64 n, bool drop, const struct sf_timeouts *to)
+{
+	struct sweep_tally tally;
+	struct sweep_map m[2];
+	__u8 pkt[PKT_MAX];
+	uint64_t closed = 0, t0;
+	__u64 i;
+	int len;
+
+	for (i = 0; i < n; i++) {
+		struct flow f = flow_n(i);
+
+		handshake(t->xdp_fd, &f);
+		len = build_tcp(pkt, &f, 1, f.cisn + 1, f.sisn + 1, SF_TH_RST | SF_TH_ACK, 0);
+		run_prog(t->xdp_fd, pkt, len, 1);
+		if (i % 1024 == 0)
+			ring_buffer__consume(t->rb);
+	}
+	ring_buffer__consume(t->rb);
+	sweep_tables(t->sf, m);
+	if (!drop)
+		m[1].drop = -1;
+	t0 = mono_ns();
+	if (sweep_maps_tally(&m[1], 1, mono_ns() + to->time_wait_ns + 1000000000ull, to, false,
+			     noop_emit, NULL, NULL, &closed, &tally))
+		die("sweep", errno);
+	t0 = mono_ns() - t0;
+	if (tally.dropped[0] != n || closed)
+		fprintf(stderr, "sfbench: the sweep dropped %llu of %llu closed records, closed %llu\n",
+			(unsigned long long)tally.dropped[0], (unsigned long long)n,
+			(unsigned long long)closed);
+	return (double)t0 / 1e9;
+}
+
 static int cmd_scale(__u64 n, int rounds)
 {
 	struct timeouts_holder { struct sf_timeouts to; } th = { {
 		.syn_ns = 130ull * 1000000000ull, .time_wait_ns = 60ull * 1000000000ull,
 		.idle_ns = 7200ull * 1000000000ull } };
 	double big[MAX_ROUNDS], small[MAX_ROUNDS], ratio[MAX_ROUNDS], sweep_s[MAX_ROUNDS];
+	double drop_s[MAX_ROUNDS], each_s[MAX_ROUNDS];
 	double fill_s, mem_tab, mem_all, base_cost;
 	unsigned int seed = 1;
-	struct table t = {}, s = {};
+	struct table t = {}, s = {}, x = {};
 	struct bpf_map *m;
 	uint64_t live = 0, closed = 0, t0;
 	char fig[128];
@@ -516,13 +568,20 @@ static int cmd_scale(__u64 n, int rounds)
 	for (i = 0; i < rounds; i++) {
 		live = 0;
 		t0 = mono_ns();
-		if (sweep_fd(bpf_map__fd(t.sf->maps.conns), &th.to, &closed, &live))
+		if (sweep_conns(t.sf, &th.to, &closed, &live))
 			die("sweep", errno);
 		sweep_s[i] = (double)(mono_ns() - t0) / 1e9;
 	}
 	if (closed)
 		fprintf(stderr, "sfbench: sweeper closed %llu connections it should not have\n",
 			(unsigned long long)closed);
+	/* Expiry: EXPIRE_N closed records at a time, alternated. */
+	table_load(&x, 2 * EXPIRE_N);
+	for (i = 0; i < rounds; i++) {
+		drop_s[i] = expire_pass(&x, EXPIRE_N, true, &th.to);
+		each_s[i] = expire_pass(&x, EXPIRE_N, false, &th.to);
+	}
+	table_free(&x);
 
 	mem_tab = (double)(map_memlock(bpf_map__fd(t.sf->maps.conns)) +
 			   map_memlock(bpf_map__fd(t.sf->maps.half_open)));
@@ -559,6 +618,14 @@ static int cmd_scale(__u64 n, int rounds)
 
 		printf("%s|%.3f s|1.000 s per 1M (goal)|%.2fx|< 1 s per 1M|%s\n", fig, sw, per_m,
 		       per_m < 1.0 ? "yes" : "NO");
+	}
+	{
+		double d = median(drop_s, rounds) * 1e9 / EXPIRE_N,
+		       e = median(each_s, rounds) * 1e9 / EXPIRE_N;
+
+		printf("scale %lluk: sweeper, a closed record dropped after its linger (sf_drop)"
+		       "|%.0f ns|%.0f ns (lookup + delete syscalls)|%.2fx|-|-\n",
+		       (unsigned long long)(n / 1000), d, e, d / e);
 	}
 	table_free(&t);
 	table_free(&s);

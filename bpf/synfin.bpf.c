@@ -1054,5 +1054,67 @@ int synfin_tc_in(struct __sk_buff *skb)
 	return TC_ACT_UNSPEC;
 }
 
+/*
+ * The sweeper's drop of closed records whose linger ran out (struct
+ * sf_drop_args, kern/sweep.c): each still as the sweep read it is deleted
+ * as the port-reuse path deletes one -- locked, marked moved so a CPU that
+ * finds it meanwhile looks again, unlocked, then deleted. A record another
+ * CPU holds is being stepped, so it changed: it stays for the next sweep.
+ */
+struct drop_run {
+	struct sf_drop_args a;
+};
+
+static long drop_one(__u64 i, void *c)
+{
+	struct drop_run *r = c;
+	struct sf_drop_item it;
+	struct sf_entry *e;
+	__u64 w;
+
+	if (bpf_copy_from_user(&it, sizeof(it), (void *)(long)(r->a.items + i * sizeof(it))))
+		return 1;
+	if (r->a.table == SF_DROP_CONNS)
+		e = bpf_map_lookup_elem(&conns, &it.key);
+	else
+		e = bpf_map_lookup_elem(&half_open, &it.key);
+	if (!e)
+		return 0;
+	w = *(volatile __u64 *)&e->ctl & ~SF_CTL_LOCK;
+	if (e->id != it.id || e->last_ns != it.last_ns ||
+	    (e->flags & (SF_ENTRY_CLOSED | SF_ENTRY_MOVED)) != SF_ENTRY_CLOSED ||
+	    __sync_val_compare_and_swap(&e->ctl, w, w | SF_CTL_LOCK) != w) {
+		r->a.kept++;
+		return 0;
+	}
+	if (e->last_ns != it.last_ns) {		/* a segment got in before the lock */
+		entry_unlock(e);
+		r->a.kept++;
+		return 0;
+	}
+	e->flags |= SF_ENTRY_MOVED;
+	entry_unlock(e);
+	if (r->a.table == SF_DROP_CONNS)
+		bpf_map_delete_elem(&conns, &it.key);
+	else
+		bpf_map_delete_elem(&half_open, &it.key);
+	r->a.dropped++;
+	return 0;
+}
+
+SEC("syscall")
+int sf_drop(struct sf_drop_args *args)
+{
+	struct drop_run r = {};
+
+	r.a.items = args->items;
+	r.a.n = args->n;
+	r.a.table = args->table;
+	bpf_loop(r.a.n < SF_DROP_MAX ? r.a.n : SF_DROP_MAX, drop_one, &r, 0);
+	args->dropped = r.a.dropped;
+	args->kept = r.a.kept;
+	return 0;
+}
+
 /* The socket side: iterators run by the watcher, never per packet. */
 #include "sock.h"

@@ -341,6 +341,31 @@ enum sf_hook {
 #define SF_WHAT_NEW 0x04	/* first segment of a connection */
 #define SF_WHAT_REUSED 0x08	/* a previous connection on the tuple was closed as reused */
 
+/*
+ * The sweeper's drop of closed records whose linger ran out (kern/sweep.c):
+ * one run of the sf_drop program for up to SF_DROP_MAX records, where a
+ * lookup and a delete syscall each cost ~1.5 us a connection. An item names
+ * a record as the sweep read it; a record that changed since (a late
+ * segment, a new connection on the same ports) stays.
+ */
+struct sf_drop_item {
+	struct sf_key key;
+	__u64 id;		/* sf_entry.id */
+	__u64 last_ns;		/* sf_entry.last_ns as read */
+};
+
+/* sf_drop's context (BPF_PROG_TEST_RUN ctx_in; dropped comes back). */
+struct sf_drop_args {
+	__u64 items;		/* user address of n struct sf_drop_item */
+	__u32 n;		/* <= SF_DROP_MAX */
+	__u32 table;		/* SF_DROP_HALF_OPEN or SF_DROP_CONNS */
+	__u32 dropped;		/* out: records deleted */
+	__u32 kept;		/* out: records that changed since, or were busy */
+};
+#define SF_DROP_MAX 4096
+#define SF_DROP_HALF_OPEN 0
+#define SF_DROP_CONNS 1
+
 /* One event: the segment, what it changed, and the entry after the change. */
 struct sf_event {
 	__u8 type;		/* enum sf_ev_type */

@@ -31,7 +31,7 @@ struct kreplay {
 	struct synfin_bpf *skel;
 	struct ring_buffer *rb;
 	int prog_fd;
-	int map_fds[2];
+	struct sweep_map maps[2];
 	uint64_t last_sweep_ns;
 	emit_fn emit;		/* where events go (reporter, diagram) */
 	void *ectx;
@@ -77,8 +77,7 @@ struct kreplay *kreplay_open(const __u16 *ports, int nports, const struct filter
 	if (!k->skel)
 		goto fail;
 	k->prog_fd = bpf_program__fd(k->skel->progs.synfin_xdp);
-	k->map_fds[0] = bpf_map__fd(k->skel->maps.half_open);
-	k->map_fds[1] = bpf_map__fd(k->skel->maps.conns);
+	sweep_tables(k->skel, k->maps);
 	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.events), on_rb_event, k, NULL);
 	if (!k->rb) {
 		fprintf(stderr, "synfin replay: cannot open the ring buffer: %s\n", strerror(errno));
@@ -121,7 +120,7 @@ int kreplay_packet(struct kreplay *k, int is_eth, const __u8 *data, __u32 caplen
 	 * wanted port), once a second of capture time.
 	 */
 	if (tracked && now - k->last_sweep_ns >= 1000000000ull) {
-		sweep_maps(k->map_fds, 2, now, to, false, k->emit, NULL, k->ectx, &live);
+		sweep_maps(k->maps, 2, now, to, false, k->emit, NULL, k->ectx, &live);
 		k->last_sweep_ns = now;
 	}
 	if (is_eth) {
@@ -169,7 +168,7 @@ void kreplay_finish(struct kreplay *k, uint64_t now, const struct sf_timeouts *t
 	uint64_t live;
 
 	ring_buffer__consume(k->rb);
-	sweep_maps(k->map_fds, 2, now, to, true, k->emit, NULL, k->ectx, &live);
+	sweep_maps(k->maps, 2, now, to, true, k->emit, NULL, k->ectx, &live);
 }
 
 uint64_t kreplay_counter(struct kreplay *k, int idx)

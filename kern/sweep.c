@@ -15,6 +15,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "kern/sweep.h"
+#include "synfin.skel.h"
 
 #define SWEEP_BATCH 1024
 
@@ -52,22 +53,94 @@ static int push(struct sweep_item **v, size_t *n, size_t *cap, const struct swee
 	return 0;
 }
 
-int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to, bool finish,
-	       emit_fn emit, sweep_live_fn live_cb, void *ctx, uint64_t *live)
+void sweep_tables(const struct synfin_bpf *skel, struct sweep_map maps[2])
+{
+	/* half_open before conns: an entry moving between them during the
+	 * sweep is then seen in one or the other. */
+	maps[0] = (struct sweep_map){ .fd = bpf_map__fd(skel->maps.half_open),
+				      .drop = bpf_program__fd(skel->progs.sf_drop),
+				      .table = SF_DROP_HALF_OPEN };
+	maps[1] = (struct sweep_map){ .fd = bpf_map__fd(skel->maps.conns),
+				      .drop = bpf_program__fd(skel->progs.sf_drop),
+				      .table = SF_DROP_CONNS };
+}
+
+int sweep_maps(const struct sweep_map *maps, int nmaps, uint64_t now,
+	       const struct sf_timeouts *to, bool finish, emit_fn emit, sweep_live_fn live_cb,
+	       void *ctx, uint64_t *live)
 {
 	struct sweep_tally t;
-	int f, err = sweep_maps_tally(fds, nfds, now, to, finish, emit, live_cb, NULL, ctx, &t);
+	int f, err = sweep_maps_tally(maps, nmaps, now, to, finish, emit, live_cb, NULL, ctx, &t);
 
 	*live = 0;
-	for (f = 0; f < nfds && f < SWEEP_MAX_FDS; f++)
+	for (f = 0; f < nmaps && f < SWEEP_MAX_FDS; f++)
 		*live += t.live[f];
 	return err;
 }
 
-int sweep_maps_tally(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to,
-		     bool finish, emit_fn emit, sweep_live_fn live_cb, sweep_keep_fn keep_cb,
-		     void *ctx, struct sweep_tally *t)
+static int push_drop(struct sf_drop_item **v, size_t *n, size_t *cap, const struct sf_key *k,
+		     const struct sf_entry *e)
 {
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		struct sf_drop_item *nv = realloc(*v, nc * sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[*n] = (struct sf_drop_item){ .key = *k, .id = e->id, .last_ns = e->last_ns };
+	(*n)++;
+	return 0;
+}
+
+/* Delete a record if it is still as the sweep read it; *cur: as it was. */
+static bool take_unchanged(int fd, const struct sf_key *k, const struct sf_entry *e,
+			   struct sf_entry *cur)
+{
+	/* Re-read: a segment may have arrived since the batch (live). */
+	return !bpf_map_lookup_elem(fd, k, cur) && cur->last_ns == e->last_ns &&
+	       cur->flags == e->flags && !bpf_map_delete_elem(fd, k);
+}
+
+/*
+ * Closed records whose linger ran out, of one table: through sf_drop, up
+ * to SF_DROP_MAX a run; one by one where it cannot run. Silent either way:
+ * their closes were reported.
+ */
+static void drop_closed(const struct sweep_map *m, const struct sf_drop_item *v, size_t n,
+			struct sweep_tally *t, int f)
+{
+	struct sf_drop_args a;
+	struct sf_entry cur;
+	size_t i = 0, chunk;
+
+	while (i < n && m->drop >= 0) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &a, .ctx_size_in = sizeof(a));
+
+		chunk = n - i < SF_DROP_MAX ? n - i : SF_DROP_MAX;
+		a = (struct sf_drop_args){ .items = (__u64)(uintptr_t)(v + i), .n = (__u32)chunk,
+					   .table = m->table };
+		if (bpf_prog_test_run_opts(m->drop, &opts))
+			break;
+		t->dropped[f] += a.dropped;
+		i += chunk;
+	}
+	for (; i < n; i++)
+		if (!bpf_map_lookup_elem(m->fd, &v[i].key, &cur) && cur.id == v[i].id &&
+		    cur.last_ns == v[i].last_ns && (cur.flags & SF_ENTRY_CLOSED) &&
+		    !bpf_map_delete_elem(m->fd, &v[i].key))
+			t->dropped[f]++;
+}
+
+int sweep_maps_tally(const struct sweep_map *maps, int nmaps, uint64_t now,
+		     const struct sf_timeouts *to, bool finish, emit_fn emit,
+		     sweep_live_fn live_cb, sweep_keep_fn keep_cb, void *ctx,
+		     struct sweep_tally *t)
+{
+	struct sf_drop_item *drops[SWEEP_MAX_FDS] = { NULL };
+	size_t ndrop[SWEEP_MAX_FDS] = { 0 }, capdrop[SWEEP_MAX_FDS] = { 0 };
 	static struct sf_key keys[SWEEP_BATCH];
 	static struct sf_entry vals[SWEEP_BATCH];
 	struct sweep_item *items = NULL, it;
@@ -75,9 +148,9 @@ int sweep_maps_tally(const int *fds, int nfds, uint64_t now, const struct sf_tim
 	int f, err = 0;
 
 	memset(t, 0, sizeof(*t));
-	if (nfds > SWEEP_MAX_FDS)
-		nfds = SWEEP_MAX_FDS;
-	for (f = 0; f < nfds && !err; f++) {
+	if (nmaps > SWEEP_MAX_FDS)
+		nmaps = SWEEP_MAX_FDS;
+	for (f = 0; f < nmaps && !err; f++) {
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
 		struct sf_key out_batch;
 		void *in = NULL;
@@ -86,7 +159,7 @@ int sweep_maps_tally(const int *fds, int nfds, uint64_t now, const struct sf_tim
 
 		do {
 			count = SWEEP_BATCH;
-			rc = bpf_map_lookup_batch(fds[f], in, &out_batch, keys, vals, &count, &opts);
+			rc = bpf_map_lookup_batch(maps[f].fd, in, &out_batch, keys, vals, &count, &opts);
 			if (rc && errno != ENOENT) {
 				err = -errno;
 				break;
@@ -106,9 +179,17 @@ int sweep_maps_tally(const int *fds, int nfds, uint64_t now, const struct sf_tim
 						live_cb(ctx, &keys[j], &vals[j], now);
 					continue;
 				}
+				if (vals[j].flags & SF_ENTRY_CLOSED) {	/* linger over */
+					if (push_drop(&drops[f], &ndrop[f], &capdrop[f], &keys[j],
+						      &vals[j])) {
+						err = -ENOMEM;
+						break;
+					}
+					continue;
+				}
 				it.key = keys[j];
 				it.e = vals[j];
-				it.fd = fds[f];
+				it.fd = maps[f].fd;
 				it.f = f;
 				it.why = why;
 				if (push(&items, &n, &cap, &it)) {
@@ -124,21 +205,20 @@ int sweep_maps_tally(const int *fds, int nfds, uint64_t now, const struct sf_tim
 	for (i = 0; i < n; i++) {
 		struct sf_entry cur;
 		struct sf_event ev;
+		int f = items[i].f;
 
-		/* Re-read: a segment may have arrived since the batch (live). */
-		if (bpf_map_lookup_elem(items[i].fd, &items[i].key, &cur) ||
-		    cur.last_ns != items[i].e.last_ns || cur.flags != items[i].e.flags)
+		if (!take_unchanged(items[i].fd, &items[i].key, &items[i].e, &cur))
 			continue;
-		if (bpf_map_delete_elem(items[i].fd, &items[i].key))
-			continue;
-		if (cur.flags & SF_ENTRY_CLOSED)
-			continue;	/* linger over: its close was reported already */
-		t->closed[items[i].f]++;
+		t->closed[f]++;
 		/* A timeout closes at the moment it ran out; end of input at now. */
 		make_close_event(&ev, &items[i].key, &cur, items[i].why,
 				 items[i].why == SF_R_END && !(cur.flags & SF_ENTRY_RST_PENDING) ?
 				 now : sf_expire_at(&cur, now, to), SF_HOOK_SWEEP);
 		emit(ctx, &ev);
+	}
+	for (f = 0; f < nmaps; f++) {
+		drop_closed(&maps[f], drops[f], ndrop[f], t, f);
+		free(drops[f]);
 	}
 	free(items);
 	return err;

@@ -17,25 +17,43 @@
  */
 typedef void (*sweep_live_fn)(void *ctx, const struct sf_key *k, const struct sf_entry *e,
 			      uint64_t now_ns);
-int sweep_maps(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to, bool finish,
-	       emit_fn emit, sweep_live_fn live_cb, void *ctx, uint64_t *live);
+/*
+ * A table to sweep: its map; the sf_drop program's fd (-1: a lookup and a
+ * delete syscall per closed record instead) and the table's SF_DROP_*.
+ */
+struct sweep_map {
+	int fd;
+	int drop;
+	__u32 table;
+};
+/* synfin's two tables as a sweep reads them: half_open, then conns. */
+struct synfin_bpf;
+void sweep_tables(const struct synfin_bpf *skel, struct sweep_map maps[2]);
+int sweep_maps(const struct sweep_map *maps, int nmaps, uint64_t now,
+	       const struct sf_timeouts *to, bool finish, emit_fn emit, sweep_live_fn live_cb,
+	       void *ctx, uint64_t *live);
 /* Whether to hold a closed record whose linger ran out (see sweep_maps_tally). */
 typedef bool (*sweep_keep_fn)(void *ctx, const struct sf_key *k, const struct sf_entry *e);
 
-/* Per map (in fds order): open connections left, connections closed by this sweep. */
+/*
+ * Per map (in maps order): open connections left, connections closed by
+ * this sweep, closed records it dropped (their linger over).
+ */
 #define SWEEP_MAX_FDS 4
 struct sweep_tally {
 	uint64_t live[SWEEP_MAX_FDS];
 	uint64_t closed[SWEEP_MAX_FDS];
+	uint64_t dropped[SWEEP_MAX_FDS];
 };
 /*
- * sweep_maps, counting per map into *t (nfds <= SWEEP_MAX_FDS), where keep_cb
+ * sweep_maps, counting per map into *t (nmaps <= SWEEP_MAX_FDS), where keep_cb
  * (may be NULL) can hold a closed record whose linger ran out: true keeps it
  * (a local side's socket still in TIME_WAIT outlives --time-wait: the kernel
  * ends it, not synfin).
  */
-int sweep_maps_tally(const int *fds, int nfds, uint64_t now, const struct sf_timeouts *to,
-		     bool finish, emit_fn emit, sweep_live_fn live_cb, sweep_keep_fn keep_cb,
-		     void *ctx, struct sweep_tally *t);
+int sweep_maps_tally(const struct sweep_map *maps, int nmaps, uint64_t now,
+		     const struct sf_timeouts *to, bool finish, emit_fn emit,
+		     sweep_live_fn live_cb, sweep_keep_fn keep_cb, void *ctx,
+		     struct sweep_tally *t);
 
 #endif

@@ -719,9 +719,7 @@ static bool sweep_keep(void *ctx, const struct sf_key *k, const struct sf_entry 
 int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 		  sweep_live_fn live_cb, void *ctx, uint64_t *live)
 {
-	/* half_open before conns: an entry moving between them during the
-	 * sweep is then seen in one or the other. */
-	int fds[2] = { bpf_map__fd(w->skel->maps.half_open), bpf_map__fd(w->skel->maps.conns) };
+	struct sweep_map maps[2];
 	struct disagree *t;
 	size_t tc;
 	struct sweep_tally tally;
@@ -752,7 +750,8 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 	/* Held RST closes wait for a read (or go out when there is none to wait for). */
 	if (w->fresh || !w->tab_ok)
 		release_held(w, now);
-	err = sweep_maps_tally(fds, 2, now, to, false, sweep_emit, sweep_seen, sweep_keep, w,
+	sweep_tables(w->skel, maps);
+	err = sweep_maps_tally(maps, 2, now, to, false, sweep_emit, sweep_seen, sweep_keep, w,
 			       &tally);
 	if (err)
 		w->ids_lost = true;

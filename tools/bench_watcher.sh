@@ -15,6 +15,11 @@
 #   json_lines=N json_records=N json_rate=R text_us_per_event=Y ... lost=N
 # (medians over the rounds; events, lines and rate: per round; lost: the sum
 # of the summaries' "lost" and in-band `lost` records over all runs).
+# Then the steady state, ROUNDS runs a format again with records expiring
+# while the churn runs (clients close with a RST, --time-wait 1: a sweep
+# drops each record a second or two after its close, as a watcher that runs
+# for days does; STEADY=0 leaves it out):
+#   steady_json_us_per_event=X steady_text_us_per_event=Y steady_json_rate=R
 # Then the settled cost: a churn of SECS, and the watcher idle for IDLE_SECS
 # (5) while the server's TIME_WAIT sockets and their records last, its CPU a
 # second, by default and with a table read at every sweep (--socket-budget
@@ -77,16 +82,17 @@ wait_watching() {
 	done
 }
 
-# one run: FORMAT ROUND -> $TMP/FORMAT-ROUND.{out,err,cpu,load}
+# one run: FORMAT ROUND -> $TMP/$TAG$FORMAT-ROUND.{out,err,cpu,load}, with
+# $RUN_WATCH and $RUN_LOAD added to the watcher's and loadgen's options
 run() {
-	local fmt=$1 r=$2 base=$TMP/$1-$2
+	local fmt=$1 r=$2 base=$TMP/${TAG:-}$1-$2
 	# shellcheck disable=SC2086
 	if [ "$SINK" = file ]; then
 		ip netns exec "$NS_S" "$SYNFIN" watch -i "$IF_S" -o "$fmt" --color never \
-			${WATCH_ARGS:-} >"$base.out" 2>"$base.err" &
+			${WATCH_ARGS:-} ${RUN_WATCH:-} >"$base.out" 2>"$base.err" &
 	else	# a pipe, read by a process that counts the in-band loss records
 		ip netns exec "$NS_S" "$SYNFIN" watch -i "$IF_S" -o "$fmt" --color never \
-			${WATCH_ARGS:-} 2>"$base.err" > >(grep -c -E '"event": "lost"| LOST ' >"$base.lost") &
+			${WATCH_ARGS:-} ${RUN_WATCH:-} 2>"$base.err" > >(grep -c -E '"event": "lost"| LOST ' >"$base.lost") &
 	fi
 	WATCH_PID=$!
 	wait_watching "$base.err"
@@ -103,7 +109,9 @@ run() {
 		 echo "$(( (t1 - t0) * 1000 / $(getconf CLK_TCK) )),msec,task-clock" >"$base.cpu") &
 	fi
 	local perf_pid=$!
-	ip netns exec "$NS_C" $LOADGEN client -c "$CONC" -d "$SECS" $ADDR_S:8080 >"$base.load"
+	# shellcheck disable=SC2086
+	ip netns exec "$NS_C" $LOADGEN client -c "$CONC" -d "$SECS" ${RUN_LOAD:-} $ADDR_S:8080 \
+		>"$base.load"
 	wait "$perf_pid"
 	kill -INT "$WATCH_PID"
 	wait "$WATCH_PID"
@@ -117,6 +125,16 @@ for r in $(seq "$ROUNDS"); do
 	run json "$r"
 	run text "$r"
 done
+# The steady state: records expiring while the churn runs, as they do in a
+# watcher that runs for days (in the runs above every record outlives the
+# run). Clients close with a RST (no TIME_WAIT socket holds a record) and
+# records linger a second (--time-wait 1): each is dropped by a sweep.
+if [ "${STEADY:-1}" = 1 ]; then
+	for r in $(seq "$ROUNDS"); do
+		TAG=steady- RUN_WATCH='--time-wait 1' RUN_LOAD='-r 1' run json "$r"
+		TAG=steady- RUN_WATCH='--time-wait 1' RUN_LOAD='-r 1' run text "$r"
+	done
+fi
 [ -n "${PROFILE:-}" ] && exit 0
 
 # settled NAME [WATCH OPTIONS]: after a churn, the watcher idle while the
@@ -149,7 +167,8 @@ fi
 
 # "... N events, N lost, ..." on stderr; in-band: `lost` records / LOST lines.
 lost=0
-for f in "$TMP"/json-*.err "$TMP"/text-*.err; do	# the measured runs, not the settled ones
+for f in "$TMP"/json-*.err "$TMP"/text-*.err "$TMP"/steady-*.err; do	# not the settled ones
+	[ -e "$f" ] || continue
 	n=$(sed -n 's/.* \([0-9]*\) lost,.*/\1/p' "$f")
 	lost=$((lost + ${n:-999999}))
 done
@@ -186,7 +205,12 @@ for fmt in json text; do
 		`" ${fmt}_lines=$(per_round $fmt lines | paste -sd,)"`
 		`" ${fmt}_rate=$(per_round $fmt rate | median) $line"
 done
+steady=''
+[ "${STEADY:-1}" = 1 ] && [ -z "${PROFILE:-}" ] &&
+	steady=" steady_json_us_per_event=$(us_per steady-json ev)"`
+		`" steady_text_us_per_event=$(us_per steady-text ev)"`
+		`" steady_json_rate=$(per_round steady-json rate | median)"
 # json first, as documented
 echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^json/) printf "%s ", $i;
 	for (i = 1; i <= NF; i++) if ($i ~ /^text/) printf "%s ", $i; print $NF }' |
-	sed "s/\$/$settle/"
+	sed "s/\$/$steady$settle/"

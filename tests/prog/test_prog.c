@@ -28,6 +28,7 @@
 #include "lib/util.h"
 #include "kern/maps.h"
 #include "kern/loader.h"
+#include "kern/sweep.h"
 #include "lib/filter.h"
 
 enum { VIA_XDP, VIA_TC, VIA_SPLIT };
@@ -561,6 +562,107 @@ static void test_overload_flood_quiet(void)
 	maps_clear();
 }
 
+/* ---- the sweep's drop of closed records (sf_drop) ---- */
+
+/* Flow f (cc_flow) opened and closed by the client's RST: a closed record. */
+static void dc_close(int f)
+{
+	ov_send(f, C, F_S, 0, 0, 0);
+	ov_send(f, S, F_SA, 0, 1, 0);
+	ov_send(f, C, F_A, 1, 1, 0);
+	ov_send(f, C, F_RA, 1, 1, 0);
+}
+
+static void dc_emit(void *ctx, const struct sf_event *ev)
+{
+	(*(int *)ctx)++;
+	(void)ev;
+}
+
+/*
+ * Records as one sweep read them, handed to sf_drop: it deletes a closed
+ * record still as read, and keeps one a segment touched since (last_ns),
+ * one a new connection took over (another id), one another CPU holds (its
+ * lock) and an open one. Then kern/sweep.c's own pass past the linger drops
+ * every closed record through it, silently, and leaves the open one.
+ */
+static void test_sweep_drops_closed(void)
+{
+	struct sf_drop_item it[5];
+	struct sf_drop_args a = { .table = SF_DROP_CONNS };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &a, .ctx_size_in = sizeof(a));
+	struct sweep_tally t;
+	struct sweep_map m[2];
+	struct sf_entry e;
+	struct sf_key k;
+	int f, n, emitted = 0;
+
+	maps_clear();
+	for (f = 0; f < 4; f++)
+		dc_close(700 + f);
+	ov_send(704, C, F_PA, 1, 1, 10);	/* open: picked up mid-stream */
+	ring_buffer__consume(rb);
+	{
+		struct sf_key keys[8];
+
+		n = map_keys(map_fd(1), keys, 8);
+		if (!ASSERT_EQ(n, 5, "four closed records and an open one"))
+			goto out;
+		for (f = 0; f < n; f++) {
+			bpf_map_lookup_elem(map_fd(1), &keys[f], &e);
+			it[f] = (struct sf_drop_item){ .key = keys[f], .id = e.id,
+						       .last_ns = e.last_ns };
+		}
+	}
+	/* Sort: the open record last, then spoil three of the closed ones. */
+	for (f = 0; f < 4; f++) {
+		bpf_map_lookup_elem(map_fd(1), &it[f].key, &e);
+		if (!(e.flags & SF_ENTRY_CLOSED)) {
+			struct sf_drop_item x = it[f];
+
+			it[f] = it[4];
+			it[4] = x;
+		}
+	}
+	bpf_map_lookup_elem(map_fd(1), &it[1].key, &e);
+	e.last_ns++;					/* a late segment */
+	bpf_map_update_elem(map_fd(1), &it[1].key, &e, BPF_EXIST);
+	bpf_map_lookup_elem(map_fd(1), &it[2].key, &e);
+	e.id = it[2].id + 1000;				/* the ports' next connection */
+	bpf_map_update_elem(map_fd(1), &it[2].key, &e, BPF_EXIST);
+	bpf_map_lookup_elem(map_fd(1), &it[3].key, &e);
+	e.lock = 1;					/* another CPU steps it */
+	bpf_map_update_elem(map_fd(1), &it[3].key, &e, BPF_EXIST);
+	a.items = (__u64)(uintptr_t)it;
+	a.n = 5;
+	if (!ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.sf_drop), &opts),
+		       "run sf_drop"))
+		goto out;
+	ASSERT_EQ(a.dropped, 1, "one record dropped");
+	ASSERT_EQ(a.kept, 4, "four kept");
+	ASSERT_ERR(bpf_map_lookup_elem(map_fd(1), &it[0].key, &e), "the one still as read is gone");
+	for (f = 1; f < 5; f++)
+		ASSERT_OK(bpf_map_lookup_elem(map_fd(1), &it[f].key, &e), "the others are there");
+
+	/* The sweep past the linger: the three closed ones left go, silently. */
+	bpf_map_lookup_elem(map_fd(1), &it[3].key, &e);
+	e.lock = 0;
+	bpf_map_update_elem(map_fd(1), &it[3].key, &e, BPF_EXIST);
+	sweep_tables(skel, m);
+	if (!ASSERT_OK(sweep_maps_tally(m, 2, mono_ns() + tc_timeouts.time_wait_ns + 1000000000ull,
+					&tc_timeouts, false, dc_emit, NULL, NULL, &emitted, &t),
+		       "sweep"))
+		goto out;
+	ASSERT_EQ(t.dropped[1], 3, "the sweep dropped the three closed records");
+	ASSERT_EQ(t.live[1], 1, "and kept the open one");
+	ASSERT_EQ(emitted, 0, "without a close: theirs were reported");
+	ASSERT_EQ(map_keys(map_fd(1), &k, 1), 1, "one record left");
+	ASSERT_TRUE(!memcmp(&k, &it[4].key, sizeof(k)), "the open one");
+out:
+	maps_clear();
+	ring_buffer__consume(rb);
+}
+
 /* ---- verifier cost ---- */
 
 static void verified(struct bpf_program *p)
@@ -583,6 +685,7 @@ static void test_verifier_cost(void)
 {
 	verified(skel->progs.synfin_xdp);
 	verified(skel->progs.synfin_tc);
+	verified(skel->progs.sf_drop);
 }
 
 /*
@@ -763,7 +866,7 @@ static void test_capture_ifaces(void)
 	struct sf_case c = cc_flow(950);
 	struct sf_key key;
 	struct sf_entry e;
-	__u64 before[SF_NCOUNTERS], after[SF_NCOUNTERS];
+	uint64_t before[SF_NCOUNTERS], after[SF_NCOUNTERS];
 	size_t len;
 	int fd, i;
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .repeat = 1);
@@ -860,6 +963,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(busy_entry_waits),
 	TL_TEST(overload_gone),
 	TL_TEST(overload_flood_quiet),
+	TL_TEST(sweep_drops_closed),
 	TL_TEST(verifier_cost),
 	TL_TEST(verifier_cost_filter),
 	TL_TEST(filter_remembered),
