@@ -619,6 +619,8 @@ static void watch_sweep(struct watch *w, uint64_t now)
 	}
 	if (w->update_due)
 		w->last_update = now;
+	watcher_tally(w->kw, &t);
+	w->u.closed_dropped_early = t.early_main;
 	{
 		struct watcher_sockcost sc;
 
@@ -943,6 +945,11 @@ static int watch_summary(struct watch *w)
 			fprintf(stderr, "synfin: SYN flood: %llu half-open connections summarised in "
 				"%llu flood records\n", (unsigned long long)c[SF_C_QUIET],
 				(unsigned long long)w->u.flood_records);
+		if (w->u.closed_dropped_early)
+			fprintf(stderr, "synfin: %llu closed connections' records dropped before "
+				"their --time-wait linger ended: the connection table was nearly full "
+				"(--max-conns %u)\n", (unsigned long long)w->u.closed_dropped_early,
+				w->o.max_conns);
 		/* Segments never stepped: rare, but they can hide a transition. */
 		if (c[SF_C_LOCK_FAIL] || c[SF_C_MAP_FULL] || c[SF_C_MOVE_FULL] || c[SF_C_SKIP_GONE])
 			fprintf(stderr, "synfin: %llu segments skipped (connection entry busy); "

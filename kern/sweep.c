@@ -65,7 +65,7 @@ void sweep_tables(const struct synfin_bpf *skel, struct sweep_map maps[2])
 				      .table = SF_DROP_CONNS };
 }
 
-int sweep_maps(const struct sweep_map *maps, int nmaps, uint64_t now,
+int sweep_maps(struct sweep_map *maps, int nmaps, uint64_t now,
 	       const struct sf_timeouts *to, bool finish, emit_fn emit, sweep_live_fn live_cb,
 	       void *ctx, uint64_t *live)
 {
@@ -105,16 +105,16 @@ static bool take_unchanged(int fd, const struct sf_key *k, const struct sf_entry
 }
 
 /*
- * Closed records whose linger ran out, of one table: through sf_drop, up
- * to SF_DROP_MAX a run; one by one where it cannot run. Silent either way:
- * their closes were reported.
+ * Closed records of one table, deleted unless changed since the sweep read
+ * them: through sf_drop, up to SF_DROP_MAX a run; one by one where it cannot
+ * run. Silent: their closes were reported. Returns how many went.
  */
-static void drop_closed(const struct sweep_map *m, const struct sf_drop_item *v, size_t n,
-			struct sweep_tally *t, int f)
+static uint64_t drop_closed(const struct sweep_map *m, const struct sf_drop_item *v, size_t n)
 {
 	struct sf_drop_args a;
 	struct sf_entry cur;
 	size_t i = 0, chunk;
+	uint64_t gone = 0;
 
 	while (i < n && m->drop >= 0) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &a, .ctx_size_in = sizeof(a));
@@ -124,23 +124,56 @@ static void drop_closed(const struct sweep_map *m, const struct sf_drop_item *v,
 					   .table = m->table };
 		if (bpf_prog_test_run_opts(m->drop, &opts))
 			break;
-		t->dropped[f] += a.dropped;
+		gone += a.dropped;
 		i += chunk;
 	}
 	for (; i < n; i++)
 		if (!bpf_map_lookup_elem(m->fd, &v[i].key, &cur) && cur.id == v[i].id &&
 		    cur.last_ns == v[i].last_ns && (cur.flags & SF_ENTRY_CLOSED) &&
 		    !bpf_map_delete_elem(m->fd, &v[i].key))
-			t->dropped[f]++;
+			gone++;
+	return gone;
 }
 
-int sweep_maps_tally(const struct sweep_map *maps, int nmaps, uint64_t now,
+static int by_last_ns(const void *a, const void *b)
+{
+	const struct sf_drop_item *x = a, *y = b;
+
+	return x->last_ns < y->last_ns ? -1 : x->last_ns > y->last_ns;
+}
+
+/*
+ * A table nearly full (m->max): when more than 7/8 of it is in use (`left`
+ * records), closed records still lingering (v, n) go before their time,
+ * oldest first, until 3/4 is. New connections need the room more than a
+ * closed one needs its late segments; Linux drops TIME_WAIT sockets beyond
+ * tcp_max_tw_buckets alike.
+ */
+static uint64_t drop_early(const struct sweep_map *m, struct sf_drop_item *v, size_t n,
+			   uint64_t left)
+{
+	uint64_t keep = (uint64_t)m->max / 4 * 3;
+	size_t need;
+
+	if (left <= (uint64_t)m->max / 8 * 7 || !n)
+		return 0;
+	need = left - keep < n ? (size_t)(left - keep) : n;
+	qsort(v, n, sizeof(*v), by_last_ns);
+	return drop_closed(m, v, need);
+}
+
+int sweep_maps_tally(struct sweep_map *maps, int nmaps, uint64_t now,
 		     const struct sf_timeouts *to, bool finish, emit_fn emit,
 		     sweep_live_fn live_cb, sweep_keep_fn keep_cb, void *ctx,
 		     struct sweep_tally *t)
 {
-	struct sf_drop_item *drops[SWEEP_MAX_FDS] = { NULL };
+	/* Per table: closed records past their linger; still lingering (kept
+	 * only when the last sweep left more than 3/4 of the table in use);
+	 * records read. */
+	struct sf_drop_item *drops[SWEEP_MAX_FDS] = { NULL }, *lin[SWEEP_MAX_FDS] = { NULL };
 	size_t ndrop[SWEEP_MAX_FDS] = { 0 }, capdrop[SWEEP_MAX_FDS] = { 0 };
+	size_t nlin[SWEEP_MAX_FDS] = { 0 }, caplin[SWEEP_MAX_FDS] = { 0 };
+	uint64_t seen[SWEEP_MAX_FDS] = { 0 };
 	static struct sf_key keys[SWEEP_BATCH];
 	static struct sf_entry vals[SWEEP_BATCH];
 	struct sweep_item *items = NULL, it;
@@ -152,6 +185,7 @@ int sweep_maps_tally(const struct sweep_map *maps, int nmaps, uint64_t now,
 		nmaps = SWEEP_MAX_FDS;
 	for (f = 0; f < nmaps && !err; f++) {
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		bool full = maps[f].max && maps[f].seen > (uint64_t)maps[f].max / 4 * 3;
 		struct sf_key out_batch;
 		void *in = NULL;
 		__u32 count, j;
@@ -164,6 +198,7 @@ int sweep_maps_tally(const struct sweep_map *maps, int nmaps, uint64_t now,
 				err = -errno;
 				break;
 			}
+			seen[f] += count;
 			for (j = 0; j < count; j++) {
 				int why = sf_expire_reason(&vals[j], now, to);
 
@@ -175,6 +210,9 @@ int sweep_maps_tally(const struct sweep_map *maps, int nmaps, uint64_t now,
 				if (why == SF_R_NONE) {
 					if (!(vals[j].flags & SF_ENTRY_CLOSED))
 						t->live[f]++;
+					else if (full && push_drop(&lin[f], &nlin[f], &caplin[f],
+								   &keys[j], &vals[j]))
+						full = false;	/* no memory: they wait */
 					if (live_cb)
 						live_cb(ctx, &keys[j], &vals[j], now);
 					continue;
@@ -217,8 +255,13 @@ int sweep_maps_tally(const struct sweep_map *maps, int nmaps, uint64_t now,
 		emit(ctx, &ev);
 	}
 	for (f = 0; f < nmaps; f++) {
-		drop_closed(&maps[f], drops[f], ndrop[f], t, f);
+		t->dropped[f] = drop_closed(&maps[f], drops[f], ndrop[f]);
+		if (!err)
+			t->early[f] = drop_early(&maps[f], lin[f], nlin[f],
+						 seen[f] - t->dropped[f] - t->closed[f]);
+		maps[f].seen = err ? 0 : seen[f] - t->dropped[f] - t->closed[f] - t->early[f];
 		free(drops[f]);
+		free(lin[f]);
 	}
 	free(items);
 	return err;

@@ -41,6 +41,7 @@ struct watcher {
 	uint64_t *ids;			/* ids of the records the last sweep saw */
 	size_t nids, cap_ids;
 	bool ids_lost;			/* an id could not be noted */
+	struct sweep_map tables[2];	/* half_open, conns: what a sweep reads */
 	sweep_live_fn live_cb;		/* the caller's, during a sweep */
 	void *live_ctx;
 	/* The socket side (kern/sockets.c, lib/socktab.c). */
@@ -571,6 +572,9 @@ int watcher_open(struct watcher **wp, const struct watcher_cfg *cfg, emit_fn emi
 	w->skel = loader_open("watch", &lc);
 	if (!w->skel || create_user_maps(w) || pin(w, cfg) || attach(w, cfg))
 		return EXIT_RUNTIME;
+	/* A main table nearly full of closed records makes room for new ones. */
+	sweep_tables(w->skel, w->tables);
+	w->tables[1].max = bpf_map__max_entries(w->skel->maps.conns);
 	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_ring_event, w, NULL);
 	if (!w->rb) {
 		fprintf(stderr, "synfin watch: cannot open the ring buffer: %s\n", strerror(errno));
@@ -719,7 +723,6 @@ static bool sweep_keep(void *ctx, const struct sf_key *k, const struct sf_entry 
 int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 		  sweep_live_fn live_cb, void *ctx, uint64_t *live)
 {
-	struct sweep_map maps[2];
 	struct disagree *t;
 	size_t tc;
 	struct sweep_tally tally;
@@ -750,8 +753,7 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 	/* Held RST closes wait for a read (or go out when there is none to wait for). */
 	if (w->fresh || !w->tab_ok)
 		release_held(w, now);
-	sweep_tables(w->skel, maps);
-	err = sweep_maps_tally(maps, 2, now, to, false, sweep_emit, sweep_seen, sweep_keep, w,
+	err = sweep_maps_tally(w->tables, 2, now, to, false, sweep_emit, sweep_seen, sweep_keep, w,
 			       &tally);
 	if (err)
 		w->ids_lost = true;
@@ -760,6 +762,7 @@ int watcher_sweep(struct watcher *w, uint64_t now, const struct sf_timeouts *to,
 	w->tally.live_main = tally.live[1];
 	w->tally.swept_half += tally.closed[0];
 	w->tally.swept_main += tally.closed[1];
+	w->tally.early_main += tally.early[1];
 	return err;
 }
 

@@ -83,6 +83,7 @@ bool watcher_swept_ids(struct watcher *w, uint64_t **ids, size_t *n);
 struct watcher_tally {
 	uint64_t live_half, live_main;
 	uint64_t swept_half, swept_main;
+	uint64_t early_main;	/* closed records dropped before their linger: table nearly full */
 };
 void watcher_tally(const struct watcher *w, struct watcher_tally *t);
 /*

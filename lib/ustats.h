@@ -64,6 +64,8 @@ struct sf_ustats {
 	__u64 socket_read_cpu_ns;	/* the CPU time they took */
 	__u64 socket_read_every_ns;	/* least time between two sweeps' reads now (--socket-budget);
 					 * 0: a read at every sweep */
+	__u64 closed_dropped_early;	/* closed records dropped before their --time-wait linger:
+					 * the main table nearly full (kern/sweep.c) */
 };
 
 /* Key of the per-port handshake failure map ("hs_fail"). */

@@ -219,6 +219,9 @@ void metrics_write(FILE *f, const struct sf_snapshot *s)
 		     "kind", table_full, N(table_full), s->c);
 	simple(f, "synfin_overloads_total", "counter",
 	       "Times the connection table became full (overload records).", u->overloads);
+	simple(f, "synfin_closed_records_dropped_early_total", "counter",
+	       "Closed connections' records dropped before their --time-wait linger ended, "
+	       "to make room in a nearly full connection table.", u->closed_dropped_early);
 	simple(f, "synfin_flood_half_open_total", "counter",
 	       "Half-open connections created during a SYN flood, summarised in flood records instead of printed.",
 	       s->c[SF_C_QUIET]);
@@ -310,12 +313,14 @@ void stats_write_json(FILE *f, const struct sf_snapshot *s, const char *ifname)
 	fprintf(f, ", \"segment_copies_lost\": %llu, \"other_interface_segments\": %llu",
 		(unsigned long long)s->c[SF_C_SEG_DROPS], (unsigned long long)s->c[SF_C_OTHER_IFACE]);
 	fprintf(f, ", \"ringbuf_drops\": %llu, \"map_evictions\": %llu, "
-		"\"map_insert_failures\": %llu, \"events\": %llu, \"stuck_events\": %llu, "
+		"\"map_insert_failures\": %llu, \"closed_dropped_early\": %llu, "
+		"\"events\": %llu, \"stuck_events\": %llu, "
 		"\"seeded\": %llu, \"socket_changes\": %llu, \"mismatches\": %llu, "
 		"\"socket_reads\": %llu, \"socket_read_cpu_ms\": %.3f, "
 		"\"socket_read_interval_ms\": %.0f}\n",
 		(unsigned long long)s->c[SF_C_RB_DROPS], (unsigned long long)u->evicted,
-		(unsigned long long)s->c[SF_C_MAP_FULL], (unsigned long long)u->events,
+		(unsigned long long)s->c[SF_C_MAP_FULL], (unsigned long long)u->closed_dropped_early,
+		(unsigned long long)u->events,
 		(unsigned long long)u->stuck_events, (unsigned long long)u->seeded,
 		(unsigned long long)u->socket_changes, (unsigned long long)u->mismatches,
 		(unsigned long long)u->socket_reads, u->socket_read_cpu_ns / 1e6,
@@ -333,9 +338,13 @@ void stats_write_text(FILE *f, const struct sf_snapshot *s, bool color)
 	fprintf(f, "%spackets%s      %llu in, %llu out, %llu TCP\n", b, r,
 		(unsigned long long)s->c[SF_C_PKTS_INGRESS],
 		(unsigned long long)s->c[SF_C_PKTS_EGRESS], (unsigned long long)s->c[SF_C_TCP]);
-	fprintf(f, "%sconnections%s  %llu tracked, %llu open (%llu in handshake), %llu mid-stream\n",
+	fprintf(f, "%sconnections%s  %llu tracked, %llu open (%llu in handshake), %llu mid-stream",
 		b, r, (unsigned long long)s->c[SF_C_NEW_CONNS], (unsigned long long)u->live_conns,
 		(unsigned long long)u->half_open, (unsigned long long)s->c[SF_C_MIDSTREAM]);
+	if (u->closed_dropped_early)	/* the table was nearly full */
+		fprintf(f, ", %llu closed records dropped early (table nearly full)",
+			(unsigned long long)u->closed_dropped_early);
+	fputc('\n', f);
 	fprintf(f, "%shandshakes%s  ", b, r);
 	for (i = 0; i < 4; i++)
 		fprintf(f, " %s %llu", hs_result_all[i], (unsigned long long)handshakes(s, i));

@@ -5,7 +5,7 @@
 # network namespaces (sfo-c clients, sfo-s server and the watcher; see
 # netns.sh). A connection table smaller than the connections; a spoofed SYN
 # flood with real connections alive; connection churn with no segment
-# skipped for a busy entry; slow clients and oversized requests
+# skipped for a busy entry; a table filling with closed records; slow clients and oversized requests
 # against /metrics while scraping; the capability, address and memory
 # errors; SIGKILL leaving no tables behind; churn into a pipe with no event
 # lost; `watch` under valgrind.
@@ -239,6 +239,48 @@ churn_no_skip() {
 	ns_down
 }
 want churn_no_skip && churn_no_skip
+
+# ---- 2c. a main table filling with closed records -----------------------------
+# The churn into --max-conns 16384: the server's port reuse keeps ~28,000
+# closed records lingering, more than the table holds. Sweeps that find it
+# more than 7/8 full drop the oldest (counted: metric, stats, summary); no
+# new connection is refused a record, and the summary adds up.
+table_full_closed() {
+	local name=table_full_closed m early st refused out
+	make -s .output/loadgen >/dev/null || { fail $name "make .output/loadgen failed"; return; }
+	ns_up || { fail $name "cannot create the namespaces"; return; }
+	if ! watch_start $name --max-conns 16384 --flood-rate 0 --metrics $IP_S:9464; then
+		fail $name "watcher did not start: $(head -c 300 "$W/$name.err")"; stop_all; ns_down; return
+	fi
+	ip netns exec $NS_S "$ROOT/.output/loadgen" server -l $IP_S:8081 -d 20 &
+	PIDS+=($!)
+	sleep 0.3
+	out=$(ip netns exec $NS_C "$ROOT/.output/loadgen" client -c 128 -d 4 $IP_S:8081)
+	sleep 2.5	# two more sweeps
+	ip netns exec $NS_C curl -s -m 2 http://$IP_S:9464/metrics >"$W/$name.metrics"
+	ip netns exec $NS_S "$SYNFIN" stats -i sfo-s0 -o json >"$W/$name.stats" 2>&1
+	watch_stop
+	stop_all
+	m() { sed -n "s/^$1 \([0-9]*\)\$/\1/p" "$W/$name.metrics"; }
+	early=$(m synfin_closed_records_dropped_early_total)
+	refused=$(m synfin_map_insert_failures_total)
+	st=$(jq -r .closed_dropped_early "$W/$name.stats" 2>/dev/null)
+	if [ -z "$early" ] || [ "$early" -lt 1000 ]; then
+		fail $name "closed records dropped early: ${early:-no metric} (loadgen: $out)"
+	elif [ "$st" != "$early" ]; then
+		fail $name "stats says $st dropped early, the metric $early"
+	elif [ "${refused:-1}" -ne 0 ]; then
+		fail $name "${refused:-?} segments of new connections refused a record"
+	elif ! grep -q "$early closed connections' records dropped before" "$W/$name.err"; then
+		fail $name "the summary does not say it: $(tail -3 "$W/$name.err")"
+	elif ! adds_up "$W/$name.err" >/dev/null; then
+		fail $name "$(adds_up "$W/$name.err")"
+	else
+		pass "$name ($early closed records dropped early, 0 refused; $(adds_up "$W/$name.err"); loadgen: $out)"
+	fi
+	ns_down
+}
+want table_full_closed && table_full_closed
 
 # ---- 3. /metrics with 500 slow clients and an oversized request -------------
 metrics_slow() {

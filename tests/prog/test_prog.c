@@ -663,6 +663,62 @@ out:
 	ring_buffer__consume(rb);
 }
 
+/*
+ * A main table nearly full of closed records (sweep_map.max, here a
+ * pretended 16): a sweep after one that left more than 3/4 of it in use
+ * drops the oldest closed records until 3/4 is, and never an open one.
+ */
+static void test_sweep_full_drops_oldest(void)
+{
+	struct sf_key keys[32];
+	struct sweep_tally t;
+	struct sweep_map m[2];
+	struct sf_entry e;
+	__u64 base = mono_ns() - 5000000000ull;
+	int f, n, emitted = 0, closed = 0;
+
+	maps_clear();
+	for (f = 0; f < 14; f++)
+		dc_close(720 + f);
+	ov_send(734, C, F_PA, 1, 1, 10);	/* open */
+	ring_buffer__consume(rb);
+	n = map_keys(map_fd(1), keys, 32);
+	if (!ASSERT_EQ(n, 15, "fourteen closed records and an open one"))
+		goto out;
+	/* Ages against the table's order: the closed record read first (a
+	 * sweep reads in the same order) is the youngest. */
+	for (f = 0; f < n; f++) {
+		bpf_map_lookup_elem(map_fd(1), &keys[f], &e);
+		if (!(e.flags & SF_ENTRY_CLOSED))
+			continue;
+		e.last_ns = base + (__u64)(14 - ++closed) * 1000;
+		bpf_map_update_elem(map_fd(1), &keys[f], &e, BPF_EXIST);
+	}
+	sweep_tables(skel, m);
+	m[1].max = 16;
+	sweep_maps_tally(m, 2, mono_ns(), &tc_timeouts, false, dc_emit, NULL, NULL, &emitted, &t);
+	ASSERT_EQ(t.early[1], 0, "the first sweep only counts (15 of 16 in use)");
+	ASSERT_EQ(m[1].seen, 15, "and carries the count");
+	sweep_maps_tally(m, 2, mono_ns(), &tc_timeouts, false, dc_emit, NULL, NULL, &emitted, &t);
+	ASSERT_EQ(t.early[1], 3, "the next drops three: 12 of 16 left in use");
+	ASSERT_EQ(m[1].seen, 12, "12 left");
+	ASSERT_EQ(emitted, 0, "silently: their closes were reported");
+	closed = 0;
+	for (f = 0; f < n; f++) {
+		if (bpf_map_lookup_elem(map_fd(1), &keys[f], &e)) {
+			closed++;
+			continue;
+		}
+		ASSERT_TRUE(!(e.flags & SF_ENTRY_CLOSED) || e.last_ns >= base + 3000,
+			    "every closed record left is younger than the three dropped");
+	}
+	ASSERT_EQ(closed, 3, "three gone");
+	ASSERT_EQ(maps_live(), 12, "the open record and eleven closed ones stay");
+out:
+	maps_clear();
+	ring_buffer__consume(rb);
+}
+
 /* ---- verifier cost ---- */
 
 static void verified(struct bpf_program *p)
@@ -964,6 +1020,7 @@ static const struct tl_test tests[] = {
 	TL_TEST(overload_gone),
 	TL_TEST(overload_flood_quiet),
 	TL_TEST(sweep_drops_closed),
+	TL_TEST(sweep_full_drops_oldest),
 	TL_TEST(verifier_cost),
 	TL_TEST(verifier_cost_filter),
 	TL_TEST(filter_remembered),
