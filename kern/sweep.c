@@ -7,7 +7,10 @@
  * the maps, asks conn.h's sf_expire_reason() what timed out at `now`,
  * deletes those records and reports the closes. Closes are reported in
  * connection-id order, the same order lib/track.c uses, so a kernel run and
- * a userspace run of one capture print the same stream. The benchmark
+ * a userspace run of one capture print the same stream. Closed records
+ * whose linger ran out (as many as the connections) go silently, in bulk,
+ * through the sf_drop program (bpf/synfin.bpf.c); so do the oldest
+ * lingering ones when a table with a `max` is nearly full. The benchmark
  * (bench/sfbench.c) times this very code.
  */
 #include <errno.h>
