@@ -326,6 +326,19 @@ static __always_inline void entry_unlock(struct sf_entry *e)
 #endif
 }
 
+/*
+ * Take a locked record out of its table: marked moved first, so a CPU that
+ * found it meanwhile looks again instead of stepping it, then unlocked
+ * before the delete (a deleted LRU element can be reused at once by another
+ * CPU, whose lock we would otherwise release).
+ */
+static __always_inline void entry_retire(struct sf_entry *e, void *map, const struct sf_key *k)
+{
+	e->flags |= SF_ENTRY_MOVED;
+	entry_unlock(e);
+	bpf_map_delete_elem(map, k);
+}
+
 static __always_inline int port_wanted(__u16 sport, __u16 dport)
 {
 	if (cfg_nports == 0)
@@ -540,9 +553,7 @@ static __always_inline struct sf_entry *lookup(struct sf_counters *cs, __u8 hook
 				emit(cs, SF_EV_STEP, hook, now, kt, pk, o, e);
 			*what = SF_WHAT_REUSED;
 		}
-		e->flags |= SF_ENTRY_MOVED;	/* others must not step the old record */
-		entry_unlock(e);
-		bpf_map_delete_elem(*in_half ? (void *)&half_open : (void *)&conns, &pk->key);
+		entry_retire(e, *in_half ? (void *)&half_open : (void *)&conns, &pk->key);
 		return NULL;
 	}
 	return NULL;
@@ -1061,58 +1072,44 @@ int synfin_tc_in(struct __sk_buff *skb)
  * finds it meanwhile looks again, unlocked, then deleted. A record another
  * CPU holds is being stepped, so it changed: it stays for the next sweep.
  */
-struct drop_run {
-	struct sf_drop_args a;
-};
-
 static long drop_one(__u64 i, void *c)
 {
-	struct drop_run *r = c;
+	struct sf_drop_args *a = c;
+	void *map = a->table == SF_DROP_CONNS ? (void *)&conns : (void *)&half_open;
 	struct sf_drop_item it;
 	struct sf_entry *e;
 	__u64 w;
 
-	if (bpf_copy_from_user(&it, sizeof(it), (void *)(long)(r->a.items + i * sizeof(it))))
+	if (bpf_copy_from_user(&it, sizeof(it), (void *)(long)(a->items + i * sizeof(it))))
 		return 1;
-	if (r->a.table == SF_DROP_CONNS)
-		e = bpf_map_lookup_elem(&conns, &it.key);
-	else
-		e = bpf_map_lookup_elem(&half_open, &it.key);
+	e = bpf_map_lookup_elem(map, &it.key);
 	if (!e)
 		return 0;
 	w = *(volatile __u64 *)&e->ctl & ~SF_CTL_LOCK;
 	if (e->id != it.id || e->last_ns != it.last_ns ||
 	    (e->flags & (SF_ENTRY_CLOSED | SF_ENTRY_MOVED)) != SF_ENTRY_CLOSED ||
 	    __sync_val_compare_and_swap(&e->ctl, w, w | SF_CTL_LOCK) != w) {
-		r->a.kept++;
+		a->kept++;
 		return 0;
 	}
 	if (e->last_ns != it.last_ns) {		/* a segment got in before the lock */
 		entry_unlock(e);
-		r->a.kept++;
+		a->kept++;
 		return 0;
 	}
-	e->flags |= SF_ENTRY_MOVED;
-	entry_unlock(e);
-	if (r->a.table == SF_DROP_CONNS)
-		bpf_map_delete_elem(&conns, &it.key);
-	else
-		bpf_map_delete_elem(&half_open, &it.key);
-	r->a.dropped++;
+	entry_retire(e, map, &it.key);
+	a->dropped++;
 	return 0;
 }
 
 SEC("syscall")
 int sf_drop(struct sf_drop_args *args)
 {
-	struct drop_run r = {};
+	struct sf_drop_args a = { .items = args->items, .n = args->n, .table = args->table };
 
-	r.a.items = args->items;
-	r.a.n = args->n;
-	r.a.table = args->table;
-	bpf_loop(r.a.n < SF_DROP_MAX ? r.a.n : SF_DROP_MAX, drop_one, &r, 0);
-	args->dropped = r.a.dropped;
-	args->kept = r.a.kept;
+	bpf_loop(a.n < SF_DROP_MAX ? a.n : SF_DROP_MAX, drop_one, &a, 0);
+	args->dropped = a.dropped;
+	args->kept = a.kept;
 	return 0;
 }
 

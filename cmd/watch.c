@@ -605,11 +605,12 @@ static void watch_sweep(struct watch *w, uint64_t now)
 	if (!watcher_sweep(w->kw, now, &w->o.t.to, sweep_live, w, &w->live) &&
 	    watcher_swept_ids(w->kw, &ids, &nids))
 		conntab_evictions(w->tab, now, ids, nids, mono_ns(), deliver, w);
+	watcher_tally(w->kw, &t);
+	w->u.closed_dropped_early = t.early_main;
 	if (have && !watcher_counters(w->kw, c)) {
 		ev = evicted_now(w, before, c);
 		if (ev > w->u.evicted)
 			w->u.evicted = ev;
-		watcher_tally(w->kw, &t);
 		half_closed = c[SF_C_HALF_CLOSED] + t.swept_half;
 		flood_check(w, c, w->u.evicted, half_closed, now);
 		overload_check(w, c, now);
@@ -619,8 +620,6 @@ static void watch_sweep(struct watch *w, uint64_t now)
 	}
 	if (w->update_due)
 		w->last_update = now;
-	watcher_tally(w->kw, &t);
-	w->u.closed_dropped_early = t.early_main;
 	{
 		struct watcher_sockcost sc;
 
